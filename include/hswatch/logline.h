@@ -1,0 +1,44 @@
+/*
+ * The nginx error-log line parser: one line becomes one struct event.
+ *
+ * A cheap literal prefilter on the message start rejects ordinary lines;
+ * PCRE2 (JIT, compiled once, match data reused) extracts the message's
+ * details; the context suffix is walked left to right in nginx's fixed
+ * field order so that a forged ", upstream: " inside the request, host or
+ * referrer never becomes the event's upstream or peer.
+ */
+#ifndef HSWATCH_LOGLINE_H
+#define HSWATCH_LOGLINE_H
+
+#include <stddef.h>
+
+#include "hswatch/event.h"
+
+/* nginx's NGX_MAX_ERROR_STR: a record is at most this long, with '\n'. */
+#define LOGLINE_NGX_MAX	2048
+
+struct logline;
+
+/* Compile the patterns; NULL with *cause set on failure. */
+struct logline	*logline_new(char **cause);
+void		 logline_free(struct logline *);
+
+/*
+ * Parse one line (without its '\n'; NUL and any byte allowed). Fills
+ * *ev (spans point into line) and returns ev->kind. Lines that are not
+ * upstream-TLS events give EVENT_NONE, with as many fields as could be
+ * read (for explain).
+ */
+enum event_kind	 logline_parse(struct logline *, const char *line, size_t len,
+		    struct event *ev);
+
+/* Counters since logline_new(). */
+struct logline_stats {
+	unsigned long long	 lines;
+	unsigned long long	 candidates;	/* passed the prefilter */
+	unsigned long long	 events;
+	unsigned long long	 malformed;	/* not an nginx error-log line */
+};
+void		 logline_stats(const struct logline *, struct logline_stats *);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * Escaping of untrusted bytes for JSON and text output.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/escape.h"
+
+size_t
+escape_utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char	 c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		if (n >= 2 && (p[1] & 0xc0) == 0x80)
+			return 2;
+		return 0;
+	}
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && p[1] < 0xa0)
+			return 0;	/* overlong */
+		if (c == 0xed && p[1] >= 0xa0)
+			return 0;	/* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && p[1] < 0x90)
+			return 0;	/* overlong */
+		if (c == 0xf4 && p[1] >= 0x90)
+			return 0;	/* > U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+void
+escape_json(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, run, k;
+	char			 tmp[8];
+
+	buf_reserve(b, n + 2);
+	buf_addc(b, '"');
+	for (i = 0; i < n;) {
+		/* Copy the longest run that needs no escaping at once. */
+		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x80 &&
+		    p[run] != '"' && p[run] != '\\' && p[run] != 0x7f; run++)
+			;
+		if (run > i) {
+			buf_add(b, p + i, run - i);
+			i = run;
+			continue;
+		}
+		switch (p[i]) {
+		case '"':
+			buf_add(b, "\\\"", 2);
+			i++;
+			continue;
+		case '\\':
+			buf_add(b, "\\\\", 2);
+			i++;
+			continue;
+		case '\n':
+			buf_add(b, "\\n", 2);
+			i++;
+			continue;
+		case '\r':
+			buf_add(b, "\\r", 2);
+			i++;
+			continue;
+		case '\t':
+			buf_add(b, "\\t", 2);
+			i++;
+			continue;
+		}
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			snprintf(tmp, sizeof tmp, "\\u%04x", p[i]);
+			buf_add(b, tmp, 6);
+			i++;
+			continue;
+		}
+		if ((k = escape_utf8_len(p + i, n - i)) == 0) {
+			buf_add(b, "\xef\xbf\xbd", 3);	/* U+FFFD */
+			i++;
+			continue;
+		}
+		if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+			/* C1 controls: terminals act on them. */
+			snprintf(tmp, sizeof tmp, "\\u%04x", p[i + 1]);
+			buf_add(b, tmp, 6);
+		} else if (k == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+			/* U+2028/U+2029 end a line in JavaScript. */
+			snprintf(tmp, sizeof tmp, "\\u%04x", 0x1f80 + p[i + 2]);
+			buf_add(b, tmp, 6);
+		} else
+			buf_add(b, p + i, k);
+		i += k;
+	}
+	buf_addc(b, '"');
+}
+
+void
+escape_text(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, k;
+	char			 tmp[8];
+
+	buf_reserve(b, n);
+	for (i = 0; i < n;) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
+			buf_addc(b, (char)p[i++]);
+			continue;
+		}
+		if (p[i] == '\\') {
+			buf_add(b, "\\\\", 2);
+			i++;
+			continue;
+		}
+		/* C1 controls (U+0080-U+009F) are interpreted by terminals. */
+		if (p[i] >= 0x80 && (k = escape_utf8_len(p + i, n - i)) != 0 &&
+		    !(k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			buf_add(b, p + i, k);
+			i += k;
+			continue;
+		}
+		snprintf(tmp, sizeof tmp, "\\x%02x", p[i]);
+		buf_add(b, tmp, 4);
+		i++;
+	}
+}

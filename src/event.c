@@ -1,0 +1,333 @@
+/*
+ * Events: names, JSON and human output.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/escape.h"
+#include "hswatch/event.h"
+#include "hswatch/tlsalert.h"
+
+static const char *const event_kinds[EVENT_KIND_MAX] = {
+	[EVENT_NONE] = "none",
+	[EVENT_HANDSHAKE_FAILED] = "handshake_failed",
+	[EVENT_READ_FAILED] = "read_failed",
+	[EVENT_VERIFY_FAILED] = "verify_failed",
+	[EVENT_NAME_MISMATCH] = "name_mismatch",
+	[EVENT_PEER_CLOSED] = "peer_closed",
+	[EVENT_HANDSHAKE_TIMEOUT] = "handshake_timeout",
+	[EVENT_PEER_DISABLED] = "peer_disabled",
+	[EVENT_NO_LIVE_UPSTREAMS] = "no_live_upstreams",
+	[EVENT_CERT_LOAD_FAILED] = "cert_load_failed",
+};
+
+const char *
+event_kind_str(enum event_kind k)
+{
+	if ((unsigned)k >= EVENT_KIND_MAX)
+		return "none";
+	return event_kinds[k];
+}
+
+const char *
+event_level_str(enum event_level l)
+{
+	static const char *const names[] = {
+		NULL, "emerg", "alert", "crit", "error", "warn", "notice",
+		"info", "debug"
+	};
+
+	if ((unsigned)l >= sizeof names / sizeof names[0])
+		return NULL;
+	return names[l];
+}
+
+const char *
+event_module_str(enum event_module m)
+{
+	switch (m) {
+	case EVENT_MODULE_HTTP:
+		return "http";
+	case EVENT_MODULE_STREAM:
+		return "stream";
+	default:
+		return NULL;
+	}
+}
+
+void
+event_clear(struct event *ev)
+{
+	uint64_t	 line = ev->line, offset = ev->offset;
+	const char	*source = ev->source;
+
+	memset(ev, 0, sizeof *ev);
+	ev->source = source;
+	ev->line = line;
+	ev->offset = offset;
+	ev->conn = -1;
+	ev->alert = -1;
+	ev->verify_code = -1;
+	ev->err = -1;
+}
+
+static void
+json_key(struct buf *b, const char *key, int *first)
+{
+	if (!*first)
+		buf_addc(b, ',');
+	*first = 0;
+	buf_addc(b, '"');
+	buf_adds(b, key);
+	buf_add(b, "\":", 2);
+}
+
+static void
+json_span(struct buf *b, const char *key, const struct span *s, int *first)
+{
+	json_key(b, key, first);
+	if (s->p == NULL)
+		buf_add(b, "null", 4);
+	else
+		escape_json(b, s->p, s->n);
+}
+
+static void
+json_cstr(struct buf *b, const char *key, const char *s, int *first)
+{
+	json_key(b, key, first);
+	if (s == NULL)
+		buf_add(b, "null", 4);
+	else
+		escape_json(b, s, strlen(s));
+}
+
+static void
+json_num(struct buf *b, const char *key, long long v, int present, int *first)
+{
+	json_key(b, key, first);
+	if (!present)
+		buf_add(b, "null", 4);
+	else
+		buf_printf(b, "%lld", v);
+}
+
+static void
+json_bool(struct buf *b, const char *key, int v, int *first)
+{
+	json_key(b, key, first);
+	buf_adds(b, v ? "true" : "false");
+}
+
+void
+event_json(const struct event *ev, struct buf *b)
+{
+	int	 first = 1;
+
+	buf_addc(b, '{');
+	if (ev->source != NULL)
+		json_cstr(b, "file", ev->source, &first);
+	json_num(b, "line", (long long)ev->line, 1, &first);
+	json_num(b, "offset", (long long)ev->offset, 1, &first);
+	json_cstr(b, "kind", event_kind_str(ev->kind), &first);
+	json_cstr(b, "level", event_level_str(ev->level), &first);
+	json_span(b, "time", &ev->time, &first);
+	json_num(b, "pid", ev->pid, ev->time.p != NULL, &first);
+	json_num(b, "tid", ev->tid, ev->time.p != NULL, &first);
+	json_num(b, "conn", ev->conn, ev->conn >= 0, &first);
+	json_num(b, "alert", ev->alert, ev->alert >= 0, &first);
+	json_cstr(b, "alert_name",
+	    ev->alert >= 0 ? tlsalert_name(ev->alert) : NULL, &first);
+	json_span(b, "ssl_error", &ev->ssl_error, &first);
+	json_span(b, "reason", &ev->reason, &first);
+	json_num(b, "verify_code", ev->verify_code, ev->verify_code >= 0,
+	    &first);
+	json_span(b, "verify_text", &ev->verify_text, &first);
+	json_cstr(b, "module", event_module_str(ev->module), &first);
+	json_span(b, "scheme", &ev->scheme, &first);
+	json_span(b, "client", &ev->client, &first);
+	json_span(b, "server", &ev->server, &first);
+	json_span(b, "request", &ev->request, &first);
+	json_span(b, "upstream", &ev->upstream, &first);
+	json_span(b, "peer", &ev->peer, &first);
+	json_span(b, "host", &ev->host, &first);
+	json_span(b, "action", &ev->action, &first);
+	json_span(b, "ssl_function", &ev->ssl_func, &first);
+	json_num(b, "errno", ev->err, ev->err >= 0, &first);
+	json_span(b, "errno_text", &ev->err_text, &first);
+	json_span(b, "name", &ev->name, &first);
+	json_span(b, "cert_path", &ev->cert_path, &first);
+	json_span(b, "method", &ev->method, &first);
+	json_span(b, "uri", &ev->uri, &first);
+	json_span(b, "subrequest", &ev->subrequest, &first);
+	json_span(b, "referrer", &ev->referrer, &first);
+	json_bool(b, "peer_is_address", (ev->flags & EVENT_F_PEER_ADDR) != 0,
+	    &first);
+	json_bool(b, "truncated", (ev->flags & EVENT_F_TRUNCATED) != 0, &first);
+	json_bool(b, "forged_fields", (ev->flags & EVENT_F_FORGED) != 0,
+	    &first);
+	buf_addc(b, '}');
+}
+
+static void
+text_span(struct buf *b, const struct span *s)
+{
+	if (s->p == NULL)
+		buf_add(b, "-", 1);
+	else
+		escape_text(b, s->p, s->n);
+}
+
+static void
+text_field(struct buf *b, const char *label, const struct span *s)
+{
+	if (s->p == NULL)
+		return;
+	buf_printf(b, "  %-10s ", label);
+	text_span(b, s);
+	buf_addc(b, '\n');
+}
+
+static void
+text_alert(struct buf *b, const struct event *ev)
+{
+	const char	*name;
+
+	if (ev->alert < 0) {
+		if (ev->reason.p != NULL) {
+			buf_adds(b, "OpenSSL reported \"");
+			text_span(b, &ev->reason);
+			buf_adds(b, "\"");
+		} else
+			buf_adds(b, "no TLS detail was logged");
+		return;
+	}
+	name = tlsalert_name(ev->alert);
+	buf_printf(b, "the upstream answered alert %d %s", ev->alert,
+	    name ? name : "(unassigned)");
+	if (ev->reason.p != NULL) {
+		buf_adds(b, " (\"");
+		text_span(b, &ev->reason);
+		buf_adds(b, "\")");
+	}
+}
+
+static void
+text_summary(struct buf *b, const struct event *ev)
+{
+	const char	*hint = NULL;
+
+	switch (ev->kind) {
+	case EVENT_HANDSHAKE_FAILED:
+		buf_adds(b, "nginx's TLS handshake with upstream ");
+		text_span(b, &ev->peer);
+		buf_adds(b, " failed: ");
+		text_alert(b, ev);
+		buf_adds(b, ".\n");
+		if (ev->alert >= 0)
+			hint = tlsalert_hint(ev->alert);
+		else if (ev->reason.p != NULL && ev->reason.n == 20 &&
+		    memcmp(ev->reason.p, "wrong version number", 20) == 0)
+			hint = "the peer does not speak TLS on that port (plain HTTP, or the wrong port)";
+		break;
+	case EVENT_READ_FAILED:
+		buf_adds(b, "nginx's TLS connection to upstream ");
+		text_span(b, &ev->peer);
+		buf_adds(b, " failed after the handshake (");
+		text_span(b, &ev->ssl_func);
+		buf_adds(b, "): ");
+		text_alert(b, ev);
+		buf_adds(b, ".\n");
+		if (ev->alert >= 0)
+			hint = tlsalert_hint(ev->alert);
+		if (ev->alert == 116 || ev->alert == 48 || ev->alert == 42)
+			hint = "with TLS 1.3 the upstream checks the client certificate after the handshake: it requires or rejects nginx's proxy_ssl_certificate";
+		break;
+	case EVENT_VERIFY_FAILED:
+		buf_adds(b, "nginx could not verify the certificate of upstream ");
+		text_span(b, &ev->peer);
+		buf_printf(b, ": verify error %d (", ev->verify_code);
+		text_span(b, &ev->verify_text);
+		buf_adds(b, ").\n");
+		hint = "check proxy_ssl_trusted_certificate, proxy_ssl_verify_depth and the chain the upstream sends";
+		break;
+	case EVENT_NAME_MISMATCH:
+		buf_adds(b, "the certificate of upstream ");
+		text_span(b, &ev->peer);
+		buf_adds(b, " does not carry the name nginx checked, \"");
+		text_span(b, &ev->name);
+		buf_adds(b, "\".\n");
+		hint = "that name is proxy_ssl_name, or by default the upstream group or proxy_pass host";
+		break;
+	case EVENT_PEER_CLOSED:
+		buf_adds(b, "upstream ");
+		text_span(b, &ev->peer);
+		buf_adds(b, " closed the connection during the TLS handshake");
+		if (ev->err >= 0) {
+			buf_printf(b, " (errno %d: ", ev->err);
+			text_span(b, &ev->err_text);
+			buf_adds(b, ")");
+		}
+		buf_adds(b, ".\n");
+		break;
+	case EVENT_HANDSHAKE_TIMEOUT:
+		buf_adds(b, "the TLS handshake with upstream ");
+		text_span(b, &ev->peer);
+		buf_adds(b, " timed out (proxy_connect_timeout covers connect and handshake).\n");
+		break;
+	case EVENT_PEER_DISABLED:
+		buf_adds(b, "nginx marked upstream peer ");
+		text_span(b, &ev->peer);
+		buf_adds(b, " as temporarily unavailable (max_fails reached).\n");
+		break;
+	case EVENT_NO_LIVE_UPSTREAMS:
+		buf_adds(b, "every peer of upstream group ");
+		text_span(b, &ev->peer);
+		buf_adds(b, " is unavailable: nginx answered 502 without contacting it.\n");
+		break;
+	case EVENT_CERT_LOAD_FAILED:
+		buf_adds(b, "nginx could not load the client certificate ");
+		text_span(b, &ev->cert_path);
+		buf_adds(b, " for the upstream connection (500 to the client).\n");
+		break;
+	default:
+		buf_adds(b, "not an upstream-TLS event");
+		if (ev->time.p == NULL)
+			buf_adds(b, " (not an nginx error-log line)");
+		buf_adds(b, ".\n");
+		return;
+	}
+	if (hint != NULL)
+		buf_printf(b, "  usually:   %s\n", hint);
+}
+
+void
+event_text(const struct event *ev, struct buf *b)
+{
+	text_summary(b, ev);
+	if (ev->kind == EVENT_NONE)
+		return;
+	if (ev->time.p != NULL) {
+		buf_printf(b, "  %-10s ", "at");
+		text_span(b, &ev->time);
+		buf_printf(b, " [%s] pid %ld", event_level_str(ev->level),
+		    ev->pid);
+		if (ev->conn >= 0)
+			buf_printf(b, " conn *%lld", ev->conn);
+		buf_addc(b, '\n');
+	}
+	text_field(b, "server", &ev->server);
+	text_field(b, "request", &ev->request);
+	text_field(b, "subrequest", &ev->subrequest);
+	text_field(b, "upstream", &ev->upstream);
+	text_field(b, "client", &ev->client);
+	text_field(b, "host", &ev->host);
+	text_field(b, "ssl error", &ev->ssl_error);
+	if (ev->flags & EVENT_F_FORGED)
+		buf_adds(b, "  warning:   the host or referrer field carries look-alike fields (forged by the client); they were ignored\n");
+	if (ev->flags & EVENT_F_TRUNCATED)
+		buf_adds(b, "  note:      the line was cut at nginx's 2048-byte limit\n");
+}

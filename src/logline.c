@@ -1,0 +1,813 @@
+/*
+ * nginx error-log line parser (NGINX-FACTS.md sections 1 and 2).
+ *
+ * Layout of a line (ngx_log_error_core):
+ *   TIME [LEVEL] PID#TID: [*CONN ]MESSAGE[ while ACTION], client: ...
+ * The prefix is fixed-format and read by hand. The message start is
+ * compared against the few literal prefixes of the messages we care
+ * about: that prefilter rejects nearly every ordinary line after a
+ * handful of byte compares. Candidates then go through PCRE2-JIT
+ * patterns for the message details, and the context suffix is read
+ * field by field in nginx's fixed order.
+ */
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hswatch/event.h"
+#include "hswatch/logline.h"
+#include "hswatch/xmalloc.h"
+
+enum logline_re {
+	RE_SSLERR,	/* one entry of an OpenSSL error queue */
+	RE_ERRNO,	/* trailing " (104: Connection reset by peer)" */
+	RE_VERIFY,
+	RE_NAME,
+	RE_CERT,
+	RE_MAX
+};
+
+static const char *const logline_patterns[RE_MAX] = {
+	/* error:CODE:LIB:FUNC:REASON[:DATA], entries separated by a space. */
+	[RE_SSLERR] = "error:([0-9A-Fa-f]{8}):([^:]*):([^:]*):(.*?)"
+	    "(?= error:[0-9A-Fa-f]{8}:|\\z)",
+	[RE_ERRNO] = " \\(([0-9]{1,5}): ([^()]*)\\)\\z",
+	[RE_VERIFY] = "\\Aupstream SSL certificate verify error: "
+	    "\\(([0-9]{1,5}):(.*)\\)\\z",
+	[RE_NAME] = "\\Aupstream SSL certificate does not match \"(.*)\"\\z",
+	[RE_CERT] = "\\Acannot load certificate(?: key)? \"(.*?)\": ",
+};
+
+struct logline {
+	pcre2_code		*re[RE_MAX];
+	pcre2_match_data	*md;
+	struct logline_stats	 st;
+};
+
+/* Messages we recognise, by their literal start. */
+enum logline_msg {
+	MSG_NONE,
+	MSG_HANDSHAKE,		/* SSL_do_handshake() failed */
+	MSG_READ,		/* SSL_read() failed / SSL_write() failed */
+	MSG_PEER_CLOSED,
+	MSG_VERIFY,
+	MSG_NAME,
+	MSG_TIMEOUT,
+	MSG_DISABLED,
+	MSG_NO_LIVE,
+	MSG_CERT
+};
+
+#define LIT(s)	s, sizeof(s) - 1
+
+static int
+starts(const char *p, const char *end, const char *lit, size_t n)
+{
+	return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+static const char *
+findmem(const char *p, const char *end, const char *lit, size_t n)
+{
+	if (p >= end)
+		return NULL;
+	return memmem(p, (size_t)(end - p), lit, n);
+}
+
+/* Last occurrence of lit in [p, end). */
+static const char *
+rfindmem(const char *p, const char *end, const char *lit, size_t n)
+{
+	const char	*q;
+
+	if ((size_t)(end - p) < n)
+		return NULL;
+	for (q = end - n; q >= p; q--)
+		if (*q == lit[0] && memcmp(q, lit, n) == 0)
+			return q;
+	return NULL;
+}
+
+static void
+setspan(struct span *s, const char *p, const char *end)
+{
+	s->p = p;
+	s->n = (size_t)(end - p);
+}
+
+static int
+isdig(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static long long
+atoll_span(const char *p, const char *end)
+{
+	long long	 v = 0;
+
+	for (; p < end && isdig((unsigned char)*p); p++) {
+		if (v > 1000000000000000LL)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+static int64_t
+days_from_civil(int y, int m, int d)
+{
+	int		 era;
+	unsigned	 yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (int64_t)era * 146097 + (int64_t)doe - 719468;
+}
+
+static int
+twodig(const char *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* "YYYY/MM/DD HH:MM:SS" */
+static int
+parse_time(const char *p, int64_t *ts)
+{
+	static const char	 shape[] = "0000/00/00 00:00:00";
+	int			 i, y, mo, d, h, mi, s;
+
+	for (i = 0; i < 19; i++) {
+		if (shape[i] == '0') {
+			if (!isdig((unsigned char)p[i]))
+				return -1;
+		} else if (p[i] != shape[i])
+			return -1;
+	}
+	y = twodig(p) * 100 + twodig(p + 2);
+	mo = twodig(p + 5);
+	d = twodig(p + 8);
+	h = twodig(p + 11);
+	mi = twodig(p + 14);
+	s = twodig(p + 17);
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+		return -1;
+	*ts = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	return 0;
+}
+
+static enum event_level
+parse_level(const char *p, size_t n)
+{
+	static const char *const names[] = {
+		NULL, "emerg", "alert", "crit", "error", "warn", "notice",
+		"info", "debug"
+	};
+	size_t	 i;
+
+	for (i = 1; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+			return (enum event_level)i;
+	return EVENT_LEVEL_UNKNOWN;
+}
+
+/*
+ * The fixed prefix. Returns a pointer to the message, or NULL when the
+ * line is not an nginx error-log line.
+ */
+static const char *
+parse_prefix(const char *p, const char *end, struct event *ev)
+{
+	const char	*q, *r;
+
+	if (end - p < 19 + 9 || parse_time(p, &ev->ts) != 0)
+		return NULL;
+	setspan(&ev->time, p, p + 19);
+	p += 19;
+	if (p[0] != ' ' || p[1] != '[')
+		return NULL;
+	p += 2;
+	if ((q = memchr(p, ']', (size_t)(end - p) < 8 ? (size_t)(end - p) : 8))
+	    == NULL)
+		return NULL;
+	if ((ev->level = parse_level(p, (size_t)(q - p))) == EVENT_LEVEL_UNKNOWN)
+		return NULL;
+	p = q + 1;
+	if (p >= end || *p++ != ' ')
+		return NULL;
+	for (r = p; r < end && isdig((unsigned char)*r); r++)
+		;
+	if (r == p || r - p > 10 || r >= end || *r != '#')
+		return NULL;
+	ev->pid = (long)atoll_span(p, r);
+	p = r + 1;
+	for (r = p; r < end && isdig((unsigned char)*r); r++)
+		;
+	if (r == p || r - p > 10 || end - r < 2 || r[0] != ':' || r[1] != ' ')
+		return NULL;
+	ev->tid = (long)atoll_span(p, r);
+	p = r + 2;
+	if (p < end && *p == '*') {
+		for (r = p + 1; r < end && isdig((unsigned char)*r); r++)
+			;
+		if (r > p + 1 && r - p <= 20 && r < end && *r == ' ') {
+			ev->conn = atoll_span(p + 1, r);
+			p = r + 1;
+		}
+	}
+	return p;
+}
+
+static enum logline_msg
+classify(const char *m, const char *end)
+{
+	switch (*m) {
+	case 'S':
+		if (starts(m, end, LIT("SSL_do_handshake() failed")))
+			return MSG_HANDSHAKE;
+		if (starts(m, end, LIT("SSL_read() failed")) ||
+		    starts(m, end, LIT("SSL_write() failed")))
+			return MSG_READ;
+		break;
+	case 'p':
+		if (starts(m, end, LIT("peer closed connection in SSL handshake")))
+			return MSG_PEER_CLOSED;
+		break;
+	case 'u':
+		if (!starts(m, end, LIT("upstream ")))
+			break;
+		m += sizeof("upstream ") - 1;
+		if (starts(m, end, LIT("SSL certificate verify error: (")))
+			return MSG_VERIFY;
+		if (starts(m, end, LIT("SSL certificate does not match \"")))
+			return MSG_NAME;
+		if (starts(m, end, LIT("timed out ")))
+			return MSG_TIMEOUT;
+		if (starts(m, end, LIT("server temporarily disabled")))
+			return MSG_DISABLED;
+		break;
+	case 'n':
+		if (starts(m, end, LIT("no live upstreams")))
+			return MSG_NO_LIVE;
+		break;
+	case 'c':
+		if (starts(m, end, LIT("cannot load certificate")))
+			return MSG_CERT;
+		break;
+	}
+	return MSG_NONE;
+}
+
+static int
+re_match(struct logline *ll, enum logline_re which, const char *p, size_t n,
+    size_t start)
+{
+	int	 rc;
+
+	rc = pcre2_match(ll->re[which], (PCRE2_SPTR)p, n, start, 0, ll->md,
+	    NULL);
+	return rc > 0 ? rc : 0;
+}
+
+static void
+re_group(struct logline *ll, const char *subject, int g, struct span *out)
+{
+	PCRE2_SIZE	*ov = pcre2_get_ovector_pointer(ll->md);
+
+	if (ov[2 * g] == PCRE2_UNSET) {
+		out->p = NULL;
+		out->n = 0;
+		return;
+	}
+	out->p = subject + ov[2 * g];
+	out->n = ov[2 * g + 1] - ov[2 * g];
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The alert an OpenSSL SSL-library error code stands for, or -1. */
+static int
+code_alert(const struct span *code)
+{
+	uint32_t	 v = 0, reason;
+	size_t		 i;
+
+	for (i = 0; i < code->n; i++)
+		v = v << 4 | (uint32_t)hexval((unsigned char)code->p[i]);
+	if ((v >> 24) == 0x14)		/* OpenSSL 1.x: lib<<24|func<<12|reason */
+		reason = v & 0xfff;
+	else if ((v >> 23) == 20)	/* OpenSSL 3.x: lib<<23|reason */
+		reason = v & 0x7fffff;
+	else
+		return -1;
+	if (reason >= 1000 && reason < 1256)
+		return (int)(reason - 1000);
+	return -1;
+}
+
+/*
+ * Read the "(SSL: error:...)" queue of a message: pick the entry that
+ * carries an alert, else the last one.
+ */
+static void
+parse_sslerr(struct logline *ll, const char *m, const char *end,
+    struct event *ev)
+{
+	const char	*s, *e, *colon;
+	struct span	 code, rd, data;
+	size_t		 start = 0, n;
+	int		 alert, have = 0;
+
+	if ((s = findmem(m, end, LIT("(SSL: "))) == NULL)
+		return;
+	s += sizeof("(SSL: ") - 1;
+	if ((e = rfindmem(s, end, LIT(")"))) == NULL)
+		e = end;	/* truncated */
+	n = (size_t)(e - s);
+	while (start < n && re_match(ll, RE_SSLERR, s, n, start)) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ll->md);
+
+		re_group(ll, s, 1, &code);
+		re_group(ll, s, 4, &rd);
+		data.p = NULL;
+		data.n = 0;
+		if ((colon = memchr(rd.p, ':', rd.n)) != NULL) {
+			data.p = colon + 1;
+			data.n = rd.n - (size_t)(colon + 1 - rd.p);
+			rd.n = (size_t)(colon - rd.p);
+		}
+		alert = -1;
+		if (data.n > sizeof("SSL alert number ") - 1 &&
+		    memcmp(data.p, LIT("SSL alert number ")) == 0)
+			alert = (int)atoll_span(data.p + 17, data.p + data.n);
+		if (alert < 0 || alert > 255)
+			alert = code_alert(&code);
+		/* An entry with an alert wins; otherwise the last one. */
+		if (alert >= 0 || ev->alert < 0) {
+			ev->ssl_error = code;
+			ev->reason = rd;
+			if (alert >= 0)
+				ev->alert = alert;
+		}
+		have = 1;
+		start = ov[1] > start ? ov[1] : start + 1;
+	}
+	(void)have;
+}
+
+/*
+ * The context suffix: client, server, then the optional fields in
+ * nginx's fixed order (ngx_http_log_error_handler; stream:
+ * ngx_stream_proxy_log_error). Each optional field is looked for only
+ * at the current position, so text inside an earlier field can never be
+ * taken for a later one.
+ */
+static const char *
+next_field(const char *p, const char *end)
+{
+	static const struct {
+		const char	*s;
+		size_t		 n;
+	} fields[] = {
+		{ LIT(", request: \"") },
+		{ LIT(", subrequest: \"") },
+		{ LIT(", upstream: \"") },
+		{ LIT(", host: \"") },
+		{ LIT(", referrer: \"") },
+		{ LIT(", bytes from/to client:") },
+	};
+	const char	*best = end, *q;
+	size_t		 i;
+
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if ((q = findmem(p, best, fields[i].s, fields[i].n)) != NULL)
+			best = q;
+	return best;
+}
+
+/* End of a quoted value that holds no space: the first '"' before ", ". */
+static const char *
+quoted_end(const char *v, const char *end, const char *const *after,
+    size_t nafter)
+{
+	const char	*q;
+	size_t		 i;
+
+	for (q = v; q < end; q++) {
+		if (*q != '"')
+			continue;
+		if (q + 1 == end)
+			return q;
+		if (after == NULL) {
+			if (end - q >= 3 && q[1] == ',' && q[2] == ' ')
+				return q;
+			continue;
+		}
+		for (i = 0; i < nafter; i++)
+			if (starts(q + 1, end, after[i], strlen(after[i])))
+				return q;
+	}
+	return NULL;
+}
+
+static const char *
+parse_request(const char *v, const char *end, struct event *ev)
+{
+	const char	*sp, *sp2, *q;
+
+	/* METHOD SP URI [SP HTTP/d.d]: no spaces inside (nginx >= 1.21.1). */
+	if ((sp = memchr(v, ' ', (size_t)(end - v))) == NULL) {
+		setspan(&ev->request, v, end);
+		ev->flags |= EVENT_F_TRUNCATED;
+		return end;
+	}
+	setspan(&ev->method, v, sp);
+	sp2 = memchr(sp + 1, ' ', (size_t)(end - sp - 1));
+	if (sp2 != NULL && end - sp2 >= 10 && memcmp(sp2 + 1, "HTTP/", 5) == 0 &&
+	    isdig((unsigned char)sp2[6]) && sp2[7] == '.' &&
+	    isdig((unsigned char)sp2[8]) && sp2[9] == '"') {
+		setspan(&ev->uri, sp + 1, sp2);
+		setspan(&ev->request, v, sp2 + 9);
+		return sp2 + 10;
+	}
+	/* HTTP/0.9, or cut before the version. */
+	if ((q = quoted_end(sp + 1, end, NULL, 0)) == NULL) {
+		setspan(&ev->uri, sp + 1, end);
+		setspan(&ev->request, v, end);
+		ev->flags |= EVENT_F_TRUNCATED;
+		return end;
+	}
+	setspan(&ev->uri, sp + 1, q);
+	setspan(&ev->request, v, q);
+	return q + 1;
+}
+
+static void
+split_upstream(struct event *ev)
+{
+	const char	*p = ev->upstream.p, *end = p + ev->upstream.n;
+	const char	*rest, *q;
+
+	if ((q = findmem(p, end, LIT("://"))) != NULL &&
+	    memchr(p, '/', (size_t)(q - p)) == NULL) {
+		setspan(&ev->scheme, p, q);
+		rest = q + 3;
+	} else
+		rest = p;
+	if (starts(rest, end, LIT("unix:"))) {
+		q = memchr(rest + 5, ':', (size_t)(end - rest - 5));
+		setspan(&ev->peer, rest, q ? q : end);
+		if (q)
+			setspan(&ev->upstream_uri, q + 1, end);
+		ev->flags |= EVENT_F_PEER_ADDR;
+		return;
+	}
+	if (*rest == '[') {
+		q = memchr(rest, ']', (size_t)(end - rest));
+		q = q ? q : end;
+		q = memchr(q, '/', (size_t)(end - q));
+	} else
+		q = memchr(rest, '/', (size_t)(end - rest));
+	setspan(&ev->peer, rest, q ? q : end);
+	if (q)
+		setspan(&ev->upstream_uri, q, end);
+}
+
+/* Is the peer an address (IPv4:port, [IPv6]:port) rather than a name? */
+static int
+peer_is_addr(const struct span *s)
+{
+	const char	*p = s->p, *end = s->p + s->n, *colon;
+	int		 dots = 0, digits = 0;
+
+	if (s->n == 0)
+		return 0;
+	if (*p == '[') {
+		for (p++; p < end && *p != ']'; p++)
+			if (!(hexval((unsigned char)*p) >= 0 || *p == ':' ||
+			    *p == '.'))
+				return 0;
+		if (p >= end || end - p < 3 || p[1] != ':')
+			return 0;
+		for (p += 2; p < end; p++)
+			if (!isdig((unsigned char)*p))
+				return 0;
+		return 1;
+	}
+	if ((colon = memchr(p, ':', s->n)) == NULL || colon + 1 == end)
+		return 0;
+	for (; p < colon; p++) {
+		if (*p == '.') {
+			if (digits == 0)
+				return 0;
+			dots++;
+			digits = 0;
+		} else if (isdig((unsigned char)*p) && ++digits <= 3)
+			;
+		else
+			return 0;
+	}
+	if (dots != 3 || digits == 0)
+		return 0;
+	for (p = colon + 1; p < end; p++)
+		if (!isdig((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+static void
+parse_context(const char *p, const char *end, struct event *ev)
+{
+	static const char *const after_upstream[] = {
+		", host: \"", ", referrer: \"", ", bytes from/to client:"
+	};
+	static const char *const after_sub[] = {
+		", upstream: \"", ", host: \"", ", referrer: \""
+	};
+	static const char *const after_host[] = { ", referrer: \"" };
+	const char	*q, *v;
+
+	/* p points at the client address. */
+	if ((q = findmem(p, end, LIT(", server: "))) == NULL) {
+		setspan(&ev->client, p, end);
+		return;
+	}
+	setspan(&ev->client, p, q);
+	v = q + sizeof(", server: ") - 1;
+	q = next_field(v, end);
+	setspan(&ev->server, v, q);
+	p = q;
+
+	if (starts(p, end, LIT(", request: \""))) {
+		p = parse_request(p + sizeof(", request: \"") - 1, end, ev);
+	}
+	if (starts(p, end, LIT(", subrequest: \""))) {
+		v = p + sizeof(", subrequest: \"") - 1;
+		if ((q = quoted_end(v, end, after_sub, 3)) == NULL) {
+			setspan(&ev->subrequest, v, end);
+			ev->flags |= EVENT_F_TRUNCATED;
+			return;
+		}
+		setspan(&ev->subrequest, v, q);
+		p = q + 1;
+	}
+	if (starts(p, end, LIT(", upstream: \""))) {
+		v = p + sizeof(", upstream: \"") - 1;
+		if ((q = quoted_end(v, end, after_upstream, 3)) == NULL) {
+			q = end;
+			ev->flags |= EVENT_F_TRUNCATED;
+		}
+		setspan(&ev->upstream, v, q);
+		split_upstream(ev);
+		if (peer_is_addr(&ev->peer))
+			ev->flags |= EVENT_F_PEER_ADDR;
+		p = q < end ? q + 1 : end;
+	}
+	if (starts(p, end, LIT(", bytes from/to client:"))) {
+		ev->module = EVENT_MODULE_STREAM;
+		return;
+	}
+	if (starts(p, end, LIT(", host: \""))) {
+		v = p + sizeof(", host: \"") - 1;
+		if ((q = quoted_end(v, end, after_host, 1)) == NULL) {
+			q = end;
+			ev->flags |= EVENT_F_TRUNCATED;
+		}
+		setspan(&ev->host, v, q);
+		p = q < end ? q + 1 : end;
+	}
+	if (starts(p, end, LIT(", referrer: \""))) {
+		v = p + sizeof(", referrer: \"") - 1;
+		q = end;
+		if (q > v && q[-1] == '"')
+			q--;
+		else
+			ev->flags |= EVENT_F_TRUNCATED;
+		setspan(&ev->referrer, v, q);
+	}
+}
+
+static int
+span_has(const struct span *s, const char *lit, size_t n)
+{
+	return s->p != NULL && findmem(s->p, s->p + s->n, lit, n) != NULL;
+}
+
+static int
+span_eq(const struct span *s, const char *lit, size_t n)
+{
+	return s->n == n && memcmp(s->p, lit, n) == 0;
+}
+
+static int
+span_ends(const struct span *s, const char *lit, size_t n)
+{
+	return s->n >= n && memcmp(s->p + s->n - n, lit, n) == 0;
+}
+
+static void
+parse_message(struct logline *ll, enum logline_msg msg, struct event *ev)
+{
+	const char	*m = ev->message.p, *end = m + ev->message.n;
+	struct span	 g;
+	const char	*paren;
+
+	/* A trailing "(errno: text)" belongs to the message. */
+	if (re_match(ll, RE_ERRNO, m, ev->message.n, 0)) {
+		re_group(ll, m, 1, &g);
+		ev->err = (int)atoll_span(g.p, g.p + g.n);
+		re_group(ll, m, 2, &ev->err_text);
+		re_group(ll, m, 0, &g);
+		end = g.p;
+	}
+	switch (msg) {
+	case MSG_HANDSHAKE:
+	case MSG_READ:
+		paren = memchr(m, '(', (size_t)(end - m));
+		setspan(&ev->ssl_func, m, paren && paren - m > 2 ? paren : m);
+		parse_sslerr(ll, m, end, ev);
+		break;
+	case MSG_CERT:
+		if (re_match(ll, RE_CERT, m, (size_t)(end - m), 0))
+			re_group(ll, m, 1, &ev->cert_path);
+		parse_sslerr(ll, m, end, ev);
+		break;
+	case MSG_VERIFY:
+		if (re_match(ll, RE_VERIFY, m, (size_t)(end - m), 0)) {
+			re_group(ll, m, 1, &g);
+			ev->verify_code = (int)atoll_span(g.p, g.p + g.n);
+			re_group(ll, m, 2, &ev->verify_text);
+		}
+		break;
+	case MSG_NAME:
+		if (re_match(ll, RE_NAME, m, (size_t)(end - m), 0))
+			re_group(ll, m, 1, &ev->name);
+		break;
+	default:
+		break;
+	}
+}
+
+static enum event_kind
+decide(enum logline_msg msg, const struct event *ev)
+{
+	const struct span	*a = &ev->action;
+	int			 hs, up;
+
+	hs = span_eq(a, LIT("SSL handshaking to upstream"));
+	up = span_ends(a, LIT("upstream"));
+	switch (msg) {
+	case MSG_HANDSHAKE:
+		return hs ? EVENT_HANDSHAKE_FAILED : EVENT_NONE;
+	case MSG_PEER_CLOSED:
+		return hs ? EVENT_PEER_CLOSED : EVENT_NONE;
+	case MSG_TIMEOUT:
+		return hs ? EVENT_HANDSHAKE_TIMEOUT : EVENT_NONE;
+	case MSG_READ:
+		return up ? EVENT_READ_FAILED : EVENT_NONE;
+	case MSG_VERIFY:
+		return ev->verify_code >= 0 ? EVENT_VERIFY_FAILED : EVENT_NONE;
+	case MSG_NAME:
+		return ev->name.p != NULL ? EVENT_NAME_MISMATCH : EVENT_NONE;
+	case MSG_DISABLED:
+		return EVENT_PEER_DISABLED;
+	case MSG_NO_LIVE:
+		return EVENT_NO_LIVE_UPSTREAMS;
+	case MSG_CERT:
+		return up ? EVENT_CERT_LOAD_FAILED : EVENT_NONE;
+	default:
+		return EVENT_NONE;
+	}
+}
+
+struct logline *
+logline_new(char **cause)
+{
+	struct logline	*ll;
+	int		 i, err;
+	PCRE2_SIZE	 off;
+	PCRE2_UCHAR	 msg[256];
+
+	ll = xcalloc(1, sizeof *ll);
+	for (i = 0; i < RE_MAX; i++) {
+		ll->re[i] = pcre2_compile((PCRE2_SPTR)logline_patterns[i],
+		    PCRE2_ZERO_TERMINATED, PCRE2_DOTALL | PCRE2_NO_UTF_CHECK,
+		    &err, &off, NULL);
+		if (ll->re[i] == NULL) {
+			pcre2_get_error_message(err, msg, sizeof msg);
+			xasprintf(cause, "pattern %d at offset %zu: %s", i,
+			    (size_t)off, (char *)msg);
+			logline_free(ll);
+			return NULL;
+		}
+		/* JIT is an optimisation: without it (e.g. under
+		 * MemoryDenyWriteExecute) the interpreter runs instead. */
+		(void)pcre2_jit_compile(ll->re[i], PCRE2_JIT_COMPLETE);
+	}
+	ll->md = pcre2_match_data_create(8, NULL);
+	return ll;
+}
+
+void
+logline_free(struct logline *ll)
+{
+	int	 i;
+
+	if (ll == NULL)
+		return;
+	for (i = 0; i < RE_MAX; i++)
+		pcre2_code_free(ll->re[i]);
+	pcre2_match_data_free(ll->md);
+	free(ll);
+}
+
+void
+logline_stats(const struct logline *ll, struct logline_stats *st)
+{
+	*st = ll->st;
+}
+
+enum event_kind
+logline_parse(struct logline *ll, const char *line, size_t len,
+    struct event *ev)
+{
+	const char		*end = line + len, *m, *ctx, *ctx2, *w;
+	enum logline_msg	 msg;
+
+	event_clear(ev);
+	ll->st.lines++;
+	if (len >= LOGLINE_NGX_MAX - 1)
+		ev->flags |= EVENT_F_TRUNCATED;
+	if ((m = parse_prefix(line, end, ev)) == NULL) {
+		ll->st.malformed++;
+		setspan(&ev->message, line, end);
+		return EVENT_NONE;
+	}
+	msg = m < end ? classify(m, end) : MSG_NONE;
+	if (msg == MSG_NONE) {
+		/* The common case: an ordinary line, rejected by the prefilter. */
+		setspan(&ev->message, m, end);
+		return EVENT_NONE;
+	}
+	ll->st.candidates++;
+
+	/* The context starts at the first ", client: " (messages hold none). */
+	ctx = findmem(m, end, LIT(", client: "));
+	ctx2 = findmem(m, ctx ? ctx : end, LIT(", udp client: "));
+	if (ctx2 != NULL) {
+		ctx = ctx2;
+		ev->module = EVENT_MODULE_STREAM;
+	}
+	if (ctx == NULL) {
+		setspan(&ev->message, m, end);
+		ev->flags |= EVENT_F_NO_CONTEXT;
+		return EVENT_NONE;
+	}
+	if ((w = rfindmem(m, ctx, LIT(" while "))) != NULL) {
+		setspan(&ev->message, m, w);
+		setspan(&ev->action, w + sizeof(" while ") - 1, ctx);
+	} else
+		setspan(&ev->message, m, ctx);
+	parse_context(ctx + (ctx == ctx2 ? sizeof(", udp client: ") :
+	    sizeof(", client: ")) - 1, end, ev);
+
+	if (ev->module == EVENT_MODULE_UNKNOWN) {
+		if (ev->scheme.p != NULL || ev->request.p != NULL)
+			ev->module = EVENT_MODULE_HTTP;
+		else if (ev->upstream.p != NULL)
+			ev->module = EVENT_MODULE_STREAM;
+	}
+	if (ev->module == EVENT_MODULE_STREAM && ev->scheme.p == NULL &&
+	    ev->upstream.p != NULL && ev->peer.p == NULL)
+		ev->peer = ev->upstream;
+	if (span_has(&ev->host, LIT("upstream: \"")) ||
+	    span_has(&ev->referrer, LIT("upstream: \"")) ||
+	    span_has(&ev->referrer, LIT("host: \"")))
+		ev->flags |= EVENT_F_FORGED;
+
+	parse_message(ll, msg, ev);
+	ev->kind = decide(msg, ev);
+	if (ev->kind != EVENT_NONE)
+		ll->st.events++;
+	return ev->kind;
+}

@@ -1,0 +1,516 @@
+/*
+ * logline: table-driven from the corpus in tests/data/corpus (lines a
+ * real nginx wrote, each with its expectation), plus cases for forms
+ * the lab's nginx/OpenSSL cannot produce (OpenSSL 1.x texts, IPv6).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/event.h"
+#include "hswatch/linereader.h"
+#include "hswatch/logline.h"
+#include "hswatch/tlsalert.h"
+#include "hswatch/xmalloc.h"
+
+static struct logline *ll;
+
+static int
+setup(void **state)
+{
+	char	*cause = NULL;
+
+	(void)state;
+	ll = logline_new(&cause);
+	return ll == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	logline_free(ll);
+	return 0;
+}
+
+static int
+span_is(const struct span *s, const char *v)
+{
+	if (s->p == NULL)
+		return strcmp(v, "null") == 0;
+	return s->n == strlen(v) && memcmp(s->p, v, s->n) == 0;
+}
+
+/* Decode "\xHH" escapes of an expectation value in place. */
+static void
+unescape(char *v)
+{
+	char	*w = v;
+
+	while (*v) {
+		if (v[0] == '\\' && v[1] == 'x' && v[2] && v[3]) {
+			char hex[3] = { v[2], v[3], 0 };
+
+			*w++ = (char)strtol(hex, NULL, 16);
+			v += 4;
+		} else
+			*w++ = *v++;
+	}
+	*w = '\0';
+}
+
+static void
+check_key(const struct event *ev, const char *key, const char *val,
+    const char *where)
+{
+	const struct span	*s = NULL;
+	char			 num[32];
+
+	if (strcmp(key, "kind") == 0) {
+		if (strcmp(event_kind_str(ev->kind), val) != 0)
+			fail_msg("%s: kind %s, want %s", where,
+			    event_kind_str(ev->kind), val);
+		return;
+	}
+	if (strcmp(key, "level") == 0) {
+		const char *l = event_level_str(ev->level);
+		if (l == NULL || strcmp(l, val) != 0)
+			fail_msg("%s: level %s, want %s", where,
+			    l ? l : "null", val);
+		return;
+	}
+	if (strcmp(key, "module") == 0) {
+		const char *m = event_module_str(ev->module);
+		if (m == NULL || strcmp(m, val) != 0)
+			fail_msg("%s: module %s, want %s", where,
+			    m ? m : "null", val);
+		return;
+	}
+	if (strcmp(key, "alert") == 0 || strcmp(key, "verify_code") == 0 ||
+	    strcmp(key, "errno") == 0 || strcmp(key, "conn") == 0) {
+		long long v = strcmp(key, "alert") == 0 ? ev->alert :
+		    strcmp(key, "verify_code") == 0 ? ev->verify_code :
+		    strcmp(key, "errno") == 0 ? ev->err : ev->conn;
+		if (v < 0)
+			snprintf(num, sizeof num, "null");
+		else
+			snprintf(num, sizeof num, "%lld", v);
+		if (strcmp(num, val) != 0)
+			fail_msg("%s: %s %s, want %s", where, key, num, val);
+		return;
+	}
+	if (strcmp(key, "truncated") == 0 || strcmp(key, "forged") == 0) {
+		unsigned f = key[0] == 't' ? EVENT_F_TRUNCATED : EVENT_F_FORGED;
+		int have = (ev->flags & f) != 0;
+		if (have != (strcmp(val, "1") == 0))
+			fail_msg("%s: %s %d, want %s", where, key, have, val);
+		return;
+	}
+	if (strcmp(key, "peer") == 0)
+		s = &ev->peer;
+	else if (strcmp(key, "server") == 0)
+		s = &ev->server;
+	else if (strcmp(key, "client") == 0)
+		s = &ev->client;
+	else if (strcmp(key, "host") == 0)
+		s = &ev->host;
+	else if (strcmp(key, "scheme") == 0)
+		s = &ev->scheme;
+	else if (strcmp(key, "name") == 0)
+		s = &ev->name;
+	else if (strcmp(key, "reason") == 0)
+		s = &ev->reason;
+	else if (strcmp(key, "ssl_error") == 0)
+		s = &ev->ssl_error;
+	else if (strcmp(key, "upstream") == 0)
+		s = &ev->upstream;
+	else if (strcmp(key, "request") == 0)
+		s = &ev->request;
+	else if (strcmp(key, "uri") == 0)
+		s = &ev->uri;
+	else if (strcmp(key, "cert_path") == 0)
+		s = &ev->cert_path;
+	else if (strcmp(key, "subrequest") == 0)
+		s = &ev->subrequest;
+	else if (strcmp(key, "referrer") == 0)
+		s = &ev->referrer;
+	else if (strcmp(key, "action") == 0)
+		s = &ev->action;
+	else if (strcmp(key, "verify_text") == 0)
+		s = &ev->verify_text;
+	else
+		fail_msg("%s: unknown expectation key %s", where, key);
+	if (!span_is(s, val))
+		fail_msg("%s: %s is \"%.*s\", want \"%s\"", where, key,
+		    (int)(s->p ? s->n : 4), s->p ? s->p : "null", val);
+}
+
+static size_t
+run_corpus_file(const char *logpath, const char *expectpath)
+{
+	struct linereader	*lr;
+	struct event		 ev;
+	FILE			*ef;
+	const char		*line;
+	char			*cause = NULL, exp[8192], where[512];
+	char			*tok, *save, *eq;
+	size_t			 len, n = 0;
+	uint64_t		 off;
+
+	lr = linereader_open(logpath, &cause);
+	if (lr == NULL)
+		fail_msg("%s", cause);
+	if ((ef = fopen(expectpath, "r")) == NULL)
+		fail_msg("%s: cannot open", expectpath);
+	memset(&ev, 0, sizeof ev);
+	while (linereader_next(lr, &line, &len, &off, &cause) == 1) {
+		n++;
+		if (fgets(exp, sizeof exp, ef) == NULL)
+			fail_msg("%s: no expectation for line %zu", expectpath,
+			    n);
+		exp[strcspn(exp, "\n")] = '\0';
+		if ((size_t)snprintf(where, sizeof where, "%s:%zu", logpath,
+		    n) >= sizeof where)
+			fail_msg("%s: path too long", logpath);
+		ev.line = n;
+		ev.offset = off;
+		logline_parse(ll, line, len, &ev);
+		for (tok = strtok_r(exp, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			if ((eq = strchr(tok, '=')) == NULL)
+				fail_msg("%s: bad expectation %s", where, tok);
+			*eq = '\0';
+			unescape(eq + 1);
+			check_key(&ev, tok, eq + 1, where);
+		}
+	}
+	if (fgets(exp, sizeof exp, ef) != NULL)
+		fail_msg("%s: more expectations than lines", expectpath);
+	fclose(ef);
+	linereader_close(lr);
+	return n;
+}
+
+static void
+test_corpus(void **state)
+{
+	const char	*dir = getenv("TESTDATA");
+	char		 path[4096], epath[4096], sub[4096];
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 files = 0, lines = 0, i;
+	static const char *const subdirs[] = { "corpus", "lab" };
+
+	(void)state;
+	if (dir == NULL)
+		dir = "tests/data";
+	for (i = 0; i < 2; i++) {
+		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", dir,
+		    subdirs[i]) >= sizeof sub)
+			fail_msg("%s: path too long", dir);
+		if ((d = opendir(sub)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			size_t l = strlen(de->d_name);
+
+			if (l < 5 || strcmp(de->d_name + l - 4, ".log") != 0)
+				continue;
+			if ((size_t)snprintf(path, sizeof path, "%s/%s", sub,
+			    de->d_name) >= sizeof path ||
+			    (size_t)snprintf(epath, sizeof epath,
+			    "%s/%.*s.expect", sub, (int)(l - 4),
+			    de->d_name) >= sizeof epath)
+				fail_msg("%s: path too long", de->d_name);
+			lines += run_corpus_file(path, epath);
+			files++;
+		}
+		closedir(d);
+	}
+	print_message("corpus: %zu files, %zu lines\n", files, lines);
+	assert_true(files >= 1);
+	assert_true(lines >= 20);
+}
+
+static void
+parse_str(const char *s, struct event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	logline_parse(ll, s, strlen(s), ev);
+}
+
+/* OpenSSL 1.1.x text (apache/apisix#10325, NGINX-FACTS.md 2.2). */
+static void
+test_openssl11(void **state)
+{
+	struct event	 ev;
+
+	(void)state;
+	parse_str("2023/08/01 10:00:00 [error] 49#49: *1 SSL_do_handshake() "
+	    "failed (SSL: error:14094410:SSL routines:ssl3_read_bytes:sslv3 "
+	    "alert handshake failure:SSL alert number 40) while SSL handshaking "
+	    "to upstream, client: 10.0.0.1, server: _, request: \"PUT "
+	    "/accounts/v1/ids HTTP/1.1\", upstream: "
+	    "\"https://10.1.2.3:443/accounts/v1/ids\", host: \"xxx.com\"", &ev);
+	assert_int_equal(ev.kind, EVENT_HANDSHAKE_FAILED);
+	assert_int_equal(ev.alert, 40);
+	assert_true(span_is(&ev.ssl_error, "14094410"));
+	assert_true(span_is(&ev.reason, "sslv3 alert handshake failure"));
+	assert_true(span_is(&ev.peer, "10.1.2.3:443"));
+	assert_true(span_is(&ev.server, "_"));
+	assert_true(span_is(&ev.host, "xxx.com"));
+	assert_true(span_is(&ev.method, "PUT"));
+	assert_true(span_is(&ev.uri, "/accounts/v1/ids"));
+}
+
+/* OpenSSL 1.0.x SSLv23 path: no "SSL alert number", alert from the code. */
+static void
+test_openssl10_code_only(void **state)
+{
+	struct event	 ev;
+
+	(void)state;
+	parse_str("2016/01/01 00:00:00 [error] 619#0: *5 SSL_do_handshake() "
+	    "failed (SSL: error:14077410:SSL routines:SSL23_GET_SERVER_HELLO:"
+	    "sslv3 alert handshake failure) while SSL handshaking to upstream, "
+	    "client: 1.2.3.4, server: a.test, request: \"GET / HTTP/1.1\", "
+	    "upstream: \"https://10.0.4.22:443/\", host: \"a.test\"", &ev);
+	assert_int_equal(ev.kind, EVENT_HANDSHAKE_FAILED);
+	assert_int_equal(ev.alert, 40);
+	assert_int_equal(ev.tid, 0);
+	assert_true(span_is(&ev.peer, "10.0.4.22:443"));
+}
+
+/* OpenSSL 1.1.1 wrong version number (apache/apisix#8126): no alert. */
+static void
+test_wrong_version_11(void **state)
+{
+	struct event	 ev;
+
+	(void)state;
+	parse_str("2022/10/01 00:00:00 [error] 44#44: *9 SSL_do_handshake() "
+	    "failed (SSL: error:1408F10B:SSL routines:ssl3_get_record:wrong "
+	    "version number) while SSL handshaking to upstream, client: "
+	    "172.17.0.1, server: _, request: \"GET /x HTTP/1.1\", upstream: "
+	    "\"https://172.17.0.3:80/x\", host: \"h\"", &ev);
+	assert_int_equal(ev.kind, EVENT_HANDSHAKE_FAILED);
+	assert_int_equal(ev.alert, -1);
+	assert_true(span_is(&ev.reason, "wrong version number"));
+}
+
+/* Chained errors: the entry with the alert is not always the last. */
+static void
+test_chain(void **state)
+{
+	struct event	 ev;
+
+	(void)state;
+	parse_str("2023/07/01 00:00:00 [crit] 7#7: *3 SSL_read() failed (SSL: "
+	    "error:800640A8:lib(128):aes_gcm_tls_cipher:gcm tag verify failure "
+	    "error:1408F119:SSL routines:ssl3_get_record:decryption failed or "
+	    "bad record mac) while reading response header from upstream, "
+	    "client: 10.0.0.1, server: s, request: \"GET / HTTP/1.1\", "
+	    "upstream: \"https://10.0.0.2:443/\", host: \"s\"", &ev);
+	assert_int_equal(ev.kind, EVENT_READ_FAILED);
+	assert_true(span_is(&ev.ssl_error, "1408F119"));
+	assert_true(span_is(&ev.reason, "decryption failed or bad record mac"));
+	assert_true(span_is(&ev.ssl_func, "SSL_read"));
+}
+
+static void
+test_ipv6_peer(void **state)
+{
+	struct event	 ev;
+
+	(void)state;
+	parse_str("2026/11/24 17:58:45 [error] 5#5: *1 upstream SSL certificate "
+	    "verify error: (10:certificate has expired) while SSL handshaking "
+	    "to upstream, client: ::1, server: v6.test, request: \"GET /a "
+	    "HTTP/1.1\", upstream: \"https://[::1]:8443/a\", host: "
+	    "\"[::1]:18080\"", &ev);
+	assert_int_equal(ev.kind, EVENT_VERIFY_FAILED);
+	assert_int_equal(ev.verify_code, 10);
+	assert_true(span_is(&ev.verify_text, "certificate has expired"));
+	assert_true(span_is(&ev.peer, "[::1]:8443"));
+	assert_true(span_is(&ev.client, "::1"));
+	assert_true(span_is(&ev.host, "[::1]:18080"));
+	assert_true(ev.flags & EVENT_F_PEER_ADDR);
+}
+
+/* The forged-field line of NGINX-FACTS.md 1.3. */
+static void
+test_forged(void **state)
+{
+	struct event	 ev;
+
+	(void)state;
+	parse_str("2026/11/24 17:58:45 [crit] 28619#28619: *132 "
+	    "SSL_do_handshake() failed (SSL: error:0A000458:SSL routines::tlsv1 "
+	    "unrecognized name:SSL alert number 112) while SSL handshaking to "
+	    "upstream, client: 127.0.0.1, server: lab.test, request: \"GET "
+	    "/inject/a\"b,c?q=\"x\"&y=\xc3\xa9\xff HTTP/1.1\", upstream: "
+	    "\"https://127.0.0.2:8443/inject/a\"b,c?q=\"x\"&y=\xc3\xa9\xff\", "
+	    "host: \"lab.test\", referrer: \"r\", upstream: "
+	    "\"https://forged.example/\", host: \"forged\x1b[31mRED\x07\x7f\x01"
+	    "\ttab\xff\"", &ev);
+	assert_int_equal(ev.kind, EVENT_HANDSHAKE_FAILED);
+	assert_int_equal(ev.alert, 112);
+	assert_true(span_is(&ev.peer, "127.0.0.2:8443"));
+	assert_true(span_is(&ev.host, "lab.test"));
+	assert_true(span_is(&ev.uri, "/inject/a\"b,c?q=\"x\"&y=\xc3\xa9\xff"));
+	assert_true(ev.flags & EVENT_F_FORGED);
+	assert_int_equal(ev.level, EVENT_LEVEL_CRIT);
+}
+
+/* A forged upstream inside the Host of an older nginx must not win. */
+static void
+test_forged_host(void **state)
+{
+	struct event	 ev;
+
+	(void)state;
+	parse_str("2026/11/24 17:58:45 [error] 1#1: *1 no live upstreams while "
+	    "connecting to upstream, client: 127.0.0.1, server: lab.test, "
+	    "request: \"GET /pool/x HTTP/1.1\", upstream: \"https://pool/pool/x\","
+	    " host: \"q\"x\",upstream:\"forged\xff\"", &ev);
+	assert_int_equal(ev.kind, EVENT_NO_LIVE_UPSTREAMS);
+	assert_true(span_is(&ev.peer, "pool"));
+	assert_false(ev.flags & EVENT_F_PEER_ADDR);
+	assert_true(span_is(&ev.host, "q\"x\",upstream:\"forged\xff"));
+}
+
+/* Downstream handshake failures are not upstream events. */
+static void
+test_downstream(void **state)
+{
+	struct event	 ev;
+
+	(void)state;
+	parse_str("2026/11/24 17:58:45 [info] 5#5: *7 SSL_do_handshake() failed "
+	    "(SSL: error:0A000102:SSL routines::unsupported protocol) while SSL "
+	    "handshaking, client: 127.0.0.1, server: 0.0.0.0:443", &ev);
+	assert_int_equal(ev.kind, EVENT_NONE);
+	assert_true(span_is(&ev.server, "0.0.0.0:443"));
+	parse_str("2026/11/24 17:58:45 [info] 5#5: *7 peer closed connection in "
+	    "SSL handshake while SSL handshaking, client: 127.0.0.1, server: "
+	    "0.0.0.0:443", &ev);
+	assert_int_equal(ev.kind, EVENT_NONE);
+}
+
+/* Lines cut at nginx's 2048-byte limit, at every position. */
+static void
+test_truncated_everywhere(void **state)
+{
+	static const char line[] = "2026/11/24 17:58:45 [crit] 28619#28619: "
+	    "*132 SSL_do_handshake() failed (SSL: error:0A000458:SSL routines::"
+	    "tlsv1 unrecognized name:SSL alert number 112) while SSL handshaking "
+	    "to upstream, client: 127.0.0.1, server: lab.test, request: \"GET "
+	    "/sni-missing/x HTTP/1.1\", subrequest: \"/auth\", upstream: "
+	    "\"https://127.0.0.2:8443/sni-missing/x\", host: \"lab.test\", "
+	    "referrer: \"http://r/\"";
+	struct event	 ev;
+	size_t		 n, full = strlen(line);
+	char		*copy;
+
+	(void)state;
+	for (n = 0; n <= full; n++) {
+		copy = xmalloc(n + 1);
+		memcpy(copy, line, n);
+		memset(&ev, 0, sizeof ev);
+		logline_parse(ll, copy, n, &ev);
+		if (ev.peer.p != NULL)
+			assert_true(ev.peer.p + ev.peer.n <= copy + n);
+		if (ev.kind != EVENT_NONE)
+			assert_int_equal(ev.kind, EVENT_HANDSHAKE_FAILED);
+		if (n == full) {
+			assert_int_equal(ev.kind, EVENT_HANDSHAKE_FAILED);
+			assert_true(span_is(&ev.subrequest, "/auth"));
+			assert_true(span_is(&ev.referrer, "http://r/"));
+			assert_true(span_is(&ev.peer, "127.0.0.2:8443"));
+		}
+		free(copy);
+	}
+}
+
+/* Binary garbage and NUL bytes never crash or produce events. */
+static void
+test_binary(void **state)
+{
+	unsigned char	 line[4096];
+	struct event	 ev;
+	unsigned	 seed = 12345;
+	size_t		 i, round;
+
+	(void)state;
+	for (round = 0; round < 2000; round++) {
+		size_t n = (round * 7919) % sizeof line;
+
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			line[i] = (unsigned char)(seed >> 16);
+		}
+		memset(&ev, 0, sizeof ev);
+		assert_int_equal(logline_parse(ll, (const char *)line, n, &ev),
+		    EVENT_NONE);
+	}
+}
+
+static void
+test_stream(void **state)
+{
+	struct event	 ev;
+
+	(void)state;
+	parse_str("2026/11/24 17:58:41 [crit] 28619#28619: *112 "
+	    "SSL_do_handshake() failed (SSL: error:0A000458:SSL routines::tlsv1 "
+	    "unrecognized name:SSL alert number 112) while SSL handshaking to "
+	    "upstream, client: 127.0.0.1, server: 127.0.0.1:19443, upstream: "
+	    "\"127.0.0.2:8443\", bytes from/to client:0/0, bytes from/to "
+	    "upstream:0/0", &ev);
+	assert_int_equal(ev.kind, EVENT_HANDSHAKE_FAILED);
+	assert_int_equal(ev.module, EVENT_MODULE_STREAM);
+	assert_true(span_is(&ev.peer, "127.0.0.2:8443"));
+	assert_true(span_is(&ev.server, "127.0.0.1:19443"));
+	assert_null(ev.scheme.p);
+}
+
+static void
+test_alert_names(void **state)
+{
+	(void)state;
+	assert_string_equal(tlsalert_name(112), "unrecognized_name");
+	assert_string_equal(tlsalert_name(116), "certificate_required");
+	assert_string_equal(tlsalert_name(70), "protocol_version");
+	assert_null(tlsalert_name(200));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_openssl11),
+		cmocka_unit_test(test_openssl10_code_only),
+		cmocka_unit_test(test_wrong_version_11),
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_ipv6_peer),
+		cmocka_unit_test(test_forged),
+		cmocka_unit_test(test_forged_host),
+		cmocka_unit_test(test_downstream),
+		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_binary),
+		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_alert_names),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
