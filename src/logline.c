@@ -482,7 +482,7 @@ split_upstream(struct event *ev)
 		ev->flags |= EVENT_F_PEER_ADDR;
 		return;
 	}
-	if (*rest == '[') {
+	if (rest < end && *rest == '[') {
 		q = memchr(rest, ']', (size_t)(end - rest));
 		q = q ? q : end;
 		q = memchr(q, '/', (size_t)(end - q));
