@@ -1,0 +1,85 @@
+/*
+ * Correlation: dedupes findings, tracks each upstream group's peers over
+ * a time window, recognises a pool-wide cascade (Scenario C: one TLS
+ * setting shared by a pool makes nginx mark every peer down) and raises
+ * one group-level HS-POOL-CASCADE finding for it, suppressing the
+ * per-peer findings it explains, and resolves findings after a quiet
+ * period. Emits state changes only, so a flood of identical failures
+ * gives bounded output.
+ *
+ * Pure: time is an argument (log time in replay, monotonic seconds in
+ * the daemon) and output goes through a callback.
+ */
+#ifndef HSWATCH_CORRELATE_H
+#define HSWATCH_CORRELATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hswatch/event.h"
+#include "hswatch/finding.h"
+
+struct correlate_conf {
+	int64_t		 window;	/* a failure counts this long (s) */
+	int64_t		 resolve_after;	/* quiet time before "resolved" (s) */
+	double		 down_fraction;	/* failing peers for "down" */
+	unsigned	 max_groups;	/* bound on tracked groups */
+	unsigned	 max_findings;	/* bound on open findings */
+};
+
+/* Defaults that suit a busy production host (README "Correlation"). */
+#define CORRELATE_WINDOW		60
+#define CORRELATE_RESOLVE_AFTER		300
+#define CORRELATE_DOWN_FRACTION		0.5
+#define CORRELATE_MAX_GROUPS		4096
+#define CORRELATE_MAX_FINDINGS		16384
+
+void	 correlate_conf_defaults(struct correlate_conf *);
+
+/* What correlate needs to know about one event. */
+struct correlate_event {
+	enum event_kind	 kind;
+	const char	*group;		/* upstream{} or implicit group, or NULL */
+	unsigned	 group_peers;	/* servers configured in it, 0 unknown */
+	int		 group_zone;	/* the group has a shared-memory zone */
+	const char	*peer;		/* "10.0.0.1:443"; NULL for no_live */
+	long		 pid;		/* the worker that logged it */
+	int64_t		 when;		/* log time, for first/last seen */
+};
+
+enum correlate_group_state {
+	CORRELATE_HEALTHY = 0,
+	CORRELATE_DEGRADED,
+	CORRELATE_DOWN
+};
+
+typedef void	 correlate_emit_fn(const struct finding *, enum finding_state,
+		    void *);
+
+struct correlate;
+
+struct correlate *correlate_new(const struct correlate_conf *);
+void		 correlate_free(struct correlate *);
+
+/*
+ * Feed one event and the finding diagnose made of it (NULL when the event
+ * raises none of its own, e.g. "temporarily disabled"); takes ownership
+ * of f. Calls emit for every state change, in order.
+ */
+void		 correlate_feed(struct correlate *, const struct correlate_event *,
+		    struct finding *f, int64_t now, correlate_emit_fn *, void *);
+
+/* Resolve what has been quiet for resolve_after; call periodically. */
+void		 correlate_tick(struct correlate *, int64_t now,
+		    correlate_emit_fn *, void *);
+
+/* For metrics and status. */
+typedef void	 correlate_group_fn(const char *group,
+		    enum correlate_group_state, unsigned failing, unsigned peers,
+		    void *);
+void		 correlate_foreach_group(const struct correlate *,
+		    correlate_group_fn *, void *);
+const char	*correlate_group_state_str(enum correlate_group_state);
+size_t		 correlate_open_findings(const struct correlate *);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * A string-keyed hash map (chained, growing). Keys are copied; values
+ * are the caller's pointers. Iteration order is unspecified.
+ */
+#ifndef HSWATCH_STRMAP_H
+#define HSWATCH_STRMAP_H
+
+#include <stddef.h>
+
+struct strmap;
+
+struct strmap	*strmap_new(void);
+/* Frees the map and its keys; free_value (may be NULL) for each value. */
+void		 strmap_free(struct strmap *, void (*free_value)(void *));
+void		*strmap_get(const struct strmap *, const char *key);
+/* Insert or replace; returns the previous value or NULL. */
+void		*strmap_put(struct strmap *, const char *key, void *value);
+/* Remove; returns the value or NULL. */
+void		*strmap_del(struct strmap *, const char *key);
+size_t		 strmap_count(const struct strmap *);
+/* Call fn for each entry; fn may delete the entry it is given. */
+void		 strmap_foreach(struct strmap *,
+		    void (*fn)(const char *key, void *value, void *arg), void *);
+
+#endif

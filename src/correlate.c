@@ -1,0 +1,507 @@
+/*
+ * Correlation of findings over time and across the peers of a group.
+ *
+ * Findings are deduplicated by key. Each event also updates its group:
+ * a peer fails while it had a TLS failure or was "temporarily disabled"
+ * within the window; the group is down when nginx said "no live
+ * upstreams" within the window or when at least down_fraction of its
+ * peers (at least two) fail. Entering "down" opens one HS-POOL-CASCADE
+ * finding that carries the cause and fix of the group's dominant
+ * per-peer finding; while it is open the per-peer findings of the group
+ * are counted, not emitted. Leaving "down" needs a quiet resolve_after
+ * (hysteresis), so a flapping pool stays one open alert.
+ *
+ * Peers are counted once however many workers report them: without a
+ * zone every worker disables a peer on its own (NGINX-FACTS.md section
+ * 6), which must not look like more failing peers.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hswatch/correlate.h"
+#include "hswatch/strmap.h"
+#include "hswatch/xmalloc.h"
+
+#define CASCADE_CODE	"HS-POOL-CASCADE"
+#define GROUP_MAX_PEERS	256
+
+struct tracked {
+	struct finding	*f;
+	char		*group;		/* or NULL */
+	int64_t		 last_now;	/* correlation clock */
+	int		 emitted;	/* opened was emitted */
+	uint64_t	 next_update;	/* count that triggers "updated" */
+};
+
+struct peer {
+	char		*name;
+	int64_t		 last_fail;	/* TLS failure or disabled */
+	int		 seen;
+};
+
+struct group {
+	char			*name;
+	struct peer		 peers[GROUP_MAX_PEERS];
+	unsigned		 npeers;
+	unsigned		 configured;
+	int64_t			 last_nolive;
+	int64_t			 last_activity;
+	int64_t			 nolive_seen;	/* has ever seen no_live */
+	enum correlate_group_state state;
+	struct tracked		*cascade;	/* open cascade, or NULL */
+	struct tracked		*cause;		/* dominant per-peer finding */
+};
+
+struct correlate {
+	struct correlate_conf	 conf;
+	struct strmap		*findings;	/* key -> struct tracked */
+	struct strmap		*groups;	/* name -> struct group */
+	int64_t			 clock;		/* never goes backwards */
+};
+
+void
+correlate_conf_defaults(struct correlate_conf *c)
+{
+	c->window = CORRELATE_WINDOW;
+	c->resolve_after = CORRELATE_RESOLVE_AFTER;
+	c->down_fraction = CORRELATE_DOWN_FRACTION;
+	c->max_groups = CORRELATE_MAX_GROUPS;
+	c->max_findings = CORRELATE_MAX_FINDINGS;
+}
+
+struct correlate *
+correlate_new(const struct correlate_conf *conf)
+{
+	struct correlate	*c;
+
+	c = xcalloc(1, sizeof *c);
+	if (conf != NULL)
+		c->conf = *conf;
+	else
+		correlate_conf_defaults(&c->conf);
+	c->findings = strmap_new();
+	c->groups = strmap_new();
+	return c;
+}
+
+static void
+tracked_free(void *p)
+{
+	struct tracked	*t = p;
+
+	if (t == NULL)
+		return;
+	finding_free(t->f);
+	free(t->group);
+	free(t);
+}
+
+static void
+group_free(void *p)
+{
+	struct group	*g = p;
+	unsigned	 i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->npeers; i++)
+		free(g->peers[i].name);
+	tracked_free(g->cascade);
+	free(g->name);
+	free(g);
+}
+
+void
+correlate_free(struct correlate *c)
+{
+	if (c == NULL)
+		return;
+	strmap_free(c->findings, tracked_free);
+	strmap_free(c->groups, group_free);
+	free(c);
+}
+
+const char *
+correlate_group_state_str(enum correlate_group_state s)
+{
+	switch (s) {
+	case CORRELATE_HEALTHY:
+		return "healthy";
+	case CORRELATE_DEGRADED:
+		return "degraded";
+	case CORRELATE_DOWN:
+		return "down";
+	}
+	return "unknown";
+}
+
+size_t
+correlate_open_findings(const struct correlate *c)
+{
+	return strmap_count(c->findings);
+}
+
+static struct group *
+group_get(struct correlate *c, const char *name)
+{
+	struct group	*g;
+
+	if ((g = strmap_get(c->groups, name)) != NULL)
+		return g;
+	if (strmap_count(c->groups) >= c->conf.max_groups)
+		return NULL;
+	g = xcalloc(1, sizeof *g);
+	g->name = xstrdup(name);
+	g->last_nolive = INT64_MIN / 2;
+	strmap_put(c->groups, name, g);
+	return g;
+}
+
+static struct peer *
+group_peer(struct group *g, const char *name)
+{
+	unsigned	 i;
+
+	for (i = 0; i < g->npeers; i++)
+		if (strcmp(g->peers[i].name, name) == 0)
+			return &g->peers[i];
+	if (g->npeers >= GROUP_MAX_PEERS)
+		return NULL;
+	g->peers[g->npeers].name = xstrdup(name);
+	g->peers[g->npeers].last_fail = INT64_MIN / 2;
+	return &g->peers[g->npeers++];
+}
+
+static unsigned
+group_failing(const struct correlate *c, const struct group *g, int64_t now)
+{
+	unsigned	 i, n = 0;
+
+	for (i = 0; i < g->npeers; i++)
+		if (now - g->peers[i].last_fail <= c->conf.window)
+			n++;
+	return n;
+}
+
+static unsigned
+group_total(const struct group *g)
+{
+	return g->configured > g->npeers ? g->configured : g->npeers;
+}
+
+static int
+group_is_down(const struct correlate *c, const struct group *g, int64_t now)
+{
+	unsigned	 failing = group_failing(c, g, now);
+	unsigned	 total = group_total(g);
+	double		 need;
+
+	if (now - g->last_nolive <= c->conf.window)
+		return 1;
+	if (total < 2)
+		return 0;
+	need = ceil(c->conf.down_fraction * (double)total);
+	if (need < 2)
+		need = 2;
+	return (double)failing >= need;
+}
+
+/* Emit "updated" when a count reaches 10, 100, 1000, ... */
+static int
+crossed(struct tracked *t)
+{
+	if (t->f->count < t->next_update)
+		return 0;
+	while (t->next_update <= t->f->count)
+		t->next_update *= 10;
+	return 1;
+}
+
+static void
+cascade_describe(struct group *g, int64_t now, const struct correlate *c)
+{
+	struct finding	*f = g->cascade->f;
+	struct finding	*cause = g->cause != NULL ? g->cause->f : NULL;
+	char		*s;
+	unsigned	 failing = group_failing(c, g, now), total;
+	size_t		 i;
+
+	total = group_total(g);
+	if (failing > total)
+		total = failing;
+	xasprintf(&s, "upstream pool %s is down: %u of %u peers failing%s%s",
+	    g->name, failing, total, cause != NULL ? ", shared cause " : "",
+	    cause != NULL ? cause->code : "");
+	finding_set(&f->title, s);
+	free(s);
+	if (cause == NULL) {
+		xasprintf(&s, "nginx marked the peers of upstream %s down "
+		    "(\"temporarily disabled\" / \"no live upstreams\"), so "
+		    "every request to it gets 502; the TLS failures that took "
+		    "them down are not in the log seen so far", g->name);
+		finding_set(&f->cause, s);
+		free(s);
+		return;
+	}
+	xasprintf(&s, "every peer of upstream %s shares the same proxy_ssl "
+	    "settings, and they fail with %s: %s nginx then marks each peer "
+	    "down and answers 502 for the whole pool", g->name, cause->code,
+	    cause->cause != NULL ? cause->cause : "");
+	finding_set(&f->cause, s);
+	free(s);
+	finding_set(&f->fix, cause->fix);
+	finding_set(&f->patch, cause->patch);
+	finding_set(&f->probe, cause->probe);
+	f->alert = cause->alert;
+	f->verify_code = cause->verify_code;
+	f->confidence = cause->confidence;
+	finding_set_at(&f->server, cause->server.what, cause->server.file,
+	    cause->server.line);
+	finding_set_at(&f->location, cause->location.what,
+	    cause->location.file, cause->location.line);
+	finding_set_at(&f->proxy_pass, cause->proxy_pass.what,
+	    cause->proxy_pass.file, cause->proxy_pass.line);
+	if (cause->upstream.file != NULL)
+		finding_set_at(&f->upstream, cause->upstream.what,
+		    cause->upstream.file, cause->upstream.line);
+	for (i = 0; i < cause->npeers; i++)
+		finding_add_peer(f, cause->peers[i], strlen(cause->peers[i]));
+}
+
+static void
+cascade_open(struct correlate *c, struct group *g, int64_t now, int64_t when,
+    correlate_emit_fn *emit, void *arg)
+{
+	struct tracked	*t;
+	char		*key;
+	unsigned	 i;
+
+	t = xcalloc(1, sizeof *t);
+	t->f = finding_new(CASCADE_CODE, FINDING_CRITICAL, "");
+	xasprintf(&key, "%s|%s", CASCADE_CODE, g->name);
+	t->f->key = key;
+	t->f->first_seen = t->f->last_seen = when;
+	finding_set_at(&t->f->upstream, g->name, NULL, 0);
+	for (i = 0; i < g->npeers; i++)
+		if (now - g->peers[i].last_fail <= c->conf.window)
+			finding_add_peer(t->f, g->peers[i].name,
+			    strlen(g->peers[i].name));
+	t->group = xstrdup(g->name);
+	t->last_now = now;
+	t->next_update = 10;
+	t->emitted = 1;
+	g->cascade = t;
+	g->state = CORRELATE_DOWN;
+	cascade_describe(g, now, c);
+	/* The failures seen so far in the window are part of the cascade. */
+	t->f->count = 0;
+	for (i = 0; i < g->npeers; i++)
+		if (now - g->peers[i].last_fail <= c->conf.window)
+			t->f->count++;
+	if (t->f->count == 0)
+		t->f->count = 1;
+	emit(t->f, FINDING_OPENED, arg);
+}
+
+static void
+note_group(struct correlate *c, const struct correlate_event *ev,
+    struct tracked *t, int64_t now, correlate_emit_fn *emit, void *arg)
+{
+	struct group	*g;
+	struct peer	*p;
+	int		 failure;
+
+	if (ev->group == NULL || (g = group_get(c, ev->group)) == NULL)
+		return;
+	if (ev->group_peers > g->configured)
+		g->configured = ev->group_peers;
+	g->last_activity = now;
+	failure = ev->kind != EVENT_NONE && ev->kind != EVENT_NO_LIVE_UPSTREAMS &&
+	    ev->kind != EVENT_CERT_LOAD_FAILED;
+	if (ev->kind == EVENT_NO_LIVE_UPSTREAMS) {
+		g->last_nolive = now;
+		g->nolive_seen = 1;
+	} else if (failure && ev->peer != NULL &&
+	    (p = group_peer(g, ev->peer)) != NULL)
+		p->last_fail = now;
+
+	/* The dominant per-peer finding is the group's shared cause. */
+	if (t != NULL && (g->cause == NULL || t->f->count > g->cause->f->count))
+		g->cause = t;
+
+	if (g->cascade != NULL) {
+		struct finding	*f = g->cascade->f;
+
+		f->count++;
+		if (ev->when > f->last_seen)
+			f->last_seen = ev->when;
+		g->cascade->last_now = now;
+		if (ev->peer != NULL && failure)
+			finding_add_peer(f, ev->peer, strlen(ev->peer));
+		if (t != NULL && g->cause == t && f->patch == NULL &&
+		    t->f->patch != NULL) {
+			/* The cause became known: say so once. */
+			cascade_describe(g, now, c);
+			emit(f, FINDING_UPDATED, arg);
+		} else if (crossed(g->cascade)) {
+			cascade_describe(g, now, c);
+			emit(f, FINDING_UPDATED, arg);
+		}
+		return;
+	}
+	if (group_is_down(c, g, now))
+		cascade_open(c, g, now, ev->when, emit, arg);
+	else if (group_failing(c, g, now) > 0)
+		g->state = CORRELATE_DEGRADED;
+}
+
+static int
+suppressed(struct correlate *c, const struct tracked *t)
+{
+	struct group	*g;
+
+	if (t->group == NULL || (g = strmap_get(c->groups, t->group)) == NULL)
+		return 0;
+	return g->cascade != NULL;
+}
+
+void
+correlate_feed(struct correlate *c, const struct correlate_event *ev,
+    struct finding *f, int64_t now, correlate_emit_fn *emit, void *arg)
+{
+	struct tracked	*t = NULL;
+	char		*key = NULL;
+
+	if (now < c->clock)
+		now = c->clock;	/* out-of-order input: never go backwards */
+	c->clock = now;
+
+	if (f != NULL) {
+		if (f->key == NULL) {
+			xasprintf(&key, "%s|%s", f->code,
+			    ev->peer != NULL ? ev->peer : "-");
+			f->key = key;
+		}
+		if ((t = strmap_get(c->findings, f->key)) != NULL) {
+			t->f->count++;
+			if (ev->when > t->f->last_seen)
+				t->f->last_seen = ev->when;
+			if (ev->peer != NULL)
+				finding_add_peer(t->f, ev->peer,
+				    strlen(ev->peer));
+			t->last_now = now;
+			finding_free(f);
+		} else if (strmap_count(c->findings) < c->conf.max_findings) {
+			t = xcalloc(1, sizeof *t);
+			t->f = f;
+			f->count = 1;
+			f->first_seen = f->last_seen = ev->when;
+			if (ev->peer != NULL)
+				finding_add_peer(f, ev->peer, strlen(ev->peer));
+			t->group = ev->group != NULL ? xstrdup(ev->group) :
+			    NULL;
+			t->last_now = now;
+			t->next_update = 10;
+			strmap_put(c->findings, f->key, t);
+		} else
+			finding_free(f);	/* bounded: counted nowhere */
+	}
+
+	note_group(c, ev, t, now, emit, arg);
+
+	if (t == NULL || suppressed(c, t))
+		return;
+	if (!t->emitted) {
+		t->emitted = 1;
+		crossed(t);
+		emit(t->f, FINDING_OPENED, arg);
+	} else if (crossed(t))
+		emit(t->f, FINDING_UPDATED, arg);
+}
+
+struct tick_ctx {
+	struct correlate	*c;
+	int64_t			 now;
+	correlate_emit_fn	*emit;
+	void			*arg;
+};
+
+static void
+tick_finding(const char *key, void *value, void *arg)
+{
+	struct tick_ctx	*x = arg;
+	struct tracked	*t = value;
+	struct group	*g;
+
+	if (x->now - t->last_now < x->c->conf.resolve_after)
+		return;
+	if (t->emitted && !suppressed(x->c, t))
+		x->emit(t->f, FINDING_RESOLVED, x->arg);
+	if (t->group != NULL &&
+	    (g = strmap_get(x->c->groups, t->group)) != NULL && g->cause == t)
+		g->cause = NULL;
+	strmap_del(x->c->findings, key);
+	tracked_free(t);
+}
+
+static void
+tick_group(const char *key, void *value, void *arg)
+{
+	struct tick_ctx	*x = arg;
+	struct group	*g = value;
+
+	(void)key;
+	if (g->cascade != NULL &&
+	    x->now - g->cascade->last_now >= x->c->conf.resolve_after) {
+		x->emit(g->cascade->f, FINDING_RESOLVED, x->arg);
+		tracked_free(g->cascade);
+		g->cascade = NULL;
+	}
+	if (g->cascade == NULL)
+		g->state = group_failing(x->c, g, x->now) > 0 ?
+		    CORRELATE_DEGRADED : CORRELATE_HEALTHY;
+}
+
+void
+correlate_tick(struct correlate *c, int64_t now, correlate_emit_fn *emit,
+    void *arg)
+{
+	struct tick_ctx	 x = { c, now, emit, arg };
+
+	if (now < c->clock)
+		now = c->clock;
+	c->clock = now;
+	x.now = now;
+	/* Groups first: a resolved cascade un-suppresses its findings. */
+	strmap_foreach(c->groups, tick_group, &x);
+	strmap_foreach(c->findings, tick_finding, &x);
+}
+
+struct foreach_ctx {
+	const struct correlate	*c;
+	correlate_group_fn	*fn;
+	void			*arg;
+};
+
+static void
+foreach_group(const char *key, void *value, void *arg)
+{
+	struct foreach_ctx	*x = arg;
+	struct group		*g = value;
+
+	x->fn(key, g->state, group_failing(x->c, g, x->c->clock),
+	    group_total(g), x->arg);
+}
+
+void
+correlate_foreach_group(const struct correlate *c, correlate_group_fn *fn,
+    void *arg)
+{
+	struct foreach_ctx	 x = { c, fn, arg };
+
+	strmap_foreach(c->groups, foreach_group, &x);
+}

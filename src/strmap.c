@@ -1,0 +1,167 @@
+/*
+ * String-keyed chained hash map (FNV-1a), doubling at load factor 1.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hswatch/strmap.h"
+#include "hswatch/xmalloc.h"
+
+struct strmap_entry {
+	struct strmap_entry	*next;
+	uint32_t		 hash;
+	void			*value;
+	char			 key[];
+};
+
+struct strmap {
+	struct strmap_entry	**buckets;
+	size_t			  nbuckets;	/* a power of two */
+	size_t			  count;
+};
+
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+struct strmap *
+strmap_new(void)
+{
+	struct strmap	*m;
+
+	m = xcalloc(1, sizeof *m);
+	m->nbuckets = 16;
+	m->buckets = xcalloc(m->nbuckets, sizeof *m->buckets);
+	return m;
+}
+
+void
+strmap_free(struct strmap *m, void (*free_value)(void *))
+{
+	struct strmap_entry	*e, *next;
+	size_t			 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nbuckets; i++) {
+		for (e = m->buckets[i]; e != NULL; e = next) {
+			next = e->next;
+			if (free_value != NULL)
+				free_value(e->value);
+			free(e);
+		}
+	}
+	free(m->buckets);
+	free(m);
+}
+
+static struct strmap_entry **
+find(const struct strmap *m, const char *key, uint32_t h)
+{
+	struct strmap_entry	**ep;
+
+	ep = &m->buckets[h & (m->nbuckets - 1)];
+	for (; *ep != NULL; ep = &(*ep)->next)
+		if ((*ep)->hash == h && strcmp((*ep)->key, key) == 0)
+			break;
+	return ep;
+}
+
+void *
+strmap_get(const struct strmap *m, const char *key)
+{
+	struct strmap_entry	*e = *find(m, key, hash_str(key));
+
+	return e != NULL ? e->value : NULL;
+}
+
+static void
+grow(struct strmap *m)
+{
+	struct strmap_entry	**nb, *e, *next;
+	size_t			  i, n = m->nbuckets * 2;
+
+	nb = xcalloc(n, sizeof *nb);
+	for (i = 0; i < m->nbuckets; i++) {
+		for (e = m->buckets[i]; e != NULL; e = next) {
+			next = e->next;
+			e->next = nb[e->hash & (n - 1)];
+			nb[e->hash & (n - 1)] = e;
+		}
+	}
+	free(m->buckets);
+	m->buckets = nb;
+	m->nbuckets = n;
+}
+
+void *
+strmap_put(struct strmap *m, const char *key, void *value)
+{
+	uint32_t		  h = hash_str(key);
+	struct strmap_entry	**ep = find(m, key, h), *e;
+	size_t			  len;
+	void			 *old;
+
+	if (*ep != NULL) {
+		old = (*ep)->value;
+		(*ep)->value = value;
+		return old;
+	}
+	len = strlen(key);
+	e = xmalloc(sizeof *e + len + 1);
+	memcpy(e->key, key, len + 1);
+	e->hash = h;
+	e->value = value;
+	e->next = NULL;
+	*ep = e;
+	if (++m->count > m->nbuckets)
+		grow(m);
+	return NULL;
+}
+
+void *
+strmap_del(struct strmap *m, const char *key)
+{
+	struct strmap_entry	**ep = find(m, key, hash_str(key)), *e;
+	void			 *v;
+
+	if ((e = *ep) == NULL)
+		return NULL;
+	*ep = e->next;
+	v = e->value;
+	free(e);
+	m->count--;
+	return v;
+}
+
+size_t
+strmap_count(const struct strmap *m)
+{
+	return m->count;
+}
+
+void
+strmap_foreach(struct strmap *m,
+    void (*fn)(const char *key, void *value, void *arg), void *arg)
+{
+	struct strmap_entry	*e, *next;
+	size_t			 i;
+
+	for (i = 0; i < m->nbuckets; i++) {
+		for (e = m->buckets[i]; e != NULL; e = next) {
+			next = e->next;	/* fn may delete e */
+			fn(e->key, e->value, arg);
+		}
+	}
+}
