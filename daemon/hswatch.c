@@ -1,5 +1,5 @@
 /*
- * hswatch: the command line. Subcommands: explain, replay.
+ * hswatch: the command line. Subcommands: explain, replay, config, locate.
  */
 #include "config.h"
 
@@ -12,9 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cliconf.h"
 #include "hswatch/buf.h"
+#include "hswatch/confmodel.h"
 #include "hswatch/event.h"
 #include "hswatch/linereader.h"
+#include "hswatch/locate.h"
 #include "hswatch/logline.h"
 #include "hswatch/summary.h"
 
@@ -22,7 +25,10 @@
 
 static const char *const usage_text =
     "usage: hswatch explain [--json] [LINE ...]\n"
-    "       hswatch replay [--json] [--events] FILE ... | -\n"
+    "       hswatch replay [--json] [--events] [--config FILE | --nginx-T FILE]\n"
+    "                      [--prefix DIR] [--nginx-version V] FILE ... | -\n"
+    "       hswatch config (--config FILE | --nginx-T FILE) [--json]\n"
+    "       hswatch locate (--config FILE | --nginx-T FILE) --server NAME URI ...\n"
     "       hswatch --version\n";
 
 static void
@@ -186,8 +192,12 @@ cmd_replay(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "events", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
+		CLICONF_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cliconf		 cc;
+	struct confmodel	*model = NULL;
+	struct locate_result	 loc;
 	struct logline		*ll;
 	struct linereader	*lr;
 	struct summary		*sm;
@@ -200,7 +210,10 @@ cmd_replay(int argc, char **argv)
 	double			 last_progress = 0;
 	int			 ch, json = 0, events = 0, i, r, tty;
 
+	memset(&cc, 0, sizeof cc);
 	while ((ch = getopt_long(argc, argv, "jeh", longopts, NULL)) != -1) {
+		if (cliconf_opt(&cc, ch, optarg))
+			continue;
 		switch (ch) {
 		case 'j':
 			json = 1;
@@ -217,6 +230,8 @@ cmd_replay(int argc, char **argv)
 	if (argc == 0)
 		usage();
 
+	if (cliconf_given(&cc))
+		model = cliconf_load(&cc);
 	tty = isatty(STDERR_FILENO);
 	ll = parser_new();
 	sm = summary_new();
@@ -232,10 +247,22 @@ cmd_replay(int argc, char **argv)
 			ev.offset = off;
 			if (logline_parse(ll, line, len, &ev) != EVENT_NONE) {
 				if (events) {
-					if (json)
+					if (model != NULL)
+						locate_event(model, &ev, &loc);
+					if (json) {
 						event_json(&ev, &out);
-					else
+						/* Located fields join the object. */
+						if (model != NULL) {
+							out.len--;
+							buf_addc(&out, ',');
+							locate_json(model, &loc, &out);
+							buf_addc(&out, '}');
+						}
+					} else {
 						event_text(&ev, &out);
+						if (model != NULL)
+							locate_text(model, &loc, &out);
+					}
 					buf_addc(&out, '\n');
 					if (out.len >= 65536)
 						flush_buf(&out);
@@ -265,6 +292,7 @@ cmd_replay(int argc, char **argv)
 	buf_free(&out);
 	summary_free(sm);
 	logline_free(ll);
+	confmodel_free(model);
 	return 0;
 }
 
@@ -288,6 +316,10 @@ main(int argc, char **argv)
 		return cmd_explain(argc - 1, argv + 1);
 	if (strcmp(argv[1], "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "config") == 0)
+		return cliconf_cmd_config(argc - 1, argv + 1);
+	if (strcmp(argv[1], "locate") == 0)
+		return cliconf_cmd_locate(argc - 1, argv + 1);
 	fprintf(stderr, "hswatch: unknown command '%s'\n", argv[1]);
 	usage();
 	return EXIT_USAGE;

@@ -1,0 +1,45 @@
+/*
+ * cliconf: the command line's side of the configuration model. Options
+ * shared by "replay", "config" and "locate" (--config, --nginx-T,
+ * --prefix, --nginx-version) and the "config" and "locate" commands.
+ */
+#ifndef HSWATCH_CLICONF_H
+#define HSWATCH_CLICONF_H
+
+struct confmodel;
+
+struct cliconf {
+	const char	*config;	/* --config FILE */
+	const char	*dump;		/* --nginx-T FILE or "-" */
+	const char	*prefix;	/* --prefix DIR */
+	const char	*version;	/* --nginx-version X.Y.Z */
+};
+
+/* Long option values, above any short option character. */
+#define CLICONF_OPT_CONFIG	0x100
+#define CLICONF_OPT_DUMP	0x101
+#define CLICONF_OPT_PREFIX	0x102
+#define CLICONF_OPT_VERSION	0x103
+
+#define CLICONF_LONGOPTS						\
+	{ "config", required_argument, NULL, CLICONF_OPT_CONFIG },	\
+	{ "nginx-T", required_argument, NULL, CLICONF_OPT_DUMP },	\
+	{ "prefix", required_argument, NULL, CLICONF_OPT_PREFIX },	\
+	{ "nginx-version", required_argument, NULL, CLICONF_OPT_VERSION }
+
+/* Take one getopt result; 1 if it was a config option. */
+int			 cliconf_opt(struct cliconf *, int, const char *);
+
+/* Whether a configuration was given. */
+int			 cliconf_given(const struct cliconf *);
+
+/*
+ * Load the model. Exits 1 with "hswatch: MESSAGE in FILE:LINE" (as
+ * nginx -t reports it) when the configuration cannot be loaded.
+ */
+struct confmodel	*cliconf_load(const struct cliconf *);
+
+int			 cliconf_cmd_config(int, char **);
+int			 cliconf_cmd_locate(int, char **);
+
+#endif

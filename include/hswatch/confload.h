@@ -1,0 +1,66 @@
+/*
+ * confload: load an nginx configuration into a tree of directives, each
+ * with the file and line nginx would report for it. The input is either
+ * the configuration files themselves (following "include", globs sorted
+ * bytewise, relative paths against the config prefix) or an "nginx -T"
+ * dump split on its "# configuration file PATH:" headers; both give the
+ * same tree.
+ *
+ * Errors read like "nginx -t": the message, then " in FILE:LINE".
+ */
+#ifndef HSWATCH_CONFLOAD_H
+#define HSWATCH_CONFLOAD_H
+
+#include <stddef.h>
+
+/* Limits: include nesting, size of one file, number of directives. */
+#define CONFLOAD_MAX_DEPTH	32
+#define CONFLOAD_MAX_FILE	(16u << 20)
+#define CONFLOAD_MAX_DIRS	1000000u
+
+/* One directive; a block directive has children. */
+struct confdir {
+	const char	 *file;		/* owned by the tree */
+	unsigned	  line;		/* line of the directive's name */
+	char		**args;		/* args[0] is the name */
+	size_t		  nargs;
+	int		  block;	/* has a { } body */
+	int		  opaque;	/* a *_by_lua_block, body skipped */
+	struct confdir	 *parent;
+	struct confdir	**child;
+	size_t		  nchild;
+	size_t		  capchild;
+};
+
+struct conftree {
+	struct confdir	  root;		/* the main file's top level */
+	char		 *prefix;	/* config prefix, with trailing '/' */
+	char		**files;	/* every file read, first-open order */
+	size_t		  nfiles;
+	size_t		  ndirs;
+};
+
+/*
+ * Load PATH and what it includes. prefix may be NULL (the directory of
+ * PATH). Returns NULL and sets *cause on error.
+ */
+struct conftree	*confload_files(const char *path, const char *prefix,
+		    char **cause);
+
+/*
+ * Load an "nginx -T" dump held in data[0..len). The first dumped file is
+ * the main one; prefix may be NULL (its directory).
+ */
+struct conftree	*confload_dump(const char *data, size_t len,
+		    const char *prefix, char **cause);
+
+/* Read a whole file (at most max bytes) into *data; "-" is stdin. */
+int		 confload_slurp(const char *path, size_t max, char **data,
+		    size_t *len, char **cause);
+
+void		 confload_free(struct conftree *);
+
+/* The directive's argument i, or NULL. */
+const char	*confload_arg(const struct confdir *, size_t);
+
+#endif

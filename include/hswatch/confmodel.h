@@ -1,0 +1,162 @@
+/*
+ * confmodel: the parts of a loaded nginx configuration that upstream TLS
+ * depends on. http and stream servers (names, listens), the location
+ * tree, the proxy_pass/grpc_pass/uwsgi_pass target of each location,
+ * upstream{} groups (and the implicit group of a "proxy_pass
+ * https://host:port"), and the effective value of every upstream-TLS
+ * directive with where it comes from: a directive (file:line) or nginx's
+ * built-in default for the nginx version the model was built for.
+ *
+ * The model owns the directive tree it was built from; every pointer
+ * into it stays valid until confmodel_free().
+ */
+#ifndef HSWATCH_CONFMODEL_H
+#define HSWATCH_CONFMODEL_H
+
+#include <stddef.h>
+
+struct buf;
+struct conftree;
+struct confdir;
+
+/* The nginx version assumed when none is given (Debian bookworm). */
+#define CONFMODEL_DEFAULT_VERSION	"1.22.1"
+
+enum confmodel_mod {
+	CONFMODEL_PROXY = 0,	/* http proxy_pass */
+	CONFMODEL_GRPC,		/* grpc_pass */
+	CONFMODEL_UWSGI,	/* uwsgi_pass */
+	CONFMODEL_STREAM	/* stream proxy_pass */
+};
+
+enum confmodel_lockind {
+	CONFMODEL_LOC_PREFIX = 0,	/* location /x */
+	CONFMODEL_LOC_EXACT,		/* location = /x */
+	CONFMODEL_LOC_NOREGEX,		/* location ^~ /x */
+	CONFMODEL_LOC_REGEX,		/* location ~ re */
+	CONFMODEL_LOC_REGEX_CI,		/* location ~* re */
+	CONFMODEL_LOC_NAMED		/* location @x */
+};
+
+/* An effective directive value; dir == NULL: nginx's built-in default. */
+struct confmodel_setting {
+	const char		*key;	/* "ssl_name" (no module prefix) */
+	char			*name;	/* "proxy_ssl_name" */
+	char			*value;	/* args joined by ' '; NULL: unset */
+	const struct confdir	*dir;
+};
+
+struct confmodel_peer {
+	const struct confdir	*dir;	/* NULL in an implicit group */
+	char			*addr;	/* as written, port added */
+	char			*norm;	/* canonical "ip:port", or NULL */
+	int			 weight;
+	int			 max_fails;
+	char			*fail_timeout;
+	int			 backup;
+	int			 down;
+	int			 resolve;
+};
+
+struct confmodel_group {
+	char			*name;
+	int			 stream;
+	int			 implicit;	/* from a *_pass host:port */
+	const struct confdir	*dir;		/* upstream {}, or NULL */
+	const struct confdir	*zone;		/* zone directive, or NULL */
+	struct confmodel_peer	*peers;
+	size_t			 npeers;
+};
+
+struct confmodel_target {
+	const struct confdir	*dir;	/* the *_pass directive */
+	enum confmodel_mod	 mod;
+	char			*scheme;	/* "https", "grpcs", "" (stream) */
+	char			*host;		/* host or group name */
+	unsigned		 port;		/* 0: none given */
+	char			*uri;		/* "" when none */
+	int			 vars;		/* contains variables */
+	int			 tls;
+	struct confmodel_group	*group;		/* NULL with variables */
+	struct confmodel_setting *eff;		/* effective settings */
+	size_t			 neff;
+};
+
+struct confmodel_server;
+
+struct confmodel_loc {
+	const struct confdir	 *dir;
+	enum confmodel_lockind	  kind;
+	char			 *pattern;
+	void			 *re;		/* pcre2_code for regexes */
+	struct confmodel_server	 *server;
+	struct confmodel_loc	 *parent;
+	struct confmodel_loc	**child;
+	size_t			  nchild;
+	struct confmodel_target	 *target;
+};
+
+struct confmodel_listen {
+	const struct confdir	*dir;	/* NULL: implicit "listen *:80" */
+	char			*addr;	/* canonical "ip:port", "*:port" */
+	int			 default_server;
+};
+
+struct confmodel_server {
+	const struct confdir	 *dir;
+	int			  stream;
+	char			**names;	/* server_name args */
+	size_t			  nnames;
+	void			**name_re;	/* pcre2_code per ~name */
+	char			 *logname;	/* what nginx logs as server: */
+	struct confmodel_listen	 *listens;
+	size_t			  nlistens;
+	struct confmodel_loc	**locs;		/* top-level locations */
+	size_t			  nlocs;
+	struct confmodel_target	 *target;	/* stream proxy_pass */
+};
+
+struct confmodel {
+	struct conftree		 *tree;
+	char			 *version;	/* "1.22.1" */
+	unsigned long		  vnum;		/* 1022001 */
+	struct confmodel_server	**servers;	/* http, then stream */
+	size_t			  nservers;
+	struct confmodel_group	**groups;
+	size_t			  ngroups;
+	struct confmodel_loc	**locs;		/* every location, in order */
+	size_t			  nlocs;
+	char			**warnings;
+	size_t			  nwarnings;
+};
+
+/*
+ * Build the model from a loaded tree (taken over: freed with the model)
+ * for nginx version "X.Y.Z" (NULL: CONFMODEL_DEFAULT_VERSION). Returns
+ * NULL and sets *cause on a configuration nginx would refuse (e.g. an
+ * invalid location regex), reported at its file:line.
+ */
+struct confmodel *confmodel_new(struct conftree *, const char *version,
+		    char **cause);
+void		  confmodel_free(struct confmodel *);
+
+/* "FILE:LINE" of a directive, or "built-in default for nginx V". */
+void		  confmodel_origin(const struct confmodel *,
+		    const struct confdir *, struct buf *);
+
+/* The effective setting key ("ssl_name") of a target, or NULL. */
+const struct confmodel_setting *confmodel_setting(
+		    const struct confmodel_target *, const char *key);
+
+/* Canonical "ip:port" of an address (IPv6 in brackets); NULL if none. */
+char		 *confmodel_addr_norm(const char *host, size_t hostlen,
+		    unsigned port);
+
+const char	 *confmodel_mod_str(enum confmodel_mod);
+const char	 *confmodel_lockind_str(enum confmodel_lockind);
+
+/* The location as written: "= /x", "~* re", "/x", "@x". */
+void		  confmodel_loc_name(const struct confmodel_loc *,
+		    struct buf *);
+
+#endif

@@ -1,0 +1,566 @@
+/*
+ * confload: nginx configuration files (or an "nginx -T" dump) into a
+ * tree of directives with file:line, expanding "include" the way
+ * ngx_conf_include() does.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hswatch/conflex.h"
+#include "hswatch/confload.h"
+#include "hswatch/xmalloc.h"
+
+#define HEADER		"# configuration file "
+
+/* One file of an nginx -T dump: offsets into the dump. */
+struct dumpfile {
+	char		*path;
+	size_t		 hdr;		/* offset of the header line */
+	size_t		 body;		/* offset of the first content byte */
+	int		 active;	/* still taken as a header */
+	int		 used;		/* read while loading */
+};
+
+struct loader {
+	struct conftree	*t;
+	const char	*dump;		/* NULL: read files from disk */
+	size_t		 dumplen;
+	struct dumpfile	*df;
+	size_t		 ndf;
+	char		*stack[CONFLOAD_MAX_DEPTH + 1];	/* files being read */
+	size_t		 depth;
+	char		**cause;
+};
+
+static int	parse(struct loader *, struct conflex *, const char *,
+		    struct confdir *, int);
+
+const char *
+confload_arg(const struct confdir *d, size_t i)
+{
+	return i < d->nargs ? d->args[i] : NULL;
+}
+
+static void
+dir_free(struct confdir *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nchild; i++) {
+		dir_free(d->child[i]);
+		free(d->child[i]);
+	}
+	free(d->child);
+	for (i = 0; i < d->nargs; i++)
+		free(d->args[i]);
+	free(d->args);
+}
+
+void
+confload_free(struct conftree *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	dir_free(&t->root);
+	for (i = 0; i < t->nfiles; i++)
+		free(t->files[i]);
+	free(t->files);
+	free(t->prefix);
+	free(t);
+}
+
+int
+confload_slurp(const char *path, size_t max, char **data, size_t *len,
+    char **cause)
+{
+	struct stat	 sb;
+	char		*p = NULL;
+	size_t		 n = 0, cap = 0;
+	ssize_t		 r;
+	int		 fd, saved;
+
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		xasprintf(cause, "open() \"%s\" failed (%d: %s)", path, errno,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		xasprintf(cause, "read() \"%s\" failed (%d: %s)", path, EISDIR,
+		    strerror(EISDIR));
+		goto fail;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				xasprintf(cause, "\"%s\" is larger than %zu bytes",
+				    path, max);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 8192;
+			p = xreallocarray(p, 1, cap + 1);
+		}
+		if ((r = read(fd, p + n, cap - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			xasprintf(cause, "read() \"%s\" failed (%d: %s)", path,
+			    saved, strerror(saved));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		xasprintf(cause, "\"%s\" is larger than %zu bytes", path, max);
+		goto fail;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (p == NULL)
+		p = xmalloc(1);
+	p[n] = '\0';
+	*data = p;
+	*len = n;
+	return 0;
+fail:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	free(p);
+	return -1;
+}
+
+static int load_error(struct loader *, const struct confdir *, const char *,
+    ...) __attribute__((format(printf, 3, 4)));
+
+/* Set the cause; at names the directive the error is reported at. */
+static int
+load_error(struct loader *ld, const struct confdir *at, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+	int	 r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		msg = NULL;
+	if (at != NULL)
+		xasprintf(ld->cause, "%s in %s:%u", msg ? msg : "error",
+		    at->file, at->line);
+	else
+		*ld->cause = xstrdup(msg ? msg : "error");
+	free(msg);
+	return -1;
+}
+
+/* The file name as nginx's ngx_conf_full_name() builds it. */
+static char *
+full_name(const struct conftree *t, const char *name)
+{
+	char	*p;
+
+	if (name[0] == '/')
+		return xstrdup(name);
+	xasprintf(&p, "%s%s", t->prefix, name);
+	return p;
+}
+
+static const char *
+intern_file(struct conftree *t, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nfiles; i++)
+		if (strcmp(t->files[i], path) == 0)
+			return t->files[i];
+	t->files = xreallocarray(t->files, t->nfiles + 1, sizeof *t->files);
+	t->files[t->nfiles] = xstrdup(path);
+	return t->files[t->nfiles++];
+}
+
+static struct dumpfile *
+dump_find(struct loader *ld, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < ld->ndf; i++)
+		if (ld->df[i].active && strcmp(ld->df[i].path, path) == 0)
+			return &ld->df[i];
+	return NULL;
+}
+
+/* Content bytes of an active dumped file (nginx adds one '\n'). */
+static void
+dump_content(const struct loader *ld, const struct dumpfile *f,
+    const char **data, size_t *len)
+{
+	size_t	 end = ld->dumplen;
+	size_t	 i;
+
+	for (i = (size_t)(f - ld->df) + 1; i < ld->ndf; i++)
+		if (ld->df[i].active) {
+			end = ld->df[i].hdr;
+			break;
+		}
+	if (end > f->body && ld->dump[end - 1] == '\n')
+		end--;
+	*data = ld->dump + f->body;
+	*len = end > f->body ? end - f->body : 0;
+}
+
+/* Read one file (from disk or the dump) into parent. */
+static int
+load_file(struct loader *ld, const char *path, struct confdir *parent,
+    const struct confdir *site)
+{
+	struct conflex	*lx;
+	struct dumpfile	*f;
+	const char	*name, *data;
+	char		*buf = NULL, *canon, *err = NULL;
+	size_t		 len, i;
+	int		 rc;
+
+	if (ld->depth >= CONFLOAD_MAX_DEPTH)
+		return load_error(ld, site, "includes nested deeper than %d "
+		    "levels at \"%s\"", CONFLOAD_MAX_DEPTH, path);
+	if (ld->dump == NULL) {
+		if ((canon = realpath(path, NULL)) == NULL)
+			canon = xstrdup(path);
+	} else
+		canon = xstrdup(path);
+	for (i = 0; i < ld->depth; i++)
+		if (strcmp(ld->stack[i], canon) == 0) {
+			free(canon);
+			return load_error(ld, site, "include loop: \"%s\" "
+			    "includes itself", path);
+		}
+
+	if (ld->dump == NULL) {
+		if (confload_slurp(path, CONFLOAD_MAX_FILE, &buf, &len,
+		    &err) == -1) {
+			free(canon);
+			rc = load_error(ld, site, "%s", err);
+			free(err);
+			return rc;
+		}
+		data = buf;
+	} else {
+		if ((f = dump_find(ld, path)) == NULL) {
+			free(canon);
+			return load_error(ld, site, "open() \"%s\" failed "
+			    "(not in the nginx -T dump)", path);
+		}
+		f->used = 1;
+		dump_content(ld, f, &data, &len);
+	}
+
+	name = intern_file(ld->t, path);
+	ld->stack[ld->depth++] = canon;
+	lx = conflex_new(name, data, len);
+	rc = parse(ld, lx, name, parent, 0);
+	conflex_free(lx);
+	free(ld->stack[--ld->depth]);
+	free(buf);
+	return rc;
+}
+
+static int
+has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Expand an include directive at its site into parent. */
+static int
+include(struct loader *ld, const struct confdir *site, struct confdir *parent)
+{
+	glob_t	 g;
+	char	*pat, **m = NULL;
+	size_t	 nm = 0, i;
+	int	 rc = 0, r;
+
+	pat = full_name(ld->t, site->args[1]);
+	if (!has_glob(pat)) {
+		rc = load_file(ld, pat, parent, site);
+		free(pat);
+		return rc;
+	}
+	if (ld->dump == NULL) {
+		memset(&g, 0, sizeof g);
+		r = glob(pat, GLOB_NOSORT, NULL, &g);
+		if (r != 0 && r != GLOB_NOMATCH) {
+			rc = load_error(ld, site, "glob() \"%s\" failed", pat);
+			free(pat);
+			globfree(&g);
+			return rc;
+		}
+		if (r == 0) {
+			nm = g.gl_pathc;
+			m = xreallocarray(NULL, nm ? nm : 1, sizeof *m);
+			for (i = 0; i < nm; i++)
+				m[i] = xstrdup(g.gl_pathv[i]);
+		}
+		globfree(&g);
+	} else {
+		m = xreallocarray(NULL, ld->ndf ? ld->ndf : 1, sizeof *m);
+		for (i = 0; i < ld->ndf; i++)
+			if (ld->df[i].active && fnmatch(pat, ld->df[i].path,
+			    FNM_PATHNAME | FNM_PERIOD) == 0)
+				m[nm++] = xstrdup(ld->df[i].path);
+	}
+	/* glob(3) without setlocale() in nginx: bytewise order. */
+	qsort(m, nm, sizeof *m, cmp_str);
+	for (i = 0; i < nm && rc == 0; i++)
+		rc = load_file(ld, m[i], parent, site);
+	for (i = 0; i < nm; i++)
+		free(m[i]);
+	free(m);
+	free(pat);
+	return rc;
+}
+
+static struct confdir *
+dir_add(struct loader *ld, struct confdir *parent, struct conflex_stmt *st,
+    const char *file)
+{
+	struct confdir	*d;
+	size_t		 i;
+
+	d = xcalloc(1, sizeof *d);
+	d->file = file;
+	d->line = st->line;
+	d->nargs = st->nwords;
+	d->args = xreallocarray(NULL, st->nwords, sizeof *d->args);
+	for (i = 0; i < st->nwords; i++) {
+		d->args[i] = st->words[i].s;	/* take ownership */
+		st->words[i].s = NULL;
+	}
+	st->nwords = 0;
+	d->opaque = st->opaque;
+	d->parent = parent;
+	if (parent->nchild == parent->capchild) {
+		parent->capchild = parent->capchild ? parent->capchild * 2 : 8;
+		parent->child = xreallocarray(parent->child, parent->capchild,
+		    sizeof *parent->child);
+	}
+	parent->child[parent->nchild++] = d;
+	ld->t->ndirs++;
+	return d;
+}
+
+/* Parse statements from lx into parent until EOF or the closing "}". */
+static int
+parse(struct loader *ld, struct conflex *lx, const char *file,
+    struct confdir *parent, int in_block)
+{
+	struct conflex_stmt	 st;
+	struct confdir		*d;
+	struct confdir		 at;
+	enum conflex_rc		 rc;
+	int			 r = 0;
+
+	conflex_stmt_init(&st);
+	memset(&at, 0, sizeof at);
+	at.file = file;
+	for (;;) {
+		rc = conflex_next(lx, &st, ld->cause);
+		if (rc == CONFLEX_ERROR) {
+			r = -1;
+			break;
+		}
+		at.line = conflex_line(lx);
+		if (rc == CONFLEX_EOF) {
+			if (in_block)
+				r = load_error(ld, &at, "unexpected end of "
+				    "file, expecting \"}\"");
+			break;
+		}
+		if (rc == CONFLEX_END) {
+			if (!in_block)
+				r = load_error(ld, &at, "unexpected \"}\"");
+			break;
+		}
+		if (ld->t->ndirs >= CONFLOAD_MAX_DIRS) {
+			r = load_error(ld, &at, "more than %u directives",
+			    CONFLOAD_MAX_DIRS);
+			break;
+		}
+		if (strcmp(st.words[0].s, "include") == 0 &&
+		    rc == CONFLEX_STMT && !st.opaque) {
+			at.line = st.line;
+			if (st.nwords != 2) {
+				r = load_error(ld, &at, "invalid number of "
+				    "arguments in \"include\" directive");
+				break;
+			}
+			d = dir_add(ld, parent, &st, file);
+			/* The include itself is kept: it records the site. */
+			if ((r = include(ld, d, parent)) != 0)
+				break;
+			continue;
+		}
+		d = dir_add(ld, parent, &st, file);
+		if (rc == CONFLEX_BLOCK) {
+			d->block = 1;
+			if ((r = parse(ld, lx, file, d, 1)) != 0)
+				break;
+		}
+	}
+	conflex_stmt_free(&st);
+	return r;
+}
+
+static struct conftree *
+tree_new(const char *main, const char *prefix)
+{
+	struct conftree	*t;
+	const char	*slash;
+
+	t = xcalloc(1, sizeof *t);
+	if (prefix != NULL) {
+		if (prefix[0] != '\0' && prefix[strlen(prefix) - 1] == '/')
+			t->prefix = xstrdup(prefix);
+		else
+			xasprintf(&t->prefix, "%s/", prefix);
+	} else if ((slash = strrchr(main, '/')) != NULL)
+		t->prefix = xstrndup(main, (size_t)(slash - main) + 1);
+	else
+		t->prefix = xstrdup("");
+	t->root.file = "";
+	return t;
+}
+
+struct conftree *
+confload_files(const char *path, const char *prefix, char **cause)
+{
+	struct loader	 ld;
+	struct conftree	*t;
+	char		*full, *cwd, *p;
+
+	memset(&ld, 0, sizeof ld);
+	ld.cause = cause;
+	/* nginx makes -c absolute against its prefix; we use the cwd. */
+	if (path[0] != '/' && (cwd = getcwd(NULL, 0)) != NULL) {
+		xasprintf(&full, "%s/%s", cwd, path);
+		free(cwd);
+	} else
+		full = xstrdup(path);
+	for (p = full; (p = strstr(p, "/./")) != NULL; )
+		memmove(p, p + 2, strlen(p + 2) + 1);
+	t = tree_new(full, prefix);
+	ld.t = t;
+	if (load_file(&ld, full, &t->root, NULL) != 0) {
+		confload_free(t);
+		t = NULL;
+	}
+	free(full);
+	return t;
+}
+
+/* Find the "# configuration file PATH:" header lines of a dump. */
+static void
+dump_split(struct loader *ld)
+{
+	const char	*d = ld->dump, *e = d + ld->dumplen, *p, *nl, *q;
+	size_t		 hl = sizeof HEADER - 1;
+
+	for (p = d; p < e; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			nl = e;
+		if ((size_t)(nl - p) > hl + 2 && memcmp(p, HEADER, hl) == 0 &&
+		    p[hl] == '/' && nl[-1] == ':') {
+			q = p + hl;
+			ld->df = xreallocarray(ld->df, ld->ndf + 1,
+			    sizeof *ld->df);
+			ld->df[ld->ndf].path = xstrndup(q, (size_t)(nl - 1 - q));
+			ld->df[ld->ndf].hdr = (size_t)(p - d);
+			ld->df[ld->ndf].body = nl < e ? (size_t)(nl + 1 - d) :
+			    ld->dumplen;
+			ld->df[ld->ndf].active = 1;
+			ld->df[ld->ndf].used = 0;
+			ld->ndf++;
+		}
+		if (nl == e)
+			break;
+	}
+}
+
+struct conftree *
+confload_dump(const char *data, size_t len, const char *prefix, char **cause)
+{
+	struct loader	 ld;
+	struct conftree	*t = NULL;
+	size_t		 i, j;
+	int		 again;
+
+	memset(&ld, 0, sizeof ld);
+	ld.cause = cause;
+	ld.dump = data;
+	ld.dumplen = len;
+	dump_split(&ld);
+	if (ld.ndf == 0) {
+		*cause = xstrdup("no \"# configuration file PATH:\" header: "
+		    "not an nginx -T dump");
+		return NULL;
+	}
+	for (i = 0; i < ld.ndf; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(ld.df[i].path, ld.df[j].path) == 0) {
+				xasprintf(cause, "\"%s\" dumped twice: not an "
+				    "nginx -T dump", ld.df[i].path);
+				goto out;
+			}
+	/*
+	 * A comment line inside a file can look like a header. nginx dumps
+	 * only files it read, so a header no include reaches is such a
+	 * line: take it back into the file before it and load again.
+	 */
+	do {
+		again = 0;
+		t = tree_new(ld.df[0].path, prefix);
+		ld.t = t;
+		for (i = 0; i < ld.ndf; i++)
+			ld.df[i].used = 0;
+		if (load_file(&ld, ld.df[0].path, &t->root, NULL) != 0) {
+			confload_free(t);
+			t = NULL;
+			break;
+		}
+		for (i = 1; i < ld.ndf; i++)
+			if (ld.df[i].active && !ld.df[i].used) {
+				ld.df[i].active = 0;
+				again = 1;
+				confload_free(t);
+				t = NULL;
+				break;
+			}
+	} while (again);
+out:
+	for (i = 0; i < ld.ndf; i++)
+		free(ld.df[i].path);
+	free(ld.df);
+	return t;
+}

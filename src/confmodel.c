@@ -1,0 +1,891 @@
+/*
+ * confmodel: build the upstream-TLS view of an nginx configuration from
+ * its directive tree (see confmodel.h).
+ */
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/confload.h"
+#include "hswatch/confmodel.h"
+#include "hswatch/xmalloc.h"
+
+struct builder {
+	struct confmodel	*m;
+	char			**cause;
+};
+
+static const char *const mod_prefix[] = {
+	"proxy_", "grpc_", "uwsgi_", "proxy_"
+};
+
+const char *
+confmodel_mod_str(enum confmodel_mod mod)
+{
+	static const char *const s[] = { "proxy_pass", "grpc_pass",
+	    "uwsgi_pass", "proxy_pass" };
+
+	return (unsigned)mod < 4 ? s[mod] : "?";
+}
+
+const char *
+confmodel_lockind_str(enum confmodel_lockind k)
+{
+	static const char *const s[] = { "prefix", "exact", "noregex",
+	    "regex", "regex_ci", "named" };
+
+	return (unsigned)k < 6 ? s[k] : "?";
+}
+
+void
+confmodel_loc_name(const struct confmodel_loc *l, struct buf *b)
+{
+	static const char *const mod[] = { "", "= ", "^~ ", "~ ", "~* ", "" };
+
+	buf_adds(b, mod[l->kind]);
+	buf_adds(b, l->pattern);
+}
+
+void
+confmodel_origin(const struct confmodel *m, const struct confdir *d,
+    struct buf *b)
+{
+	if (d == NULL)
+		buf_printf(b, "built-in default for nginx %s", m->version);
+	else
+		buf_printf(b, "%s:%u", d->file, d->line);
+}
+
+static int build_error(struct builder *, const struct confdir *,
+    const char *, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+build_error(struct builder *bd, const struct confdir *d, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	xasprintf(bd->cause, "%s in %s:%u", msg ? msg : "error", d->file,
+	    d->line);
+	free(msg);
+	return -1;
+}
+
+static void
+warn(struct confmodel *m, const struct confdir *d, const char *msg)
+{
+	m->warnings = xreallocarray(m->warnings, m->nwarnings + 1,
+	    sizeof *m->warnings);
+	xasprintf(&m->warnings[m->nwarnings++], "%s in %s:%u", msg, d->file,
+	    d->line);
+}
+
+static int
+is_dir(const struct confdir *d, const char *name)
+{
+	return d->nargs > 0 && strcmp(d->args[0], name) == 0;
+}
+
+/* The first direct (non-block) child named name, or NULL. */
+static const struct confdir *
+child_named(const struct confdir *d, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nchild; i++)
+		if (is_dir(d->child[i], name))
+			return d->child[i];
+	return NULL;
+}
+
+static char *
+join_args(const struct confdir *d, size_t from)
+{
+	struct buf	 b;
+	size_t		 i;
+	char		*s;
+
+	buf_init(&b);
+	for (i = from; i < d->nargs; i++) {
+		if (i > from)
+			buf_addc(&b, ' ');
+		buf_adds(&b, d->args[i]);
+	}
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+char *
+confmodel_addr_norm(const char *host, size_t hostlen, unsigned port)
+{
+	unsigned char	 a[sizeof(struct in6_addr)];
+	char		 h[64], out[INET6_ADDRSTRLEN], *r;
+
+	if (hostlen >= 2 && host[0] == '[' && host[hostlen - 1] == ']') {
+		host++;
+		hostlen -= 2;
+	}
+	if (hostlen == 0 || hostlen >= sizeof h)
+		return NULL;
+	memcpy(h, host, hostlen);
+	h[hostlen] = '\0';
+	if (strcmp(h, "localhost") == 0)
+		snprintf(h, sizeof h, "127.0.0.1");
+	if (inet_pton(AF_INET, h, a) == 1) {
+		inet_ntop(AF_INET, a, out, sizeof out);
+		xasprintf(&r, "%s:%u", out, port);
+	} else if (inet_pton(AF_INET6, h, a) == 1) {
+		inet_ntop(AF_INET6, a, out, sizeof out);
+		xasprintf(&r, "[%s]:%u", out, port);
+	} else
+		return NULL;
+	return r;
+}
+
+/*
+ * Split "host:port" (IPv6 in brackets) at the last ':' outside brackets.
+ * Returns the host length; *port is 0 when none is given.
+ */
+static size_t
+split_hostport(const char *s, size_t n, unsigned *port, int *bad)
+{
+	const char	*c = NULL, *p;
+	unsigned long	 v = 0;
+
+	*port = 0;
+	*bad = 0;
+	if (n > 0 && s[0] == '[') {
+		if ((p = memchr(s, ']', n)) == NULL) {
+			*bad = 1;
+			return n;
+		}
+		if ((size_t)(p - s) + 1 < n && p[1] == ':')
+			c = p + 1;
+	} else
+		c = memchr(s, ':', n);
+	if (c == NULL)
+		return n;
+	for (p = c + 1; p < s + n; p++) {
+		if (!isdigit((unsigned char)*p) || v > 65535) {
+			*bad = 1;
+			return (size_t)(c - s);
+		}
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (p == c + 1 || v == 0 || v > 65535)
+		*bad = 1;
+	*port = (unsigned)v;
+	return (size_t)(c - s);
+}
+
+static unsigned
+parse_version(const char *v)
+{
+	unsigned	 a = 0, b = 0, c = 0;
+
+	if (sscanf(v, "%u.%u.%u", &a, &b, &c) < 2)
+		return 0;
+	return a * 1000000 + b * 1000 + c;
+}
+
+/* ---- upstream {} groups ---------------------------------------------- */
+
+static struct confmodel_group *
+group_add(struct confmodel *m, const char *name, int stream, int implicit,
+    const struct confdir *d)
+{
+	struct confmodel_group	*g;
+
+	g = xcalloc(1, sizeof *g);
+	g->name = xstrdup(name);
+	g->stream = stream;
+	g->implicit = implicit;
+	g->dir = d;
+	m->groups = xreallocarray(m->groups, m->ngroups + 1,
+	    sizeof *m->groups);
+	m->groups[m->ngroups++] = g;
+	return g;
+}
+
+static struct confmodel_group *
+group_find(struct confmodel *m, const char *name, int stream, int implicit)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->ngroups; i++)
+		if (m->groups[i]->stream == stream &&
+		    m->groups[i]->implicit == implicit &&
+		    strcmp(m->groups[i]->name, name) == 0)
+			return m->groups[i];
+	return NULL;
+}
+
+static struct confmodel_peer *
+peer_add(struct confmodel_group *g, const struct confdir *d,
+    const char *addr, size_t n, unsigned defport)
+{
+	struct confmodel_peer	*p;
+	unsigned		 port;
+	size_t			 hl;
+	int			 bad;
+
+	g->peers = xreallocarray(g->peers, g->npeers + 1, sizeof *g->peers);
+	p = &g->peers[g->npeers++];
+	memset(p, 0, sizeof *p);
+	p->dir = d;
+	p->weight = 1;
+	p->max_fails = 1;
+	p->fail_timeout = xstrdup("10s");
+	if (n >= 5 && memcmp(addr, "unix:", 5) == 0) {
+		p->addr = xstrndup(addr, n);
+		p->norm = xstrndup(addr, n);
+		return p;
+	}
+	hl = split_hostport(addr, n, &port, &bad);
+	if (port == 0)
+		port = defport;
+	if (port != 0)
+		xasprintf(&p->addr, "%.*s:%u", (int)hl, addr, port);
+	else
+		p->addr = xstrndup(addr, n);
+	p->norm = confmodel_addr_norm(addr, hl, port);
+	return p;
+}
+
+static void
+group_build(struct builder *bd, const struct confdir *d, int stream)
+{
+	struct confmodel_group	*g;
+	struct confmodel_peer	*p;
+	const struct confdir	*c;
+	const char		*a;
+	size_t			 i, j;
+
+	if (d->nargs < 2)
+		return;
+	g = group_add(bd->m, d->args[1], stream, 0, d);
+	for (i = 0; i < d->nchild; i++) {
+		c = d->child[i];
+		if (is_dir(c, "zone"))
+			g->zone = c;
+		if (!is_dir(c, "server") || c->nargs < 2)
+			continue;
+		p = peer_add(g, c, c->args[1], strlen(c->args[1]),
+		    stream ? 0 : 80);
+		for (j = 2; j < c->nargs; j++) {
+			a = c->args[j];
+			if (strncmp(a, "weight=", 7) == 0)
+				p->weight = atoi(a + 7);
+			else if (strncmp(a, "max_fails=", 10) == 0)
+				p->max_fails = atoi(a + 10);
+			else if (strncmp(a, "fail_timeout=", 13) == 0) {
+				free(p->fail_timeout);
+				p->fail_timeout = xstrdup(a + 13);
+			} else if (strcmp(a, "backup") == 0)
+				p->backup = 1;
+			else if (strcmp(a, "down") == 0)
+				p->down = 1;
+			else if (strcmp(a, "resolve") == 0)
+				p->resolve = 1;
+		}
+	}
+}
+
+/* ---- *_pass targets ---------------------------------------------------- */
+
+static const struct {
+	const char		*scheme;
+	enum confmodel_mod	 mod;
+	unsigned		 port;
+	int			 tls;
+} schemes[] = {
+	{ "http", CONFMODEL_PROXY, 80, 0 },
+	{ "https", CONFMODEL_PROXY, 443, 1 },
+	{ "grpc", CONFMODEL_GRPC, 80, 0 },
+	{ "grpcs", CONFMODEL_GRPC, 443, 1 },
+	{ "uwsgi", CONFMODEL_UWSGI, 0, 0 },
+	{ "suwsgi", CONFMODEL_UWSGI, 0, 1 },
+};
+
+static struct confmodel_target *
+target_build(struct builder *bd, const struct confdir *d,
+    enum confmodel_mod mod)
+{
+	struct confmodel_target	*t;
+	struct confmodel_group	*g;
+	const char		*url, *sep, *h, *slash;
+	char			*name;
+	size_t			 i, hl;
+	unsigned		 defport = 0;
+	int			 bad;
+
+	t = xcalloc(1, sizeof *t);
+	t->dir = d;
+	t->mod = mod;
+	url = confload_arg(d, 1) ? d->args[1] : "";
+	t->vars = strchr(url, '$') != NULL;
+	h = url;
+	if ((sep = strstr(url, "://")) != NULL) {
+		t->scheme = xstrndup(url, (size_t)(sep - url));
+		h = sep + 3;
+		for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+			if (strcmp(schemes[i].scheme, t->scheme) == 0) {
+				defport = schemes[i].port;
+				t->tls = schemes[i].tls;
+			}
+	} else
+		t->scheme = xstrdup(mod == CONFMODEL_GRPC ? "grpc" :
+		    mod == CONFMODEL_UWSGI ? "uwsgi" : "");
+	if (strncmp(h, "unix:", 5) == 0) {
+		t->host = xstrdup(h);
+		t->uri = xstrdup("");
+	} else {
+		slash = mod == CONFMODEL_STREAM ? NULL : strchr(h, '/');
+		hl = slash ? (size_t)(slash - h) : strlen(h);
+		t->uri = xstrdup(slash ? slash : "");
+		i = split_hostport(h, hl, &t->port, &bad);
+		t->host = xstrndup(h, i);
+	}
+	if (t->vars)
+		return t;
+
+	/* An upstream{} of that name (without a port) is the group. */
+	if (t->port == 0 &&
+	    (g = group_find(bd->m, t->host, mod == CONFMODEL_STREAM, 0))) {
+		t->group = g;
+		return t;
+	}
+	if (strncmp(t->host, "unix:", 5) == 0)
+		name = xstrdup(t->host);
+	else
+		xasprintf(&name, "%s:%u", t->host,
+		    t->port ? t->port : defport);
+	if ((g = group_find(bd->m, name, mod == CONFMODEL_STREAM, 1)) == NULL) {
+		g = group_add(bd->m, name, mod == CONFMODEL_STREAM, 1, NULL);
+		peer_add(g, NULL, name, strlen(name), 0);
+	}
+	free(name);
+	t->group = g;
+	return t;
+}
+
+/* ---- effective settings ---------------------------------------------- */
+
+static const char *const http_keys[] = {
+	"ssl_server_name", "ssl_name", "ssl_protocols", "ssl_ciphers",
+	"ssl_verify", "ssl_verify_depth", "ssl_trusted_certificate",
+	"ssl_certificate", "ssl_certificate_key", "ssl_session_reuse",
+	"connect_timeout", "next_upstream", "set_header Host", NULL
+};
+
+static const char *const stream_keys[] = {
+	"ssl", "ssl_server_name", "ssl_name", "ssl_protocols", "ssl_ciphers",
+	"ssl_verify", "ssl_verify_depth", "ssl_trusted_certificate",
+	"ssl_certificate", "ssl_certificate_key", "ssl_session_reuse",
+	"connect_timeout", "next_upstream", NULL
+};
+
+/* nginx's built-in default of a setting (NGINX-FACTS.md section 4). */
+static char *
+default_value(const struct confmodel *m, const struct confmodel_target *t,
+    const char *key)
+{
+	if (strcmp(key, "ssl") == 0 || strcmp(key, "ssl_server_name") == 0 ||
+	    strcmp(key, "ssl_verify") == 0)
+		return xstrdup("off");
+	if (strcmp(key, "ssl_name") == 0 ||
+	    strcmp(key, "set_header Host") == 0) {
+		/* $proxy_host: the group name or the host, port stripped. */
+		if (t->vars || strcmp(key, "set_header Host") == 0)
+			return xstrdup("$proxy_host");
+		return xstrdup(t->host);
+	}
+	if (strcmp(key, "ssl_protocols") == 0) {
+		if (m->vnum >= 1027003)
+			return xstrdup("TLSv1.2 TLSv1.3");
+		if (m->vnum >= 1023004)
+			return xstrdup("TLSv1 TLSv1.1 TLSv1.2 TLSv1.3");
+		return xstrdup("TLSv1 TLSv1.1 TLSv1.2");
+	}
+	if (strcmp(key, "ssl_ciphers") == 0)
+		return xstrdup("DEFAULT");
+	if (strcmp(key, "ssl_verify_depth") == 0)
+		return xstrdup("1");
+	if (strcmp(key, "ssl_session_reuse") == 0)
+		return xstrdup("on");
+	if (strcmp(key, "connect_timeout") == 0)
+		return xstrdup("60s");
+	if (strcmp(key, "next_upstream") == 0)
+		return xstrdup(t->mod == CONFMODEL_STREAM ? "on" :
+		    "error timeout");
+	return NULL;
+}
+
+/*
+ * proxy_set_header is inherited as a whole: the innermost level with any
+ * proxy_set_header decides; Host there, or the default.
+ */
+static const struct confdir *
+find_set_header(const struct confdir *const *levels, size_t n,
+    const char *name, int *decided)
+{
+	const struct confdir	*c;
+	size_t			 l, i;
+
+	*decided = 0;
+	for (l = 0; l < n; l++) {
+		for (i = 0; i < levels[l]->nchild; i++) {
+			c = levels[l]->child[i];
+			if (!is_dir(c, name))
+				continue;
+			*decided = 1;
+			if (c->nargs >= 3 && strcasecmp(c->args[1], "Host") == 0)
+				return c;
+		}
+		if (*decided)
+			return NULL;
+	}
+	return NULL;
+}
+
+static void
+settings_build(struct confmodel *m, struct confmodel_target *t,
+    const struct confdir *const *levels, size_t nlevels)
+{
+	const char *const	*keys;
+	struct confmodel_setting *s;
+	const struct confdir	*d;
+	const char		*pfx = mod_prefix[t->mod];
+	size_t			 n, l;
+	int			 decided;
+
+	keys = t->mod == CONFMODEL_STREAM ? stream_keys : http_keys;
+	for (n = 0; keys[n] != NULL; n++)
+		;
+	t->eff = xcalloc(n, sizeof *t->eff);
+	for (; t->neff < n; t->neff++) {
+		s = &t->eff[t->neff];
+		s->key = keys[t->neff];
+		if (strcmp(s->key, "set_header Host") == 0) {
+			if (t->mod != CONFMODEL_PROXY)
+				continue;
+			xasprintf(&s->name, "proxy_set_header Host");
+			d = find_set_header(levels, nlevels, "proxy_set_header",
+			    &decided);
+			s->dir = d;
+			s->value = d ? join_args(d, 2) :
+			    default_value(m, t, s->key);
+			continue;
+		}
+		xasprintf(&s->name, "%s%s", pfx, s->key);
+		d = NULL;
+		for (l = 0; l < nlevels && d == NULL; l++)
+			d = child_named(levels[l], s->name);
+		s->dir = d;
+		s->value = d ? join_args(d, 1) : default_value(m, t, s->key);
+	}
+}
+
+const struct confmodel_setting *
+confmodel_setting(const struct confmodel_target *t, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->neff; i++)
+		if (t->eff[i].name != NULL && strcmp(t->eff[i].key, key) == 0)
+			return &t->eff[i];
+	return NULL;
+}
+
+/* ---- servers and locations ------------------------------------------- */
+
+static void *
+regex_compile(struct builder *bd, const struct confdir *d, const char *pat,
+    int caseless)
+{
+	pcre2_code	*re;
+	PCRE2_UCHAR	 msg[256];
+	PCRE2_SIZE	 off;
+	int		 err;
+
+	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+	    caseless ? PCRE2_CASELESS : 0, &err, &off, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(err, msg, sizeof msg);
+		build_error(bd, d, "pcre2_compile() failed: %s in \"%s\" at "
+		    "\"%s\"", (char *)msg, pat, pat + off);
+		return NULL;
+	}
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+static const struct confdir *const *
+levels_of(const struct confmodel_loc *l, const struct confdir *srv,
+    const struct confdir *top, const struct confdir **buf, size_t max,
+    size_t *n)
+{
+	*n = 0;
+	for (; l != NULL && *n < max - 2; l = l->parent)
+		buf[(*n)++] = l->dir;
+	buf[(*n)++] = srv;
+	if (top != NULL)
+		buf[(*n)++] = top;
+	return buf;
+}
+
+static int
+loc_build(struct builder *bd, struct confmodel_server *srv,
+    struct confmodel_loc *parent, const struct confdir *d,
+    const struct confdir *top)
+{
+	struct confmodel_loc	  *l, ***arr;
+	const struct confdir	  *c, *lv[64];
+	const char		  *a;
+	size_t			  *narr, i, nl;
+	enum confmodel_mod	   mod;
+
+	l = xcalloc(1, sizeof *l);
+	l->dir = d;
+	l->server = srv;
+	l->parent = parent;
+	if (d->nargs == 3) {
+		a = d->args[1];
+		l->pattern = xstrdup(d->args[2]);
+		if (strcmp(a, "=") == 0)
+			l->kind = CONFMODEL_LOC_EXACT;
+		else if (strcmp(a, "^~") == 0)
+			l->kind = CONFMODEL_LOC_NOREGEX;
+		else if (strcmp(a, "~") == 0)
+			l->kind = CONFMODEL_LOC_REGEX;
+		else if (strcmp(a, "~*") == 0)
+			l->kind = CONFMODEL_LOC_REGEX_CI;
+		else {
+			free(l->pattern);
+			free(l);
+			return build_error(bd, d, "invalid location modifier "
+			    "\"%s\"", a);
+		}
+	} else if (d->nargs == 2) {
+		a = d->args[1];
+		if (a[0] == '=') {
+			l->kind = CONFMODEL_LOC_EXACT;
+			a++;
+		} else if (a[0] == '^' && a[1] == '~') {
+			l->kind = CONFMODEL_LOC_NOREGEX;
+			a += 2;
+		} else if (a[0] == '~') {
+			a++;
+			l->kind = CONFMODEL_LOC_REGEX;
+			if (a[0] == '*') {
+				a++;
+				l->kind = CONFMODEL_LOC_REGEX_CI;
+			}
+		} else if (a[0] == '@')
+			l->kind = CONFMODEL_LOC_NAMED;
+		l->pattern = xstrdup(a);
+	} else {
+		free(l);
+		return build_error(bd, d, "invalid number of arguments in "
+		    "\"location\" directive");
+	}
+
+	/* Owned by the model's flat list; linked into the tree. */
+	bd->m->locs = xreallocarray(bd->m->locs, bd->m->nlocs + 1,
+	    sizeof *bd->m->locs);
+	bd->m->locs[bd->m->nlocs++] = l;
+	if (parent != NULL) {
+		arr = &parent->child;
+		narr = &parent->nchild;
+	} else {
+		arr = &srv->locs;
+		narr = &srv->nlocs;
+	}
+	*arr = xreallocarray(*arr, *narr + 1, sizeof **arr);
+	(*arr)[(*narr)++] = l;
+
+	if (l->kind == CONFMODEL_LOC_REGEX || l->kind == CONFMODEL_LOC_REGEX_CI)
+		if ((l->re = regex_compile(bd, d, l->pattern,
+		    l->kind == CONFMODEL_LOC_REGEX_CI)) == NULL)
+			return -1;
+
+	for (i = 0; i < d->nchild; i++) {
+		c = d->child[i];
+		if (is_dir(c, "location") && c->block) {
+			if (loc_build(bd, srv, l, c, top) != 0)
+				return -1;
+			continue;
+		}
+		if (is_dir(c, "proxy_pass"))
+			mod = CONFMODEL_PROXY;
+		else if (is_dir(c, "grpc_pass"))
+			mod = CONFMODEL_GRPC;
+		else if (is_dir(c, "uwsgi_pass"))
+			mod = CONFMODEL_UWSGI;
+		else
+			continue;
+		if (l->target != NULL) {
+			build_error(bd, c, "\"%s\" directive is duplicate",
+			    c->args[0]);
+			return -1;
+		}
+		l->target = target_build(bd, c, mod);
+		levels_of(l, srv->dir, top, lv, sizeof lv / sizeof lv[0], &nl);
+		settings_build(bd->m, l->target, lv, nl);
+	}
+	return 0;
+}
+
+static void
+listen_add(struct confmodel_server *s, const struct confdir *d)
+{
+	struct confmodel_listen	*ls;
+	const char		*a = d ? d->args[1] : "80";
+	unsigned		 port;
+	size_t			 hl, i;
+	int			 bad, allnum = 1;
+
+	s->listens = xreallocarray(s->listens, s->nlistens + 1,
+	    sizeof *s->listens);
+	ls = &s->listens[s->nlistens++];
+	memset(ls, 0, sizeof *ls);
+	ls->dir = d;
+	for (i = 0; a[i] != '\0'; i++)
+		if (!isdigit((unsigned char)a[i]))
+			allnum = 0;
+	if (strncmp(a, "unix:", 5) == 0)
+		ls->addr = xstrdup(a);
+	else if (allnum)
+		xasprintf(&ls->addr, "*:%s", a);
+	else {
+		hl = split_hostport(a, strlen(a), &port, &bad);
+		if (port == 0)
+			port = 80;
+		if ((hl == 1 && a[0] == '*') || (hl == 7 &&
+		    memcmp(a, "0.0.0.0", 7) == 0))
+			xasprintf(&ls->addr, "*:%u", port);
+		else if ((ls->addr = confmodel_addr_norm(a, hl, port)) == NULL)
+			xasprintf(&ls->addr, "%.*s:%u", (int)hl, a, port);
+	}
+	if (d != NULL)
+		for (i = 2; i < d->nargs; i++)
+			if (strcmp(d->args[i], "default_server") == 0 ||
+			    strcmp(d->args[i], "default") == 0)
+				ls->default_server = 1;
+}
+
+static char *
+log_name(const char *first)
+{
+	char	 host[256];
+	char	*s, *p;
+
+	if (first == NULL)
+		return xstrdup("");
+	if (first[0] == '~')
+		return xstrdup(first);
+	if (strcasecmp(first, "$hostname") == 0) {
+		if (gethostname(host, sizeof host) != 0)
+			host[0] = '\0';
+		host[sizeof host - 1] = '\0';
+		first = host;
+	}
+	s = xstrdup(first[0] == '.' ? first + 1 : first);
+	for (p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+static int
+server_build(struct builder *bd, const struct confdir *d,
+    const struct confdir *top, int stream)
+{
+	struct confmodel_server	*s;
+	const struct confdir	*c, *lv[2];
+	const char		*p;
+	size_t			 i, j;
+	int			 ci;
+
+	s = xcalloc(1, sizeof *s);
+	s->dir = d;
+	s->stream = stream;
+	bd->m->servers = xreallocarray(bd->m->servers, bd->m->nservers + 1,
+	    sizeof *bd->m->servers);
+	bd->m->servers[bd->m->nservers++] = s;
+	for (i = 0; i < d->nchild; i++) {
+		c = d->child[i];
+		if (is_dir(c, "server_name")) {
+			for (j = 1; j < c->nargs; j++) {
+				s->names = xreallocarray(s->names, s->nnames + 1,
+				    sizeof *s->names);
+				s->name_re = xreallocarray(s->name_re,
+				    s->nnames + 1, sizeof *s->name_re);
+				s->names[s->nnames] = xstrdup(c->args[j]);
+				s->name_re[s->nnames++] = NULL;
+				if (c->args[j][0] != '~')
+					continue;
+				for (ci = 0, p = c->args[j]; *p; p++)
+					if (isupper((unsigned char)*p))
+						ci = 1;
+				if ((s->name_re[s->nnames - 1] = regex_compile(
+				    bd, c, c->args[j] + 1, ci)) == NULL)
+					return -1;
+			}
+		} else if (is_dir(c, "listen") && c->nargs >= 2)
+			listen_add(s, c);
+		else if (!stream && is_dir(c, "location") && c->block) {
+			if (loc_build(bd, s, NULL, c, top) != 0)
+				return -1;
+		} else if (stream && is_dir(c, "proxy_pass") && c->nargs >= 2) {
+			s->target = target_build(bd, c, CONFMODEL_STREAM);
+			lv[0] = d;
+			lv[1] = top;
+			settings_build(bd->m, s->target, lv, 2);
+		}
+	}
+	if (s->nlistens == 0 && !stream)
+		listen_add(s, NULL);
+	s->logname = log_name(s->nnames ? s->names[0] : NULL);
+	return 0;
+}
+
+/* One http {} or stream {} block: groups first, then servers. */
+static int
+context_build(struct builder *bd, const struct confdir *top, int stream)
+{
+	size_t	 i;
+
+	for (i = 0; i < top->nchild; i++)
+		if (is_dir(top->child[i], "upstream") && top->child[i]->block)
+			group_build(bd, top->child[i], stream);
+	for (i = 0; i < top->nchild; i++)
+		if (is_dir(top->child[i], "server") && top->child[i]->block)
+			if (server_build(bd, top->child[i], top, stream) != 0)
+				return -1;
+	return 0;
+}
+
+struct confmodel *
+confmodel_new(struct conftree *t, const char *version, char **cause)
+{
+	struct builder	 bd;
+	struct confmodel *m;
+	const struct confdir *c;
+	size_t		 i;
+
+	m = xcalloc(1, sizeof *m);
+	m->tree = t;
+	m->version = xstrdup(version ? version : CONFMODEL_DEFAULT_VERSION);
+	if ((m->vnum = parse_version(m->version)) == 0) {
+		xasprintf(cause, "invalid nginx version \"%s\"", m->version);
+		confmodel_free(m);
+		return NULL;
+	}
+	bd.m = m;
+	bd.cause = cause;
+	for (i = 0; i < t->root.nchild; i++) {
+		c = t->root.child[i];
+		if (!c->block)
+			continue;
+		if ((is_dir(c, "http") && context_build(&bd, c, 0) != 0) ||
+		    (is_dir(c, "stream") && context_build(&bd, c, 1) != 0)) {
+			confmodel_free(m);
+			return NULL;
+		}
+	}
+	for (i = 0; i < m->nservers; i++)
+		if (m->servers[i]->stream && m->servers[i]->nlistens == 0)
+			warn(m, m->servers[i]->dir, "no \"listen\" is defined "
+			    "for stream server");
+	return m;
+}
+
+static void
+target_free(struct confmodel_target *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->neff; i++) {
+		free(t->eff[i].name);
+		free(t->eff[i].value);
+	}
+	free(t->eff);
+	free(t->scheme);
+	free(t->host);
+	free(t->uri);
+	free(t);
+}
+
+void
+confmodel_free(struct confmodel *m)
+{
+	struct confmodel_server	*s;
+	struct confmodel_group	*g;
+	struct confmodel_loc	*l;
+	size_t			 i, j;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nlocs; i++) {
+		l = m->locs[i];
+		pcre2_code_free(l->re);
+		target_free(l->target);
+		free(l->pattern);
+		free(l->child);
+		free(l);
+	}
+	free(m->locs);
+	for (i = 0; i < m->nservers; i++) {
+		s = m->servers[i];
+		for (j = 0; j < s->nnames; j++) {
+			free(s->names[j]);
+			pcre2_code_free(s->name_re[j]);
+		}
+		free(s->names);
+		free(s->name_re);
+		for (j = 0; j < s->nlistens; j++)
+			free(s->listens[j].addr);
+		free(s->listens);
+		free(s->locs);
+		target_free(s->target);
+		free(s->logname);
+		free(s);
+	}
+	free(m->servers);
+	for (i = 0; i < m->ngroups; i++) {
+		g = m->groups[i];
+		for (j = 0; j < g->npeers; j++) {
+			free(g->peers[j].addr);
+			free(g->peers[j].norm);
+			free(g->peers[j].fail_timeout);
+		}
+		free(g->peers);
+		free(g->name);
+		free(g);
+	}
+	free(m->groups);
+	for (i = 0; i < m->nwarnings; i++)
+		free(m->warnings[i]);
+	free(m->warnings);
+	free(m->version);
+	confload_free(m->tree);
+	free(m);
+}
