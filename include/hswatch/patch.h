@@ -1,0 +1,46 @@
+/*
+ * patch: the remediation as a unified diff against the user's own
+ * files. Edits are anchored on directives of the loaded config (file and
+ * line), keep the file's indentation, and are rendered with paths
+ * relative to the config root (the directory of the main config file),
+ * so that `patch -p1` in that directory applies them.
+ */
+#ifndef HSWATCH_PATCH_H
+#define HSWATCH_PATCH_H
+
+#include <stddef.h>
+
+struct buf;
+struct confdir;
+
+struct patch;
+
+/* root: the config root, with or without a trailing '/'. */
+struct patch	*patch_new(const char *root);
+void		 patch_free(struct patch *);
+
+/*
+ * Insert directive lines (each "name args;", separated by '\n', without
+ * indentation) after the statement of anchor, at anchor's indentation.
+ */
+void		 patch_insert_after(struct patch *, const struct confdir *anchor,
+		    const char *lines);
+
+/* Replace the statement of dir ("name args;") by line. */
+void		 patch_replace(struct patch *, const struct confdir *dir,
+		    const char *line);
+
+/* Number of edits recorded. */
+size_t		 patch_count(const struct patch *);
+
+/*
+ * Append the unified diff of every edit, file by file in the order the
+ * files were first edited. Returns -1 with *cause set when a file cannot
+ * be read or an edit does not fit the file (changed on disk).
+ */
+int		 patch_render(const struct patch *, struct buf *, char **cause);
+
+/* Merge the edits of src into dst (for a combined patch). */
+void		 patch_merge(struct patch *dst, const struct patch *src);
+
+#endif

@@ -1,0 +1,1191 @@
+/*
+ * The diagnosis rule table.
+ *
+ * Each rule reads the event (kind, alert, verify code, reason) and the
+ * effective settings of the target it was located to, with where each
+ * value comes from, and fills a finding: a cause sentence naming the
+ * directive, its value and origin; the fix as directives; a patch when
+ * every value in it comes from evidence; a confidence.
+ *
+ * Evidence for a name (SNI / verification): a DNS name in the target or
+ * in the group's servers, another target of this config that reaches
+ * the same peers with an explicit proxy_ssl_name, a literal Host header,
+ * the Host the client sent when it is one of the server's own names.
+ * Evidence for a path (CA file, client certificate): another target that
+ * reaches the same peers with it configured.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/confload.h"
+#include "hswatch/confmodel.h"
+#include "hswatch/diagnose.h"
+#include "hswatch/event.h"
+#include "hswatch/finding.h"
+#include "hswatch/locate.h"
+#include "hswatch/patch.h"
+#include "hswatch/tlsalert.h"
+#include "hswatch/xmalloc.h"
+
+/* The Debian/Ubuntu system CA bundle (ca-certificates). */
+#define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
+
+struct dx {
+	const struct confmodel		*m;
+	const char			*root;
+	const struct event		*ev;	/* NULL in lint */
+	const struct confmodel_server	*srv;
+	const struct confmodel_loc	*loc;
+	const struct confmodel_target	*t;
+	const struct confmodel_group	*grp;
+	struct finding			*f;
+	struct patch			*p;
+	struct buf			 cause;
+	struct buf			 fix;
+	int				 patch_ok;	/* every value known */
+};
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static int
+is_ipv4(const char *s, size_t n)
+{
+	char		 h[INET_ADDRSTRLEN + 1];
+	unsigned char	 a[4];
+
+	if (n == 0 || n >= sizeof h)
+		return 0;
+	memcpy(h, s, n);
+	h[n] = '\0';
+	return inet_pton(AF_INET, h, a) == 1;
+}
+
+/* nginx sends no SNI for an empty name, "[..." or an IPv4 literal. */
+static int
+name_sends_no_sni(const char *name)
+{
+	size_t	 n = strcspn(name, ":");
+
+	if (name[0] == '\0' || name[0] == '[')
+		return 1;
+	return is_ipv4(name, n);
+}
+
+/* A plausible DNS host name (letters, digits, '-', '.', one dot at least). */
+static int
+is_dns_name(const char *s)
+{
+	size_t	 i, n = strlen(s);
+	int	 dot = 0, alpha = 0;
+
+	if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char	 c = (unsigned char)s[i];
+
+		if (c == '.')
+			dot = 1;
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			alpha = 1;
+		else if (!(c >= '0' && c <= '9') && c != '-')
+			return 0;
+	}
+	return dot && alpha;
+}
+
+static const char *
+val(const struct confmodel_target *t, const char *key)
+{
+	const struct confmodel_setting	*s;
+
+	if (t == NULL || (s = confmodel_setting(t, key)) == NULL)
+		return NULL;
+	return s->value;
+}
+
+static int
+is_on(const char *v)
+{
+	return v != NULL && strcmp(v, "on") == 0;
+}
+
+static int
+explicit(const struct confmodel_target *t, const char *key)
+{
+	const struct confmodel_setting	*s;
+
+	return t != NULL && (s = confmodel_setting(t, key)) != NULL &&
+	    s->dir != NULL;
+}
+
+/* "proxy_ssl_name" etc. for this target's module. */
+static const char *
+dname(const struct dx *x, const char *key)
+{
+	const struct confmodel_setting	*s;
+	static char			 tmp[64];
+
+	if (x->t != NULL && (s = confmodel_setting(x->t, key)) != NULL)
+		return s->name;
+	snprintf(tmp, sizeof tmp, "proxy_%s", key);
+	return tmp;
+}
+
+/* Append "name value (origin)" for a setting. */
+static void
+describe(struct dx *x, struct buf *b, const char *key)
+{
+	const struct confmodel_setting	*s;
+
+	if (x->t == NULL || (s = confmodel_setting(x->t, key)) == NULL)
+		return;
+	buf_printf(b, "%s %s (", s->name, s->value ? s->value : "unset");
+	confmodel_origin(x->m, s->dir, b);
+	buf_addc(b, ')');
+}
+
+static int
+same_peers(const struct confmodel_target *a, const struct confmodel_target *b)
+{
+	size_t	 i, j;
+
+	if (a->group == NULL || b->group == NULL)
+		return 0;
+	if (a->group == b->group)
+		return 1;
+	for (i = 0; i < a->group->npeers; i++)
+		for (j = 0; j < b->group->npeers; j++)
+			if (a->group->peers[i].norm != NULL &&
+			    b->group->peers[j].norm != NULL &&
+			    strcmp(a->group->peers[i].norm,
+			    b->group->peers[j].norm) == 0)
+				return 1;
+	return 0;
+}
+
+/* Every TLS target of the model, http locations then stream servers. */
+static size_t
+targets(const struct confmodel *m, const struct confmodel_target **out,
+    size_t max)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < m->nlocs && n < max; i++)
+		if (m->locs[i]->target != NULL && m->locs[i]->target->tls)
+			out[n++] = m->locs[i]->target;
+	for (i = 0; i < m->nservers && n < max; i++)
+		if (m->servers[i]->target != NULL &&
+		    m->servers[i]->target->tls)
+			out[n++] = m->servers[i]->target;
+	return n;
+}
+
+#define MAX_TARGETS	4096
+
+/*
+ * Another target reaching the same peers whose setting key is explicit
+ * and passes ok(); returns it, or NULL.
+ */
+static const struct confmodel_target *
+sibling_with(const struct dx *x, const char *key,
+    int (*ok)(const struct confmodel_target *, const char *))
+{
+	const struct confmodel_target	*all[MAX_TARGETS], *o;
+	size_t				 i, n;
+
+	if (x->m == NULL || x->t == NULL)
+		return NULL;
+	n = targets(x->m, all, MAX_TARGETS);
+	for (i = 0; i < n; i++) {
+		o = all[i];
+		if (o == x->t || !same_peers(o, x->t) || !explicit(o, key))
+			continue;
+		if (ok == NULL || ok(o, val(o, key)))
+			return o;
+	}
+	return NULL;
+}
+
+static int
+ok_name(const struct confmodel_target *o, const char *v)
+{
+	return is_on(val(o, "ssl_server_name")) && v != NULL &&
+	    !name_sends_no_sni(v) && strchr(v, '$') == NULL &&
+	    (o->group == NULL || strcmp(v, o->group->name) != 0);
+}
+
+/*
+ * The name the upstream serves, from evidence; NULL when none. *why says
+ * where it comes from; *strong is 0 for the weakest evidence.
+ */
+static char *
+name_evidence(struct dx *x, struct buf *why, int *strong)
+{
+	const struct confmodel_target	*o;
+	const char			*v, *cur;
+	size_t				 i;
+	char				*host = NULL;
+
+	*strong = 1;
+	if (x->t == NULL)
+		return NULL;
+	cur = val(x->t, "ssl_name");
+	/* A DNS name in the target itself (implicit group). */
+	if (x->grp != NULL && x->grp->implicit && is_dns_name(x->t->host) &&
+	    (cur == NULL || strcmp(cur, x->t->host) != 0)) {
+		buf_printf(why, "the host of %s at %s:%u", x->t->dir->args[0],
+		    x->t->dir->file, x->t->dir->line);
+		return xstrdup(x->t->host);
+	}
+	/* The servers of the upstream{} group, when they all share a name. */
+	if (x->grp != NULL && !x->grp->implicit && x->grp->npeers > 0) {
+		for (i = 0; i < x->grp->npeers; i++) {
+			char	*a = x->grp->peers[i].addr;
+			size_t	 n = strcspn(a, ":");
+			char	*h = xstrndup(a, n);
+
+			if (!is_dns_name(h) || (host != NULL &&
+			    strcmp(host, h) != 0)) {
+				free(h);
+				free(host);
+				host = NULL;
+				break;
+			}
+			free(host);
+			host = h;
+		}
+		if (host != NULL) {
+			buf_printf(why, "the servers of upstream %s at %s:%u",
+			    x->grp->name, x->grp->dir->file, x->grp->dir->line);
+			return host;
+		}
+	}
+	/* Another location of this config that reaches the same peers. */
+	if ((o = sibling_with(x, "ssl_name", ok_name)) != NULL) {
+		const struct confmodel_setting *s = confmodel_setting(o,
+		    "ssl_name");
+
+		buf_printf(why, "%s at %s:%u, which reaches the same peers",
+		    s->name, s->dir->file, s->dir->line);
+		return xstrdup(s->value);
+	}
+	/* A literal Host header sent to the upstream. */
+	v = val(x->t, "set_header Host");
+	if (explicit(x->t, "set_header Host") && v != NULL &&
+	    is_dns_name(v)) {
+		const struct confmodel_setting *s = confmodel_setting(x->t,
+		    "set_header Host");
+
+		buf_printf(why, "proxy_set_header Host at %s:%u",
+		    s->dir->file, s->dir->line);
+		return xstrdup(v);
+	}
+	/* The Host the client sent, if it is one of the server's names. */
+	if (x->ev != NULL && x->ev->host.p != NULL && x->srv != NULL) {
+		for (i = 0; i < x->srv->nnames; i++) {
+			const char *sn = x->srv->names[i];
+
+			if (strlen(sn) == x->ev->host.n &&
+			    memcmp(sn, x->ev->host.p, x->ev->host.n) == 0 &&
+			    is_dns_name(sn)) {
+				*strong = 0;
+				buf_printf(why, "the Host the client sent, one of "
+				    "the server_name values at %s:%u",
+				    x->srv->dir->file, x->srv->dir->line);
+				return xstrdup(sn);
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Set a directive for this target: replace it where the target's own
+ * block sets it, else insert after the *_pass (which overrides what is
+ * inherited, for this location only).
+ */
+static void
+set_directive(struct dx *x, const char *key, const char *value)
+{
+	const struct confmodel_setting	*s;
+	const struct confdir		*own;
+	char				*line;
+
+	s = x->t != NULL ? confmodel_setting(x->t, key) : NULL;
+	xasprintf(&line, "%s %s;", dname(x, key), value);
+	if (x->fix.len > 0)
+		buf_addc(&x->fix, '\n');
+	buf_adds(&x->fix, line);
+	if (x->t != NULL && x->p != NULL) {
+		own = x->t->dir->parent;
+		if (s != NULL && s->dir != NULL && s->dir->parent == own)
+			patch_replace(x->p, s->dir, line);
+		else
+			patch_insert_after(x->p, x->t->dir, line);
+	}
+	free(line);
+}
+
+static void
+fix_note(struct dx *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+fix_note(struct dx *x, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s == NULL)
+		return;
+	if (x->fix.len > 0)
+		buf_addc(&x->fix, '\n');
+	buf_printf(&x->fix, "# %s", s);
+	free(s);
+}
+
+static void
+set_places(struct dx *x)
+{
+	struct finding	*f = x->f;
+	struct buf	 b;
+
+	buf_init(&b);
+	if (x->srv != NULL)
+		finding_set_at(&f->server, x->srv->logname, x->srv->dir->file,
+		    x->srv->dir->line);
+	if (x->loc != NULL) {
+		confmodel_loc_name(x->loc, &b);
+		finding_set_at(&f->location, buf_cstr(&b), x->loc->dir->file,
+		    x->loc->dir->line);
+	}
+	if (x->t != NULL) {
+		buf_reset(&b);
+		buf_printf(&b, "%s %s", x->t->dir->args[0],
+		    confload_arg(x->t->dir, 1) ? confload_arg(x->t->dir, 1) :
+		    "");
+		finding_set_at(&f->proxy_pass, buf_cstr(&b), x->t->dir->file,
+		    x->t->dir->line);
+	}
+	if (x->grp != NULL)
+		finding_set_at(&f->upstream, x->grp->name,
+		    x->grp->dir ? x->grp->dir->file : NULL,
+		    x->grp->dir ? x->grp->dir->line : 0);
+	buf_free(&b);
+}
+
+static void
+start(struct dx *x, const char *code, enum finding_severity sev,
+    const char *title)
+{
+	x->f = finding_new(code, sev, title);
+	set_places(x);
+}
+
+/* What the upstream did, for the cause sentence. */
+static void
+event_said(struct dx *x, struct buf *b)
+{
+	const struct event	*ev = x->ev;
+
+	if (ev == NULL)
+		return;
+	if (ev->alert >= 0)
+		buf_printf(b, "the upstream answered alert %d %s", ev->alert,
+		    tlsalert_name(ev->alert));
+	else if (ev->verify_code >= 0)
+		buf_printf(b, "nginx could not verify the upstream's "
+		    "certificate (error %d)", ev->verify_code);
+	else if (ev->reason.p != NULL) {
+		buf_adds(b, "OpenSSL reported \"");
+		buf_add(b, ev->reason.p, ev->reason.n);
+		buf_addc(b, '"');
+	} else
+		buf_adds(b, "the handshake failed");
+}
+
+static void
+title_peer(struct dx *x, const char *fmt)
+{
+	char		*t;
+	const char	*pct;
+	char		 peer[128] = "the upstream";
+
+	if (x->ev != NULL && x->ev->peer.p != NULL)
+		snprintf(peer, sizeof peer, "%.*s", (int)(x->ev->peer.n > 100 ?
+		    100 : x->ev->peer.n), x->ev->peer.p);
+	else if (x->t != NULL)
+		snprintf(peer, sizeof peer, "%s", x->t->host);
+	/* fmt holds one "%s" for the peer (a template, not printf). */
+	if ((pct = strstr(fmt, "%s")) != NULL)
+		xasprintf(&t, "%.*s%s%s", (int)(pct - fmt), fmt, peer, pct + 2);
+	else
+		t = xstrdup(fmt);
+	finding_set(&x->f->title, t);
+	free(t);
+}
+
+/* ---- the rules --------------------------------------------------------- */
+
+/* SNI not sent, or the wrong name (alert 112; name mismatch). */
+static void
+rule_sni(struct dx *x, int name_mismatch)
+{
+	const char	*sni = val(x->t, "ssl_server_name");
+	const char	*name = val(x->t, "ssl_name");
+	struct buf	 why;
+	char		*good;
+	int		 sent, strong, verify = is_on(val(x->t, "ssl_verify"));
+
+	sent = is_on(sni) && name != NULL && !name_sends_no_sni(name);
+	if (name_mismatch)
+		start(x, "HS-UPSTREAM-NAME-MISMATCH", FINDING_ERROR, "");
+	else if (!sent)
+		start(x, "HS-SNI-MISSING", FINDING_ERROR, "");
+	else
+		start(x, "HS-SNI-WRONG-NAME", FINDING_ERROR, "");
+	if (name_mismatch)
+		title_peer(x, "the certificate of %s does not carry the name "
+		    "nginx checks");
+	else if (!sent)
+		title_peer(x, "nginx sends no SNI to %s, which requires it");
+	else
+		title_peer(x, "nginx sends an SNI name that %s does not serve");
+	if (x->t == NULL) {
+		buf_adds(&x->cause, "no nginx configuration was given, so the "
+		    "setting at fault cannot be named; ");
+		event_said(x, &x->cause);
+		fix_note(x, "set proxy_ssl_server_name on; and proxy_ssl_name "
+		    "<the name the upstream serves>; in the location");
+		return;
+	}
+	if (name_mismatch) {
+		buf_adds(&x->cause, "nginx verifies the upstream's certificate "
+		    "against ");
+		describe(x, &x->cause, "ssl_name");
+		buf_adds(&x->cause, ", a name the certificate does not carry");
+	} else if (!is_on(sni)) {
+		describe(x, &x->cause, "ssl_server_name");
+		buf_adds(&x->cause, ": nginx sends no SNI");
+	} else if (name_sends_no_sni(name)) {
+		buf_adds(&x->cause, "the SNI name is an IP literal (");
+		describe(x, &x->cause, "ssl_name");
+		buf_adds(&x->cause, "), and nginx never sends an IP as SNI");
+	} else {
+		buf_adds(&x->cause, "nginx sends SNI from ");
+		describe(x, &x->cause, "ssl_name");
+		if (!explicit(x->t, "ssl_name") && x->grp != NULL &&
+		    !x->grp->implicit)
+			buf_adds(&x->cause, ", i.e. the upstream{} group name");
+	}
+	if (x->ev != NULL) {
+		buf_adds(&x->cause, "; ");
+		event_said(x, &x->cause);
+	}
+	buf_init(&why);
+	good = name_evidence(x, &why, &strong);
+	if (good == NULL) {
+		x->patch_ok = 0;
+		if (!is_on(sni))
+			set_directive(x, "ssl_server_name", "on");
+		fix_note(x, "%s <the virtual host name the upstream serves>; "
+		    "no name for it was found in the configuration: probe the "
+		    "peer (hswatch probe) or ask its owner",
+		    dname(x, "ssl_name"));
+		x->f->confidence = FINDING_HYPOTHESIS;
+	} else {
+		if (!is_on(sni) && !name_mismatch)
+			set_directive(x, "ssl_server_name", "on");
+		else if (!is_on(sni) && verify)
+			set_directive(x, "ssl_server_name", "on");
+		set_directive(x, "ssl_name", good);
+		fix_note(x, "the name %s comes from %s", good, buf_cstr(&why));
+		x->f->confidence = strong ? FINDING_CONFIG_EVIDENCE :
+		    FINDING_HYPOTHESIS;
+		if (x->t->mod == CONFMODEL_PROXY &&
+		    !explicit(x->t, "set_header Host"))
+			fix_note(x, "if the upstream routes by name, its "
+			    "Host header must match too: proxy_set_header "
+			    "Host %s; (now $proxy_host = %s)", good,
+			    x->t->host);
+		free(good);
+	}
+	buf_free(&why);
+}
+
+/* No common protocol version (alert 70, "unsupported protocol"). */
+static void
+rule_protocol(struct dx *x)
+{
+	const char	*v = val(x->t, "ssl_protocols");
+
+	start(x, "HS-PROTOCOL-MISMATCH", FINDING_ERROR, "");
+	title_peer(x, "nginx and %s share no TLS version");
+	if (x->t == NULL) {
+		event_said(x, &x->cause);
+		fix_note(x, "proxy_ssl_protocols TLSv1.2 TLSv1.3;");
+		return;
+	}
+	describe(x, &x->cause, "ssl_protocols");
+	if (v != NULL && strstr(v, "TLSv1.3") == NULL) {
+		buf_adds(&x->cause, " lacks TLSv1.3, which the upstream "
+		    "requires");
+		if (x->ev != NULL) {
+			buf_adds(&x->cause, "; ");
+			event_said(x, &x->cause);
+		}
+		set_directive(x, "ssl_protocols", "TLSv1.2 TLSv1.3");
+		fix_note(x, "a TLS 1.3-only upstream fails with alert 70 "
+		    "before anything else is checked: other problems (e.g. "
+		    "a client certificate) may show only after this fix");
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		return;
+	}
+	buf_adds(&x->cause, " already offers TLS 1.3 and 1.2: the upstream "
+	    "speaks only an older version");
+	x->patch_ok = 0;
+	fix_note(x, "upgrade the upstream to TLS 1.2 or later; enabling "
+	    "TLSv1/TLSv1.1 in nginx would weaken every connection");
+	x->f->confidence = FINDING_HYPOTHESIS;
+}
+
+static int
+ok_cert(const struct confmodel_target *o, const char *v)
+{
+	return v != NULL && strchr(v, '$') == NULL &&
+	    explicit(o, "ssl_certificate_key");
+}
+
+/* The upstream requires a client certificate (116; 40 on TLS 1.2). */
+static void
+rule_client_cert(struct dx *x, int hypothesis)
+{
+	const struct confmodel_target	*o;
+	const struct confmodel_setting	*c, *k;
+
+	if (x->t != NULL && explicit(x->t, "ssl_certificate")) {
+		start(x, "HS-CLIENT-CERT-REJECTED", FINDING_ERROR, "");
+		title_peer(x, "%s rejects nginx's client certificate");
+		describe(x, &x->cause, "ssl_certificate");
+		buf_adds(&x->cause, " is sent, but ");
+		event_said(x, &x->cause);
+		switch (x->ev != NULL ? x->ev->alert : -1) {
+		case 48:
+			buf_adds(&x->cause, ": the upstream does not trust the "
+			    "CA that issued it");
+			break;
+		case 45:
+			buf_adds(&x->cause, ": the client certificate has "
+			    "expired");
+			break;
+		case 42:
+		case 46:
+			buf_adds(&x->cause, ": the upstream could not validate "
+			    "it (chain, key usage or CA)");
+			break;
+		default:
+			break;
+		}
+		x->patch_ok = 0;
+		fix_note(x, "use a client certificate issued by a CA the "
+		    "upstream trusts (full chain, clientAuth key usage) in %s",
+		    dname(x, "ssl_certificate"));
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		return;
+	}
+	start(x, "HS-CLIENT-CERT-REQUIRED", FINDING_ERROR, "");
+	title_peer(x, "%s requires a client certificate and nginx sends none");
+	if (x->t == NULL) {
+		event_said(x, &x->cause);
+		fix_note(x, "proxy_ssl_certificate <file>; proxy_ssl_certificate_key "
+		    "<file>; (the paths cannot be known without the config)");
+		x->f->confidence = FINDING_HYPOTHESIS;
+		return;
+	}
+	describe(x, &x->cause, "ssl_certificate");
+	buf_adds(&x->cause, ": nginx sends no client certificate");
+	if (x->ev != NULL) {
+		buf_adds(&x->cause, "; ");
+		event_said(x, &x->cause);
+	}
+	if ((o = sibling_with(x, "ssl_certificate", ok_cert)) != NULL) {
+		c = confmodel_setting(o, "ssl_certificate");
+		k = confmodel_setting(o, "ssl_certificate_key");
+		set_directive(x, "ssl_certificate", c->value);
+		set_directive(x, "ssl_certificate_key", k->value);
+		fix_note(x, "the certificate and key are the ones %s at %s:%u "
+		    "sends to the same peers", c->name, c->dir->file,
+		    c->dir->line);
+		x->f->confidence = hypothesis ? FINDING_HYPOTHESIS :
+		    FINDING_CONFIG_EVIDENCE;
+	} else {
+		x->patch_ok = 0;
+		fix_note(x, "%s <client certificate issued by a CA the upstream "
+		    "trusts>;", dname(x, "ssl_certificate"));
+		fix_note(x, "%s <its key>;", dname(x, "ssl_certificate_key"));
+		fix_note(x, "no client certificate for these peers was found in "
+		    "the configuration: the paths must come from you");
+		x->f->confidence = hypothesis ? FINDING_HYPOTHESIS :
+		    FINDING_CONFIG_EVIDENCE;
+	}
+}
+
+/* Alert 40: ranked hypotheses. */
+static void
+rule_handshake_failure(struct dx *x)
+{
+	const char	*ciphers = val(x->t, "ssl_ciphers");
+	const char	*name = val(x->t, "ssl_name");
+	int		 sni = is_on(val(x->t, "ssl_server_name")) &&
+			    name != NULL && !name_sends_no_sni(name);
+
+	if (x->t != NULL && explicit(x->t, "ssl_ciphers") &&
+	    ciphers != NULL && strcmp(ciphers, "DEFAULT") != 0) {
+		start(x, "HS-CIPHER-MISMATCH", FINDING_ERROR, "");
+		title_peer(x, "nginx offers %s no cipher it accepts");
+		describe(x, &x->cause, "ssl_ciphers");
+		buf_adds(&x->cause, " narrows what nginx offers; ");
+		event_said(x, &x->cause);
+		buf_adds(&x->cause, " (other causes of alert 40, less likely "
+		    "here: a required client certificate, a required SNI)");
+		set_directive(x, "ssl_ciphers", "DEFAULT");
+		fix_note(x, "DEFAULT is nginx's own default; narrow it again "
+		    "only to what the upstream accepts");
+		x->f->confidence = FINDING_HYPOTHESIS;
+		return;
+	}
+	if (x->t != NULL && !explicit(x->t, "ssl_certificate")) {
+		rule_client_cert(x, 1);
+		buf_adds(&x->cause, " (alert 40 is generic: on TLS 1.2 it is "
+		    "what an upstream that requires a client certificate "
+		    "sends");
+		if (!sni)
+			buf_adds(&x->cause, "; it is also what some upstreams "
+			    "send when they get no SNI, and nginx sends none "
+			    "here");
+		buf_adds(&x->cause, "; `hswatch probe` tells them apart)");
+		return;
+	}
+	if (!sni) {
+		rule_sni(x, 0);
+		x->f->confidence = FINDING_HYPOTHESIS;
+		return;
+	}
+	start(x, "HS-UNKNOWN-TLS-FAILURE", FINDING_ERROR, "");
+	title_peer(x, "%s refuses nginx's TLS handshake (alert 40)");
+	event_said(x, &x->cause);
+	buf_adds(&x->cause, " with SNI, a client certificate and default "
+	    "ciphers configured: the cause is not visible in the "
+	    "configuration");
+	x->patch_ok = 0;
+	fix_note(x, "probe the peer (hswatch probe) to compare protocols, "
+	    "ciphers and names");
+	x->f->confidence = FINDING_HYPOTHESIS;
+}
+
+static int
+ok_ca(const struct confmodel_target *o, const char *v)
+{
+	return is_on(val(o, "ssl_verify")) && v != NULL &&
+	    strchr(v, '$') == NULL;
+}
+
+/* Verify errors: the upstream's certificate is not trusted. */
+static void
+rule_verify(struct dx *x)
+{
+	const struct confmodel_target	*o;
+	const struct confmodel_setting	*s;
+	int				 code = x->ev->verify_code;
+	const char			*name = val(x->t, "ssl_name");
+
+	if (code == 10 || code == 9) {
+		start(x, "HS-UPSTREAM-CERT-EXPIRED", FINDING_ERROR, "");
+		title_peer(x, code == 10 ? "the certificate of %s has expired" :
+		    "the certificate of %s is not yet valid");
+		buf_adds(&x->cause, "upstream-side: ");
+		event_said(x, &x->cause);
+		buf_printf(&x->cause, " (%d: certificate %s)", code,
+		    code == 10 ? "has expired" : "is not yet valid");
+		x->patch_ok = 0;
+		fix_note(x, "renew the upstream's certificate (or fix its "
+		    "clock); nothing in nginx's configuration is wrong, and "
+		    "turning verification off is not a fix");
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		return;
+	}
+	start(x, "HS-UPSTREAM-CERT-UNTRUSTED", FINDING_ERROR, "");
+	title_peer(x, "nginx does not trust the certificate of %s");
+	event_said(x, &x->cause);
+	if (x->ev->verify_text.p != NULL)
+		buf_printf(&x->cause, " (%d: %.*s)", code,
+		    (int)x->ev->verify_text.n, x->ev->verify_text.p);
+	if (x->t == NULL) {
+		fix_note(x, "proxy_ssl_trusted_certificate <the CA that issued "
+		    "the upstream's certificate>;");
+		x->f->confidence = FINDING_HYPOTHESIS;
+		return;
+	}
+	buf_adds(&x->cause, "; nginx trusts ");
+	describe(x, &x->cause, "ssl_trusted_certificate");
+	if (code == 20 || code == 21 || code == 2) {
+		buf_adds(&x->cause, " with ");
+		describe(x, &x->cause, "ssl_verify_depth");
+	}
+	o = sibling_with(x, "ssl_trusted_certificate", ok_ca);
+	if (o != NULL && (s = confmodel_setting(o, "ssl_trusted_certificate"))
+	    != NULL && strcmp(s->value, val(x->t,
+	    "ssl_trusted_certificate") ? val(x->t, "ssl_trusted_certificate") :
+	    "") != 0) {
+		set_directive(x, "ssl_trusted_certificate", s->value);
+		fix_note(x, "%s is the CA file %s at %s:%u uses for the same "
+		    "peers", s->value, s->name, s->dir->file, s->dir->line);
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		buf_adds(&x->cause, "; another location verifies the same "
+		    "peers with a different CA file");
+		if (is_on(val(o, "ssl_session_reuse")) &&
+		    is_on(val(x->t, "ssl_session_reuse")))
+			fix_note(x, "TLS sessions are cached per peer and shared "
+			    "by every location reaching it: until the fix, a "
+			    "session one location set up can carry its verify "
+			    "result into the other (NGINX-FACTS 0.7)");
+		/* The right CA alone would only reveal the name failure. */
+		if (name != NULL && name_sends_no_sni(name)) {
+			struct buf	 why;
+			char		*good;
+			int		 strong;
+
+			buf_init(&why);
+			if ((good = name_evidence(x, &why, &strong)) != NULL) {
+				set_directive(x, "ssl_name", good);
+				if (!is_on(val(x->t, "ssl_server_name")))
+					set_directive(x, "ssl_server_name",
+					    "on");
+				fix_note(x, "and the name %s (from %s): the "
+				    "certificate cannot match the IP %s", good,
+				    buf_cstr(&why), name);
+				free(good);
+			}
+			buf_free(&why);
+		}
+		return;
+	}
+	x->patch_ok = 0;
+	if (code == 20 && !explicit(x->t, "ssl_verify_depth"))
+		fix_note(x, "if the upstream's chain has more than one "
+		    "intermediate, raise %s (1 by default) to the number of "
+		    "intermediates", dname(x, "ssl_verify_depth"));
+	if (code == 21)
+		fix_note(x, "the upstream sent only its own certificate: "
+		    "either the CA in %s is not the one that issued it, or "
+		    "the upstream must send its intermediate certificates",
+		    dname(x, "ssl_trusted_certificate"));
+	else
+		fix_note(x, "point %s at the CA that issued the upstream's "
+		    "certificate", dname(x, "ssl_trusted_certificate"));
+	fix_note(x, "never turn %s off: that hides the problem and opens "
+	    "the connection to interception", dname(x, "ssl_verify"));
+	x->f->confidence = FINDING_HYPOTHESIS;
+}
+
+static void
+rule_upstream_side(struct dx *x, const char *code, const char *title,
+    const char *what, const char *fix)
+{
+	start(x, code, FINDING_ERROR, "");
+	title_peer(x, title);
+	buf_adds(&x->cause, what);
+	x->patch_ok = 0;
+	fix_note(x, "%s", fix);
+	x->f->confidence = FINDING_HYPOTHESIS;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+char *
+diagnose_root(const struct confmodel *m)
+{
+	const char	*main_file, *slash;
+
+	if (m == NULL || m->tree == NULL || m->tree->nfiles == 0)
+		return xstrdup(".");
+	main_file = m->tree->files[0];
+	if ((slash = strrchr(main_file, '/')) == NULL)
+		return xstrdup(".");
+	if (slash == main_file)
+		return xstrdup("/");
+	return xstrndup(main_file, (size_t)(slash - main_file));
+}
+
+static int
+reason_is(const struct event *ev, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return ev->reason.p != NULL && ev->reason.n == n &&
+	    memcmp(ev->reason.p, s, n) == 0;
+}
+
+static void
+finish(struct dx *x, struct patch *combined)
+{
+	struct buf	 d;
+	char		*cause = NULL, *key;
+	char		 at[4200];
+
+	if (x->f == NULL)
+		return;
+	if (x->ev != NULL) {
+		x->f->alert = x->ev->alert;
+		x->f->verify_code = x->ev->verify_code;
+	}
+	buf_addc(&x->cause, '.');
+	finding_set(&x->f->cause, buf_cstr(&x->cause));
+	if (x->fix.len > 0)
+		finding_set(&x->f->fix, buf_cstr(&x->fix));
+	if (x->p != NULL && x->patch_ok && patch_count(x->p) > 0) {
+		buf_init(&d);
+		if (patch_render(x->p, &d, &cause) == 0) {
+			finding_set(&x->f->patch, buf_cstr(&d));
+			if (combined != NULL)
+				patch_merge(combined, x->p);
+		} else {
+			fix_note(x, "no patch: %s", cause);
+			finding_set(&x->f->fix, buf_cstr(&x->fix));
+			free(cause);
+		}
+		buf_free(&d);
+	}
+	if (finding_at_str(&x->f->proxy_pass, at, sizeof at) != NULL)
+		xasprintf(&key, "%s|%s", x->f->code, at);
+	else if (x->ev != NULL && x->ev->peer.p != NULL)
+		xasprintf(&key, "%s|%.*s", x->f->code, (int)x->ev->peer.n,
+		    x->ev->peer.p);
+	else
+		xasprintf(&key, "%s|-", x->f->code);
+	free(x->f->key);
+	x->f->key = key;
+}
+
+static void
+dx_init(struct dx *x, const struct confmodel *m, const char *root,
+    const struct event *ev, const struct locate_result *loc)
+{
+	memset(x, 0, sizeof *x);
+	x->m = m;
+	x->root = root;
+	x->ev = ev;
+	if (m != NULL && loc != NULL) {
+		x->srv = loc->server;
+		x->loc = loc->loc;
+		x->t = loc->target;
+		x->grp = loc->group;
+		if (x->t != NULL && x->grp == NULL)
+			x->grp = x->t->group;
+	}
+	x->patch_ok = 1;
+	if (x->t != NULL)
+		x->p = patch_new(root);
+	buf_init(&x->cause);
+	buf_init(&x->fix);
+}
+
+static void
+dx_free(struct dx *x)
+{
+	patch_free(x->p);
+	buf_free(&x->cause);
+	buf_free(&x->fix);
+}
+
+struct finding *
+diagnose_event(const struct confmodel *m, const char *root,
+    const struct event *ev, const struct locate_result *loc,
+    struct patch *combined)
+{
+	struct dx	 x;
+	struct finding	*f;
+
+	dx_init(&x, m, root, ev, loc);
+	switch (ev->kind) {
+	case EVENT_NONE:
+	case EVENT_PEER_DISABLED:
+	case EVENT_NO_LIVE_UPSTREAMS:
+	case EVENT_KIND_MAX:
+		dx_free(&x);
+		return NULL;
+	case EVENT_NAME_MISMATCH:
+		rule_sni(&x, 1);
+		break;
+	case EVENT_VERIFY_FAILED:
+		rule_verify(&x);
+		break;
+	case EVENT_PEER_CLOSED:
+		rule_upstream_side(&x, "HS-PEER-CLOSED",
+		    "%s closed the connection during the TLS handshake",
+		    "the upstream accepted the TCP connection and closed it "
+		    "during the handshake: it may not speak TLS there, expect "
+		    "the PROXY protocol, or be overloaded or restarting",
+		    "check the upstream's listener on that port; if it "
+		    "requires SNI, see the SNI findings for this location");
+		break;
+	case EVENT_HANDSHAKE_TIMEOUT:
+		rule_upstream_side(&x, "HS-HANDSHAKE-TIMEOUT",
+		    "%s did not answer the TLS handshake in time",
+		    "the upstream accepted the TCP connection but never "
+		    "answered the ClientHello within proxy_connect_timeout",
+		    "check the upstream (a hung process, a firewall dropping "
+		    "packets, a non-TLS service waiting for the client)");
+		break;
+	case EVENT_CERT_LOAD_FAILED:
+		start(&x, "HS-CERT-LOAD-FAILED", FINDING_ERROR, "");
+		title_peer(&x, "nginx cannot load its client certificate for "
+		    "%s");
+		buf_adds(&x.cause, "nginx could not load ");
+		if (ev->cert_path.p != NULL)
+			buf_printf(&x.cause, "\"%.*s\"", (int)ev->cert_path.n,
+			    ev->cert_path.p);
+		else
+			buf_adds(&x.cause, "the certificate");
+		if (x.t != NULL) {
+			buf_adds(&x.cause, " from ");
+			describe(&x, &x.cause, "ssl_certificate");
+		}
+		x.patch_ok = 0;
+		fix_note(&x, "make the file exist and be readable by nginx's "
+		    "workers (the path is built per request from variables)");
+		x.f->confidence = FINDING_CONFIG_EVIDENCE;
+		break;
+	case EVENT_HANDSHAKE_FAILED:
+	case EVENT_READ_FAILED:
+		switch (ev->alert) {
+		case 112:
+			rule_sni(&x, 0);
+			break;
+		case 70:
+			rule_protocol(&x);
+			break;
+		case 116:
+			rule_client_cert(&x, 0);
+			break;
+		case 40:
+			rule_handshake_failure(&x);
+			break;
+		case 42:
+		case 43:
+		case 44:
+		case 45:
+		case 46:
+		case 48:
+		case 49:
+			rule_client_cert(&x, 0);
+			break;
+		default:
+			if (reason_is(ev, "wrong version number") ||
+			    reason_is(ev, "packet length too long") ||
+			    reason_is(ev, "record layer failure")) {
+				rule_upstream_side(&x, "HS-NOT-TLS",
+				    "%s does not speak TLS on that port",
+				    "OpenSSL read a non-TLS answer (\"wrong "
+				    "version number\"): the peer speaks plain "
+				    "HTTP or another protocol on that port",
+				    "point the proxy_pass at the upstream's TLS "
+				    "port, or use http:// if the upstream has "
+				    "no TLS (and the network between them is "
+				    "trusted)");
+				x.f->confidence = FINDING_CONFIG_EVIDENCE;
+			} else if (reason_is(ev, "unsupported protocol") ||
+			    reason_is(ev, "no protocols available"))
+				rule_protocol(&x);
+			else {
+				start(&x, "HS-UNKNOWN-TLS-FAILURE",
+				    FINDING_ERROR, "");
+				title_peer(&x, "the TLS connection to %s failed");
+				event_said(&x, &x.cause);
+				x.patch_ok = 0;
+				fix_note(&x, "probe the peer (hswatch probe) "
+				    "for details");
+				x.f->confidence = FINDING_HYPOTHESIS;
+			}
+		}
+		break;
+	}
+	finish(&x, combined);
+	f = x.f;
+	dx_free(&x);
+	return f;
+}
+
+/* ---- lint -------------------------------------------------------------- */
+
+static void
+lint_emit(struct dx *x, struct patch *combined,
+    void (*fn)(struct finding *, void *), void *arg)
+{
+	finish(x, combined);
+	fn(x->f, arg);
+	x->f = NULL;
+	patch_free(x->p);
+	x->p = patch_new(x->root);
+	buf_reset(&x->cause);
+	buf_reset(&x->fix);
+	x->patch_ok = 1;
+}
+
+static void
+lint_target(const struct confmodel *m, const char *root,
+    const struct confmodel_target *t, const struct confmodel_loc *loc,
+    const struct confmodel_server *srv, struct patch *combined,
+    void (*fn)(struct finding *, void *), void *arg)
+{
+	struct locate_result	 r;
+	struct dx		 x;
+	const char		*name, *v;
+	struct buf		 why;
+	char			*good;
+	int			 strong;
+
+	memset(&r, 0, sizeof r);
+	r.server = srv;
+	r.loc = loc;
+	r.target = t;
+	r.group = t->group;
+	dx_init(&x, m, root, NULL, &r);
+	name = val(t, "ssl_name");
+
+	/* SNI: off, or an IP literal, or the group's name (the rego rule:
+	 * https without proxy_ssl_server_name / proxy_ssl_name). */
+	if (!is_on(val(t, "ssl_server_name")) ||
+	    (name != NULL && name_sends_no_sni(name)) ||
+	    (!explicit(t, "ssl_name") && t->group != NULL &&
+	    !t->group->implicit)) {
+		buf_init(&why);
+		good = name_evidence(&x, &why, &strong);
+		if (!is_on(val(t, "ssl_server_name")))
+			start(&x, "HS-SNI-MISSING", FINDING_WARNING,
+			    "nginx sends no SNI to this TLS upstream");
+		else if (name != NULL && name_sends_no_sni(name))
+			start(&x, "HS-SNI-MISSING", FINDING_WARNING,
+			    "the SNI name is an IP literal: nginx sends none");
+		else
+			start(&x, "HS-SNI-WRONG-NAME", FINDING_WARNING,
+			    "the SNI name defaults to the upstream{} group name");
+		describe(&x, &x.cause, "ssl_server_name");
+		buf_adds(&x.cause, " and ");
+		describe(&x, &x.cause, "ssl_name");
+		buf_adds(&x.cause, ": an upstream that needs SNI (most "
+		    "virtual hosts, CDNs, load balancers) rejects the "
+		    "handshake with alert 112 or 40, and with verification "
+		    "on the name must be on its certificate");
+		if (good != NULL) {
+			if (!is_on(val(t, "ssl_server_name")))
+				set_directive(&x, "ssl_server_name", "on");
+			set_directive(&x, "ssl_name", good);
+			fix_note(&x, "the name %s comes from %s", good,
+			    buf_cstr(&why));
+			x.f->confidence = strong ? FINDING_CONFIG_EVIDENCE :
+			    FINDING_HYPOTHESIS;
+		} else if (name != NULL && !name_sends_no_sni(name) &&
+		    (x.grp == NULL || x.grp->implicit)) {
+			/* proxy_pass https://api.internal: the name is right,
+			 * only SNI is off. */
+			set_directive(&x, "ssl_server_name", "on");
+			fix_note(&x, "the name %s is the host of the %s", name,
+			    t->dir->args[0]);
+			x.f->confidence = FINDING_CONFIG_EVIDENCE;
+		} else {
+			x.patch_ok = 0;
+			if (!is_on(val(t, "ssl_server_name")))
+				set_directive(&x, "ssl_server_name", "on");
+			fix_note(&x, "%s <the name the upstream serves>; no "
+			    "name for it was found in the configuration",
+			    dname(&x, "ssl_name"));
+			x.f->confidence = FINDING_HYPOTHESIS;
+		}
+		free(good);
+		buf_free(&why);
+		lint_emit(&x, combined, fn, arg);
+	}
+
+	/* Verification. */
+	if (!is_on(val(t, "ssl_verify"))) {
+		start(&x, "HS-VERIFY-OFF", explicit(t, "ssl_verify") ?
+		    FINDING_WARNING : FINDING_INFO,
+		    "nginx does not verify this upstream's certificate "
+		    "(MITM exposure)");
+		describe(&x, &x.cause, "ssl_verify");
+		buf_adds(&x.cause, ": anyone on the path can impersonate the "
+		    "upstream and read or change the traffic; nothing is "
+		    "logged when that happens");
+		set_directive(&x, "ssl_verify", "on");
+		v = val(t, "ssl_trusted_certificate");
+		if (explicit(t, "ssl_trusted_certificate") && v != NULL)
+			fix_note(&x, "verifies against the configured %s %s",
+			    dname(&x, "ssl_trusted_certificate"), v);
+		else {
+			set_directive(&x, "ssl_trusted_certificate",
+			    SYSTEM_CA_BUNDLE);
+			fix_note(&x, "%s is the system CA bundle; use your "
+			    "private CA's file if the upstream's certificate "
+			    "is not from a public CA", SYSTEM_CA_BUNDLE);
+		}
+		if (name != NULL && name_sends_no_sni(name))
+			fix_note(&x, "the name checked is %s, an IP: the "
+			    "certificate must carry it, or set %s to a name "
+			    "it carries", name, dname(&x, "ssl_name"));
+		x.f->confidence = FINDING_CONFIG_EVIDENCE;
+		lint_emit(&x, combined, fn, arg);
+	} else if (!explicit(t, "ssl_trusted_certificate")) {
+		start(&x, "HS-VERIFY-NO-CA", FINDING_ERROR,
+		    "verification is on but no CA file is configured");
+		describe(&x, &x.cause, "ssl_verify");
+		buf_adds(&x.cause, " without ");
+		buf_adds(&x.cause, dname(&x, "ssl_trusted_certificate"));
+		buf_adds(&x.cause, ": nginx -t refuses this configuration");
+		set_directive(&x, "ssl_trusted_certificate", SYSTEM_CA_BUNDLE);
+		x.f->confidence = FINDING_CONFIG_EVIDENCE;
+		lint_emit(&x, combined, fn, arg);
+	}
+
+	/* Protocols without TLS 1.3. */
+	v = val(t, "ssl_protocols");
+	if (v != NULL && strstr(v, "TLSv1.3") == NULL) {
+		start(&x, "HS-PROTOCOL-MISMATCH", FINDING_WARNING,
+		    "nginx does not offer TLS 1.3 to this upstream");
+		describe(&x, &x.cause, "ssl_protocols");
+		buf_adds(&x.cause, " excludes TLS 1.3: a TLS 1.3-only upstream "
+		    "fails with alert 70");
+		set_directive(&x, "ssl_protocols", "TLSv1.2 TLSv1.3");
+		x.f->confidence = FINDING_CONFIG_EVIDENCE;
+		lint_emit(&x, combined, fn, arg);
+	}
+	dx_free(&x);
+}
+
+void
+diagnose_lint(const struct confmodel *m, const char *root,
+    struct patch *combined, void (*fn)(struct finding *, void *), void *arg)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nlocs; i++)
+		if (m->locs[i]->target != NULL && m->locs[i]->target->tls)
+			lint_target(m, root, m->locs[i]->target, m->locs[i],
+			    m->locs[i]->server, combined, fn, arg);
+	for (i = 0; i < m->nservers; i++)
+		if (m->servers[i]->target != NULL &&
+		    m->servers[i]->target->tls)
+			lint_target(m, root, m->servers[i]->target, NULL,
+			    m->servers[i], combined, fn, arg);
+}

@@ -1,0 +1,552 @@
+/*
+ * Remediation patches as unified diffs.
+ *
+ * An edit is anchored on a directive (file, line, name). Rendering
+ * reads the file, finds the directive's statement on that line (from
+ * its name to the ';' that ends it, quotes respected, possibly over
+ * several lines), and rewrites only those lines: an insertion goes on
+ * new lines after the statement at the statement's indentation (and
+ * splits a one-line block such as "location /x { proxy_pass ...; }"),
+ * a replacement swaps the statement text in place.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/confload.h"
+#include "hswatch/patch.h"
+#include "hswatch/xmalloc.h"
+
+#define PATCH_CONTEXT	3
+#define PATCH_MAX_FILE	(16u << 20)
+
+enum edit_kind { EDIT_INSERT, EDIT_REPLACE };
+
+struct edit {
+	enum edit_kind	 kind;
+	char		*file;
+	unsigned	 line;
+	char		*name;		/* directive name at that line */
+	char		*text;
+	size_t		 seq;		/* order of recording */
+};
+
+struct patch {
+	char		*root;		/* with a trailing '/' */
+	struct edit	*edits;
+	size_t		 nedits;
+};
+
+struct patch *
+patch_new(const char *root)
+{
+	struct patch	*p;
+	size_t		 n = strlen(root);
+
+	p = xcalloc(1, sizeof *p);
+	if (n > 0 && root[n - 1] == '/')
+		p->root = xstrdup(root);
+	else
+		xasprintf(&p->root, "%s/", root);
+	return p;
+}
+
+void
+patch_free(struct patch *p)
+{
+	size_t	 i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nedits; i++) {
+		free(p->edits[i].file);
+		free(p->edits[i].name);
+		free(p->edits[i].text);
+	}
+	free(p->edits);
+	free(p->root);
+	free(p);
+}
+
+/* Is the line p[0..n) one of the lines of block? */
+static int
+has_line(const char *block, const char *p, size_t n)
+{
+	const char	*b = block, *nl;
+	size_t		 m;
+
+	for (;;) {
+		nl = strchr(b, '\n');
+		m = nl ? (size_t)(nl - b) : strlen(b);
+		if (m == n && strncmp(b, p, n) == 0)
+			return 1;
+		if (nl == NULL)
+			return 0;
+		b = nl + 1;
+	}
+}
+
+/* Are all lines of text already lines of block? */
+static int
+contains_line(const char *block, const char *text)
+{
+	const char	*p = text, *nl;
+	size_t		 n;
+
+	for (;;) {
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (!has_line(block, p, n))
+			return 0;
+		if (nl == NULL)
+			return 1;
+		p = nl + 1;
+	}
+}
+
+static void
+add_edit(struct patch *p, enum edit_kind kind, const char *file,
+    unsigned line, const char *name, const char *text)
+{
+	struct edit	*e;
+	size_t		 i;
+
+	/*
+	 * The same edit twice (two findings, one fix) is one edit; two
+	 * insertions after one statement become one block.
+	 */
+	for (i = 0; i < p->nedits; i++) {
+		e = &p->edits[i];
+		if (e->kind != kind || e->line != line ||
+		    strcmp(e->file, file) != 0)
+			continue;
+		if (strcmp(e->text, text) == 0)
+			return;
+		if (kind == EDIT_INSERT) {
+			char	*joined;
+
+			if (contains_line(e->text, text))
+				return;
+			xasprintf(&joined, "%s\n%s", e->text, text);
+			free(e->text);
+			e->text = joined;
+			return;
+		}
+	}
+	p->edits = xreallocarray(p->edits, p->nedits + 1, sizeof *p->edits);
+	e = &p->edits[p->nedits];
+	e->kind = kind;
+	e->file = xstrdup(file);
+	e->line = line;
+	e->name = xstrdup(name);
+	e->text = xstrdup(text);
+	e->seq = p->nedits++;
+}
+
+void
+patch_insert_after(struct patch *p, const struct confdir *anchor,
+    const char *lines)
+{
+	add_edit(p, EDIT_INSERT, anchor->file, anchor->line, anchor->args[0],
+	    lines);
+}
+
+void
+patch_replace(struct patch *p, const struct confdir *dir, const char *line)
+{
+	add_edit(p, EDIT_REPLACE, dir->file, dir->line, dir->args[0], line);
+}
+
+size_t
+patch_count(const struct patch *p)
+{
+	return p->nedits;
+}
+
+void
+patch_merge(struct patch *dst, const struct patch *src)
+{
+	size_t	 i;
+
+	for (i = 0; i < src->nedits; i++)
+		add_edit(dst, src->edits[i].kind, src->edits[i].file,
+		    src->edits[i].line, src->edits[i].name, src->edits[i].text);
+}
+
+/* ---- a file as lines --------------------------------------------------- */
+
+struct lines {
+	char	**v;		/* without '\n' */
+	size_t	  n;
+	int	  final_nl;	/* the file ends with '\n' */
+	int	  crlf;		/* the file uses CRLF */
+};
+
+static void
+lines_free(struct lines *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static void
+lines_split(struct lines *l, const char *data, size_t len)
+{
+	const char	*p = data, *end = data + len, *nl;
+	size_t		 n;
+
+	memset(l, 0, sizeof *l);
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (nl != NULL && n > 0 && p[n - 1] == '\r') {
+			l->crlf = 1;
+			n--;
+		}
+		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+		l->v[l->n++] = xstrndup(p, n);
+		p = nl ? nl + 1 : end;
+	}
+	l->final_nl = len > 0 && data[len - 1] == '\n';
+}
+
+/* ---- finding a statement ----------------------------------------------- */
+
+struct stmt {
+	size_t	 first, col;	/* where the name starts (0-based line) */
+	size_t	 last, endcol;	/* the byte after ';' on line last */
+};
+
+static int
+is_word_edge(int c)
+{
+	return c == '\0' || c == ' ' || c == '\t' || c == '{' || c == ';' ||
+	    c == '}';
+}
+
+/* Find "name" as a word on line (0-based); then its ';'. */
+static int
+find_stmt(const struct lines *l, size_t line, const char *name,
+    struct stmt *st)
+{
+	const char	*s = l->v[line], *q;
+	size_t		 nlen = strlen(name), i, col;
+	int		 quote = 0;
+
+	for (q = s; (q = strstr(q, name)) != NULL; q += nlen) {
+		if ((q == s || is_word_edge((unsigned char)q[-1])) &&
+		    (q[nlen] == ' ' || q[nlen] == '\t' || q[nlen] == ';' ||
+		    q[nlen] == '\0'))
+			break;
+	}
+	if (q == NULL)
+		return -1;
+	st->first = line;
+	st->col = (size_t)(q - s);
+	col = st->col + nlen;
+	for (i = line; i < l->n; i++, col = 0) {
+		s = l->v[i];
+		for (; s[col] != '\0'; col++) {
+			if (quote) {
+				if (s[col] == '\\' && s[col + 1] != '\0')
+					col++;
+				else if (s[col] == quote)
+					quote = 0;
+				continue;
+			}
+			if (s[col] == '"' || s[col] == '\'')
+				quote = s[col];
+			else if (s[col] == '#')
+				break;
+			else if (s[col] == ';') {
+				st->last = i;
+				st->endcol = col + 1;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+static size_t
+indent_len(const char *s)
+{
+	size_t	 n = 0;
+
+	while (s[n] == ' ' || s[n] == '\t')
+		n++;
+	return n;
+}
+
+/* One indentation step as the file uses it (a tab or 4 spaces). */
+static const char *
+indent_unit(const struct lines *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i][0] == '\t')
+			return "\t";
+	return "    ";
+}
+
+static int
+only_space_or_comment(const char *s)
+{
+	s += indent_len(s);
+	return *s == '\0' || *s == '#';
+}
+
+/* ---- applying edits ---------------------------------------------------- */
+
+/* A replacement of lines [from, to) of the old file by new lines. */
+struct hunkpart {
+	size_t	 from, to;
+	char	**v;
+	size_t	  n;
+};
+
+static void
+part_add(struct hunkpart *h, const char *s, size_t n)
+{
+	h->v = xreallocarray(h->v, h->n + 1, sizeof *h->v);
+	h->v[h->n++] = xstrndup(s, n);
+}
+
+static void
+part_free(struct hunkpart *h)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->n; i++)
+		free(h->v[i]);
+	free(h->v);
+}
+
+/* Add text's lines, each prefixed by indent. */
+static void
+part_add_lines(struct hunkpart *h, const char *indent, size_t ilen,
+    const char *text)
+{
+	const char	*p = text, *nl;
+	struct buf	 b;
+
+	buf_init(&b);
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		buf_reset(&b);
+		buf_add(&b, indent, ilen);
+		buf_add(&b, p, nl ? (size_t)(nl - p) : strlen(p));
+		part_add(h, b.data, b.len);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	buf_free(&b);
+}
+
+static int
+apply_edit(const struct lines *l, const struct edit *e, struct hunkpart *h,
+    char **cause)
+{
+	struct stmt	 st;
+	const char	*first, *last;
+	size_t		 ind;
+	struct buf	 b;
+
+	memset(h, 0, sizeof *h);
+	if (e->line == 0 || e->line > l->n ||
+	    find_stmt(l, e->line - 1, e->name, &st) != 0) {
+		xasprintf(cause, "%s:%u: no \"%s\" statement there (the file "
+		    "changed since the config was loaded?)", e->file, e->line,
+		    e->name);
+		return -1;
+	}
+	first = l->v[st.first];
+	last = l->v[st.last];
+	h->from = st.first;
+	h->to = st.last + 1;
+	buf_init(&b);
+	if (e->kind == EDIT_REPLACE) {
+		buf_add(&b, first, st.col);
+		buf_adds(&b, e->text);
+		buf_adds(&b, last + st.endcol);
+		part_add(h, b.data, b.len);
+		buf_free(&b);
+		return 0;
+	}
+	/* Insert: keep the statement's lines, then the new ones. */
+	ind = indent_len(first);
+	if (st.col > ind) {
+		/* Not first on its line ("location /x { proxy_pass ...;"):
+		 * indent one step deeper than the line. */
+		buf_add(&b, first, ind);
+		buf_adds(&b, indent_unit(l));
+	} else
+		buf_add(&b, first, ind);
+	for (size_t i = st.first; i < st.last; i++)
+		part_add(h, l->v[i], strlen(l->v[i]));
+	if (only_space_or_comment(last + st.endcol)) {
+		part_add(h, last, strlen(last));
+		part_add_lines(h, b.data, b.len, e->text);
+	} else {
+		/* Split what follows the statement onto its own line. */
+		const char *rest = last + st.endcol;
+
+		rest += indent_len(rest);
+		part_add(h, last, st.endcol);
+		part_add_lines(h, b.data, b.len, e->text);
+		buf_reset(&b);
+		buf_add(&b, first, ind);
+		buf_adds(&b, rest);
+		part_add(h, b.data, b.len);
+	}
+	buf_free(&b);
+	return 0;
+}
+
+static int
+cmp_part(const void *a, const void *b)
+{
+	const struct hunkpart	*x = a, *y = b;
+
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+static void
+emit_line(struct buf *out, char tag, const char *s, int crlf)
+{
+	buf_addc(out, tag);
+	buf_adds(out, s);
+	if (crlf)
+		buf_addc(out, '\r');
+	buf_addc(out, '\n');
+}
+
+/* Render the parts (sorted, disjoint) of one file as hunks. */
+static void
+render_file(const struct patch *p, const char *file, const struct lines *l,
+    struct hunkpart *parts, size_t nparts, struct buf *out)
+{
+	const char	*rel = file;
+	size_t		 i, j, start, end, oldn, newn;
+	long		 delta = 0;
+
+	if (strncmp(file, p->root, strlen(p->root)) == 0)
+		rel = file + strlen(p->root);
+	else if (file[0] == '/')
+		rel = file + 1;	/* outside the root: relative to "/" */
+	buf_printf(out, "--- a/%s\n+++ b/%s\n", rel, rel);
+	for (i = 0; i < nparts; i = j) {
+		/* Group parts whose contexts touch into one hunk. */
+		for (j = i + 1; j < nparts &&
+		    parts[j].from <= parts[j - 1].to + 2 * PATCH_CONTEXT; j++)
+			;
+		start = parts[i].from > PATCH_CONTEXT ?
+		    parts[i].from - PATCH_CONTEXT : 0;
+		end = parts[j - 1].to + PATCH_CONTEXT;
+		if (end > l->n)
+			end = l->n;
+		oldn = end - start;
+		newn = oldn;
+		for (size_t k = i; k < j; k++)
+			newn = newn - (parts[k].to - parts[k].from) +
+			    parts[k].n;
+		buf_printf(out, "@@ -%zu,%zu +%ld,%zu @@\n",
+		    oldn ? start + 1 : start, oldn,
+		    (long)(newn ? start + 1 : start) + delta, newn);
+		delta += (long)newn - (long)oldn;
+		{
+			size_t	 line = start, k = i;
+
+			while (line < end) {
+				if (k < j && line == parts[k].from) {
+					size_t	 m;
+
+					for (m = parts[k].from; m < parts[k].to; m++)
+						emit_line(out, '-', l->v[m],
+						    l->crlf);
+					for (m = 0; m < parts[k].n; m++)
+						emit_line(out, '+', parts[k].v[m],
+						    l->crlf);
+					line = parts[k].to;
+					k++;
+					continue;
+				}
+				emit_line(out, ' ', l->v[line], l->crlf);
+				line++;
+			}
+		}
+		if (end == l->n && !l->final_nl)
+			buf_adds(out, "\\ No newline at end of file\n");
+	}
+}
+
+int
+patch_render(const struct patch *p, struct buf *out, char **cause)
+{
+	struct lines	 l;
+	struct hunkpart	*parts;
+	char		*data, **done = NULL;
+	size_t		 len, i, j, nparts, ndone = 0;
+	int		 rc = 0;
+
+	for (i = 0; i < p->nedits && rc == 0; i++) {
+		const char	*file = p->edits[i].file;
+
+		for (j = 0; j < ndone; j++)
+			if (strcmp(done[j], file) == 0)
+				break;
+		if (j < ndone)
+			continue;
+		done = xreallocarray(done, ndone + 1, sizeof *done);
+		done[ndone++] = p->edits[i].file;
+
+		if (confload_slurp(file, PATCH_MAX_FILE, &data, &len,
+		    cause) != 0)
+			return -1;
+		lines_split(&l, data, len);
+		free(data);
+		parts = NULL;
+		nparts = 0;
+		for (j = i; j < p->nedits; j++) {
+			if (strcmp(p->edits[j].file, file) != 0)
+				continue;
+			parts = xreallocarray(parts, nparts + 1,
+			    sizeof *parts);
+			if (apply_edit(&l, &p->edits[j], &parts[nparts],
+			    cause) != 0) {
+				rc = -1;
+				break;
+			}
+			nparts++;
+		}
+		if (rc == 0) {
+			qsort(parts, nparts, sizeof *parts, cmp_part);
+			/* Two edits on one statement: fold them together. */
+			for (j = 1; j < nparts; j++) {
+				if (parts[j].from < parts[j - 1].to) {
+					xasprintf(cause, "%s: two edits overlap "
+					    "at line %zu", file,
+					    parts[j].from + 1);
+					rc = -1;
+				}
+			}
+		}
+		if (rc == 0)
+			render_file(p, file, &l, parts, nparts, out);
+		for (j = 0; j < nparts; j++)
+			part_free(&parts[j]);
+		free(parts);
+		lines_free(&l);
+	}
+	free(done);
+	return rc;
+}
