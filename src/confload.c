@@ -332,7 +332,8 @@ include(struct loader *ld, const struct confdir *site, struct confdir *parent)
 				m[nm++] = xstrdup(ld->df[i].path);
 	}
 	/* glob(3) without setlocale() in nginx: bytewise order. */
-	qsort(m, nm, sizeof *m, cmp_str);
+	if (nm > 0)
+		qsort(m, nm, sizeof *m, cmp_str);
 	for (i = 0; i < nm && rc == 0; i++)
 		rc = load_file(ld, m[i], parent, site);
 	for (i = 0; i < nm; i++)
