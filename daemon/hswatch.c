@@ -13,19 +13,23 @@
 #include <unistd.h>
 
 #include "cliconf.h"
+#include "hswatch/analyze.h"
 #include "hswatch/buf.h"
 #include "hswatch/confmodel.h"
 #include "hswatch/event.h"
+#include "hswatch/finding.h"
 #include "hswatch/linereader.h"
 #include "hswatch/locate.h"
 #include "hswatch/logline.h"
+#include "hswatch/patch.h"
 #include "hswatch/summary.h"
 
 #define EXIT_USAGE	2
 
 static const char *const usage_text =
     "usage: hswatch explain [--json] [LINE ...]\n"
-    "       hswatch replay [--json] [--events] [--config FILE | --nginx-T FILE]\n"
+    "       hswatch replay [--json] [--events] [--patch FILE]\n"
+    "                      [--config FILE | --nginx-T FILE] FILE ... | -\n"
     "                      [--prefix DIR] [--nginx-version V] FILE ... | -\n"
     "       hswatch config (--config FILE | --nginx-T FILE) [--json]\n"
     "       hswatch locate (--config FILE | --nginx-T FILE) --server NAME URI ...\n"
@@ -185,12 +189,67 @@ progress(const char *path, const struct linereader *lr, uint64_t lines,
 		fputc('\n', stderr);
 }
 
+struct replay_out {
+	struct buf	*out;
+	int		 json;
+	uint64_t	 opened, updated, resolved;
+};
+
+/* A finding's state change, as the daemon would emit it. */
+static void
+replay_emit(const struct finding *f, enum finding_state st, void *arg)
+{
+	struct replay_out	*ro = arg;
+
+	if (st == FINDING_OPENED)
+		ro->opened++;
+	else if (st == FINDING_UPDATED)
+		ro->updated++;
+	else
+		ro->resolved++;
+	if (ro->json) {
+		finding_json(f, st, ro->out);
+		buf_addc(ro->out, '\n');
+	} else if (st == FINDING_OPENED) {
+		finding_text(f, st, ro->out);
+		buf_addc(ro->out, '\n');
+	} else {
+		buf_printf(ro->out, "[%s] %s: %s, %llu events\n\n",
+		    finding_state_str(st), f->code,
+		    st == FINDING_RESOLVED ? "quiet since" : "still failing",
+		    (unsigned long long)f->count);
+	}
+	if (ro->out->len >= 65536)
+		flush_buf(ro->out);
+}
+
+static void
+write_patch(const char *path, const struct patch *p)
+{
+	struct buf	 b;
+	char		*cause = NULL;
+	FILE		*fp;
+
+	buf_init(&b);
+	if (patch_render(p, &b, &cause) != 0)
+		die("--patch: %s", cause);
+	if ((fp = fopen(path, "w")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	if (fwrite(b.data, 1, b.len, fp) != b.len || fclose(fp) != 0)
+		die("%s: %s", path, strerror(errno));
+	buf_free(&b);
+}
+
+/* Resolve quiet findings at most this often (log seconds). */
+#define REPLAY_TICK	10
+
 static int
 cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "events", no_argument, NULL, 'e' },
+		{ "patch", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		CLICONF_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -201,17 +260,20 @@ cmd_replay(int argc, char **argv)
 	struct logline		*ll;
 	struct linereader	*lr;
 	struct summary		*sm;
+	struct analyze		*an;
+	struct replay_out	 ro;
 	struct event		 ev;
 	struct buf		 out;
-	const char		*line;
+	const char		*line, *patch_path = NULL;
 	char			*cause = NULL;
 	size_t			 len;
 	uint64_t		 off;
+	int64_t			 last_tick = INT64_MIN;
 	double			 last_progress = 0;
 	int			 ch, json = 0, events = 0, i, r, tty;
 
 	memset(&cc, 0, sizeof cc);
-	while ((ch = getopt_long(argc, argv, "jeh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "jehp:", longopts, NULL)) != -1) {
 		if (cliconf_opt(&cc, ch, optarg))
 			continue;
 		switch (ch) {
@@ -220,6 +282,9 @@ cmd_replay(int argc, char **argv)
 			break;
 		case 'e':
 			events = 1;
+			break;
+		case 'p':
+			patch_path = optarg;
 			break;
 		default:
 			usage();
@@ -236,6 +301,10 @@ cmd_replay(int argc, char **argv)
 	ll = parser_new();
 	sm = summary_new();
 	buf_init(&out);
+	an = analyze_new(model, NULL);
+	memset(&ro, 0, sizeof ro);
+	ro.out = &out;
+	ro.json = json;
 	memset(&ev, 0, sizeof ev);
 	for (i = 0; i < argc; i++) {
 		if ((lr = linereader_open(argv[i], &cause)) == NULL)
@@ -266,8 +335,16 @@ cmd_replay(int argc, char **argv)
 					buf_addc(&out, '\n');
 					if (out.len >= 65536)
 						flush_buf(&out);
-				} else
+				} else {
 					summary_add(sm, &ev);
+					if (ev.ts - last_tick >= REPLAY_TICK) {
+						analyze_tick(an, ev.ts,
+						    replay_emit, &ro);
+						last_tick = ev.ts;
+					}
+					analyze_event(an, &ev, ev.ts,
+					    replay_emit, &ro);
+				}
 			}
 			if (tty && (ev.line & 0xfffff) == 0 &&
 			    now_mono() - last_progress > 0.5) {
@@ -281,15 +358,21 @@ cmd_replay(int argc, char **argv)
 		if (r < 0)
 			die("%s", cause);
 	}
-	if (!events) {
-		if (json)
-			summary_json(sm, &out);
-		else
-			summary_text(sm, &out);
+	if (!events && !json) {
+		buf_printf(&out, "%llu finding%s opened, %llu updated, %llu "
+		    "resolved; %zu still open at the end of the log.\n\n",
+		    (unsigned long long)ro.opened, ro.opened == 1 ? "" : "s",
+		    (unsigned long long)ro.updated,
+		    (unsigned long long)ro.resolved,
+		    correlate_open_findings(analyze_correlate(an)));
+		summary_text(sm, &out);
 	}
 	flush_buf(&out);
 	finish_output();
+	if (patch_path != NULL)
+		write_patch(patch_path, analyze_patch(an));
 	buf_free(&out);
+	analyze_free(an);
 	summary_free(sm);
 	logline_free(ll);
 	confmodel_free(model);

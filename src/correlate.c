@@ -52,6 +52,8 @@ struct group {
 	int64_t			 last_activity;
 	int64_t			 nolive_seen;	/* has ever seen no_live */
 	enum correlate_group_state state;
+	char			*file;		/* upstream{} file:line */
+	unsigned		 line;
 	struct tracked		*cascade;	/* open cascade, or NULL */
 	struct tracked		*cause;		/* dominant per-peer finding */
 };
@@ -111,6 +113,7 @@ group_free(void *p)
 	for (i = 0; i < g->npeers; i++)
 		free(g->peers[i].name);
 	tracked_free(g->cascade);
+	free(g->file);
 	free(g->name);
 	free(g);
 }
@@ -139,10 +142,23 @@ correlate_group_state_str(enum correlate_group_state s)
 	return "unknown";
 }
 
+static void
+count_cascade(const char *key, void *value, void *arg)
+{
+	const struct group	*g = value;
+
+	(void)key;
+	if (g->cascade != NULL)
+		(*(size_t *)arg)++;
+}
+
 size_t
 correlate_open_findings(const struct correlate *c)
 {
-	return strmap_count(c->findings);
+	size_t	 n = strmap_count(c->findings);
+
+	strmap_foreach(c->groups, count_cascade, &n);
+	return n;
 }
 
 static struct group *
@@ -285,7 +301,7 @@ cascade_open(struct correlate *c, struct group *g, int64_t now, int64_t when,
 	xasprintf(&key, "%s|%s", CASCADE_CODE, g->name);
 	t->f->key = key;
 	t->f->first_seen = t->f->last_seen = when;
-	finding_set_at(&t->f->upstream, g->name, NULL, 0);
+	finding_set_at(&t->f->upstream, g->name, g->file, g->line);
 	for (i = 0; i < g->npeers; i++)
 		if (now - g->peers[i].last_fail <= c->conf.window)
 			finding_add_peer(t->f, g->peers[i].name,
@@ -319,6 +335,10 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 		return;
 	if (ev->group_peers > g->configured)
 		g->configured = ev->group_peers;
+	if (ev->group_file != NULL && g->file == NULL) {
+		g->file = xstrdup(ev->group_file);
+		g->line = ev->group_line;
+	}
 	g->last_activity = now;
 	failure = ev->kind != EVENT_NONE && ev->kind != EVENT_NO_LIVE_UPSTREAMS &&
 	    ev->kind != EVENT_CERT_LOAD_FAILED;

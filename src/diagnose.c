@@ -363,8 +363,10 @@ set_places(struct dx *x)
 
 	buf_init(&b);
 	if (x->srv != NULL)
-		finding_set_at(&f->server, x->srv->logname, x->srv->dir->file,
-		    x->srv->dir->line);
+		finding_set_at(&f->server, x->srv->logname != NULL &&
+		    x->srv->logname[0] != '\0' ? x->srv->logname :
+		    (x->srv->nlistens > 0 ? x->srv->listens[0].addr : NULL),
+		    x->srv->dir->file, x->srv->dir->line);
 	if (x->loc != NULL) {
 		confmodel_loc_name(x->loc, &b);
 		finding_set_at(&f->location, buf_cstr(&b), x->loc->dir->file,
@@ -405,8 +407,8 @@ event_said(struct dx *x, struct buf *b)
 		buf_printf(b, "the upstream answered alert %d %s", ev->alert,
 		    tlsalert_name(ev->alert));
 	else if (ev->verify_code >= 0)
-		buf_printf(b, "nginx could not verify the upstream's "
-		    "certificate (error %d)", ev->verify_code);
+		buf_adds(b, "nginx could not verify the upstream's "
+		    "certificate");
 	else if (ev->reason.p != NULL) {
 		buf_adds(b, "OpenSSL reported \"");
 		buf_add(b, ev->reason.p, ev->reason.n);
@@ -850,6 +852,9 @@ finish(struct dx *x, struct patch *combined)
 		x->f->alert = x->ev->alert;
 		x->f->verify_code = x->ev->verify_code;
 	}
+	/* Without the config nothing is config evidence. */
+	if (x->t == NULL && x->f->confidence == FINDING_CONFIG_EVIDENCE)
+		x->f->confidence = FINDING_HYPOTHESIS;
 	buf_addc(&x->cause, '.');
 	finding_set(&x->f->cause, buf_cstr(&x->cause));
 	if (x->fix.len > 0)

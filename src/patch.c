@@ -391,15 +391,17 @@ apply_edit(const struct lines *l, const struct edit *e, struct hunkpart *h,
 		buf_adds(&b, indent_unit(l));
 	} else
 		buf_add(&b, first, ind);
-	for (size_t i = st.first; i < st.last; i++)
-		part_add(h, l->v[i], strlen(l->v[i]));
 	if (only_space_or_comment(last + st.endcol)) {
-		part_add(h, last, strlen(last));
+		/* A pure insertion after the statement's last line. */
+		h->from = h->to = st.last + 1;
 		part_add_lines(h, b.data, b.len, e->text);
 	} else {
 		/* Split what follows the statement onto its own line. */
 		const char *rest = last + st.endcol;
+		size_t	    i;
 
+		for (i = st.first; i < st.last; i++)
+			part_add(h, l->v[i], strlen(l->v[i]));
 		rest += indent_len(rest);
 		part_add(h, last, st.endcol);
 		part_add_lines(h, b.data, b.len, e->text);
@@ -483,6 +485,11 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 				emit_line(out, ' ', l->v[line], l->crlf);
 				line++;
 			}
+			/* An insertion after the file's last line. */
+			for (; k < j && parts[k].from == end; k++)
+				for (size_t m = 0; m < parts[k].n; m++)
+					emit_line(out, '+', parts[k].v[m],
+					    l->crlf);
 		}
 		if (end == l->n && !l->final_nl)
 			buf_adds(out, "\\ No newline at end of file\n");

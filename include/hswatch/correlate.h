@@ -42,6 +42,8 @@ struct correlate_event {
 	const char	*group;		/* upstream{} or implicit group, or NULL */
 	unsigned	 group_peers;	/* servers configured in it, 0 unknown */
 	int		 group_zone;	/* the group has a shared-memory zone */
+	const char	*group_file;	/* where the group is defined, or NULL */
+	unsigned	 group_line;
 	const char	*peer;		/* "10.0.0.1:443"; NULL for no_live */
 	long		 pid;		/* the worker that logged it */
 	int64_t		 when;		/* log time, for first/last seen */
@@ -80,6 +82,7 @@ typedef void	 correlate_group_fn(const char *group,
 void		 correlate_foreach_group(const struct correlate *,
 		    correlate_group_fn *, void *);
 const char	*correlate_group_state_str(enum correlate_group_state);
+/* Open findings, cascades included. */
 size_t		 correlate_open_findings(const struct correlate *);
 
 #endif

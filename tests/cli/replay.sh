@@ -62,8 +62,10 @@ else
 	fail "summary names peers and alerts" "$(head -20 "$T_TMP/sum.txt")"
 fi
 "$HSWATCH" replay --json "$CORPUS" >"$T_TMP/sum.json"
-expect_eq "summary JSON counts every event" \
-	"$(json_eval "$T_TMP/sum.json" 'sum(o["count"] for o in objs)')" 21
+expect_eq "replay --json: findings (state changes), valid JSON" \
+	"$(json_eval "$T_TMP/sum.json" 'all(o["state"] in ("opened", "updated", "resolved") and o["code"].startswith("HS-") for o in objs) and len(objs) > 0')" True
+expect_eq "without a config: no patch, never config-evidence" \
+	"$(json_eval "$T_TMP/sum.json" 'sum(o["patch"] is not None or o["confidence"] == "config-evidence" for o in objs)')" 0
 
 # A corrupt gzip: the events before the damage, then exit 2 naming the file.
 head -c 300 "$T_TMP/error.log.2.gz" >"$T_TMP/cut.gz"

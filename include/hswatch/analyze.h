@@ -1,0 +1,41 @@
+/*
+ * analyze: the stages after parsing, wired once for the daemon and for
+ * `hswatch replay`: locate the event in the config model (when there is
+ * one), diagnose it into a finding, correlate it (dedupe, pool cascades,
+ * resolution). State changes reach the caller through the callback.
+ */
+#ifndef HSWATCH_ANALYZE_H
+#define HSWATCH_ANALYZE_H
+
+#include <stdint.h>
+
+#include "hswatch/correlate.h"
+
+struct confmodel;
+struct event;
+struct patch;
+
+struct analyze;
+
+/* m may be NULL (no config: hypotheses only); conf NULL: defaults. */
+struct analyze	*analyze_new(const struct confmodel *m,
+		    const struct correlate_conf *conf);
+void		 analyze_free(struct analyze *);
+
+/* Swap in a reloaded model (the old one stays the caller's). */
+void		 analyze_set_model(struct analyze *, const struct confmodel *);
+
+/* One parsed event (kind != EVENT_NONE); now: the correlation clock. */
+void		 analyze_event(struct analyze *, const struct event *,
+		    int64_t now, correlate_emit_fn *, void *);
+
+/* Resolve what went quiet. */
+void		 analyze_tick(struct analyze *, int64_t now,
+		    correlate_emit_fn *, void *);
+
+/* Every fix so far as one patch (edits deduplicated). */
+const struct patch *analyze_patch(const struct analyze *);
+
+const struct correlate *analyze_correlate(const struct analyze *);
+
+#endif

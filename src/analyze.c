@@ -1,0 +1,135 @@
+/*
+ * The stages after parsing: locate, diagnose, correlate.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hswatch/analyze.h"
+#include "hswatch/confload.h"
+#include "hswatch/confmodel.h"
+#include "hswatch/diagnose.h"
+#include "hswatch/event.h"
+#include "hswatch/finding.h"
+#include "hswatch/locate.h"
+#include "hswatch/patch.h"
+#include "hswatch/xmalloc.h"
+
+#define PEER_MAX	256
+
+struct analyze {
+	const struct confmodel	*m;
+	char			*root;
+	struct correlate	*corr;
+	struct patch		*combined;
+};
+
+struct analyze *
+analyze_new(const struct confmodel *m, const struct correlate_conf *conf)
+{
+	struct analyze	*a;
+
+	a = xcalloc(1, sizeof *a);
+	a->corr = correlate_new(conf);
+	analyze_set_model(a, m);
+	return a;
+}
+
+void
+analyze_set_model(struct analyze *a, const struct confmodel *m)
+{
+	a->m = m;
+	free(a->root);
+	a->root = diagnose_root(m);
+	patch_free(a->combined);
+	a->combined = patch_new(a->root);
+}
+
+void
+analyze_free(struct analyze *a)
+{
+	if (a == NULL)
+		return;
+	correlate_free(a->corr);
+	patch_free(a->combined);
+	free(a->root);
+	free(a);
+}
+
+static unsigned
+primary_peers(const struct confmodel_group *g)
+{
+	size_t		 i;
+	unsigned	 n = 0;
+
+	for (i = 0; i < g->npeers; i++)
+		if (!g->peers[i].backup && !g->peers[i].down)
+			n++;
+	return n;
+}
+
+void
+analyze_event(struct analyze *a, const struct event *ev, int64_t now,
+    correlate_emit_fn *emit, void *arg)
+{
+	struct locate_result	 loc, *lp = NULL;
+	struct correlate_event	 ce;
+	struct finding		*f;
+	char			 peer[PEER_MAX], group[PEER_MAX];
+	const struct confmodel_group *g = NULL;
+
+	memset(&loc, 0, sizeof loc);
+	if (a->m != NULL) {
+		locate_event(a->m, ev, &loc);
+		lp = &loc;
+		g = loc.group != NULL ? loc.group :
+		    (loc.target != NULL ? loc.target->group : NULL);
+	}
+	f = diagnose_event(a->m, a->root, ev, lp, a->combined);
+
+	memset(&ce, 0, sizeof ce);
+	ce.kind = ev->kind;
+	ce.pid = ev->pid;
+	ce.when = ev->ts;
+	peer[0] = group[0] = '\0';
+	if (ev->peer.p != NULL && ev->peer.n < sizeof peer) {
+		memcpy(peer, ev->peer.p, ev->peer.n);
+		peer[ev->peer.n] = '\0';
+	}
+	if (g != NULL && !g->implicit) {
+		ce.group = g->name;
+		ce.group_peers = primary_peers(g);
+		ce.group_zone = g->zone != NULL;
+		if (g->dir != NULL) {
+			ce.group_file = g->dir->file;
+			ce.group_line = g->dir->line;
+		}
+	} else if (ev->kind == EVENT_NO_LIVE_UPSTREAMS && peer[0] != '\0') {
+		/* No config: the group name is what nginx logged. */
+		memcpy(group, peer, sizeof group);
+		ce.group = group;
+	}
+	if (ev->kind != EVENT_NO_LIVE_UPSTREAMS && peer[0] != '\0')
+		ce.peer = peer;
+	correlate_feed(a->corr, &ce, f, now, emit, arg);
+}
+
+void
+analyze_tick(struct analyze *a, int64_t now, correlate_emit_fn *emit,
+    void *arg)
+{
+	correlate_tick(a->corr, now, emit, arg);
+}
+
+const struct patch *
+analyze_patch(const struct analyze *a)
+{
+	return a->combined;
+}
+
+const struct correlate *
+analyze_correlate(const struct analyze *a)
+{
+	return a->corr;
+}
