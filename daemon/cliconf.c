@@ -72,7 +72,7 @@ cliconf_load(const struct cliconf *cc)
 		t = confload_files(cc->config, cc->prefix, &cause);
 	if (t == NULL || (m = confmodel_new(t, cc->version, &cause)) == NULL) {
 		fprintf(stderr, "hswatch: %s\n", cause);
-		exit(EXIT_CONFIG);
+		exit(EXIT_USAGE);
 	}
 	return m;
 }

@@ -34,8 +34,8 @@ int			 cliconf_opt(struct cliconf *, int, const char *);
 int			 cliconf_given(const struct cliconf *);
 
 /*
- * Load the model. Exits 1 with "hswatch: MESSAGE in FILE:LINE" (as
- * nginx -t reports it) when the configuration cannot be loaded.
+ * Load the model. Exits 2 with "hswatch: MESSAGE in FILE:LINE" (as
+ * nginx -t words it) when the configuration cannot be loaded.
  */
 struct confmodel	*cliconf_load(const struct cliconf *);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cliconf.h"
+#include "clilint.h"
 #include "hswatch/analyze.h"
 #include "hswatch/buf.h"
 #include "hswatch/confmodel.h"
@@ -31,6 +32,8 @@ static const char *const usage_text =
     "       hswatch replay [--json] [--events] [--patch FILE]\n"
     "                      [--config FILE | --nginx-T FILE] FILE ... | -\n"
     "                      [--prefix DIR] [--nginx-version V] FILE ... | -\n"
+    "       hswatch lint [--format text|json|sarif] [--patch FILE]\n"
+    "                    (--config FILE | --nginx-T FILE)\n"
     "       hswatch config (--config FILE | --nginx-T FILE) [--json]\n"
     "       hswatch locate (--config FILE | --nginx-T FILE) --server NAME URI ...\n"
     "       hswatch --version\n";
@@ -399,6 +402,8 @@ main(int argc, char **argv)
 		return cmd_explain(argc - 1, argv + 1);
 	if (strcmp(argv[1], "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "lint") == 0)
+		return clilint_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return cliconf_cmd_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "locate") == 0)

@@ -180,12 +180,12 @@ done
 # (nginx 1.22.1 itself overflows its stack on this one.)
 printf 'events {}\nhttp {\n    include loop.conf;\n}\n' >"$E/main.conf"
 printf 'server {}\ninclude loop.conf;\n' >"$E/loop.conf"
-expect_exit "include loop: exit 1" 1 "$HSWATCH" config --config "$E/main.conf"
+expect_exit "include loop: exit 2" 2 "$HSWATCH" config --config "$E/main.conf"
 expect_eq "include loop: reported at the include" "$(cat "$T/exit.err")" \
 	"hswatch: include loop: \"$E/loop.conf\" includes itself in $E/loop.conf:2"
 printf 'events {}\nhttp {\n    include unreadable.conf;\n}\n' >"$E/main2.conf"
 mkdir "$E/unreadable.conf"
-expect_exit "unreadable include: exit 1" 1 "$HSWATCH" config --config "$E/main2.conf"
+expect_exit "unreadable include: exit 2" 2 "$HSWATCH" config --config "$E/main2.conf"
 case $(cat "$T/exit.err") in
 *"unreadable.conf"*"in $E/main2.conf:3") ok "unreadable include: named at its site" ;;
 *) fail "unreadable include: named at its site" "$(cat "$T/exit.err")" ;;
