@@ -757,6 +757,10 @@ server_build(struct builder *bd, const struct confdir *d,
 			lv[0] = d;
 			lv[1] = top;
 			settings_build(bd->m, s->target, lv, 2);
+			/* stream: no scheme, "proxy_ssl on" selects TLS. */
+			s->target->tls = confmodel_setting(s->target, "ssl") !=
+			    NULL && strcmp(confmodel_setting(s->target,
+			    "ssl")->value, "on") == 0;
 		}
 	}
 	if (s->nlistens == 0 && !stream)

@@ -225,8 +225,28 @@ ok_name(const struct confmodel_target *o, const char *v)
  * The name the upstream serves, from evidence; NULL when none. *why says
  * where it comes from; *strong is 0 for the weakest evidence.
  */
+static char *name_evidence_any(struct dx *, struct buf *, int *);
+
+/* Evidence for a name other than the one nginx already uses. */
 static char *
 name_evidence(struct dx *x, struct buf *why, int *strong)
+{
+	const char	*cur = val(x->t, "ssl_name");
+	char		*n;
+
+	n = name_evidence_any(x, why, strong);
+	if (n != NULL && cur != NULL && strcmp(n, cur) == 0 &&
+	    explicit(x->t, "ssl_name")) {
+		/* Already configured: nothing new to recommend. */
+		free(n);
+		buf_reset(why);
+		return NULL;
+	}
+	return n;
+}
+
+static char *
+name_evidence_any(struct dx *x, struct buf *why, int *strong)
 {
 	const struct confmodel_target	*o;
 	const char			*v, *cur;
