@@ -1,5 +1,6 @@
 # Real-nginx lab: a throwaway PKI, real TLS backends and a real nginx
-# proxy on loopback addresses. POSIX sh; source it, then:
+# proxy on loopback addresses. POSIX sh plus `local` (dash, bash,
+# busybox sh); source it, then:
 #
 #	lab_init			temp dir, address block, traps
 #	lab_pki				CAs, leaves, client certificates
@@ -27,6 +28,11 @@
 #
 # Environment: LAB_NET (address block), LAB_KEEP=1 (keep the temp dir),
 # LAB_SRC (this directory; default: $TESTSRC/e2e).
+
+case ${0##*/} in
+lab.sh)	echo "Bail out! lab.sh is a library: source it from a test" >&2
+	exit 99 ;;
+esac
 
 LAB_DIR=
 LAB_NET=${LAB_NET:-}
@@ -61,6 +67,7 @@ lab__free() {
 }
 
 lab__pick_net() {
+	local n i x y
 	if [ -n "$LAB_NET" ]; then
 		lab__free "$LAB_NET" || lab_die "LAB_NET=$LAB_NET is in use"
 		return 0
@@ -81,6 +88,7 @@ lab__pick_net() {
 }
 
 lab__exit() {
+	local rc
 	rc=$?
 	lab_stop
 	if [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ]; then
@@ -96,6 +104,7 @@ lab__exit() {
 # lab_init: check the tools, make the temp dir, pick the address block
 # and install the traps that stop everything on any exit.
 lab_init() {
+	local t
 	for t in "$LAB_NGINX" openssl curl python3 ss pgrep awk sed; do
 		command -v "$t" >/dev/null 2>&1 ||
 		    lab_die "$t not found: run scripts/deps.sh"
@@ -120,6 +129,7 @@ lab_init() {
 # lab_spawn NAME COMMAND...: run COMMAND in the background, output to
 # run/NAME.out, PID to run/NAME.pid.
 lab_spawn() {
+	local name
 	name=$1
 	shift
 	[ ! -e "$LAB_DIR/run/$name.pid" ] || lab_die "$name started twice"
@@ -139,6 +149,7 @@ lab__listening() {
 # lab_wait_listen NAME ADDR:PORT...: poll (bounded) until every address
 # listens; fail if process NAME dies first.
 lab_wait_listen() {
+	local name pid a i
 	name=$1
 	shift
 	pid=$(lab_pid "$name")
@@ -164,6 +175,7 @@ lab__children() {
 
 # lab__wait_workers PID: poll until nginx master PID has a worker.
 lab__wait_workers() {
+	local i
 	i=0
 	while [ -z "$(lab__children "$1")" ]; do
 		kill -0 "$1" 2>/dev/null || lab_die "nginx $1 died"
@@ -184,6 +196,7 @@ lab_listens() {
 # lab_render SRC DST: copy template directory SRC to DST with @NET@
 # replaced by NET (default: the run's block). Relative paths stay.
 lab_render() {
+	local net d f
 	net=${3:-$LAB_NET}
 	(cd "$1" && find . -type d) | while read -r d; do
 		mkdir -p "$2/$d"
@@ -196,6 +209,7 @@ lab_render() {
 # lab__nginx_start NAME CONFDIR: start an nginx whose prefix is
 # $LAB_DIR/NAME, wait for its listeners and a worker.
 lab__nginx_start() {
+	local name confdir prefix
 	name=$1
 	confdir=$(cd "$2" && pwd) || lab_die "no config dir $2"
 	prefix=$LAB_DIR/$name
@@ -222,6 +236,7 @@ lab__nginx_start() {
 #   selfsigned.lab.test; rogue.lab.test (other-ca); client (root-ca) and
 #   rogue-client (other-ca) client certificates.
 lab_pki() {
+	local p
 	p=$LAB_DIR/pki
 	cat >"$p/lab.cnf" <<EOF
 [req]
@@ -329,24 +344,10 @@ lab__leaf() {
 # lab_backends_start: the upstreams the proxy talks to. Addresses are
 # documented in tests/e2e/SCENARIOS.md and the backend template.
 lab_backends_start() {
-	pki=$LAB_DIR/pki
 	lab_render "$LAB_SRC/conf/backend" "$LAB_DIR/backend-conf"
 	lab__nginx_start backend "$LAB_DIR/backend-conf"
-
-	# openssl s_server: client certificate required (-Verify), a
-	# verification failure aborts the handshake (-verify_return_error).
-	for v in 12:tls1_2:13 13:tls1_3:14; do
-		name=s_server${v%%:*}
-		proto=${v#*:}
-		proto=${proto%:*}
-		lab_spawn "$name" openssl s_server -quiet -www -"$proto" \
-		    -accept "$(lab_ip "${v##*:}"):8443" \
-		    -cert "$pki/api.crt" -key "$pki/api.key" \
-		    -cert_chain "$pki/int-ca.crt" \
-		    -CAfile "$pki/root-ca.crt" -Verify 1 -verify_return_error
-		lab_wait_listen "$name" "$(lab_ip "${v##*:}"):8443"
-	done
-
+	lab__s_server s_server12 tls1_2 "$(lab_ip 13)"
+	lab__s_server s_server13 tls1_3 "$(lab_ip 14)"
 	# Accepts TCP, reads the ClientHello and closes; accepts and stalls.
 	lab_spawn tcp_close python3 "$LAB_SRC/tcpbackend.py" close \
 	    "$(lab_ip 23)" 8443
@@ -354,6 +355,20 @@ lab_backends_start() {
 	    "$(lab_ip 24)" 8443
 	lab_wait_listen tcp_close "$(lab_ip 23):8443"
 	lab_wait_listen tcp_stall "$(lab_ip 24):8443"
+}
+
+# lab__s_server NAME PROTOCOL ADDR: openssl s_server on ADDR:8443 that
+# speaks only PROTOCOL (tls1_2, tls1_3) and requires a client certificate
+# from root-ca (-Verify); a verification failure aborts the handshake
+# (-verify_return_error). -www answers requests with a status page.
+lab__s_server() {
+	local pki
+	pki=$LAB_DIR/pki
+	lab_spawn "$1" openssl s_server -quiet -www -"$2" -accept "$3:8443" \
+	    -cert "$pki/api.crt" -key "$pki/api.key" \
+	    -cert_chain "$pki/int-ca.crt" \
+	    -CAfile "$pki/root-ca.crt" -Verify 1 -verify_return_error
+	lab_wait_listen "$1" "$3:8443"
 }
 
 # lab_proxy_start CONFDIR: the nginx under test, prefix $LAB_DIR/proxy,
@@ -378,6 +393,7 @@ lab_proxy_dump() {
 # goes to the proxy's HTTP port (Host: lab.test); otherwise it is a URL.
 # The body is left in $LAB_DIR/body.
 lab_request() {
+	local loc code
 	loc=$1
 	shift
 	case $loc in
@@ -409,6 +425,7 @@ lab_log_since() {
 # ones have exited. Returns 1, running config unchanged, if nginx -t
 # rejects the configuration.
 lab_reload() {
+	local master old now stale w i
 	if ! "$LAB_NGINX" -t -q -p "$LAB_PROXY_PREFIX/" \
 	    -e "$LAB_PROXY_PREFIX/logs/startup.log" -c "$LAB_PROXY_CONF" \
 	    >"$LAB_DIR/run/reload.t" 2>&1; then
@@ -437,6 +454,7 @@ lab_reload() {
 
 # lab__kill NAME: SIGTERM, bounded wait, SIGKILL; reap; forget the PID.
 lab__kill() {
+	local pid kids i
 	pid=$(lab_pid "$1")
 	rm -f "$LAB_DIR/run/$1.pid"
 	[ -n "$pid" ] || return 0
@@ -459,6 +477,7 @@ lab__kill() {
 # lab_stop: stop every process this run started (proxy first), by PID.
 # Idempotent; called from the EXIT trap.
 lab_stop() {
+	local f n
 	[ -n "$LAB_DIR" ] && [ -d "$LAB_DIR/run" ] || return 0
 	[ ! -e "$LAB_DIR/run/proxy.pid" ] || lab__kill proxy
 	for f in "$LAB_DIR"/run/*.pid; do
@@ -493,6 +512,7 @@ lab_lines_request() {
 # stream connection accepted on ADDR:PORT since MARK (found by the
 # connection number of nginx's "[info] ... connected to ADDR:PORT").
 lab_lines_stream() {
+	local conn
 	lab_log_since "$2" >"$LAB_DIR/since"
 	conn=$(awk -v a="$1" '$3 == "[info]" && $6 == "client" &&
 	    $(NF - 2) == "connected" && $NF == a { print $5; exit }' \
@@ -505,6 +525,7 @@ lab_lines_stream() {
 # "$HSWATCH explain --json" and compare with the specs (labcheck.py
 # events). Diagnostics go to stdout as TAP comments.
 lab_check_events() {
+	local f
 	f=$1
 	shift
 	if ! "$HSWATCH" explain --json <"$f" >"$f.json" 2>"$f.err"; then
@@ -527,6 +548,7 @@ lab_tap_ok() {
 
 # lab_tap_fail NAME [DIAGNOSTIC...]
 lab_tap_fail() {
+	local d
 	LAB_TAP_N=$((LAB_TAP_N + 1))
 	LAB_TAP_FAILED=$((LAB_TAP_FAILED + 1))
 	echo "not ok $LAB_TAP_N - $1"
@@ -554,6 +576,7 @@ lab_tap_done() {
 # draft DIR/….expect.draft to be checked by hand. The run's address
 # block becomes 127.0.0, the run's config directory /etc/nginx.
 lab_save() {
+	local dir ver ssl base net confdir
 	dir=$1
 	ver=$("$LAB_NGINX" -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')
 	ssl=$("$LAB_NGINX" -V 2>&1 |

@@ -146,8 +146,19 @@ def draft_line(line):
     n = re.search(rb'does not match "([^"]*)"', msg)
     if n:
         f.append("name=" + esc(n.group(1)))
+    en = re.search(rb"^[^(]*\((\d+): [^)]*\) while ", msg)
+    f.append("errno=" + (en.group(1).decode() if en else "null"))
+    ac = re.search(rb" while ([a-zA-Z ]+), client: ", msg)
+    if ac:
+        f.append("action=" + esc(ac.group(1)))
     stream = b", bytes from/to client:" in msg
     f.append("module=" + ("stream" if stream else "http"))
+    for key in (b"client", b"server"):
+        c = re.search(rb", " + key + rb": ([^,]*),", msg)
+        if c:
+            f.append(key.decode() + "=" + esc(c.group(1)))
+    h = re.search(rb', host: "([^"]*)"$', msg)
+    f.append("host=" + (esc(h.group(1)) if h else "null"))
     u = re.search(rb', upstream: "([^"]*)"', msg)
     if u:
         up = u.group(1)
@@ -157,6 +168,7 @@ def draft_line(line):
             f.append("scheme=" + s.group(1).decode())
             f.append("peer=" + esc(s.group(2)))
         else:
+            f.append("scheme=null")
             f.append("peer=" + esc(up))
     r = re.search(rb', request: "[A-Z]+ (\S+) HTTP/\d\.\d"', msg)
     if r:
