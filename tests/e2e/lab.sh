@@ -88,8 +88,7 @@ lab__pick_net() {
 }
 
 lab__exit() {
-	local rc
-	rc=$?
+	local rc=$?	# before anything else resets $?
 	lab_stop
 	if [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ]; then
 		if [ "${LAB_KEEP:-0}" = 1 ]; then
@@ -137,6 +136,14 @@ lab_spawn() {
 	echo $! >"$LAB_DIR/run/$name.pid"
 }
 
+# lab_alive PID: true while PID runs. Not kill -0: it also succeeds on
+# an exited child that the shell has not reaped yet (a zombie).
+lab_alive() {
+	local st
+	st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
 lab_pid() {
 	cat "$LAB_DIR/run/$1.pid" 2>/dev/null
 }
@@ -156,7 +163,7 @@ lab_wait_listen() {
 	for a in "$@"; do
 		i=0
 		until lab__listening "$a"; do
-			if ! kill -0 "$pid" 2>/dev/null; then
+			if ! lab_alive "$pid"; then
 				sed 's/^/# /' "$LAB_DIR/run/$name.out" >&2
 				lab_die "$name (pid $pid) died before listening on $a"
 			fi
@@ -178,7 +185,7 @@ lab__wait_workers() {
 	local i
 	i=0
 	while [ -z "$(lab__children "$1")" ]; do
-		kill -0 "$1" 2>/dev/null || lab_die "nginx $1 died"
+		lab_alive "$1" || lab_die "nginx $1 died"
 		i=$((i + 1))
 		[ $i -le "$LAB_WAIT_TICKS" ] || lab_die "nginx $1: no workers"
 		sleep 0.05
@@ -443,7 +450,7 @@ lab_reload() {
 			case " $now " in *" $w "*) stale=1 ;; esac
 		done
 		[ $stale = 1 ] || [ -z "$now" ] || break
-		kill -0 "$master" 2>/dev/null || lab_die "proxy died in reload"
+		lab_alive "$master" || lab_die "proxy died in reload"
 		i=$((i + 1))
 		[ $i -le "$LAB_WAIT_TICKS" ] || { lab_log "reload: timeout"; return 1; }
 		sleep 0.05
@@ -461,12 +468,13 @@ lab__kill() {
 	kids=$(lab__children "$pid")
 	if kill -TERM "$pid" 2>/dev/null; then
 		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+		while lab_alive "$pid" && [ $i -lt 100 ]; do
 			sleep 0.05
 			i=$((i + 1))
 		done
-		if kill -0 "$pid" 2>/dev/null; then
+		if lab_alive "$pid"; then
 			lab_log "$1 (pid $pid) ignored SIGTERM; killing"
+			# shellcheck disable=SC2086
 			kill -KILL "$pid" $kids 2>/dev/null
 		fi
 	fi
@@ -485,7 +493,7 @@ lab_stop() {
 		n=${f##*/}
 		lab__kill "${n%.pid}"
 	done
-	LAB_STOPPED=1
+	LAB_STOPPED=1	# for tests: lab_stop ran
 }
 
 # lab_listeners: what still listens in the run's address block.
