@@ -5,13 +5,18 @@
 #	lab_init			temp dir, address block, traps
 #	lab_pki				CAs, leaves, client certificates
 #	lab_backends_start		nginx, openssl s_server and TCP backends
-#	lab_render SRC DST		copy a config template, @NET@ filled in
+#	lab_render SRC DST [NET]	copy a config template, @NET@ filled in
 #	lab_proxy_start CONFDIR		the nginx under test (CONFDIR/nginx.conf)
 #	lab_request LOCATION [ARGS]	curl; prints the HTTP status (000: none)
 #	lab_log_mark			byte offset of the end of the proxy's log
-#	lab_log_since MARK		log lines appended since MARK
+#	lab_log_since MARK [END]	log bytes appended since MARK
 #	lab_reload			reload the proxy, wait for the new workers
 #	lab_stop			stop everything started, by PID
+#
+# and for tests: lab_ip N, lab_pid NAME, lab_alive PID, lab_proxy_dump
+# (nginx -T), lab_lines_request PATH MARK, lab_lines_stream ADDR MARK,
+# lab_severe, lab_check_events FILE SPEC..., lab_listeners, lab_save,
+# lab_tap_ok/lab_tap_fail/lab_tap_done, lab_die, lab_log.
 #
 # Every run gets its own block of loopback addresses, 127.X.Y.0/24
 # (LAB_NET=127.X.Y), chosen from the PID and checked to be unused, so
@@ -19,7 +24,9 @@
 # block are fixed (lab_ip N => $LAB_NET.N); see tests/e2e/SCENARIOS.md.
 # Config templates use relative paths (pki/..., logs/...): nginx
 # resolves them against the config directory and the prefix, and the
-# lab links CONFDIR/pki to the run's PKI.
+# lab links CONFDIR/pki to the run's PKI, so CONFDIR must be a rendered
+# copy, never the template in the source tree. Every listen directive
+# names ADDR:PORT (the lab waits for exactly those sockets).
 #
 # Processes are started in the foreground of a background job, so $! is
 # the process itself (nginx runs with "daemon off"); each PID goes to
@@ -243,7 +250,7 @@ lab__nginx_start() {
 #   selfsigned.lab.test; rogue.lab.test (other-ca); client (root-ca) and
 #   rogue-client (other-ca) client certificates.
 lab_pki() {
-	local p
+	local p g
 	p=$LAB_DIR/pki
 	cat >"$p/lab.cnf" <<EOF
 [req]
@@ -312,7 +319,15 @@ EOF
 	    { sed 's/^/# /' "$p/openssl.log"; lab_die "PKI generation failed"; }
 	cat "$p/api.crt" "$p/int-ca.crt" >"$p/api-chain.crt"
 	chmod 644 "$p"/*.crt
-	chmod 600 "$p"/*.key
+	# nginx's master reads keys at start; workers read them only for
+	# certificates loaded per request (variables in proxy_ssl_certificate).
+	# Under root, Debian's workers run as nobody:nogroup: give them the
+	# keys through the group, not the world.
+	chmod 640 "$p"/*.key
+	if [ "$(id -u)" = 0 ]; then
+		g=$(getent group nogroup >/dev/null && echo nogroup || echo nobody)
+		chgrp "$g" "$p"/*.key || lab_die "chgrp $g failed"
+	fi
 }
 
 lab__key() {
@@ -504,8 +519,8 @@ lab_listeners() {
 # ---------------------------------------------------------------------
 # Finding a request's lines and checking what hswatch makes of them.
 
-# lab__severe: keep lines above [info] (nginx's level is field 3).
-lab__severe() {
+# lab_severe: keep lines above [info] (nginx's level is field 3).
+lab_severe() {
 	awk '$3 != "[info]" && $3 != "[notice]" && $3 != "[debug]"'
 }
 
@@ -513,7 +528,7 @@ lab__severe() {
 # since MARK for the HTTP request "GET PATH HTTP/1.1".
 lab_lines_request() {
 	lab_log_since "$2" | grep -F "request: \"GET $1 HTTP/1.1\"" |
-	    lab__severe
+	    lab_severe
 }
 
 # lab_lines_stream ADDR:PORT MARK: the [warn]-or-worse lines of the
@@ -526,7 +541,7 @@ lab_lines_stream() {
 	    $(NF - 2) == "connected" && $NF == a { print $5; exit }' \
 	    "$LAB_DIR/since")
 	[ -n "$conn" ] || return 0
-	awk -v c="$conn" '$5 == c' "$LAB_DIR/since" | lab__severe
+	awk -v c="$conn" '$5 == c' "$LAB_DIR/since" | lab_severe
 }
 
 # lab_check_events LINESFILE [--all SPEC] SPEC...: run the lines through
