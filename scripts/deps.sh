@@ -7,7 +7,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libev-dev libpcre2-dev libssl-dev libsystemd-dev libcmocka-dev zlib1g-dev
 nginx-full openssl curl ca-certificates procps psmisc iproute2
 systemd prometheus prometheus-node-exporter mandoc valgrind clang
-python3 python3-jsonschema gzip"
+python3 python3-jsonschema gzip rsyslog"
 
 missing=
 for p in $PKGS; do
