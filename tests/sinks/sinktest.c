@@ -67,14 +67,16 @@ usage(void)
 	exit(2);
 }
 
+/* Report a failure; *cause is read only after the call that fills it. */
 static void
-check(int rc, char *cause, const char *what, unsigned lineno)
+check(int rc, char **cause, const char *what, unsigned lineno)
 {
 	if (rc == 0)
 		return;
 	fprintf(stderr, "hswatch-sinktest: line %u: %s: %s\n", lineno, what,
-	    cause != NULL ? cause : "failed");
-	free(cause);
+	    *cause != NULL ? *cause : "failed");
+	free(*cause);
+	*cause = NULL;
 	failed = 1;
 }
 
@@ -148,7 +150,7 @@ emit_all(const struct finding *f, enum finding_state st, unsigned lineno)
 
 	for (i = 0; i < nsinks; i++) {
 		cause = NULL;
-		check(sink_emit(sinks[i], f, st, &cause), cause, names[i],
+		check(sink_emit(sinks[i], f, st, &cause), &cause, names[i],
 		    lineno);
 	}
 }
@@ -294,21 +296,21 @@ command(char **av, int ac, struct finding **fp, unsigned lineno)
 			cause = NULL;
 			check(sink_flush(sinks[i], number(av[1], lineno),
 			    ac > 2 && strcmp(av[2], "force") == 0, &cause),
-			    cause, names[i], lineno);
+			    &cause, names[i], lineno);
 		}
 	} else if (strcmp(av[0], "final") == 0 && prom != NULL) {
-		check(sink_prom_write(prom, 1, &cause), cause, "prometheus",
+		check(sink_prom_write(prom, 1, &cause), &cause, "prometheus",
 		    lineno);
 	} else if (strcmp(av[0], "save") == 0 && ac >= 2 && prom != NULL) {
-		check(sink_prom_save(prom, av[1], &cause), cause, "save",
+		check(sink_prom_save(prom, av[1], &cause), &cause, "save",
 		    lineno);
 	} else if (strcmp(av[0], "load") == 0 && ac >= 2 && prom != NULL) {
-		check(sink_prom_load(prom, av[1], &cause), cause, "load",
+		check(sink_prom_load(prom, av[1], &cause), &cause, "load",
 		    lineno);
 	} else if (strcmp(av[0], "reopen") == 0) {
 		for (i = 0; i < nsinks; i++) {
 			cause = NULL;
-			check(sink_reopen(sinks[i], &cause), cause, names[i],
+			check(sink_reopen(sinks[i], &cause), &cause, names[i],
 			    lineno);
 		}
 	} else
