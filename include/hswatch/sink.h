@@ -11,7 +11,15 @@
  * Counting sinks (Prometheus) see every update.
  *
  * Errors: functions that can fail return -1 and set *cause to an
- * allocated message the caller frees (tmux style).
+ * allocated message the caller frees (tmux style). A line the gate let
+ * through counts as written even if the receiver was down (no retry).
+ *
+ * Wiring in the daemon: create the sinks from the config (syslog, the
+ * journal only when built with libsystemd: link $(JOURNAL_LIBS)), call
+ * sink_prom_load() once before the first emit; pass every correlate
+ * state change to sink_emit(); call sink_metrics() and sink_flush(now,
+ * 0) from a timer (a few seconds); sink_reopen() on SIGHUP; at exit
+ * sink_prom_write(s, 1) (hswatch_up 0), sink_prom_save(), sink_free().
  */
 #ifndef HSWATCH_SINK_H
 #define HSWATCH_SINK_H

@@ -8,14 +8,14 @@
 # /var/log/journal and /var/lib/systemd/catalog, so it neither sees nor
 # disturbs a journald of the host (or of a concurrent test).
 if [ -z "${HS_JOURNAL_NS:-}" ]; then
-	[ -x "${SINKTEST:-}" ] || { echo "1..0 # SKIP no driver"; exit 0; }
+	[ -x "${SINKTEST:-}" ] || { echo "1..0 # SKIP no driver"; exit 77; }
 	"$SINKTEST" -j </dev/null >/dev/null 2>&1
-	[ $? -eq 77 ] && { echo "1..0 # SKIP built without libsystemd"; exit 0; }
-	[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root (mount namespace)"; exit 0; }
+	[ $? -eq 77 ] && { echo "1..0 # SKIP built without libsystemd"; exit 77; }
+	[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root (mount namespace)"; exit 77; }
 	[ -x /lib/systemd/systemd-journald ] ||
-	    { echo "1..0 # SKIP no /lib/systemd/systemd-journald"; exit 0; }
+	    { echo "1..0 # SKIP no /lib/systemd/systemd-journald"; exit 77; }
 	unshare --mount --propagation private true 2>/dev/null ||
-	    { echo "1..0 # SKIP unshare --mount not permitted"; exit 0; }
+	    { echo "1..0 # SKIP unshare --mount not permitted"; exit 77; }
 	HS_JOURNAL_NS=1 exec unshare --mount --propagation private sh "$0" "$@"
 fi
 
