@@ -1,9 +1,13 @@
 /*
- * hswatch: the command line. Subcommands: explain, replay.
+ * hswatch: the command line. Subcommands: explain, replay, probe.
+ * `probe` execs hswatch-probe: OpenSSL and libev never enter this
+ * binary (DESIGN.md: replay must stay light).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +27,7 @@
 static const char *const usage_text =
     "usage: hswatch explain [--json] [LINE ...]\n"
     "       hswatch replay [--json] [--events] FILE ... | -\n"
+    "       hswatch probe --peer ADDR:PORT [--name NAME ...] [options]\n"
     "       hswatch --version\n";
 
 static void
@@ -268,6 +273,39 @@ cmd_replay(int argc, char **argv)
 	return 0;
 }
 
+#ifndef HSWATCH_PROBE_PATH
+#define HSWATCH_PROBE_PATH "hswatch-probe"
+#endif
+
+/*
+ * Replace this process with hswatch-probe: $HSWATCH_PROBE, else the one
+ * next to this binary (the build tree), else the installed one.
+ */
+static int
+cmd_probe(int argc, char **argv)
+{
+	static char	 self[PATH_MAX], sib[PATH_MAX + 16];
+	const char	*path;
+	ssize_t		 n;
+
+	(void)argc;
+	if ((path = getenv("HSWATCH_PROBE")) == NULL || *path == '\0') {
+		path = HSWATCH_PROBE_PATH;
+		n = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (n > 0) {
+			self[n] = '\0';
+			snprintf(sib, sizeof sib, "%s/hswatch-probe",
+			    dirname(self));
+			if (access(sib, X_OK) == 0)
+				path = sib;
+		}
+	}
+	argv[0] = (char *)(uintptr_t)"hswatch-probe";
+	fflush(stdout);
+	execv(path, argv);
+	die("cannot run %s: %s", path, strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -288,6 +326,8 @@ main(int argc, char **argv)
 		return cmd_explain(argc - 1, argv + 1);
 	if (strcmp(argv[1], "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "probe") == 0)
+		return cmd_probe(argc - 1, argv + 1);
 	fprintf(stderr, "hswatch: unknown command '%s'\n", argv[1]);
 	usage();
 	return EXIT_USAGE;
