@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ev.h>
 
@@ -224,6 +225,12 @@ main(int argc, char **argv)
 	}
 
 	/* Validate everything before the first packet. */
+	if (tmpl.cafile != NULL && access(tmpl.cafile, R_OK) == -1)
+		die("--trusted %s: %s", tmpl.cafile, strerror(errno));
+	if (tmpl.cert != NULL && access(tmpl.cert, R_OK) == -1)
+		die("--cert %s: %s", tmpl.cert, strerror(errno));
+	if (tmpl.key != NULL && access(tmpl.key, R_OK) == -1)
+		die("--key %s: %s", tmpl.key, strerror(errno));
 	runs = xcalloc(npeers, sizeof *runs);
 	for (i = 0; i < npeers; i++) {
 		runs[i].t = tmpl;

@@ -45,9 +45,22 @@ enum probe_state {
 	PROBE_S_DONE		/* outcome decided, finishing from the timer */
 };
 
+/* One verify store per CA file (NULL: the system store), loaded once. */
+struct probe_store {
+	struct probe_store	*next;
+	char			*cafile;
+	X509_STORE		*store;		/* NULL: loading failed */
+	char			*cause;
+};
+
+struct probe_cache {
+	struct probe_store	*stores;
+};
+
 struct probe {
 	unsigned		 magic;
 	struct ev_loop		*loop;
+	struct probe_cache	*cache;
 	struct probe_attempt	*a;
 	probe_done_cb		*done;
 	void			*arg;
@@ -244,6 +257,63 @@ probe_set_protocols(SSL_CTX *ctx, const char *list, char **cause)
 	return 0;
 }
 
+struct probe_cache *
+probe_cache_new(void)
+{
+	return xcalloc(1, sizeof(struct probe_cache));
+}
+
+void
+probe_cache_free(struct probe_cache *c)
+{
+	struct probe_store	*st;
+
+	if (c == NULL)
+		return;
+	while ((st = c->stores) != NULL) {
+		c->stores = st->next;
+		X509_STORE_free(st->store);
+		free(st->cafile);
+		free(st->cause);
+		free(st);
+	}
+	free(c);
+}
+
+static char	*probe_ssl_cause(const char *, const char *);
+
+/* The verify store for cafile, loading it on first use. */
+static struct probe_store *
+probe_store(struct probe_cache *c, const char *cafile)
+{
+	struct probe_store	*st;
+	int			 ok;
+
+	for (st = c->stores; st != NULL; st = st->next) {
+		if ((st->cafile == NULL && cafile == NULL) ||
+		    (st->cafile != NULL && cafile != NULL &&
+		    strcmp(st->cafile, cafile) == 0))
+			return st;
+	}
+	st = xcalloc(1, sizeof *st);
+	st->cafile = cafile != NULL ? xstrdup(cafile) : NULL;
+	if ((st->store = X509_STORE_new()) == NULL)
+		ok = 0;
+	else if (cafile != NULL)
+		ok = X509_STORE_load_file(st->store, cafile) == 1;
+	else
+		ok = X509_STORE_set_default_paths(st->store) == 1;
+	if (!ok) {
+		st->cause = probe_ssl_cause("cannot load CA file",
+		    cafile != NULL ? cafile : "(system store)");
+		X509_STORE_free(st->store);
+		st->store = NULL;
+	}
+	st->next = c->stores;
+	c->stores = st;
+	return st;
+}
+
 static char *
 probe_ssl_cause(const char *what, const char *arg)
 {
@@ -261,6 +331,7 @@ static int
 probe_tls_setup(struct probe *p, char **cause)
 {
 	struct probe_attempt	*a = p->a;
+	struct probe_store	*st;
 
 	if ((p->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
 		*cause = probe_ssl_cause("SSL_CTX_new", "failed");
@@ -274,17 +345,11 @@ probe_tls_setup(struct probe *p, char **cause)
 		*cause = probe_ssl_cause("bad cipher list", a->ciphers);
 		return -1;
 	}
-	if (a->cafile != NULL) {
-		if (SSL_CTX_load_verify_locations(p->ctx, a->cafile,
-		    NULL) != 1) {
-			*cause = probe_ssl_cause("cannot load CA file",
-			    a->cafile);
-			return -1;
-		}
-	} else if (SSL_CTX_set_default_verify_paths(p->ctx) != 1) {
-		*cause = probe_ssl_cause("cannot load", "the system store");
+	if ((st = probe_store(p->cache, a->cafile))->store == NULL) {
+		*cause = xstrdup(st->cause);
 		return -1;
 	}
+	SSL_CTX_set1_cert_store(p->ctx, st->store);	/* shared, refcounted */
 	SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER, probe_verify_cb);
 	if (a->verify_depth > 0)
 		SSL_CTX_set_verify_depth(p->ctx, a->verify_depth);
@@ -568,8 +633,8 @@ probe_connect(struct probe *p, enum probe_status *st, char **cause)
 }
 
 struct probe *
-probe_start(struct ev_loop *loop, struct probe_attempt *a,
-    probe_done_cb *done, void *arg)
+probe_start(struct ev_loop *loop, struct probe_cache *cache,
+    struct probe_attempt *a, probe_done_cb *done, void *arg)
 {
 	struct probe		*p;
 	enum probe_status	 st;
@@ -578,6 +643,7 @@ probe_start(struct ev_loop *loop, struct probe_attempt *a,
 	p = xcalloc(1, sizeof *p);
 	p->magic = PROBE_MAGIC;
 	p->loop = loop;
+	p->cache = cache;
 	p->a = a;
 	p->done = done;
 	p->arg = arg;

@@ -844,7 +844,7 @@ probeplan_text(const struct probeplan *pl, const struct probeplan_verdict *v,
 			text_s(b, a->sni);
 		else
 			buf_adds(b, "(none)");
-		while (b->len - start < 3 + 25)
+		while (b->len - start < 30)
 			buf_addc(b, ' ');
 		buf_printf(b, "%-16s %-4s %-5s ", a->modern ?
 		    "modern" : a->protocols, a->cert ? "yes" : "no",

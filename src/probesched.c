@@ -60,6 +60,7 @@ struct probesched {
 	unsigned			 npending;
 	LIST_HEAD(, probesched_peer)	 peers;
 	LIST_HEAD(, probesched_run)	 runs;
+	struct probe_cache		*cache;
 	ev_timer			 wake;
 };
 
@@ -101,6 +102,7 @@ probesched_new(struct ev_loop *loop, const struct probesched_limits *lim)
 	TAILQ_INIT(&s->running);
 	LIST_INIT(&s->peers);
 	LIST_INIT(&s->runs);
+	s->cache = probe_cache_new();
 	ev_init(&s->wake, probesched_wake_cb);
 	s->wake.data = s;
 	return s;
@@ -134,6 +136,7 @@ probesched_free(struct probesched *s)
 		LIST_REMOVE(r, entry);
 		free(r);
 	}
+	probe_cache_free(s->cache);	/* after the last probe */
 	free(s);
 }
 
@@ -245,7 +248,8 @@ probesched_dispatch(struct probesched *s)
 		s->nrunning++;
 		j->peer->running++;
 		/* probe_start never calls back synchronously. */
-		j->probe = probe_start(s->loop, j->a, probesched_job_done, j);
+		j->probe = probe_start(s->loop, s->cache, j->a,
+		    probesched_job_done, j);
 	}
 	if (wait > 0) {
 		ev_timer_set(&s->wake, wait + 0.001, 0.);

@@ -145,10 +145,19 @@ struct probe_attempt {
  */
 struct ev_loop;
 struct probe;
+struct probe_cache;
 typedef void	 probe_done_cb(struct probe_attempt *, void *);
 
-struct probe	*probe_start(struct ev_loop *, struct probe_attempt *,
-		    probe_done_cb *, void *);
+/*
+ * Verify stores shared by the attempts of one owner, one per CA file,
+ * loaded once (the system store costs ~35 ms of CPU and ~1 MiB each).
+ * Free it after the last probe using it has finished or been cancelled.
+ */
+struct probe_cache *probe_cache_new(void);
+void		 probe_cache_free(struct probe_cache *);
+
+struct probe	*probe_start(struct ev_loop *, struct probe_cache *,
+		    struct probe_attempt *, probe_done_cb *, void *);
 void		 probe_cancel(struct probe *);
 
 #endif
