@@ -1,4 +1,4 @@
-# Real TLS backends for the probe tests, on 127.0.0.x loopback addresses:
+# Real TLS backends for the probe tests, on 127.A.B.x loopback addresses:
 # a throwaway PKI made with openssl, one nginx with several servers,
 # openssl s_server for client-certificate checks, python3 for peers that
 # misbehave. Every process is started here and stopped by its PID on
@@ -7,6 +7,9 @@
 P_PIDS=
 P_DIR=$T_TMP/backends
 mkdir -p "$P_DIR"
+# A random 127.A.B.0/24 so that concurrent test runs (other worktrees,
+# distcheck) never meet on the same address.
+P_NET=$(python3 -c 'import random; print("127.%d.%d" % (random.randint(100, 199), random.randint(1, 254)))')
 
 probe_cleanup() {
 	for pid in $P_PIDS; do
@@ -100,18 +103,9 @@ make_pki() {
 	mkcert rogueclient rogue-client "DNS:rogue-client" rogue
 }
 
-# start_nginx: SNI-only on .2, TLS 1.3-only on .3, expired on .4,
-# self-signed on .5, plain HTTP on .6:8080, plus SNI-only copies on
-# 127.0.0.2:$1..$2 when given.
+# start_nginx: on $P_NET: SNI-only on .2, TLS 1.3-only on .3, expired
+# on .4, self-signed on .5, plain HTTP on .6:8080.
 start_nginx() {
-	extra=
-	if [ $# -eq 2 ]; then
-		p=$1
-		while [ "$p" -le "$2" ]; do
-			extra="$extra listen 127.0.0.2:$p ssl;"
-			p=$((p + 1))
-		done
-	fi
 	mkdir -p "$P_DIR/nginx/logs"
 	cat >"$P_DIR/nginx/nginx.conf" <<CONF
 worker_processes 1;
@@ -122,18 +116,18 @@ http {
 	access_log off;
 	ssl_protocols TLSv1.2 TLSv1.3;
 	server {
-		listen 127.0.0.2:8443 ssl default_server; $extra
+		listen $P_NET.2:8443 ssl default_server;
 		ssl_reject_handshake on;
 	}
 	server {
-		listen 127.0.0.2:8443 ssl; $extra
+		listen $P_NET.2:8443 ssl;
 		server_name api.internal;
 		ssl_certificate $P_DIR/api.crt;
 		ssl_certificate_key $P_DIR/api.key;
 		return 200 "api\n";
 	}
 	server {
-		listen 127.0.0.3:8443 ssl;
+		listen $P_NET.3:8443 ssl;
 		server_name tls13.internal;
 		ssl_protocols TLSv1.3;
 		ssl_certificate $P_DIR/tls13.crt;
@@ -141,19 +135,19 @@ http {
 		return 200 "tls13\n";
 	}
 	server {
-		listen 127.0.0.4:8443 ssl;
+		listen $P_NET.4:8443 ssl;
 		ssl_certificate $P_DIR/expired.crt;
 		ssl_certificate_key $P_DIR/expired.key;
 		return 200 "expired\n";
 	}
 	server {
-		listen 127.0.0.5:8443 ssl;
+		listen $P_NET.5:8443 ssl;
 		ssl_certificate $P_DIR/self.crt;
 		ssl_certificate_key $P_DIR/self.key;
 		return 200 "self\n";
 	}
 	server {
-		listen 127.0.0.6:8080;
+		listen $P_NET.6:8080;
 		return 200 "plain\n";
 	}
 }
@@ -162,7 +156,7 @@ CONF
 	    -c "$P_DIR/nginx/nginx.conf" -g 'daemon off;' \
 	    >"$P_DIR/nginx/stdout" 2>&1 &
 	P_PIDS="$P_PIDS $!"
-	wait_port 127.0.0.2 8443 && wait_port 127.0.0.6 8080
+	wait_port $P_NET.2 8443 && wait_port $P_NET.6 8080
 }
 
 # start_s_server ADDR PORT -tls1_2|-tls1_3: requires a client
