@@ -844,8 +844,9 @@ probeplan_text(const struct probeplan *pl, const struct probeplan_verdict *v,
 			text_s(b, a->sni);
 		else
 			buf_adds(b, "(none)");
-		while (b->len - start < 30)
+		do
 			buf_addc(b, ' ');
+		while (b->len - start < 30);
 		buf_printf(b, "%-16s %-4s %-5s ", a->modern ?
 		    "modern" : a->protocols, a->cert ? "yes" : "no",
 		    a->cert_requested ? "yes" : "no");
