@@ -6,6 +6,9 @@
  * `hswatch probe ...` execs it with the same arguments.
  *
  * It probes only the peers named with --peer: it never reads a log.
+ * Every --name and TLS option applies to every --peer. Limits are
+ * bounded (timeout <= 10 s, rate <= 200/s, per peer <= 50/s) so a
+ * typo cannot turn it into a flood.
  */
 #include "config.h"
 
@@ -186,7 +189,7 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			tmpl.timeout_ms = (int)(parse_num("timeout", optarg,
-			    0.05, 30) * 1000);
+			    0.05, 10) * 1000);
 			break;
 		case 'j':
 			json = 1;
@@ -197,19 +200,19 @@ main(int argc, char **argv)
 			break;
 		case 2:
 			lim.max_per_peer = (int)parse_num("max-per-peer",
-			    optarg, 1, 64);
+			    optarg, 1, 16);
 			break;
 		case 3:
-			lim.rate = parse_num("rate", optarg, 0.1, 1000);
+			lim.rate = parse_num("rate", optarg, 0.1, 200);
 			break;
 		case 4:
-			lim.burst = parse_num("burst", optarg, 1, 1000);
+			lim.burst = parse_num("burst", optarg, 1, 200);
 			break;
 		case 5:
-			lim.peer_rate = parse_num("peer-rate", optarg, 0.1, 100);
+			lim.peer_rate = parse_num("peer-rate", optarg, 0.1, 50);
 			break;
 		case 6:
-			lim.peer_burst = parse_num("peer-burst", optarg, 1, 100);
+			lim.peer_burst = parse_num("peer-burst", optarg, 1, 50);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

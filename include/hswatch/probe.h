@@ -141,7 +141,7 @@ struct probe_attempt {
  * loop, exactly once, after the probe has closed its socket and freed
  * itself (the handle is invalid from then on). probe_cancel() stops and
  * frees a running probe without calling back. The attempt must outlive
- * the probe.
+ * the probe. The caller ignores SIGPIPE (OpenSSL writes with write(2)).
  */
 struct ev_loop;
 struct probe;
