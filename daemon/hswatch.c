@@ -1,9 +1,13 @@
 /*
- * hswatch: the command line. Subcommands: explain, replay, config, locate.
+ * hswatch: the command line. Subcommands: explain, replay, lint,
+ * probe, config, locate. `probe` execs hswatch-probe: OpenSSL and libev
+ * never enter this binary (DESIGN.md: replay must stay light).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,10 +34,11 @@
 static const char *const usage_text =
     "usage: hswatch explain [--json] [LINE ...]\n"
     "       hswatch replay [--json] [--events] [--patch FILE]\n"
-    "                      [--config FILE | --nginx-T FILE] FILE ... | -\n"
+    "                      [--config FILE | --nginx-T FILE]\n"
     "                      [--prefix DIR] [--nginx-version V] FILE ... | -\n"
     "       hswatch lint [--format text|json|sarif] [--patch FILE]\n"
     "                    (--config FILE | --nginx-T FILE)\n"
+    "       hswatch probe --peer ADDR:PORT [--name NAME ...] [options]\n"
     "       hswatch config (--config FILE | --nginx-T FILE) [--json]\n"
     "       hswatch locate (--config FILE | --nginx-T FILE) --server NAME URI ...\n"
     "       hswatch --version\n";
@@ -382,6 +387,39 @@ cmd_replay(int argc, char **argv)
 	return 0;
 }
 
+#ifndef HSWATCH_PROBE_PATH
+#define HSWATCH_PROBE_PATH "hswatch-probe"
+#endif
+
+/*
+ * Replace this process with hswatch-probe: $HSWATCH_PROBE, else the one
+ * next to this binary (the build tree), else the installed one.
+ */
+static int
+cmd_probe(int argc, char **argv)
+{
+	static char	 self[PATH_MAX], sib[PATH_MAX + 16];
+	const char	*path;
+	ssize_t		 n;
+
+	(void)argc;
+	if ((path = getenv("HSWATCH_PROBE")) == NULL || *path == '\0') {
+		path = HSWATCH_PROBE_PATH;
+		n = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (n > 0) {
+			self[n] = '\0';
+			snprintf(sib, sizeof sib, "%s/hswatch-probe",
+			    dirname(self));
+			if (access(sib, X_OK) == 0)
+				path = sib;
+		}
+	}
+	argv[0] = (char *)(uintptr_t)"hswatch-probe";
+	fflush(stdout);
+	execv(path, argv);
+	die("cannot run %s: %s", path, strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -404,6 +442,8 @@ main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(argv[1], "lint") == 0)
 		return clilint_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "probe") == 0)
+		return cmd_probe(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return cliconf_cmd_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "locate") == 0)

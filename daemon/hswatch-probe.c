@@ -1,0 +1,277 @@
+/*
+ * hswatch-probe: the active TLS probe as its own small program, so that
+ * OpenSSL and libev stay out of the hswatch binary (DESIGN.md: linking
+ * libssl alone costs ~2 MiB of RSS) and the prober holds no logs and
+ * the log reader opens no sockets (relayd's privilege separation).
+ * `hswatch probe ...` execs it with the same arguments.
+ *
+ * It probes only the peers named with --peer: it never reads a log.
+ * Every --name and TLS option applies to every --peer. Limits are
+ * bounded (timeout <= 10 s, rate <= 200/s, per peer <= 50/s) so a
+ * typo cannot turn it into a flood.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/probe.h"
+#include "hswatch/probeplan.h"
+#include "hswatch/probesched.h"
+#include "hswatch/xmalloc.h"
+
+#define EXIT_USAGE	2
+#define MAX_PEERS	256
+
+static const char *const usage_text =
+    "usage: hswatch probe --peer ADDR:PORT [--peer ADDR:PORT ...]\n"
+    "           [--name NAME ...] [--protocols \"TLSv1.2 TLSv1.3\"]\n"
+    "           [--ciphers LIST] [--trusted CAFILE] [--cert FILE --key FILE]\n"
+    "           [--verify-depth N] [--timeout SECONDS] [--json]\n"
+    "           [--max-running N] [--max-per-peer N] [--rate R] [--burst B]\n"
+    "           [--peer-rate R] [--peer-burst B]\n";
+
+static void die(const char *, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("hswatch probe: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+/* One --peer: its target (sharing the option strings) and its plan. */
+struct peer_run {
+	char			*addr;
+	struct probe_target	 t;
+	struct probeplan	*plan;
+	int			 done;
+};
+
+/* "127.0.0.2:8443", "[::1]:8443"; the port defaults to 443 as nginx's. */
+static void
+parse_peer(const char *arg, char **addr, unsigned *port)
+{
+	const char	*p, *colon;
+	char		*end;
+	unsigned long	 n = 443;
+
+	if (arg[0] == '[') {
+		if ((p = strchr(arg, ']')) == NULL)
+			die("bad peer \"%s\": missing ]", arg);
+		*addr = xstrndup(arg + 1, (size_t)(p - arg - 1));
+		colon = p[1] == ':' ? p + 1 : NULL;
+		if (p[1] != '\0' && colon == NULL)
+			die("bad peer \"%s\"", arg);
+	} else if ((colon = strrchr(arg, ':')) != NULL &&
+	    strchr(arg, ':') == colon) {
+		*addr = xstrndup(arg, (size_t)(colon - arg));
+	} else {
+		*addr = xstrdup(arg);
+		colon = NULL;
+	}
+	if (colon != NULL) {
+		errno = 0;
+		n = strtoul(colon + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || n == 0 || n > 65535)
+			die("bad port in peer \"%s\"", arg);
+	}
+	*port = (unsigned)n;
+}
+
+static double
+parse_num(const char *opt, const char *s, double lo, double hi)
+{
+	char	*end;
+	double	 d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || end == s || d < lo || d > hi)
+		die("bad value for --%s: \"%s\"", opt, s);
+	return d;
+}
+
+static void
+peer_done(struct probeplan *plan, void *arg)
+{
+	struct peer_run	*pr = arg;
+
+	(void)plan;
+	pr->done = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "peer", required_argument, NULL, 'p' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "protocols", required_argument, NULL, 'P' },
+		{ "ciphers", required_argument, NULL, 'C' },
+		{ "trusted", required_argument, NULL, 't' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "verify-depth", required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "max-running", required_argument, NULL, 1 },
+		{ "max-per-peer", required_argument, NULL, 2 },
+		{ "rate", required_argument, NULL, 3 },
+		{ "burst", required_argument, NULL, 4 },
+		{ "peer-rate", required_argument, NULL, 5 },
+		{ "peer-burst", required_argument, NULL, 6 },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct probe_target		 tmpl;
+	struct probesched_limits	 lim;
+	struct probesched		*sched;
+	struct peer_run			*runs;
+	struct ev_loop			*loop;
+	struct probeplan_verdict	 v;
+	struct buf			 out;
+	const char			*peers[MAX_PEERS];
+	char				*cause = NULL;
+	size_t				 npeers = 0, i;
+	int				 ch, json = 0, all_ok = 1;
+
+	memset(&tmpl, 0, sizeof tmpl);
+	probesched_limits_default(&lim);
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			if (npeers == MAX_PEERS)
+				die("more than %d peers", MAX_PEERS);
+			peers[npeers++] = optarg;
+			break;
+		case 'n':
+			if (tmpl.nnames == PROBE_MAX_NAMES)
+				die("more than %d names", PROBE_MAX_NAMES);
+			tmpl.names[tmpl.nnames].name = optarg;
+			tmpl.names[tmpl.nnames++].source = PROBE_NAME_GIVEN;
+			break;
+		case 'P':
+			tmpl.protocols = optarg;
+			break;
+		case 'C':
+			tmpl.ciphers = optarg;
+			break;
+		case 't':
+			tmpl.cafile = optarg;
+			break;
+		case 'c':
+			tmpl.cert = optarg;
+			break;
+		case 'k':
+			tmpl.key = optarg;
+			break;
+		case 'd':
+			tmpl.verify_depth = (int)parse_num("verify-depth",
+			    optarg, 1, 100);
+			break;
+		case 'T':
+			tmpl.timeout_ms = (int)(parse_num("timeout", optarg,
+			    0.05, 10) * 1000);
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 1:
+			lim.max_running = (int)parse_num("max-running", optarg,
+			    1, 1024);
+			break;
+		case 2:
+			lim.max_per_peer = (int)parse_num("max-per-peer",
+			    optarg, 1, 16);
+			break;
+		case 3:
+			lim.rate = parse_num("rate", optarg, 0.1, 200);
+			break;
+		case 4:
+			lim.burst = parse_num("burst", optarg, 1, 200);
+			break;
+		case 5:
+			lim.peer_rate = parse_num("peer-rate", optarg, 0.1, 50);
+			break;
+		case 6:
+			lim.peer_burst = parse_num("peer-burst", optarg, 1, 50);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || npeers == 0) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+
+	/* Validate everything before the first packet. */
+	if (tmpl.cafile != NULL && access(tmpl.cafile, R_OK) == -1)
+		die("--trusted %s: %s", tmpl.cafile, strerror(errno));
+	if (tmpl.cert != NULL && access(tmpl.cert, R_OK) == -1)
+		die("--cert %s: %s", tmpl.cert, strerror(errno));
+	if (tmpl.key != NULL && access(tmpl.key, R_OK) == -1)
+		die("--key %s: %s", tmpl.key, strerror(errno));
+	runs = xcalloc(npeers, sizeof *runs);
+	for (i = 0; i < npeers; i++) {
+		runs[i].t = tmpl;
+		parse_peer(peers[i], &runs[i].addr, &runs[i].t.port);
+		runs[i].t.addr = runs[i].addr;
+		if ((runs[i].plan = probeplan_new(&runs[i].t, &cause)) == NULL)
+			die("%s", cause);
+	}
+
+	signal(SIGPIPE, SIG_IGN);	/* SSL_shutdown on a reset socket */
+	loop = ev_default_loop(EVFLAG_AUTO);
+	sched = probesched_new(loop, &lim);
+	for (i = 0; i < npeers; i++)
+		probesched_plan(sched, runs[i].plan, peer_done, &runs[i]);
+	ev_run(loop, 0);
+	probesched_free(sched);
+
+	buf_init(&out);
+	for (i = 0; i < npeers; i++) {
+		if (!runs[i].done)
+			die("%s: probe did not finish", peers[i]);
+		probeplan_verdict(runs[i].plan, &v);
+		if (!v.working)
+			all_ok = 0;
+		if (json) {
+			probeplan_json(runs[i].plan, &v, &out);
+			buf_addc(&out, '\n');
+		} else
+			probeplan_text(runs[i].plan, &v, &out);
+		probeplan_verdict_free(&v);
+		probeplan_free(runs[i].plan);
+		free(runs[i].addr);
+	}
+	free(runs);
+	if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+	    fflush(stdout) != 0)
+		die("writing output: %s", strerror(errno));
+	buf_free(&out);
+	ev_loop_destroy(loop);
+	return all_ok ? 0 : 1;
+}

@@ -1,0 +1,407 @@
+/*
+ * Unit tests for probeplan: target validation, SNI candidates, the
+ * follow-up rounds and the verdict, on outcomes filled in by hand (the
+ * engine itself is tested against real backends in tests/probe).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/probe.h"
+#include "hswatch/probeplan.h"
+#include "hswatch/xmalloc.h"
+
+static void
+target(struct probe_target *t, const char *addr, unsigned port)
+{
+	memset(t, 0, sizeof *t);
+	t->addr = addr;
+	t->port = port;
+}
+
+static void
+add_name(struct probe_target *t, const char *n, enum probe_name_source s)
+{
+	t->names[t->nnames].name = n;
+	t->names[t->nnames++].source = s;
+}
+
+/* Fill an attempt's outcome as the engine would. */
+static void
+outcome(struct probe_attempt *a, enum probe_status st, int alert,
+    int cert_requested)
+{
+	a->status = st;
+	a->alert_received = alert;
+	a->cert_requested = cert_requested;
+	a->phase = st == PROBE_OK ? PROBE_PHASE_AFTER_HANDSHAKE :
+	    PROBE_PHASE_HANDSHAKE;
+	if (st == PROBE_OK) {
+		a->handshake_done = 1;
+		a->version = xstrdup("TLSv1.3");
+		a->has_cert = 1;
+		a->verify_code = 0;
+		a->sans[a->nsans++] = xstrdup("DNS:api.internal");
+		a->name_match = a->sni != NULL &&
+		    strcmp(a->sni, "api.internal") == 0;
+	}
+}
+
+static int
+has_advice(const struct probeplan_verdict *v, const char *needle)
+{
+	size_t	 i;
+
+	for (i = 0; i < v->nadvice; i++)
+		if (strstr(v->advice[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+test_protocols(void **state)
+{
+	unsigned	 m = 0;
+	char		*cause = NULL;
+
+	(void)state;
+	assert_int_equal(probeplan_protocols("TLSv1.2 TLSv1.3", &m, &cause), 0);
+	assert_int_equal(m, PROBEPLAN_TLSv1_2 | PROBEPLAN_TLSv1_3);
+	assert_int_equal(probeplan_protocols(" TLSv1  TLSv1.1,TLSv1.2", &m,
+	    &cause), 0);
+	assert_int_equal(m, PROBEPLAN_TLSv1 | PROBEPLAN_TLSv1_1 |
+	    PROBEPLAN_TLSv1_2);
+	assert_int_equal(probeplan_protocols("TLSv1.4", &m, &cause), -1);
+	assert_non_null(strstr(cause, "TLSv1.4"));
+	free(cause);
+	assert_int_equal(probeplan_protocols("  ", &m, &cause), -1);
+	free(cause);
+}
+
+static void
+test_bad_targets(void **state)
+{
+	static const struct {
+		const char	*addr;
+		unsigned	 port;
+		const char	*protocols;
+		const char	*cert;
+		const char	*key;
+		const char	*want;
+	} bad[] = {
+		{ "localhost", 443, NULL, NULL, NULL, "not a numeric" },
+		{ "api.internal", 443, NULL, NULL, NULL, "not a numeric" },
+		{ NULL, 443, NULL, NULL, NULL, "not a numeric" },
+		{ "10.0.0.1", 0, NULL, NULL, NULL, "out of range" },
+		{ "10.0.0.1", 70000, NULL, NULL, NULL, "out of range" },
+		{ "10.0.0.1", 443, "TLSv2", NULL, NULL, "unknown protocol" },
+		{ "10.0.0.1", 443, NULL, NULL, "k.pem", "both" },
+		{ "10.0.0.1", 443, NULL, "c.pem", NULL, "both" },
+	};
+	struct probe_target	 t;
+	char			*cause;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		target(&t, bad[i].addr, bad[i].port);
+		t.protocols = bad[i].protocols;
+		t.cert = bad[i].cert;
+		t.key = bad[i].key;
+		cause = NULL;
+		assert_null(probeplan_new(&t, &cause));
+		assert_non_null(cause);
+		assert_non_null(strstr(cause, bad[i].want));
+		free(cause);
+	}
+}
+
+static void
+test_round0_candidates(void **state)
+{
+	struct probe_target	 t;
+	struct probeplan	*pl;
+	char			*cause = NULL;
+
+	(void)state;
+	target(&t, "::1", 8443);
+	add_name(&t, "backend", PROBE_NAME_PASS_HOST);
+	add_name(&t, "API.Internal.", PROBE_NAME_SSL_NAME);
+	add_name(&t, "api.internal:8443", PROBE_NAME_LOG_HOST);	/* dup */
+	add_name(&t, "127.0.0.8", PROBE_NAME_GIVEN);	/* never SNI */
+	add_name(&t, "~^(?<x>.+)$", PROBE_NAME_SERVER);	/* regex */
+	add_name(&t, "*.wild.test", PROBE_NAME_SERVER);
+	add_name(&t, "q\"x\x1b[31m", PROBE_NAME_LOG_HOST);	/* hostile */
+	add_name(&t, "", PROBE_NAME_GIVEN);
+	t.protocols = "TLSv1.2";
+	assert_non_null(pl = probeplan_new(&t, &cause));
+	assert_string_equal(pl->label, "[::1]:8443");
+	assert_int_equal(pl->n, 3);
+	assert_null(pl->attempts[0]->sni);
+	assert_int_equal(pl->attempts[0]->sni_source, PROBE_NAME_NONE);
+	assert_string_equal(pl->attempts[1]->sni, "backend");
+	assert_int_equal(pl->attempts[1]->sni_source, PROBE_NAME_PASS_HOST);
+	assert_string_equal(pl->attempts[2]->sni, "api.internal");
+	assert_int_equal(pl->attempts[2]->sni_source, PROBE_NAME_SSL_NAME);
+	assert_string_equal(pl->attempts[0]->protocols, "TLSv1.2");
+	assert_false(pl->attempts[0]->modern);
+	assert_int_equal(pl->attempts[0]->timeout_ms, PROBE_TIMEOUT_MS);
+	assert_int_equal(pl->attempts[0]->linger_ms, PROBE_LINGER_MS);
+	probeplan_free(pl);
+}
+
+static struct probeplan *
+plan(const char *protocols, const char *cert, int with_name)
+{
+	struct probe_target	 t;
+	struct probeplan	*pl;
+	char			*cause = NULL;
+
+	target(&t, "192.0.2.1", 443);
+	t.protocols = protocols;
+	t.cert = cert;
+	t.key = cert;
+	if (with_name)
+		add_name(&t, "api.internal", PROBE_NAME_SSL_NAME);
+	pl = probeplan_new(&t, &cause);
+	assert_non_null(pl);
+	return pl;
+}
+
+/* TLS 1.3-only peer, configured TLSv1.2: one modern round, then done. */
+static void
+test_modern_round(void **state)
+{
+	struct probeplan		*pl = plan("TLSv1.2", NULL, 1);
+	struct probeplan_verdict	 v;
+	size_t				 first, n;
+
+	(void)state;
+	outcome(pl->attempts[0], PROBE_ALERT, 70, 0);
+	outcome(pl->attempts[1], PROBE_ALERT, 70, 0);
+	n = probeplan_next(pl, &first);
+	assert_int_equal(n, 2);
+	assert_int_equal(first, 2);
+	assert_true(pl->attempts[2]->modern);
+	assert_int_equal(pl->attempts[2]->round, 1);
+	assert_string_equal(pl->attempts[2]->protocols, PROBE_MODERN_PROTOCOLS);
+	assert_string_equal(pl->attempts[3]->sni, "api.internal");
+	outcome(pl->attempts[2], PROBE_ALERT, 112, 0);
+	outcome(pl->attempts[3], PROBE_OK, -1, 0);
+	assert_int_equal(probeplan_next(pl, &first), 0);
+
+	probeplan_verdict(pl, &v);
+	assert_true(v.working);
+	assert_ptr_equal(v.best, pl->attempts[3]);
+	assert_string_equal(v.sni, "api.internal");
+	assert_true(v.sni_required);
+	assert_true(v.protocols_rejected);
+	assert_string_equal(v.need_version, "TLSv1.3");
+	assert_int_equal(v.client_cert, PROBEPLAN_CC_NOT_REQUESTED);
+	assert_true(has_advice(&v, "add TLSv1.3 to proxy_ssl_protocols"));
+	assert_true(has_advice(&v, "send SNI `api.internal`"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+/* 112 everywhere is not a protocol problem: no modern round. */
+static void
+test_no_modern_round_for_sni(void **state)
+{
+	struct probeplan		*pl = plan("TLSv1.2", NULL, 1);
+	struct probeplan_verdict	 v;
+	size_t				 first;
+
+	(void)state;
+	outcome(pl->attempts[0], PROBE_ALERT, 112, 0);
+	outcome(pl->attempts[1], PROBE_ALERT, 112, 0);
+	assert_int_equal(probeplan_next(pl, &first), 0);
+	probeplan_verdict(pl, &v);
+	assert_false(v.working);
+	assert_ptr_equal(v.failure, pl->attempts[0]);
+	assert_true(has_advice(&v, "rejects every name tried"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+/* Already the modern set: a 70 leads nowhere new. */
+static void
+test_no_modern_round_when_modern(void **state)
+{
+	struct probeplan	*pl = plan(NULL, NULL, 0);
+	size_t			 first;
+
+	(void)state;
+	assert_true(pl->attempts[0]->modern);
+	outcome(pl->attempts[0], PROBE_ALERT, 70, 0);
+	assert_int_equal(probeplan_next(pl, &first), 0);
+	probeplan_free(pl);
+}
+
+/* Alert 40 after a CertificateRequest means "no client cert". */
+static void
+test_required_client_cert(void **state)
+{
+	struct probeplan		*pl = plan("TLSv1.2", NULL, 0);
+	struct probeplan_verdict	 v;
+	size_t				 first;
+
+	(void)state;
+	outcome(pl->attempts[0], PROBE_ALERT, 40, 1);
+	pl->attempts[0]->client_cas[0] = xstrdup("CN=Internal CA");
+	pl->attempts[0]->nclient_cas = 1;
+	assert_int_equal(probeplan_next(pl, &first), 0);	/* not a version issue */
+	probeplan_verdict(pl, &v);
+	assert_int_equal(v.client_cert, PROBEPLAN_CC_REQUIRED);
+	assert_true(has_advice(&v, "requires a client certificate: set "
+	    "proxy_ssl_certificate"));
+	assert_true(has_advice(&v, "issued by CN=Internal CA"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+/* Works with the configured cert: check once without it. */
+static void
+test_nocert_round(void **state)
+{
+	struct probeplan		*pl = plan(NULL, "c.pem", 0);
+	struct probeplan_verdict	 v;
+	size_t				 first;
+
+	(void)state;
+	outcome(pl->attempts[0], PROBE_OK, -1, 1);
+	assert_int_equal(probeplan_next(pl, &first), 1);
+	assert_null(pl->attempts[1]->cert);
+	assert_null(pl->attempts[1]->key);
+	outcome(pl->attempts[1], PROBE_ALERT, 116, 1);
+	pl->attempts[1]->phase = PROBE_PHASE_AFTER_HANDSHAKE;
+	assert_int_equal(probeplan_next(pl, &first), 0);
+	probeplan_verdict(pl, &v);
+	assert_ptr_equal(v.best, pl->attempts[0]);
+	assert_int_equal(v.client_cert, PROBEPLAN_CC_REQUIRED);
+	assert_true(v.cert_accepted);
+	assert_true(has_advice(&v, "accepts the configured one"));
+	probeplan_verdict_free(&v);
+
+	/* The same without the requirement: optional. */
+	pl->attempts[1]->status = PROBE_OK;
+	pl->attempts[1]->alert_received = -1;
+	probeplan_verdict(pl, &v);
+	assert_int_equal(v.client_cert, PROBEPLAN_CC_OPTIONAL);
+	assert_ptr_equal(v.best, pl->attempts[0]);	/* as configured */
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+static void
+test_rejected_client_cert(void **state)
+{
+	struct probeplan		*pl = plan(NULL, "c.pem", 0);
+	struct probeplan_verdict	 v;
+	size_t				 first;
+
+	(void)state;
+	outcome(pl->attempts[0], PROBE_ALERT, 48, 1);
+	assert_int_equal(probeplan_next(pl, &first), 0);
+	probeplan_verdict(pl, &v);
+	assert_int_equal(v.client_cert, PROBEPLAN_CC_REJECTED);
+	assert_true(has_advice(&v, "alert 48 unknown_ca"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+/* Transport failures each get their own sentence. */
+static void
+test_transport_advice(void **state)
+{
+	static const struct {
+		enum probe_status	 st;
+		enum probe_phase	 phase;
+		const char		*reason;
+		const char		*want;
+	} cases[] = {
+		{ PROBE_REFUSED, PROBE_PHASE_CONNECT, "Connection refused",
+		    "nothing accepts connections on 192.0.2.1:443" },
+		{ PROBE_TIMEOUT, PROBE_PHASE_CONNECT, "timed out",
+		    "did not accept a connection within 3000 ms" },
+		{ PROBE_TIMEOUT, PROBE_PHASE_HANDSHAKE, "timed out",
+		    "did not answer the TLS ClientHello within 3000 ms" },
+		{ PROBE_CLOSED, PROBE_PHASE_HANDSHAKE, "unexpected eof",
+		    "closes the connection during the TLS handshake" },
+		{ PROBE_TLS_ERROR, PROBE_PHASE_HANDSHAKE,
+		    "wrong version number", "does not speak TLS on this port" },
+	};
+	struct probeplan		*pl;
+	struct probeplan_verdict	 v;
+	size_t				 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pl = plan(NULL, NULL, 0);
+		pl->attempts[0]->status = cases[i].st;
+		pl->attempts[0]->phase = cases[i].phase;
+		pl->attempts[0]->reason = xstrdup(cases[i].reason);
+		probeplan_verdict(pl, &v);
+		assert_false(v.working);
+		assert_int_equal(v.client_cert, PROBEPLAN_CC_UNKNOWN);
+		assert_true(has_advice(&v, cases[i].want));
+		probeplan_verdict_free(&v);
+		probeplan_free(pl);
+	}
+}
+
+/* Peer-controlled certificate text never reaches a terminal raw. */
+static void
+test_output_escapes(void **state)
+{
+	struct probeplan		*pl = plan(NULL, NULL, 1);
+	struct probeplan_verdict	 v;
+	struct buf			 b;
+
+	(void)state;
+	outcome(pl->attempts[0], PROBE_ALERT, 112, 0);
+	outcome(pl->attempts[1], PROBE_OK, -1, 0);
+	pl->attempts[1]->subject = xstrdup("CN=evil\x1b[31m\"x");
+	probeplan_verdict(pl, &v);
+	buf_init(&b);
+	probeplan_text(pl, &v, &b);
+	assert_null(memchr(b.data, '\x1b', b.len));
+	assert_non_null(strstr(buf_cstr(&b), "CN=evil\\x1b[31m"));
+	buf_reset(&b);
+	probeplan_json(pl, &v, &b);
+	assert_null(memchr(b.data, '\x1b', b.len));
+	assert_non_null(strstr(buf_cstr(&b), "\"subject\":\"CN=evil\\u001b[31m\\\"x\""));
+	assert_non_null(strstr(buf_cstr(&b), "\"best\":1"));
+	assert_non_null(strstr(buf_cstr(&b), "\"alert\":112,\"alert_name\":\"unrecognized_name\""));
+	buf_free(&b);
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_protocols),
+		cmocka_unit_test(test_bad_targets),
+		cmocka_unit_test(test_round0_candidates),
+		cmocka_unit_test(test_modern_round),
+		cmocka_unit_test(test_no_modern_round_for_sni),
+		cmocka_unit_test(test_no_modern_round_when_modern),
+		cmocka_unit_test(test_required_client_cert),
+		cmocka_unit_test(test_nocert_round),
+		cmocka_unit_test(test_rejected_client_cert),
+		cmocka_unit_test(test_transport_advice),
+		cmocka_unit_test(test_output_escapes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
