@@ -148,6 +148,14 @@ static const struct code_info codes[] = {
 	    "\n"
 	    "Fix: proxy_ssl_verify on; proxy_ssl_trusted_certificate with the\n"
 	    "upstream's CA; proxy_ssl_name with the name in its certificate." },
+	{ "HS-VERIFY-NO-CA", "ccc779ddf8e44893973ea37f4bd47daf",
+	    FINDING_ERROR, "upstream verification is on without a CA file",
+	    "proxy_ssl_verify is on but no proxy_ssl_trusted_certificate is\n"
+	    "set for the location: nginx -t refuses this configuration\n"
+	    "(\"no proxy_ssl_trusted_certificate for proxy_ssl_verify\").\n"
+	    "\n"
+	    "Fix: proxy_ssl_trusted_certificate with the CA that issued the\n"
+	    "upstream's certificate (the system bundle for public CAs)." },
 	{ "HS-UNKNOWN-TLS-FAILURE", "7558713131e949048db6e686fdec707f",
 	    FINDING_WARNING, "a TLS failure to the upstream hswatch cannot explain",
 	    "nginx logged a TLS failure to an upstream that no hswatch rule\n"

@@ -803,6 +803,20 @@ rule_verify(struct dx *x)
 		}
 		return;
 	}
+	if (code == 20 && explicit(x->t, "ssl_verify_depth") &&
+	    atoi(val(x->t, "ssl_verify_depth")) < 1) {
+		/* Depth 0 accepts no CA between the leaf and the root. */
+		finding_set(&x->f->code, "HS-VERIFY-DEPTH");
+		title_peer(x, "the certificate chain of %s is longer than "
+		    "proxy_ssl_verify_depth allows");
+		buf_adds(&x->cause, ", which allows no certificate between "
+		    "the upstream's and the trusted CA");
+		set_directive(x, "ssl_verify_depth", "2");
+		fix_note(x, "2 allows up to two intermediate CAs; nginx's "
+		    "default is 1");
+		x->f->confidence = FINDING_HYPOTHESIS;
+		return;
+	}
 	x->patch_ok = 0;
 	if (code == 20 && !explicit(x->t, "ssl_verify_depth"))
 		fix_note(x, "if the upstream's chain has more than one "
