@@ -329,6 +329,7 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 {
 	struct group	*g;
 	struct peer	*p;
+	size_t		 npeers;
 	int		 failure;
 
 	if (ev->group == NULL || (g = group_get(c, ev->group)) == NULL)
@@ -360,9 +361,15 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 		if (ev->when > f->last_seen)
 			f->last_seen = ev->when;
 		g->cascade->last_now = now;
+		npeers = f->npeers;
 		if (ev->peer != NULL && failure)
 			finding_add_peer(f, ev->peer, strlen(ev->peer));
-		if (t != NULL && g->cause == t && f->patch == NULL &&
+		if (f->npeers > npeers) {
+			/* One more peer down: a change worth saying
+			 * (bounded by the group's size). */
+			cascade_describe(g, now, c);
+			emit(f, FINDING_UPDATED, arg);
+		} else if (t != NULL && g->cause == t && f->patch == NULL &&
 		    t->f->patch != NULL) {
 			/* The cause became known: say so once. */
 			cascade_describe(g, now, c);

@@ -517,6 +517,13 @@ rule_sni(struct dx *x, int name_mismatch)
 	}
 	buf_init(&why);
 	good = name_evidence(x, &why, &strong);
+	if (good != NULL && !strong && !is_on(sni) && explicit(x->t,
+	    "ssl_name")) {
+		/* A configured name beats a guess from the client's Host. */
+		free(good);
+		good = NULL;
+		buf_reset(&why);
+	}
 	if (good == NULL && !is_on(sni) && !name_mismatch && name != NULL &&
 	    !name_sends_no_sni(name) && strchr(name, '$') == NULL &&
 	    (explicit(x->t, "ssl_name") || x->grp == NULL ||
