@@ -27,7 +27,7 @@ for id in $ids; do
 	grep -q "^$id hswatch: " "$T_TMP/list" || missing="$missing $id"
 done
 expect_eq "--list-catalog lists all $n hswatch entries" "${missing:-none}" none
-expect_eq "one entry per code (17 planned codes)" "$n" 17
+expect_eq "one entry per code (18 codes, HS-VERIFY-NO-CA included)" "$n" 18
 
 # Each code's entry explains it and names its fix.
 journalctl --root="$root" --dump-catalog 73b85a47a1cd4d23bcadaf7ecd2561fd \
