@@ -428,7 +428,8 @@ cmd_replay(int argc, char **argv)
 						flush_buf(&out);
 				} else {
 					summary_add(sm, &ev);
-					if (ev.ts - last_tick >= REPLAY_TICK) {
+					if (last_tick == INT64_MIN ||
+					    ev.ts - last_tick >= REPLAY_TICK) {
 						analyze_tick(an, ev.ts,
 						    replay_emit, &ro);
 						last_tick = ev.ts;
