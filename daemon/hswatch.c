@@ -40,6 +40,8 @@ static const char *const usage_text =
     "       hswatch lint [--format text|json|sarif] [--patch FILE]\n"
     "                    (--config FILE | --nginx-T FILE)\n"
     "       hswatch probe --peer ADDR:PORT [--name NAME ...] [options]\n"
+    "       hswatch probe (--config FILE | --nginx-T FILE)\n"
+    "                     (--location FILE:LINE | --upstream NAME) [--json]\n"
     "       hswatch config (--config FILE | --nginx-T FILE) [--json]\n"
     "       hswatch locate (--config FILE | --nginx-T FILE) --server NAME URI ...\n"
     "       hswatch --version\n";

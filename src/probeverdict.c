@@ -180,7 +180,10 @@ probeverdict_summary(const struct probeverdict *pv, struct buf *b)
 		buf_printf(b, "as nginx connects (%s%s): ",
 		    pv->nginx_sni != NULL ? "SNI " : "no SNI",
 		    pv->nginx_sni != NULL ? pv->nginx_sni : "");
-		if (pv->nginx_ok)
+		if (pv->nginx_ok && pv->nginx_verify > 0)
+			buf_printf(b, "handshake ok, verify %ld",
+			    pv->nginx_verify);
+		else if (pv->nginx_ok)
 			buf_adds(b, "ok");
 		else if (pv->nginx_alert >= 0)
 			buf_printf(b, "alert %d %s", pv->nginx_alert,
