@@ -5,7 +5,10 @@
  * the log reader opens no sockets (relayd's privilege separation).
  * `hswatch probe ...` execs it with the same arguments.
  *
- * It probes only the peers named with --peer: it never reads a log.
+ * It probes only the peers named with --peer, or with --config/--nginx-T
+ * the configured peers of the targets that --location or --upstream
+ * select, with their effective TLS settings: it never reads a log, and
+ * a --log-host (a Host seen in the log) is only ever an SNI candidate.
  * Every --name and TLS option applies to every --peer. Limits are
  * bounded (timeout <= 10 s, rate <= 200/s, per peer <= 50/s) so a
  * typo cannot turn it into a flood.
@@ -20,14 +23,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <ev.h>
 
+#include "cliconf.h"
 #include "hswatch/buf.h"
+#include "hswatch/confload.h"
+#include "hswatch/confmodel.h"
+#include "hswatch/escape.h"
 #include "hswatch/probe.h"
 #include "hswatch/probeplan.h"
 #include "hswatch/probesched.h"
+#include "hswatch/probetarget.h"
 #include "hswatch/xmalloc.h"
 
 #define EXIT_USAGE	2
@@ -38,7 +47,11 @@ static const char *const usage_text =
     "           [--name NAME ...] [--protocols \"TLSv1.2 TLSv1.3\"]\n"
     "           [--ciphers LIST] [--trusted CAFILE] [--cert FILE --key FILE]\n"
     "           [--verify-depth N] [--timeout SECONDS] [--json]\n"
-    "           [--max-running N] [--max-per-peer N] [--rate R] [--burst B]\n"
+    "       hswatch probe (--config FILE | --nginx-T FILE) [--prefix DIR]\n"
+    "           [--nginx-version V] (--location FILE:LINE | --upstream NAME)\n"
+    "           [--peer ADDR:PORT] [--name NAME ...] [--log-host HOST ...]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "    common: [--max-running N] [--max-per-peer N] [--rate R] [--burst B]\n"
     "           [--peer-rate R] [--peer-burst B]\n";
 
 static void die(const char *, ...)
@@ -61,9 +74,80 @@ die(const char *fmt, ...)
 struct peer_run {
 	char			*addr;
 	struct probe_target	 t;
+	const struct probetarget *pt;	/* from the configuration, or NULL */
 	struct probeplan	*plan;
 	int			 done;
 };
+
+#define MAX_LOG_HOSTS	4
+
+/*
+ * The attempt that does what nginx does: the configured settings (round
+ * 0) with nginx's SNI, or none. Its index, or -1.
+ */
+static long
+as_nginx(const struct probeplan *pl, const char *sni)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->n; i++) {
+		const struct probe_attempt *a = pl->attempts[i];
+
+		if (a->round != 0)
+			continue;
+		if ((sni == NULL && a->sni == NULL) || (sni != NULL &&
+		    a->sni != NULL && strcasecmp(a->sni, sni) == 0))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The target's header line for the text report. */
+static void
+target_text(const struct peer_run *pr, struct buf *b)
+{
+	const struct probetarget	*pt = pr->pt;
+
+	buf_adds(b, "target ");
+	escape_text(b, pt->label, strlen(pt->label));
+	buf_printf(b, " (%s ", pt->target->dir->args[0]);
+	escape_text(b, pt->target->dir->args[1],
+	    strlen(pt->target->dir->args[1]));
+	buf_adds(b, " at ");
+	escape_text(b, pt->at, strlen(pt->at));
+	buf_adds(b, "); nginx sends ");
+	if (pt->nginx_sni != NULL) {
+		buf_adds(b, "SNI ");
+		escape_text(b, pt->nginx_sni, strlen(pt->nginx_sni));
+	} else
+		buf_adds(b, "no SNI");
+	buf_addc(b, '\n');
+}
+
+/* Members added to the JSON object of a target from the configuration. */
+static void
+target_json(const struct peer_run *pr, struct buf *b)
+{
+	const struct probetarget	*pt = pr->pt;
+	long				 idx;
+
+	buf_adds(b, ",\"target\":{\"label\":");
+	escape_json(b, pt->label, strlen(pt->label));
+	buf_adds(b, ",\"at\":");
+	escape_json(b, pt->at, strlen(pt->at));
+	buf_adds(b, ",\"nginx_sni\":");
+	if (pt->nginx_sni != NULL)
+		escape_json(b, pt->nginx_sni, strlen(pt->nginx_sni));
+	else
+		buf_adds(b, "null");
+	idx = as_nginx(pr->plan, pt->nginx_sni);
+	buf_adds(b, ",\"as_nginx\":");
+	if (idx >= 0)
+		buf_printf(b, "%ld", idx);
+	else
+		buf_adds(b, "null");
+	buf_addc(b, '}');
+}
 
 /* "127.0.0.2:8443", "[::1]:8443"; the port defaults to 443 as nginx's. */
 static void
@@ -139,8 +223,19 @@ main(int argc, char **argv)
 		{ "peer-rate", required_argument, NULL, 5 },
 		{ "peer-burst", required_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
+		{ "location", required_argument, NULL, 'L' },
+		{ "upstream", required_argument, NULL, 'U' },
+		{ "log-host", required_argument, NULL, 'H' },
+		CLICONF_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cliconf			 cc;
+	struct confmodel		*model = NULL;
+	struct probetarget_list		 ptl;
+	const char			*where = NULL, *upstream = NULL;
+	const char			*hosts[MAX_LOG_HOSTS];
+	size_t				 nhosts = 0;
+	int				 tls_opts = 0;
 	struct probe_target		 tmpl;
 	struct probesched_limits	 lim;
 	struct probesched		*sched;
@@ -154,9 +249,27 @@ main(int argc, char **argv)
 	int				 ch, json = 0, all_ok = 1;
 
 	memset(&tmpl, 0, sizeof tmpl);
+	memset(&cc, 0, sizeof cc);
+	memset(&ptl, 0, sizeof ptl);
 	probesched_limits_default(&lim);
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (cliconf_opt(&cc, ch, optarg))
+			continue;
+		if (ch == 'P' || ch == 'C' || ch == 't' || ch == 'c' ||
+		    ch == 'k' || ch == 'd')
+			tls_opts = 1;
 		switch (ch) {
+		case 'L':
+			where = optarg;
+			break;
+		case 'U':
+			upstream = optarg;
+			break;
+		case 'H':
+			if (nhosts == MAX_LOG_HOSTS)
+				die("more than %d --log-host", MAX_LOG_HOSTS);
+			hosts[nhosts++] = optarg;
+			break;
 		case 'p':
 			if (npeers == MAX_PEERS)
 				die("more than %d peers", MAX_PEERS);
@@ -222,7 +335,21 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc || npeers == 0) {
+	if (cliconf_given(&cc)) {
+		if ((where == NULL) == (upstream == NULL))
+			die("with a configuration, give one of --location "
+			    "FILE:LINE or --upstream NAME");
+		if (tls_opts)
+			die("with a configuration, the TLS settings come from "
+			    "it: drop --protocols, --ciphers, --trusted, "
+			    "--cert, --key and --verify-depth");
+		if (npeers > 1)
+			die("with a configuration, at most one --peer (a "
+			    "configured peer to probe alone)");
+	} else if (where != NULL || upstream != NULL || nhosts > 0)
+		die("--location, --upstream and --log-host need --config or "
+		    "--nginx-T");
+	if (optind != argc || (npeers == 0 && !cliconf_given(&cc))) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
@@ -234,13 +361,52 @@ main(int argc, char **argv)
 		die("--cert %s: %s", tmpl.cert, strerror(errno));
 	if (tmpl.key != NULL && access(tmpl.key, R_OK) == -1)
 		die("--key %s: %s", tmpl.key, strerror(errno));
-	runs = xcalloc(npeers, sizeof *runs);
-	for (i = 0; i < npeers; i++) {
-		runs[i].t = tmpl;
-		parse_peer(peers[i], &runs[i].addr, &runs[i].t.port);
-		runs[i].t.addr = runs[i].addr;
-		if ((runs[i].plan = probeplan_new(&runs[i].t, &cause)) == NULL)
+	if (cliconf_given(&cc)) {
+		char	*peer = NULL, *a;
+		unsigned port;
+		size_t	 j;
+
+		model = cliconf_load(&cc);
+		if (npeers == 1) {
+			parse_peer(peers[0], &a, &port);
+			peer = confmodel_addr_norm(a, strlen(a), port);
+			free(a);
+			if (peer == NULL)
+				die("bad peer \"%s\"", peers[0]);
+		}
+		if (probetarget_select(model, where, upstream, peer, hosts,
+		    nhosts, &ptl, &cause) == -1)
 			die("%s", cause);
+		free(peer);
+		npeers = ptl.n;
+		runs = xcalloc(npeers, sizeof *runs);
+		for (i = 0; i < npeers; i++) {
+			runs[i].pt = &ptl.v[i];
+			runs[i].t = ptl.v[i].t;
+			/* --name first, then the configuration's names. */
+			runs[i].t.nnames = 0;
+			for (j = 0; j < tmpl.nnames; j++)
+				runs[i].t.names[runs[i].t.nnames++] =
+				    tmpl.names[j];
+			for (j = 0; j < ptl.v[i].t.nnames &&
+			    runs[i].t.nnames < PROBE_MAX_NAMES; j++)
+				runs[i].t.names[runs[i].t.nnames++] =
+				    ptl.v[i].t.names[j];
+			runs[i].t.timeout_ms = tmpl.timeout_ms;
+			if ((runs[i].plan = probeplan_new(&runs[i].t,
+			    &cause)) == NULL)
+				die("%s: %s", ptl.v[i].peer, cause);
+		}
+	} else {
+		runs = xcalloc(npeers, sizeof *runs);
+		for (i = 0; i < npeers; i++) {
+			runs[i].t = tmpl;
+			parse_peer(peers[i], &runs[i].addr, &runs[i].t.port);
+			runs[i].t.addr = runs[i].addr;
+			if ((runs[i].plan = probeplan_new(&runs[i].t,
+			    &cause)) == NULL)
+				die("%s", cause);
+		}
 	}
 
 	signal(SIGPIPE, SIG_IGN);	/* SSL_shutdown on a reset socket */
@@ -254,20 +420,30 @@ main(int argc, char **argv)
 	buf_init(&out);
 	for (i = 0; i < npeers; i++) {
 		if (!runs[i].done)
-			die("%s: probe did not finish", peers[i]);
+			die("%s: probe did not finish", runs[i].plan->label);
 		probeplan_verdict(runs[i].plan, &v);
 		if (!v.working)
 			all_ok = 0;
 		if (json) {
 			probeplan_json(runs[i].plan, &v, &out);
+			if (runs[i].pt != NULL) {
+				out.len--;	/* the closing brace */
+				target_json(&runs[i], &out);
+				buf_addc(&out, '}');
+			}
 			buf_addc(&out, '\n');
-		} else
+		} else {
+			if (runs[i].pt != NULL)
+				target_text(&runs[i], &out);
 			probeplan_text(runs[i].plan, &v, &out);
+		}
 		probeplan_verdict_free(&v);
 		probeplan_free(runs[i].plan);
 		free(runs[i].addr);
 	}
 	free(runs);
+	probetarget_list_free(&ptl);
+	confmodel_free(model);
 	if (fwrite(out.data, 1, out.len, stdout) != out.len ||
 	    fflush(stdout) != 0)
 		die("writing output: %s", strerror(errno));

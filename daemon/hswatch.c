@@ -27,18 +27,21 @@
 #include "hswatch/locate.h"
 #include "hswatch/logline.h"
 #include "hswatch/patch.h"
+#include "hswatch/probeverdict.h"
 #include "hswatch/summary.h"
 
 #define EXIT_USAGE	2
 
 static const char *const usage_text =
     "usage: hswatch explain [--json] [LINE ...]\n"
-    "       hswatch replay [--json] [--events] [--patch FILE]\n"
+    "       hswatch replay [--json] [--events] [--patch FILE] [--probe]\n"
     "                      [--config FILE | --nginx-T FILE]\n"
     "                      [--prefix DIR] [--nginx-version V] FILE ... | -\n"
     "       hswatch lint [--format text|json|sarif] [--patch FILE]\n"
     "                    (--config FILE | --nginx-T FILE)\n"
     "       hswatch probe --peer ADDR:PORT [--name NAME ...] [options]\n"
+    "       hswatch probe (--config FILE | --nginx-T FILE)\n"
+    "                     (--location FILE:LINE | --upstream NAME) [--json]\n"
     "       hswatch config (--config FILE | --nginx-T FILE) [--json]\n"
     "       hswatch locate (--config FILE | --nginx-T FILE) --server NAME URI ...\n"
     "       hswatch --version\n";
@@ -248,6 +251,76 @@ write_patch(const char *path, const struct patch *p)
 	buf_free(&b);
 }
 
+#ifndef HSWATCH_PROBE_PATH
+#define HSWATCH_PROBE_PATH "hswatch-probe"
+#endif
+
+/*
+ * Where hswatch-probe is: $HSWATCH_PROBE, else the one next to this
+ * binary (the build tree), else the installed one.
+ */
+static const char *
+probe_path(void)
+{
+	static char	 self[PATH_MAX], sib[PATH_MAX + 16];
+	const char	*path;
+	ssize_t		 n;
+
+	if ((path = getenv("HSWATCH_PROBE")) != NULL && *path != '\0')
+		return path;
+	path = HSWATCH_PROBE_PATH;
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(sib, sizeof sib, "%s/hswatch-probe", dirname(self));
+		if (access(sib, X_OK) == 0)
+			path = sib;
+	}
+	return path;
+}
+
+static void
+replay_probe_err(const char *cause, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "hswatch: --probe: %s\n", cause);
+}
+
+/*
+ * The verdict cache for replay --probe, or NULL (with a message) when
+ * the probe cannot run: replay then goes on without it.
+ */
+static struct probeverdict_cache *
+replay_probe_cache(const struct cliconf *cc)
+{
+	struct probeverdict_cmd	 cmd;
+
+	if (!cliconf_given(cc)) {
+		fputs("hswatch: --probe needs the configuration (--config or "
+		    "--nginx-T): only configured peers are probed; replaying "
+		    "without the probe\n", stderr);
+		return NULL;
+	}
+	if (cc->dump != NULL && strcmp(cc->dump, "-") == 0) {
+		fputs("hswatch: --probe needs --nginx-T from a file, not "
+		    "stdin; replaying without the probe\n", stderr);
+		return NULL;
+	}
+	memset(&cmd, 0, sizeof cmd);
+	cmd.path = probe_path();
+	if (access(cmd.path, X_OK) == -1) {
+		fprintf(stderr, "hswatch: --probe: cannot run %s (%s); "
+		    "replaying without the probe\n", cmd.path,
+		    strerror(errno));
+		return NULL;
+	}
+	cmd.config = cc->config;
+	cmd.dump = cc->dump;
+	cmd.prefix = cc->prefix;
+	cmd.version = cc->version;
+	return probeverdict_cache_new(&cmd);
+}
+
 /* Resolve quiet findings at most this often (log seconds). */
 #define REPLAY_TICK	10
 
@@ -258,10 +331,12 @@ cmd_replay(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "events", no_argument, NULL, 'e' },
 		{ "patch", required_argument, NULL, 'p' },
+		{ "probe", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		CLICONF_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct probeverdict_cache *pvc = NULL;
 	struct cliconf		 cc;
 	struct confmodel	*model = NULL;
 	struct locate_result	 loc;
@@ -280,6 +355,7 @@ cmd_replay(int argc, char **argv)
 	int			 ticked = 0;
 	double			 last_progress = 0;
 	int			 ch, json = 0, events = 0, i, r, tty;
+	int			 probe = 0;
 
 	memset(&cc, 0, sizeof cc);
 	while ((ch = getopt_long(argc, argv, "jehp:", longopts, NULL)) != -1) {
@@ -295,6 +371,9 @@ cmd_replay(int argc, char **argv)
 		case 'p':
 			patch_path = optarg;
 			break;
+		case 'P':
+			probe = 1;
+			break;
 		default:
 			usage();
 		}
@@ -306,11 +385,17 @@ cmd_replay(int argc, char **argv)
 
 	if (cliconf_given(&cc))
 		model = cliconf_load(&cc);
+	if (probe && model != NULL && !events)
+		pvc = replay_probe_cache(&cc);
+	else if (probe && model == NULL)
+		(void)replay_probe_cache(&cc);	/* says why not */
 	tty = isatty(STDERR_FILENO);
 	ll = parser_new();
 	sm = summary_new();
 	buf_init(&out);
 	an = analyze_new(model, NULL);
+	if (pvc != NULL)
+		analyze_set_probe(an, pvc, replay_probe_err, NULL);
 	memset(&ro, 0, sizeof ro);
 	ro.out = &out;
 	ro.json = json;
@@ -384,39 +469,22 @@ cmd_replay(int argc, char **argv)
 		write_patch(patch_path, analyze_patch(an));
 	buf_free(&out);
 	analyze_free(an);
+	probeverdict_cache_free(pvc);
 	summary_free(sm);
 	logline_free(ll);
 	confmodel_free(model);
 	return 0;
 }
 
-#ifndef HSWATCH_PROBE_PATH
-#define HSWATCH_PROBE_PATH "hswatch-probe"
-#endif
-
 /*
- * Replace this process with hswatch-probe: $HSWATCH_PROBE, else the one
- * next to this binary (the build tree), else the installed one.
+ * Replace this process with hswatch-probe (probe_path()).
  */
 static int
 cmd_probe(int argc, char **argv)
 {
-	static char	 self[PATH_MAX], sib[PATH_MAX + 16];
-	const char	*path;
-	ssize_t		 n;
+	const char	*path = probe_path();
 
 	(void)argc;
-	if ((path = getenv("HSWATCH_PROBE")) == NULL || *path == '\0') {
-		path = HSWATCH_PROBE_PATH;
-		n = readlink("/proc/self/exe", self, sizeof self - 1);
-		if (n > 0) {
-			self[n] = '\0';
-			snprintf(sib, sizeof sib, "%s/hswatch-probe",
-			    dirname(self));
-			if (access(sib, X_OK) == 0)
-				path = sib;
-		}
-	}
 	argv[0] = (char *)(uintptr_t)"hswatch-probe";
 	fflush(stdout);
 	execv(path, argv);

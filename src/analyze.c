@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "hswatch/finding.h"
 #include "hswatch/locate.h"
 #include "hswatch/patch.h"
+#include "hswatch/probeverdict.h"
 #include "hswatch/strmap.h"
 #include "hswatch/xmalloc.h"
 
@@ -35,7 +37,71 @@ struct analyze {
 	 * finding's key, so repeated failures skip diagnosis.
 	 */
 	struct strmap		*memo;
+	struct probeverdict_cache *probe;
+	analyze_probe_err_fn	*probe_err;
+	void			*probe_arg;
 };
+
+void
+analyze_set_probe(struct analyze *a, struct probeverdict_cache *c,
+    analyze_probe_err_fn *err, void *arg)
+{
+	a->probe = c;
+	a->probe_err = err;
+	a->probe_arg = arg;
+}
+
+/*
+ * The probe verdict for a located event, or NULL: only TLS failures of
+ * a target whose configured peers include the logged one (never an
+ * address that only the log names).
+ */
+static const struct probeverdict *
+probe_for(struct analyze *a, const struct event *ev,
+    const struct locate_result *loc)
+{
+	const struct confmodel_target	*t = loc->target;
+	const struct confmodel_group	*g;
+	const char			*norm = NULL;
+	char				 at[4200], host[256], *cause = NULL;
+	const struct probeverdict	*pv;
+	size_t				 i;
+
+	if (a->probe == NULL || t == NULL || !t->tls ||
+	    (g = t->group) == NULL || ev->peer.p == NULL)
+		return NULL;
+	switch (ev->kind) {
+	case EVENT_HANDSHAKE_FAILED:
+	case EVENT_READ_FAILED:
+	case EVENT_VERIFY_FAILED:
+	case EVENT_NAME_MISMATCH:
+	case EVENT_PEER_CLOSED:
+	case EVENT_HANDSHAKE_TIMEOUT:
+		break;
+	default:
+		return NULL;
+	}
+	for (i = 0; i < g->npeers; i++)
+		if (g->peers[i].norm != NULL &&
+		    strlen(g->peers[i].norm) == ev->peer.n &&
+		    memcmp(g->peers[i].norm, ev->peer.p, ev->peer.n) == 0)
+			norm = g->peers[i].norm;
+	if (norm == NULL)
+		return NULL;
+	snprintf(at, sizeof at, "%s:%u", t->dir->file, t->dir->line);
+	host[0] = '\0';
+	if (ev->host.p != NULL && ev->host.n < sizeof host) {
+		memcpy(host, ev->host.p, ev->host.n);
+		host[ev->host.n] = '\0';
+	}
+	pv = probeverdict_cache_get(a->probe, at, norm, host, &cause);
+	if (cause != NULL) {
+		if (a->probe_err != NULL)
+			a->probe_err(cause, a->probe_arg);
+		free(cause);
+	}
+	return pv;
+}
 
 struct analyze *
 analyze_new(const struct confmodel *m, const struct correlate_conf *conf)
@@ -161,7 +227,8 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 		return;
 	}
 
-	f = diagnose_event(a->m, a->root, ev, lp, a->combined);
+	f = diagnose_event_probe(a->m, a->root, ev, lp,
+	    lp != NULL ? probe_for(a, ev, lp) : NULL, a->combined);
 	if (f != NULL && f->key != NULL) {
 		if (strmap_count(a->memo) >= MEMO_MAX) {
 			strmap_free(a->memo, free);

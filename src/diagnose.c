@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hswatch/buf.h"
 #include "hswatch/confload.h"
@@ -31,6 +32,7 @@
 #include "hswatch/finding.h"
 #include "hswatch/locate.h"
 #include "hswatch/patch.h"
+#include "hswatch/probeverdict.h"
 #include "hswatch/tlsalert.h"
 #include "hswatch/xmalloc.h"
 
@@ -45,6 +47,7 @@ struct dx {
 	const struct confmodel_loc	*loc;
 	const struct confmodel_target	*t;
 	const struct confmodel_group	*grp;
+	const struct probeverdict	*pv;	/* a probe of the peer, or NULL */
 	struct finding			*f;
 	struct patch			*p;
 	struct buf			 cause;
@@ -458,6 +461,48 @@ title_peer(struct dx *x, const char *fmt)
 	free(t);
 }
 
+/* ---- probe evidence ---------------------------------------------------- */
+
+/*
+ * Did the probe reproduce the failure? The attempt that does what nginx
+ * does (its SNI or none, its protocols, ciphers and certificate) failed.
+ */
+static int
+probe_reproduced(const struct dx *x)
+{
+	return x->pv != NULL && x->pv->nginx_seen && !x->pv->nginx_ok;
+}
+
+/*
+ * A name from the probe: one the peer accepts as SNI and its
+ * certificate carries. Replaces *good (config evidence) when they
+ * differ; returns 1 when the probe confirms the name and the failure.
+ */
+static int
+probe_name(struct dx *x, char **good, struct buf *why, int name_mismatch)
+{
+	const struct probeverdict	*pv = x->pv;
+
+	if (pv == NULL || !pv->working || pv->sni == NULL ||
+	    !pv->cert_matches)
+		return 0;
+	if (!name_mismatch && !probe_reproduced(x))
+		return 0;
+	if (*good != NULL && strcasecmp(*good, pv->sni) == 0) {
+		buf_printf(why, "; a probe of %s confirms it: the peer accepts "
+		    "it as SNI and its certificate carries it", pv->peer);
+		return 1;
+	}
+	free(*good);
+	*good = xstrdup(pv->sni);
+	buf_reset(why);
+	buf_printf(why, "a probe of %s: the peer accepts it as SNI%s and its "
+	    "certificate carries it (%s)", pv->peer, pv->sni_required ?
+	    " (and rejects a handshake without SNI)" : "",
+	    pv->sans != NULL ? pv->sans : "");
+	return 1;
+}
+
 /* ---- the rules --------------------------------------------------------- */
 
 /* SNI not sent, or the wrong name (alert 112; name mismatch). */
@@ -468,7 +513,8 @@ rule_sni(struct dx *x, int name_mismatch)
 	const char	*name = val(x->t, "ssl_name");
 	struct buf	 why;
 	char		*good;
-	int		 sent, strong, verify = is_on(val(x->t, "ssl_verify"));
+	int		 sent, strong, probed;
+	int		 verify = is_on(val(x->t, "ssl_verify"));
 
 	sent = is_on(sni) && name != NULL && !name_sends_no_sni(name);
 	if (name_mismatch)
@@ -517,6 +563,9 @@ rule_sni(struct dx *x, int name_mismatch)
 	}
 	buf_init(&why);
 	good = name_evidence(x, &why, &strong);
+	probed = probe_name(x, &good, &why, name_mismatch);
+	if (probed)
+		strong = 1;
 	if (good != NULL && !strong && !is_on(sni) && explicit(x->t,
 	    "ssl_name")) {
 		/* A configured name beats a guess from the client's Host. */
@@ -540,25 +589,31 @@ rule_sni(struct dx *x, int name_mismatch)
 		if (!is_on(sni))
 			set_directive(x, "ssl_server_name", "on");
 		fix_note(x, "%s <the virtual host name the upstream serves>; "
-		    "no name for it was found in the configuration: probe the "
-		    "peer (hswatch probe) or ask its owner",
-		    dname(x, "ssl_name"));
+		    "no name for it was found in the configuration%s",
+		    dname(x, "ssl_name"), x->pv != NULL ? " and the probe "
+		    "found none the peer accepts and its certificate carries" :
+		    ": probe the peer (hswatch replay --probe, hswatch probe) "
+		    "or ask its owner");
 		x->f->confidence = FINDING_HYPOTHESIS;
 	} else {
 		if (!is_on(sni) && !name_mismatch)
 			set_directive(x, "ssl_server_name", "on");
 		else if (!is_on(sni) && verify)
 			set_directive(x, "ssl_server_name", "on");
-		set_directive(x, "ssl_name", good);
+		if (!explicit(x->t, "ssl_name") || name == NULL ||
+		    strcmp(name, good) != 0)
+			set_directive(x, "ssl_name", good);
 		fix_note(x, "the name %s comes from %s", good, buf_cstr(&why));
 		x->f->confidence = strong ? FINDING_CONFIG_EVIDENCE :
 		    FINDING_HYPOTHESIS;
-		if (!strong) {
+		if (probed)
+			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+		else if (!strong) {
 			/* The client's Host names this proxy, not
 			 * necessarily the upstream: no patch on that. */
 			x->patch_ok = 0;
 			fix_note(x, "only a guess: confirm the name with "
-			    "`hswatch probe` before setting it");
+			    "`hswatch replay --probe` before setting it");
 		}
 		if (x->t->mod == CONFMODEL_PROXY &&
 		    !explicit(x->t, "set_header Host"))
@@ -597,6 +652,19 @@ rule_protocol(struct dx *x)
 		    "before anything else is checked: other problems (e.g. "
 		    "a client certificate) may show only after this fix");
 		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		if (probe_reproduced(x) && x->pv->protocols_rejected &&
+		    x->pv->need_version != NULL &&
+		    strcmp(x->pv->need_version, "TLSv1.3") == 0) {
+			fix_note(x, "a probe of %s confirms it: the configured "
+			    "protocols fail, TLSv1.3 works", x->pv->peer);
+			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+			if (x->pv->client_cert == PROBEPLAN_CC_REQUIRED &&
+			    !explicit(x->t, "ssl_certificate"))
+				fix_note(x, "the probe also found that the peer "
+				    "requires a client certificate: set %s "
+				    "and %s too", dname(x, "ssl_certificate"),
+				    dname(x, "ssl_certificate_key"));
+		}
 		return;
 	}
 	buf_adds(&x->cause, " already offers TLS 1.3 and 1.2: the upstream "
@@ -669,6 +737,12 @@ rule_client_cert(struct dx *x, int hypothesis)
 		    "upstream trusts (full chain, clientAuth key usage) in %s",
 		    dname(x, "ssl_certificate"));
 		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		if (probe_reproduced(x) &&
+		    x->pv->client_cert == PROBEPLAN_CC_REJECTED) {
+			fix_note(x, "a probe of %s confirms it: the peer "
+			    "refuses the configured certificate", x->pv->peer);
+			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+		}
 		return;
 	}
 	start(x, "HS-CLIENT-CERT-REQUIRED", FINDING_ERROR, "");
@@ -715,6 +789,13 @@ rule_client_cert(struct dx *x, int hypothesis)
 		x->f->confidence = hypothesis ? FINDING_HYPOTHESIS :
 		    FINDING_CONFIG_EVIDENCE;
 	}
+	if (probe_reproduced(x) &&
+	    x->pv->client_cert == PROBEPLAN_CC_REQUIRED) {
+		fix_note(x, "a probe of %s confirms it: the peer asks for a "
+		    "client certificate and fails the handshake without one",
+		    x->pv->peer);
+		x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+	}
 }
 
 /* Alert 40: ranked hypotheses. */
@@ -726,6 +807,37 @@ rule_handshake_failure(struct dx *x)
 	int		 sni = is_on(val(x->t, "ssl_server_name")) &&
 			    name != NULL && !name_sends_no_sni(name);
 
+	/* The probe tells the causes of alert 40 apart. */
+	if (x->t != NULL && probe_reproduced(x)) {
+		if (x->pv->client_cert == PROBEPLAN_CC_REQUIRED &&
+		    !explicit(x->t, "ssl_certificate")) {
+			rule_client_cert(x, 0);
+			buf_adds(&x->cause, " (alert 40 on TLS 1.2 is what an "
+			    "upstream that requires a client certificate "
+			    "sends)");
+			return;
+		}
+		if (x->pv->sni_required && x->pv->cert_matches) {
+			rule_sni(x, 0);
+			return;
+		}
+		if (x->pv->protocols_rejected &&
+		    explicit(x->t, "ssl_ciphers") && ciphers != NULL &&
+		    strcmp(ciphers, "DEFAULT") != 0) {
+			start(x, "HS-CIPHER-MISMATCH", FINDING_ERROR, "");
+			title_peer(x, "nginx offers %s no cipher it accepts");
+			describe(x, &x->cause, "ssl_ciphers");
+			buf_adds(&x->cause, " narrows what nginx offers; ");
+			event_said(x, &x->cause);
+			set_directive(x, "ssl_ciphers", "DEFAULT");
+			fix_note(x, "a probe of %s confirms it: the configured "
+			    "ciphers fail, the peer negotiates %s with %s",
+			    x->pv->peer, x->pv->cipher ? x->pv->cipher : "?",
+			    x->pv->version ? x->pv->version : "?");
+			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+			return;
+		}
+	}
 	if (x->t != NULL && explicit(x->t, "ssl_ciphers") &&
 	    ciphers != NULL && strcmp(ciphers, "DEFAULT") != 0) {
 		start(x, "HS-CIPHER-MISMATCH", FINDING_ERROR, "");
@@ -1002,15 +1114,80 @@ dx_free(struct dx *x)
 	buf_free(&x->fix);
 }
 
+/*
+ * After the rules: the probe's word on the findings no rule above
+ * confirmed, and its summary in the finding.
+ */
+static void
+probe_finish(struct dx *x)
+{
+	const struct probeverdict	*pv = x->pv;
+	const struct event		*ev = x->ev;
+	struct buf			 b;
+	int				 yes = 0;
+
+	if (pv == NULL || x->f == NULL)
+		return;
+	if (x->f->confidence != FINDING_CONFIRMED_BY_PROBE && pv->nginx_seen) {
+		switch (ev->kind) {
+		case EVENT_VERIFY_FAILED:
+			yes = ev->verify_code >= 0 &&
+			    pv->nginx_verify == ev->verify_code;
+			break;
+		case EVENT_PEER_CLOSED:
+			yes = pv->nginx_status != NULL &&
+			    strcmp(pv->nginx_status, "closed") == 0;
+			break;
+		case EVENT_HANDSHAKE_TIMEOUT:
+			yes = pv->nginx_status != NULL &&
+			    strcmp(pv->nginx_status, "timeout") == 0;
+			break;
+		default:
+			yes = strcmp(x->f->code, "HS-NOT-TLS") == 0 &&
+			    pv->nginx_reason != NULL &&
+			    (strstr(pv->nginx_reason, "wrong version") != NULL ||
+			    strstr(pv->nginx_reason, "packet length") != NULL);
+			break;
+		}
+		if (yes) {
+			fix_note(x, "a probe of %s confirms it", pv->peer);
+			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+		}
+	}
+	if (x->f->confidence != FINDING_CONFIRMED_BY_PROBE) {
+		if (pv->nginx_seen && pv->nginx_ok)
+			fix_note(x, "a probe of %s now completes the handshake "
+			    "nginx makes: the failure may be intermittent, or "
+			    "fixed since the log was written", pv->peer);
+		else if (pv->nadvice > 0)
+			fix_note(x, "the probe of %s says: %s", pv->peer,
+			    pv->advice[0]);
+	}
+	buf_init(&b);
+	probeverdict_summary(pv, &b);
+	finding_set(&x->f->probe, buf_cstr(&b));
+	buf_free(&b);
+}
+
 struct finding *
 diagnose_event(const struct confmodel *m, const char *root,
     const struct event *ev, const struct locate_result *loc,
     struct patch *combined)
 {
+	return diagnose_event_probe(m, root, ev, loc, NULL, combined);
+}
+
+struct finding *
+diagnose_event_probe(const struct confmodel *m, const char *root,
+    const struct event *ev, const struct locate_result *loc,
+    const struct probeverdict *pv, struct patch *combined)
+{
 	struct dx	 x;
 	struct finding	*f;
 
 	dx_init(&x, m, root, ev, loc);
+	if (x.t != NULL)
+		x.pv = pv;	/* a probe of a configured target only */
 	switch (ev->kind) {
 	case EVENT_NONE:
 	case EVENT_PEER_DISABLED:
@@ -1114,6 +1291,7 @@ diagnose_event(const struct confmodel *m, const char *root,
 		}
 		break;
 	}
+	probe_finish(&x);
 	finish(&x, combined);
 	f = x.f;
 	dx_free(&x);

@@ -14,6 +14,7 @@
 struct confmodel;
 struct event;
 struct patch;
+struct probeverdict_cache;
 
 struct analyze;
 
@@ -21,6 +22,18 @@ struct analyze;
 struct analyze	*analyze_new(const struct confmodel *m,
 		    const struct correlate_conf *conf);
 void		 analyze_free(struct analyze *);
+
+/*
+ * Probe before diagnosing (NULL: never). An event of a TLS failure
+ * located to a target, whose logged peer is one of the target's
+ * configured peers, gets a verdict from the cache (each target and peer
+ * probed once, by running hswatch-probe); err (may be NULL) hears once
+ * per failed run why no verdict came. The cache stays the caller's.
+ */
+typedef void	 analyze_probe_err_fn(const char *cause, void *);
+void		 analyze_set_probe(struct analyze *,
+		    struct probeverdict_cache *, analyze_probe_err_fn *err,
+		    void *arg);
 
 /* Swap in a reloaded model (the old one stays the caller's). */
 void		 analyze_set_model(struct analyze *, const struct confmodel *);

@@ -17,6 +17,7 @@ struct event;
 struct finding;
 struct locate_result;
 struct patch;
+struct probeverdict;
 
 /* The config root: the directory of the main config file. */
 char		*diagnose_root(const struct confmodel *);
@@ -31,6 +32,18 @@ char		*diagnose_root(const struct confmodel *);
 struct finding	*diagnose_event(const struct confmodel *m, const char *root,
 		    const struct event *, const struct locate_result *loc,
 		    struct patch *combined);
+
+/*
+ * The same with a probe of the event's peer (pv may be NULL): the
+ * probe can confirm the cause (confidence confirmed-by-probe), supply
+ * the name for an SNI fix (one the peer accepts and its certificate
+ * carries), tell the causes of alert 40 apart, and its summary goes to
+ * the finding's probe field. pv must be a probe of loc's target.
+ */
+struct finding	*diagnose_event_probe(const struct confmodel *m,
+		    const char *root, const struct event *,
+		    const struct locate_result *loc,
+		    const struct probeverdict *pv, struct patch *combined);
 
 /* Lint: the rules that need no log; fn owns each finding it gets. */
 void		 diagnose_lint(const struct confmodel *, const char *root,

@@ -36,6 +36,7 @@ enum probe_name_source {
 	PROBE_NAME_PASS_HOST,	/* host of proxy_pass, or the upstream group name */
 	PROBE_NAME_SERVER,	/* a server_name of the failing server */
 	PROBE_NAME_LOG_HOST,	/* a Host value seen in the log (SNI only) */
+	PROBE_NAME_CONFIG,	/* a name used elsewhere in the configuration */
 	PROBE_NAME_NONE		/* the attempt sends no SNI */
 };
 

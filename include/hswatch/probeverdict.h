@@ -1,0 +1,104 @@
+/*
+ * probeverdict: a probe's verdict as plain data, for diagnosis, read
+ * from what `hswatch-probe --json` prints; and the runner that gets it
+ * by running hswatch-probe as a child process, so that the program that
+ * diagnoses (hswatch replay, the daemon) never links OpenSSL or libev
+ * (DESIGN.md) and the prober holds no logs (relayd's privilege split).
+ *
+ * The child is given the configuration and the target's FILE:LINE; it
+ * loads the configuration itself and probes only a peer configured
+ * there, with that target's effective settings. A Host seen in the log
+ * may be passed as an SNI candidate, never as an address.
+ */
+#ifndef HSWATCH_PROBEVERDICT_H
+#define HSWATCH_PROBEVERDICT_H
+
+#include <stddef.h>
+
+#include "hswatch/probeplan.h"
+
+struct buf;
+
+struct probeverdict {
+	char			*peer;		/* "127.0.0.2:8443" */
+	char			*at;		/* the *_pass, "FILE:LINE" */
+	int			 working;	/* some attempt succeeded */
+	char			*sni;		/* the best attempt's SNI, or NULL */
+	int			 sni_required;	/* no SNI fails, a name works */
+	int			 cert_matches;	/* the certificate carries sni */
+	long			 verify_code;	/* best's, -1: none */
+	enum probeplan_cc	 client_cert;
+	int			 cert_accepted;
+	int			 protocols_rejected; /* configured fail, modern work */
+	char			*need_version;	/* "TLSv1.3" */
+	char			*version;	/* best's negotiated version */
+	char			*cipher;
+	char			*sans;		/* best's: "DNS:a, DNS:b" */
+	char			*nginx_sni;	/* what nginx sends, or NULL */
+	/* The attempt that does what nginx does (configured settings). */
+	int			 nginx_seen;
+	int			 nginx_ok;
+	int			 nginx_alert;	/* -1: none */
+	long			 nginx_verify;	/* -1: none */
+	char			*nginx_status;	/* "alert", "tls-error", ... */
+	char			*nginx_reason;
+	char			**advice;
+	size_t			 nadvice;
+	size_t			 nattempts;
+};
+
+/* Parse one line of hswatch-probe --json; -1 and *cause on error. */
+int		 probeverdict_parse(const char *, size_t, struct probeverdict *,
+		    char **cause);
+void		 probeverdict_free(struct probeverdict *);
+
+/* One line for a finding's probe field. */
+void		 probeverdict_summary(const struct probeverdict *,
+		    struct buf *);
+
+/* How to run hswatch-probe; strings are copied by the cache. */
+struct probeverdict_cmd {
+	const char	*path;		/* hswatch-probe */
+	const char	*config;	/* --config FILE, or NULL */
+	const char	*dump;		/* --nginx-T FILE, or NULL */
+	const char	*prefix;	/* --prefix, or NULL */
+	const char	*version;	/* --nginx-version, or NULL */
+	int		 timeout_s;	/* whole child run; 0: 60 */
+};
+
+/*
+ * Run hswatch-probe once for the configured target at (FILE:LINE of its
+ * *_pass) and peer ("ip:port", which must be one of its configured
+ * peers; the child checks), host an optional SNI candidate. Blocks
+ * until the child exits or the deadline passes (the child is then
+ * killed by its PID). Returns -1 and *cause when no verdict came back;
+ * *noexec is set when the program itself could not be run.
+ */
+int		 probeverdict_run(const struct probeverdict_cmd *,
+		    const char *at, const char *peer, const char *host,
+		    struct probeverdict *, int *noexec, char **cause);
+
+/*
+ * A cache of verdicts keyed by (target, peer): each is probed once. A
+ * failed run is remembered too; after the program could not be run at
+ * all, nothing more is tried.
+ */
+struct probeverdict_cache;
+
+struct probeverdict_cache *probeverdict_cache_new(
+		    const struct probeverdict_cmd *);
+void		 probeverdict_cache_free(struct probeverdict_cache *);
+
+/*
+ * The verdict for (at, peer), probing on first use; NULL when none.
+ * *cause is set (caller frees) only on the call whose run failed.
+ */
+const struct probeverdict *probeverdict_cache_get(
+		    struct probeverdict_cache *, const char *at,
+		    const char *peer, const char *host, char **cause);
+
+/* Runs made and failed so far. */
+size_t		 probeverdict_cache_runs(const struct probeverdict_cache *,
+		    size_t *failed);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * Probe targets from the configuration model: the configured peers of
+ * a *_pass target with its effective TLS settings and SNI candidates.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/confload.h"
+#include "hswatch/confmodel.h"
+#include "hswatch/probe.h"
+#include "hswatch/probetarget.h"
+#include "hswatch/xmalloc.h"
+
+static const char *
+val(const struct confmodel_target *t, const char *key)
+{
+	const struct confmodel_setting	*s = confmodel_setting(t, key);
+
+	return s != NULL ? s->value : NULL;
+}
+
+static int
+is_explicit(const struct confmodel_target *t, const char *key)
+{
+	const struct confmodel_setting	*s = confmodel_setting(t, key);
+
+	return s != NULL && s->dir != NULL;
+}
+
+static int
+is_ip(const char *s)
+{
+	unsigned char	 a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* A name worth offering as SNI: no variables, regexes, wildcards, IPs. */
+static int
+usable_name(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL || s[0] == '\0' || s[0] == '~' || s[0] == '*' ||
+	    s[0] == '.' || s[0] == '[' || strchr(s, '$') != NULL ||
+	    strcmp(s, "_") == 0)
+		return 0;
+	n = strcspn(s, ":");
+	if (n < 64) {
+		char	 h[64];
+
+		memcpy(h, s, n);
+		h[n] = '\0';
+		if (is_ip(h))
+			return 0;
+	}
+	return !is_ip(s);
+}
+
+const char *
+probetarget_nginx_sni(const struct confmodel_target *t)
+{
+	const char	*sni = val(t, "ssl_server_name"), *name;
+	size_t		 n;
+	char		 h[64];
+
+	if (sni == NULL || strcmp(sni, "on") != 0)
+		return NULL;
+	if ((name = val(t, "ssl_name")) == NULL || name[0] == '\0' ||
+	    name[0] == '[' || strchr(name, '$') != NULL)
+		return NULL;
+	n = strcspn(name, ":");
+	if (n < sizeof h) {
+		memcpy(h, name, n);
+		h[n] = '\0';
+		if (inet_pton(AF_INET, h, h + 32) == 1)
+			return NULL;	/* nginx never sends an IPv4 SNI */
+	}
+	return name;
+}
+
+static char *
+own(struct probetarget *pt, char *s)
+{
+	if (s != NULL && pt->nown < sizeof pt->own / sizeof pt->own[0])
+		pt->own[pt->nown++] = s;
+	else if (s != NULL) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+static void
+add_name(struct probetarget *pt, const char *name, enum probe_name_source src)
+{
+	size_t	 i, n;
+	char	*s;
+
+	if (!usable_name(name) || pt->t.nnames == PROBE_MAX_NAMES)
+		return;
+	n = strcspn(name, ":");
+	for (i = 0; i < pt->t.nnames; i++)
+		if (strlen(pt->t.names[i].name) == n &&
+		    strncasecmp(pt->t.names[i].name, name, n) == 0)
+			return;
+	if ((s = own(pt, xstrndup(name, n))) == NULL)
+		return;
+	pt->t.names[pt->t.nnames].name = s;
+	pt->t.names[pt->t.nnames++].source = src;
+}
+
+/* A path as nginx opens it: relative ones against the prefix. */
+static const char *
+path(struct probetarget *pt, const struct confmodel *m, const char *v)
+{
+	char	*s;
+
+	if (v == NULL || strchr(v, '$') != NULL)
+		return NULL;
+	if (v[0] == '/' || m->tree == NULL || m->tree->prefix == NULL)
+		s = xstrdup(v);
+	else
+		xasprintf(&s, "%s%s", m->tree->prefix, v);
+	return own(pt, s);
+}
+
+/* Names the rest of the configuration sends to its upstreams. */
+static void
+add_config_names(struct probetarget *pt, const struct confmodel *m)
+{
+	const struct confmodel_target	*o;
+	size_t				 i, j;
+
+	for (i = 0; i < m->nlocs + m->nservers; i++) {
+		o = i < m->nlocs ? m->locs[i]->target :
+		    m->servers[i - m->nlocs]->target;
+		if (o == NULL || !o->tls)
+			continue;
+		if (is_explicit(o, "ssl_name"))
+			add_name(pt, val(o, "ssl_name"), PROBE_NAME_CONFIG);
+		if (o->group != NULL && o->group->implicit)
+			add_name(pt, o->host, PROBE_NAME_CONFIG);
+		for (j = 0; o->group != NULL && j < o->group->npeers; j++)
+			add_name(pt, o->group->peers[j].addr,
+			    PROBE_NAME_CONFIG);
+	}
+}
+
+static void
+fill(struct probetarget *pt, const struct confmodel *m,
+    const struct confmodel_server *srv, const struct confmodel_loc *loc,
+    const struct confmodel_target *t, const struct confmodel_peer *peer,
+    const char *const *hosts, size_t nhosts)
+{
+	const char	*p = peer->norm, *v;
+	size_t		 i;
+	struct buf	 b;
+
+	memset(pt, 0, sizeof *pt);
+	pt->target = t;
+	pt->loc = loc;
+	pt->server = srv;
+	pt->peer = xstrdup(p);
+	xasprintf(&pt->at, "%s:%u", t->dir->file, t->dir->line);
+	buf_init(&b);
+	if (loc != NULL) {
+		buf_adds(&b, "location ");
+		confmodel_loc_name(loc, &b);
+	} else {
+		buf_printf(&b, "stream server %s", srv->nlistens > 0 ?
+		    srv->listens[0].addr : "?");
+	}
+	pt->label = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	if ((v = probetarget_nginx_sni(t)) != NULL)
+		pt->nginx_sni = xstrndup(v, strcspn(v, ":"));
+
+	/* "127.0.0.2:8443" or "[::1]:8443". */
+	if (p[0] == '[') {
+		pt->t.addr = own(pt, xstrndup(p + 1, strcspn(p + 1, "]")));
+		p = strchr(p, ']');
+		p = p != NULL ? strchr(p, ':') : NULL;
+	} else {
+		pt->t.addr = own(pt, xstrndup(p, strcspn(p, ":")));
+		p = strchr(p, ':');
+	}
+	pt->t.port = p != NULL ? (unsigned)strtoul(p + 1, NULL, 10) : 443;
+
+	if (is_explicit(t, "ssl_name"))
+		add_name(pt, val(t, "ssl_name"), PROBE_NAME_SSL_NAME);
+	add_name(pt, t->host, PROBE_NAME_PASS_HOST);
+	for (i = 0; srv != NULL && i < srv->nnames; i++)
+		add_name(pt, srv->names[i], PROBE_NAME_SERVER);
+	for (i = 0; i < nhosts; i++)
+		add_name(pt, hosts[i], PROBE_NAME_LOG_HOST);
+	add_config_names(pt, m);
+
+	pt->t.protocols = val(t, "ssl_protocols");
+	pt->t.ciphers = val(t, "ssl_ciphers");
+	pt->t.cafile = path(pt, m, val(t, "ssl_trusted_certificate"));
+	pt->t.cert = path(pt, m, val(t, "ssl_certificate"));
+	pt->t.key = path(pt, m, val(t, "ssl_certificate_key"));
+	if (pt->t.cert == NULL || pt->t.key == NULL)
+		pt->t.cert = pt->t.key = NULL;
+	if ((v = val(t, "ssl_verify_depth")) != NULL && atoi(v) > 0)
+		pt->t.verify_depth = atoi(v) > 100 ? 100 : atoi(v);
+}
+
+/* "FILE:LINE" against a directive; FILE may be a trailing part. */
+static int
+at_matches(const struct confdir *d, const char *where)
+{
+	const char	*colon = strrchr(where, ':');
+	size_t		 flen, dlen;
+	char		*end;
+	unsigned long	 line;
+
+	if (d == NULL || colon == NULL)
+		return 0;
+	line = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || line != d->line)
+		return 0;
+	flen = (size_t)(colon - where);
+	dlen = strlen(d->file);
+	if (flen == dlen)
+		return memcmp(d->file, where, flen) == 0;
+	return flen < dlen && d->file[dlen - flen - 1] == '/' &&
+	    memcmp(d->file + dlen - flen, where, flen) == 0;
+}
+
+int
+probetarget_select(const struct confmodel *m, const char *where,
+    const char *upstream, const char *peer, const char *const *hosts,
+    size_t nhosts, struct probetarget_list *out, char **cause)
+{
+	const struct confmodel_server	*srv;
+	const struct confmodel_loc	*loc;
+	const struct confmodel_target	*t;
+	size_t				 i, j, matched = 0, cap = 0;
+	int				 hit, peer_seen = 0;
+
+	memset(out, 0, sizeof *out);
+	for (i = 0; i < m->nlocs + m->nservers; i++) {
+		if (i < m->nlocs) {
+			loc = m->locs[i];
+			srv = loc->server;
+			t = loc->target;
+		} else {
+			loc = NULL;
+			srv = m->servers[i - m->nlocs];
+			t = srv->target;
+			if (!srv->stream)
+				continue;
+		}
+		if (t == NULL)
+			continue;
+		hit = 0;
+		if (where != NULL)
+			hit = at_matches(t->dir, where) ||
+			    (loc != NULL && at_matches(loc->dir, where)) ||
+			    (loc == NULL && at_matches(srv->dir, where));
+		if (upstream != NULL && t->group != NULL &&
+		    strcmp(t->group->name, upstream) == 0)
+			hit = 1;
+		if (!hit)
+			continue;
+		matched++;
+		if (!t->tls || t->group == NULL)
+			continue;
+		for (j = 0; j < t->group->npeers; j++) {
+			if (t->group->peers[j].norm == NULL)
+				continue;	/* a host name: never resolved */
+			if (peer != NULL &&
+			    strcmp(t->group->peers[j].norm, peer) != 0)
+				continue;
+			peer_seen = 1;
+			if (out->n == cap) {
+				cap = cap ? cap * 2 : 8;
+				out->v = xreallocarray(out->v, cap,
+				    sizeof *out->v);
+			}
+			fill(&out->v[out->n++], m, srv, loc, t,
+			    &t->group->peers[j], hosts, nhosts);
+		}
+	}
+	if (out->n > 0)
+		return 0;
+	if (matched == 0)
+		xasprintf(cause, "no %s %s in the configuration",
+		    where != NULL ? "location, *_pass or stream server at" :
+		    "target uses upstream", where != NULL ? where : upstream);
+	else if (peer != NULL && !peer_seen)
+		xasprintf(cause, "%s is not a configured peer of %s: only "
+		    "peers written in the configuration are probed", peer,
+		    where != NULL ? where : upstream);
+	else
+		xasprintf(cause, "%s has no TLS peer with a numeric address "
+		    "(plain http, variables, or host names, which are not "
+		    "resolved)", where != NULL ? where : upstream);
+	return -1;
+}
+
+void
+probetarget_list_free(struct probetarget_list *l)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < l->n; i++) {
+		for (j = 0; j < l->v[i].nown; j++)
+			free(l->v[i].own[j]);
+		free(l->v[i].peer);
+		free(l->v[i].at);
+		free(l->v[i].label);
+		free(l->v[i].nginx_sni);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
