@@ -132,13 +132,49 @@ def noise_line(rnd, prefix):
     return prefix("notice") + "signal process started"
 
 
+def write_conf(d):
+    """An nginx config for the generated log: every server name, the
+    locations the URIs hit (prefix, exact and regex), upstream groups
+    holding every peer, so that `replay --config` locates each event."""
+    import os
+    os.makedirs(os.path.join(d, "conf.d"), exist_ok=True)
+    with open(os.path.join(d, "nginx.conf"), "w") as f:
+        f.write("events {}\nhttp {\n    include conf.d/*.conf;\n}\n")
+    with open(os.path.join(d, "conf.d", "upstreams.conf"), "w") as f:
+        for i in range(4):
+            f.write("upstream pool%d {\n" % i)
+            for b in range(1, 9):
+                f.write("    server 10.0.%d.%d:8443;\n" % (i, b))
+            f.write("}\n")
+    with open(os.path.join(d, "conf.d", "servers.conf"), "w") as f:
+        for n, name in enumerate(SERVERS):
+            f.write("server {\n    listen 443 ssl;\n    server_name %s;\n"
+                    % name)
+            f.write("    location / {\n        proxy_pass https://pool%d;\n"
+                    "    }\n" % (n % 4))
+            f.write("    location /api/ {\n        proxy_pass https://pool%d;\n"
+                    "        proxy_ssl_server_name on;\n"
+                    "        proxy_ssl_name api.internal;\n    }\n" % ((n + 1) % 4))
+            f.write("    location = /login {\n        proxy_pass https://pool%d;\n"
+                    "    }\n" % ((n + 2) % 4))
+            f.write("    location ~* \\.(js|css|png)$ {\n        proxy_pass "
+                    "https://pool%d;\n    }\n" % ((n + 3) % 4))
+            f.write("    location ~ ^/search {\n        proxy_pass https://pool%d;\n"
+                    "        proxy_ssl_protocols TLSv1.2 TLSv1.3;\n    }\n" % (n % 4))
+            f.write("}\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1000000)
     ap.add_argument("--event-pct", type=float, default=3.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--conf", help="also write the matching nginx config "
+                    "to this directory (nginx.conf + conf.d/)")
     ap.add_argument("out")
     a = ap.parse_args()
+    if a.conf:
+        write_conf(a.conf)
     rnd = random.Random(a.seed)
     events = 0
     conn = 0

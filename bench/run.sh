@@ -33,7 +33,8 @@ REGEX="$PFX($HS|$RW|$NL)"
 mixed=$dir/mixed.log
 allev=$dir/events.log
 echo "bench: generating $LINES lines ($PCT% upstream-TLS events) in $dir" >&2
-truth=$(python3 "$here/genlog.py" --lines "$LINES" --event-pct "$PCT" "$mixed")
+truth=$(python3 "$here/genlog.py" --lines "$LINES" --event-pct "$PCT" \
+    --conf "$dir/conf" "$mixed")
 truth_all=$(python3 "$here/genlog.py" --lines "$LINES" --event-pct 100 --seed 2 "$allev")
 
 # best_of N CMD...: run N times, print "seconds maxrss_kib" of the
@@ -88,6 +89,7 @@ run_table() {
 	set -- $(best_of "$RUNS" grep -E -c "$REGEX" "$log"); ge_s=$1; ge_kib=$2
 	set -- $(best_of "$RUNS" "$HSWATCH" replay --events --json "$log"); ev_s=$1; ev_kib=$2
 	set -- $(best_of "$RUNS" "$HSWATCH" replay "$log"); sm_s=$1; sm_kib=$2
+	set -- $(best_of "$RUNS" "$HSWATCH" replay --config "$dir/conf/nginx.conf" "$log"); fp_s=$1; fp_kib=$2
 
 	echo
 	echo "$title: $n lines, $(awk "BEGIN{printf \"%.1f\", $size/1048576}") MiB, $want upstream-TLS events (counts agree: grep -E = hswatch = $want)"
@@ -103,7 +105,8 @@ run_table() {
 	row "grep -F -c upstream" "$gf_s" "$gf_kib"
 	row "grep -E -c <job regex>" "$ge_s" "$ge_kib"
 	row "hswatch replay --events --json" "$ev_s" "$ev_kib"
-	row "hswatch replay (summary)" "$sm_s" "$sm_kib"
+	row "hswatch replay (no config)" "$sm_s" "$sm_kib"
+	row "hswatch replay --config (full)" "$fp_s" "$fp_kib"
 }
 
 echo "hswatch $("$HSWATCH" --version | cut -d' ' -f2), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), best of $RUNS runs"

@@ -37,6 +37,7 @@ struct analyze {
 	 * finding's key, so repeated failures skip diagnosis.
 	 */
 	struct strmap		*memo;
+	struct strmap		*locmemo;	/* locate's results */
 	struct probeverdict_cache *probe;
 	analyze_probe_err_fn	*probe_err;
 	void			*probe_arg;
@@ -121,6 +122,8 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	a->m = m;
 	strmap_free(a->memo, free);
 	a->memo = strmap_new();
+	strmap_free(a->locmemo, free);
+	a->locmemo = strmap_new();
 	free(a->root);
 	a->root = diagnose_root(m);
 	patch_free(a->combined);
@@ -134,6 +137,7 @@ analyze_free(struct analyze *a)
 		return;
 	correlate_free(a->corr);
 	strmap_free(a->memo, free);
+	strmap_free(a->locmemo, free);
 	patch_free(a->combined);
 	free(a->root);
 	free(a);
@@ -159,6 +163,53 @@ span_key(struct buf *b, const struct span *s)
 		buf_add(b, s->p, s->n < 256 ? s->n : 256);
 }
 
+/*
+ * locate_event(), remembered: its result depends only on the fields in
+ * the key (the URI without its arguments, which nginx's location lookup
+ * ignores). Keys longer than a few hundred bytes are not remembered.
+ */
+static void
+locate_memo(struct analyze *a, const struct event *ev,
+    struct locate_result *loc)
+{
+	struct locate_result	*r;
+	struct span		 path = ev->uri;
+	struct buf		 k;
+	const char		*q;
+
+	if (path.p != NULL && (q = memchr(path.p, '?', path.n)) != NULL)
+		path.n = (size_t)(q - path.p);
+	if (ev->server.n + path.n + ev->host.n + ev->peer.n +
+	    ev->subrequest.n + ev->scheme.n > 1024) {
+		locate_event(a->m, ev, loc);
+		return;
+	}
+	buf_init(&k);
+	buf_addc(&k, (char)('0' + (int)ev->module));
+	buf_addc(&k, (char)('a' + (int)(ev->flags & 0x0f)));
+	span_key(&k, &ev->server);
+	span_key(&k, &path);
+	span_key(&k, &ev->host);
+	span_key(&k, &ev->peer);
+	span_key(&k, &ev->scheme);
+	span_key(&k, &ev->subrequest);
+	buf_cstr(&k);
+	if ((r = strmap_get(a->locmemo, k.data)) != NULL) {
+		*loc = *r;
+		buf_free(&k);
+		return;
+	}
+	locate_event(a->m, ev, loc);
+	if (strmap_count(a->locmemo) >= MEMO_MAX) {
+		strmap_free(a->locmemo, free);
+		a->locmemo = strmap_new();
+	}
+	r = xmalloc(sizeof *r);
+	*r = *loc;
+	strmap_put(a->locmemo, k.data, r);
+	buf_free(&k);
+}
+
 void
 analyze_event(struct analyze *a, const struct event *ev, int64_t now,
     correlate_emit_fn *emit, void *arg)
@@ -173,7 +224,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 
 	memset(&loc, 0, sizeof loc);
 	if (a->m != NULL) {
-		locate_event(a->m, ev, &loc);
+		locate_memo(a, ev, &loc);
 		lp = &loc;
 		g = loc.group != NULL ? loc.group :
 		    (loc.target != NULL ? loc.target->group : NULL);
@@ -211,10 +262,35 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	}
 
 	/* The memo key: what decides the diagnosis. */
+	/* The target's address in hex, then kind, alert and verify code
+	 * in decimal (offset by 1000: -1 means absent). */
 	buf_init(&mk);
-	buf_printf(&mk, "%p|%d|%d|%d", lp != NULL ?
-	    (const void *)loc.target : NULL, (int)ev->kind, ev->alert,
-	    ev->verify_code);
+	{
+		const void	*tp = lp != NULL ? (const void *)loc.target :
+				    NULL;
+		int		 v[3] = { (int)ev->kind, ev->alert,
+				    ev->verify_code };
+		char		 hex[2 * sizeof tp + 1];
+		unsigned char	 raw[sizeof tp];
+		size_t		 i;
+
+		/* strmap keys are C strings: hex-encode the raw bytes. */
+		memcpy(raw, &tp, sizeof tp);
+		for (i = 0; i < sizeof raw; i++) {
+			hex[2 * i] = "0123456789abcdef"[raw[i] >> 4];
+			hex[2 * i + 1] = "0123456789abcdef"[raw[i] & 15];
+		}
+		hex[sizeof hex - 1] = '\0';
+		buf_adds(&mk, hex);
+		for (i = 0; i < 3; i++) {
+			unsigned	 u = (unsigned)v[i] + 1000u;
+
+			buf_addc(&mk, '|');
+			do
+				buf_addc(&mk, (char)('0' + u % 10));
+			while ((u /= 10) != 0);
+		}
+	}
 	span_key(&mk, &ev->reason);
 	span_key(&mk, &ev->name);
 	span_key(&mk, &ev->cert_path);

@@ -29,9 +29,12 @@
 #define CASCADE_CODE	"HS-POOL-CASCADE"
 #define GROUP_MAX_PEERS	256
 
+struct group;
+
 struct tracked {
 	struct finding	*f;
 	char		*group;		/* or NULL */
+	struct group	*grp;		/* its group, once looked up */
 	int64_t		 last_now;	/* correlation clock */
 	int		 emitted;	/* opened was emitted */
 	uint64_t	 next_update;	/* count that triggers "updated" */
@@ -386,14 +389,21 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 		g->state = CORRELATE_DEGRADED;
 }
 
-static int
-suppressed(struct correlate *c, const struct tracked *t)
+/* Groups live as long as the correlator: the pointer is cached. */
+static struct group *
+tracked_group(struct correlate *c, struct tracked *t)
 {
-	struct group	*g;
+	if (t->grp == NULL && t->group != NULL)
+		t->grp = strmap_get(c->groups, t->group);
+	return t->grp;
+}
 
-	if (t->group == NULL || (g = strmap_get(c->groups, t->group)) == NULL)
-		return 0;
-	return g->cascade != NULL;
+static int
+suppressed(struct correlate *c, struct tracked *t)
+{
+	struct group	*g = tracked_group(c, t);
+
+	return g != NULL && g->cascade != NULL;
 }
 
 static void
@@ -498,8 +508,7 @@ tick_finding(const char *key, void *value, void *arg)
 		return;
 	if (t->emitted && !suppressed(x->c, t))
 		x->emit(t->f, FINDING_RESOLVED, x->arg);
-	if (t->group != NULL &&
-	    (g = strmap_get(x->c->groups, t->group)) != NULL && g->cause == t)
+	if ((g = tracked_group(x->c, t)) != NULL && g->cause == t)
 		g->cause = NULL;
 	strmap_del(x->c->findings, key);
 	tracked_free(t);

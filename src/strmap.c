@@ -1,5 +1,5 @@
 /*
- * String-keyed chained hash map (FNV-1a), doubling at load factor 1.
+ * String-keyed chained hash map, doubling at load factor 1.
  */
 #include "config.h"
 
@@ -23,16 +23,23 @@ struct strmap {
 	size_t			  count;
 };
 
+/* A word-at-a-time multiplicative hash (keys are often 100+ bytes). */
 static uint32_t
 hash_str(const char *s)
 {
-	uint32_t	 h = 2166136261u;
+	size_t		 n = strlen(s);
+	uint64_t	 h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
-	return h;
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 29;
+	return (uint32_t)h;
 }
 
 struct strmap *
