@@ -16,6 +16,7 @@
 #include "hswatch/event.h"
 #include "hswatch/linereader.h"
 #include "hswatch/logline.h"
+#include "hswatch/pipeline.h"
 #include "hswatch/summary.h"
 
 #define EXIT_USAGE	2
@@ -179,6 +180,31 @@ progress(const char *path, const struct linereader *lr, uint64_t lines,
 		fputc('\n', stderr);
 }
 
+/* What replay does with each event the pipeline recognises. */
+struct replay_out {
+	struct summary	*sm;
+	struct buf	*out;
+	int		 events, json;
+};
+
+static void
+replay_event(const struct event *ev, void *arg)
+{
+	struct replay_out	*ro = arg;
+
+	if (!ro->events) {
+		summary_add(ro->sm, ev);
+		return;
+	}
+	if (ro->json)
+		event_json(ev, ro->out);
+	else
+		event_text(ev, ro->out);
+	buf_addc(ro->out, '\n');
+	if (ro->out->len >= 65536)
+		flush_buf(ro->out);
+}
+
 static int
 cmd_replay(int argc, char **argv)
 {
@@ -188,15 +214,17 @@ cmd_replay(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct logline		*ll;
+	struct pipeline		*pl;
+	struct pipeline_opts	 po;
+	struct pipeline_source	*src;
+	struct replay_out	 ro;
 	struct linereader	*lr;
 	struct summary		*sm;
-	struct event		 ev;
 	struct buf		 out;
 	const char		*line;
 	char			*cause = NULL;
 	size_t			 len;
-	uint64_t		 off;
+	uint64_t		 off, lineno;
 	double			 last_progress = 0;
 	int			 ch, json = 0, events = 0, i, r, tty;
 
@@ -218,38 +246,32 @@ cmd_replay(int argc, char **argv)
 		usage();
 
 	tty = isatty(STDERR_FILENO);
-	ll = parser_new();
 	sm = summary_new();
 	buf_init(&out);
-	memset(&ev, 0, sizeof ev);
+	ro.sm = sm;
+	ro.out = &out;
+	ro.events = events;
+	ro.json = json;
+	po.on_event = replay_event;
+	po.arg = &ro;
+	if ((pl = pipeline_new(&po, &cause)) == NULL)
+		die("cannot compile patterns: %s", cause);
 	for (i = 0; i < argc; i++) {
 		if ((lr = linereader_open(argv[i], &cause)) == NULL)
 			die("%s", cause);
-		ev.source = argc > 1 ? argv[i] : NULL;
-		ev.line = 0;
+		src = pipeline_source(pl, argc > 1 ? argv[i] : NULL);
+		lineno = 0;
 		while ((r = linereader_next(lr, &line, &len, &off, &cause)) == 1) {
-			ev.line++;
-			ev.offset = off;
-			if (logline_parse(ll, line, len, &ev) != EVENT_NONE) {
-				if (events) {
-					if (json)
-						event_json(&ev, &out);
-					else
-						event_text(&ev, &out);
-					buf_addc(&out, '\n');
-					if (out.len >= 65536)
-						flush_buf(&out);
-				} else
-					summary_add(sm, &ev);
-			}
-			if (tty && (ev.line & 0xfffff) == 0 &&
+			lineno++;
+			pipeline_line(pl, src, line, len, lineno, off, 0);
+			if (tty && (lineno & 0xfffff) == 0 &&
 			    now_mono() - last_progress > 0.5) {
-				progress(argv[i], lr, ev.line, 0);
+				progress(argv[i], lr, lineno, 0);
 				last_progress = now_mono();
 			}
 		}
 		if (tty && last_progress > 0)
-			progress(argv[i], lr, ev.line, 1);
+			progress(argv[i], lr, lineno, 1);
 		linereader_close(lr);
 		if (r < 0)
 			die("%s", cause);
@@ -264,7 +286,7 @@ cmd_replay(int argc, char **argv)
 	finish_output();
 	buf_free(&out);
 	summary_free(sm);
-	logline_free(ll);
+	pipeline_free(pl);
 	return 0;
 }
 

@@ -1,0 +1,829 @@
+/*
+ * Following a log file by path across rotations (see tail.h).
+ *
+ * Watches, all on one inotify descriptor per tail:
+ *  - the open file(s), through /proc/self/fd/N so that the watch is on
+ *    exactly the inode we read (IN_MODIFY: new data);
+ *  - the path's directory, for creations, renames and deletions of the
+ *    path's name (not IN_MODIFY: a busy access.log next to it would wake
+ *    us for nothing);
+ *  - when the path is a symlink, the directory of its target too;
+ *  - when the directory does not exist, its nearest existing ancestor,
+ *    to notice it coming back.
+ * Any relevant event runs tail_check(), which is also what the safety
+ * timer runs: reconcile what is open with what the path names now.
+ */
+#include "config.h"
+
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/state.h"
+#include "hswatch/tail.h"
+#include "hswatch/xmalloc.h"
+
+#define TAIL_CHUNK	(64 * 1024)
+
+#define TAIL_FILE_MASK	(IN_MODIFY|IN_ATTRIB|IN_MOVE_SELF|IN_DELETE_SELF)
+#define TAIL_DIR_MASK	(IN_CREATE|IN_MOVED_TO|IN_MOVED_FROM|IN_DELETE| \
+			 IN_ATTRIB|IN_DELETE_SELF|IN_MOVE_SELF|IN_ONLYDIR)
+#define TAIL_ANC_MASK	(IN_CREATE|IN_MOVED_TO|IN_DELETE_SELF|IN_MOVE_SELF| \
+			 IN_ONLYDIR)
+
+/* One open file and where reading stands in it. */
+struct tail_file {
+	int		 fd;
+	int		 wd;		/* inotify watch on it, or -1 */
+	uint64_t	 dev, ino;
+	uint64_t	 rpos;		/* next byte to read */
+	uint64_t	 start;		/* first byte not yet delivered */
+	uint64_t	 line;		/* lines delivered */
+	int		 skip;		/* skipping the rest of a cut line */
+	uint32_t	 head_len;
+	uint64_t	 head_hash;
+	struct buf	 part;		/* held partial line */
+	unsigned	 flags;		/* TAIL_LINE_ROTATED for the old one */
+};
+
+struct tail {
+	char		*path;
+	char		*dir;		/* dirname(path) */
+	char		*base;		/* basename(path) */
+	char		*tdir;		/* symlink target's dir, or NULL */
+	char		*tbase;
+	struct tail_opts opts;
+	tail_line_cb	*cb;
+	void		*arg;
+
+	struct ev_loop	*loop;
+	int		 ifd;
+	int		 wd_dir, wd_tdir, wd_anc;
+	ev_io		 io;
+	ev_timer	 poll;
+	ev_timer	 drain;
+
+	struct tail_file cur;
+	struct tail_file old;
+
+	char		*chunk;
+	struct tail_stats st;
+};
+
+static void	tail_file_close(struct tail *, struct tail_file *);
+
+void
+tail_opts_default(struct tail_opts *o)
+{
+	o->poll_interval = TAIL_POLL_DEFAULT;
+	o->rotate_wait = TAIL_ROTATE_WAIT_DEFAULT;
+	o->max_line = TAIL_MAX_LINE_DEFAULT;
+	o->start_at_end = 0;
+}
+
+static void
+tail_file_init(struct tail_file *f, unsigned flags)
+{
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	f->wd = -1;
+	buf_init(&f->part);
+	f->flags = flags;
+}
+
+/* Split path into its directory and last component. */
+static void
+tail_split(const char *path, char **dir, char **base)
+{
+	const char	*slash;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		*dir = xstrdup(".");
+		*base = xstrdup(path);
+	} else if (slash == path) {
+		*dir = xstrdup("/");
+		*base = xstrdup(slash + 1);
+	} else {
+		*dir = xstrndup(path, (size_t)(slash - path));
+		*base = xstrdup(slash + 1);
+	}
+}
+
+/* Remove a watch unless another role shares it (same inode, same wd). */
+static void
+tail_unwatch(struct tail *t, int *wd)
+{
+	int	 shared;
+
+	if (*wd < 0)
+		return;
+	shared = (wd != &t->wd_dir && t->wd_dir == *wd) ||
+	    (wd != &t->wd_tdir && t->wd_tdir == *wd) ||
+	    (wd != &t->wd_anc && t->wd_anc == *wd) ||
+	    (wd != &t->cur.wd && t->cur.wd == *wd) ||
+	    (wd != &t->old.wd && t->old.wd == *wd);
+	if (!shared && t->ifd >= 0)
+		(void)inotify_rm_watch(t->ifd, *wd);
+	*wd = -1;
+}
+
+static int
+tail_add_watch(struct tail *t, const char *path, uint32_t mask)
+{
+	if (t->ifd < 0)
+		return -1;
+	/* IN_MASK_ADD: roles that share an inode keep each other's bits. */
+	return inotify_add_watch(t->ifd, path, mask|IN_MASK_ADD);
+}
+
+/* Watch the path's directory (or its nearest ancestor) and the target's. */
+static void
+tail_watch_dirs(struct tail *t)
+{
+	char	*anc, *slash, *rp, *d, *b;
+
+	if (t->wd_dir < 0)
+		t->wd_dir = tail_add_watch(t, t->dir, TAIL_DIR_MASK);
+	if (t->wd_dir >= 0)
+		tail_unwatch(t, &t->wd_anc);
+	else if (t->wd_anc < 0) {
+		anc = xstrdup(t->dir);
+		for (;;) {
+			if ((slash = strrchr(anc, '/')) == NULL) {
+				free(anc);
+				anc = xstrdup(".");
+			} else if (slash == anc)
+				anc[1] = '\0';
+			else
+				*slash = '\0';
+			t->wd_anc = tail_add_watch(t, anc, TAIL_ANC_MASK);
+			if (t->wd_anc >= 0 || strcmp(anc, "/") == 0 ||
+			    strcmp(anc, ".") == 0)
+				break;
+		}
+		free(anc);
+	}
+
+	/* A symlink's target may live elsewhere. */
+	if ((rp = realpath(t->path, NULL)) != NULL) {
+		tail_split(rp, &d, &b);
+		free(rp);
+		if (t->tdir == NULL || strcmp(d, t->tdir) != 0 ||
+		    strcmp(b, t->tbase) != 0) {
+			tail_unwatch(t, &t->wd_tdir);
+			free(t->tdir);
+			free(t->tbase);
+			t->tdir = d;
+			t->tbase = b;
+		} else {
+			free(d);
+			free(b);
+		}
+		if (t->wd_tdir < 0)
+			t->wd_tdir = tail_add_watch(t, t->tdir, TAIL_DIR_MASK);
+	}
+}
+
+/* Deliver one line to the callback. */
+static void
+tail_deliver(struct tail *t, struct tail_file *f, const char *p, size_t len,
+    uint64_t offset, unsigned flags)
+{
+	struct tail_line	 l;
+
+	f->line++;
+	t->st.lines++;
+	if (flags & TAIL_LINE_CUT)
+		t->st.overlong++;
+	if (flags & TAIL_LINE_PARTIAL)
+		t->st.partial++;
+	l.p = p;
+	l.len = len;
+	l.offset = offset;
+	l.lineno = f->line;
+	l.flags = flags | f->flags;
+	t->cb(t, &l, t->arg);
+}
+
+/* Split n bytes read at f->rpos into lines. */
+static void
+tail_process(struct tail *t, struct tail_file *f, const char *data, size_t n)
+{
+	const char	*p = data, *end = data + n, *nl;
+	uint64_t	 base = f->rpos;
+	size_t		 max = t->opts.max_line, len, take;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (f->skip) {
+			if (nl == NULL) {
+				p = end;
+				f->start = base + n;
+				break;
+			}
+			p = nl + 1;
+			f->skip = 0;
+			f->start = base + (uint64_t)(p - data);
+			continue;
+		}
+		if (nl == NULL) {
+			len = (size_t)(end - p);
+			if (f->part.len + len <= max) {
+				buf_add(&f->part, p, len);
+				break;
+			}
+			/* Too long without a newline: cut it now. */
+			take = max - f->part.len;
+			buf_add(&f->part, p, take);
+			p += take;
+			tail_deliver(t, f, f->part.data, f->part.len, f->start,
+			    TAIL_LINE_CUT);
+			buf_reset(&f->part);
+			f->skip = 1;
+			f->start = base + (uint64_t)(p - data);
+			continue;
+		}
+		len = (size_t)(nl - p);
+		if (f->part.len > 0) {
+			if (f->part.len + len > max) {
+				buf_add(&f->part, p, max - f->part.len);
+				tail_deliver(t, f, f->part.data, f->part.len,
+				    f->start, TAIL_LINE_CUT);
+			} else {
+				buf_add(&f->part, p, len);
+				tail_deliver(t, f, f->part.data, f->part.len,
+				    f->start, 0);
+			}
+			buf_reset(&f->part);
+		} else if (len > max)
+			tail_deliver(t, f, p, max, f->start, TAIL_LINE_CUT);
+		else
+			tail_deliver(t, f, p, len, f->start, 0);
+		p = nl + 1;
+		f->start = base + (uint64_t)(p - data);
+	}
+	f->rpos = base + n;
+}
+
+/* Read f to its current end; returns the number of bytes read. */
+static uint64_t
+tail_read(struct tail *t, struct tail_file *f)
+{
+	ssize_t		 r;
+	uint64_t	 total = 0;
+
+	if (f->fd < 0)
+		return 0;
+	for (;;) {
+		r = pread(f->fd, t->chunk, TAIL_CHUNK, (off_t)f->rpos);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			t->st.errors++;
+			break;
+		}
+		if (r == 0)
+			break;
+		t->st.bytes += (uint64_t)r;
+		total += (uint64_t)r;
+		tail_process(t, f, t->chunk, (size_t)r);
+	}
+	return total;
+}
+
+/* Deliver a held partial line: its file is going away or restarting. */
+static void
+tail_flush(struct tail *t, struct tail_file *f)
+{
+	if (f->part.len > 0) {
+		tail_deliver(t, f, f->part.data, f->part.len, f->start,
+		    TAIL_LINE_PARTIAL);
+		f->start += f->part.len;
+		buf_reset(&f->part);
+	}
+}
+
+/*
+ * Check that f's first bytes are still the ones we hashed, and extend the
+ * hash while the file is shorter than STATE_HEAD_MAX. 0: same file
+ * content; -1: rewritten (copytruncate).
+ */
+static int
+tail_head(struct tail_file *f)
+{
+	struct state_pos	 pos;
+
+	memset(&pos, 0, sizeof pos);
+	pos.dev = f->dev;
+	pos.ino = f->ino;
+	pos.head_len = f->head_len;
+	pos.head_hash = f->head_hash;
+	if (f->head_len > 0 && !state_same_file(f->fd, &pos))
+		return -1;
+	if (f->head_len < STATE_HEAD_MAX && state_head(f->fd, &pos) == 0) {
+		f->head_len = pos.head_len;
+		f->head_hash = pos.head_hash;
+	}
+	return 0;
+}
+
+/* Copytruncate: the file is shorter than what we read, or rewritten. */
+static int
+tail_truncated(struct tail_file *f)
+{
+	struct stat	 sb;
+
+	if (fstat(f->fd, &sb) != 0)
+		return 0;
+	if ((uint64_t)sb.st_size < f->rpos)
+		return 1;
+	return tail_head(f) != 0;
+}
+
+/* Watch exactly the inode behind fd. */
+static int
+tail_watch_fd(struct tail *t, int fd)
+{
+	char	 p[64];
+
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+	return tail_add_watch(t, p, TAIL_FILE_MASK);
+}
+
+/* Make fd (already open on a regular file) the file f, at offset 0. */
+static void
+tail_file_open(struct tail *t, struct tail_file *f, int fd,
+    const struct stat *sb)
+{
+	f->fd = fd;
+	f->dev = (uint64_t)sb->st_dev;
+	f->ino = (uint64_t)sb->st_ino;
+	f->rpos = f->start = f->line = 0;
+	f->skip = 0;
+	f->head_len = 0;
+	f->head_hash = 0;
+	buf_reset(&f->part);
+	(void)tail_head(f);
+	f->wd = tail_watch_fd(t, fd);
+}
+
+/* Open path read-only if it is a regular file; -1 otherwise. */
+static int
+tail_open_path(const char *path, struct stat *sb)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC|O_NONBLOCK)) < 0)
+		return -1;
+	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Drain, flush and close f. */
+static void
+tail_file_close(struct tail *t, struct tail_file *f)
+{
+	if (f->fd < 0)
+		return;
+	tail_read(t, f);
+	tail_flush(t, f);
+	tail_unwatch(t, &f->wd);
+	close(f->fd);
+	f->fd = -1;
+	buf_reset(&f->part);
+}
+
+static void
+tail_drain_arm(struct tail *t)
+{
+	if (t->loop == NULL)
+		return;
+	t->drain.repeat = t->opts.rotate_wait > 0 ? t->opts.rotate_wait : 0.001;
+	ev_timer_again(t->loop, &t->drain);
+}
+
+/* The path names a new file: drain the current one aside, open the new. */
+static void
+tail_switch(struct tail *t, int fd, const struct stat *sb)
+{
+	struct buf	 keep;
+
+	if (t->cur.fd >= 0) {
+		tail_read(t, &t->cur);
+		tail_file_close(t, &t->old);
+		keep = t->old.part;
+		t->old = t->cur;
+		t->old.flags = TAIL_LINE_ROTATED;
+		t->cur.part = keep;
+		t->cur.fd = -1;
+		t->cur.wd = -1;
+		tail_drain_arm(t);
+		t->st.rotations++;
+	}
+	tail_file_open(t, &t->cur, fd, sb);
+}
+
+void
+tail_check(struct tail *t)
+{
+	struct stat	 sb;
+	uint64_t	 got;
+	int		 fd;
+
+	if (t->old.fd >= 0) {
+		got = tail_read(t, &t->old);
+		if (got > 0)
+			tail_drain_arm(t);
+	}
+	if (t->cur.fd >= 0) {
+		tail_read(t, &t->cur);
+		if (tail_truncated(&t->cur)) {
+			tail_flush(t, &t->cur);
+			t->st.truncations++;
+			t->cur.rpos = t->cur.start = t->cur.line = 0;
+			t->cur.skip = 0;
+			t->cur.head_len = 0;
+			(void)tail_head(&t->cur);
+			tail_read(t, &t->cur);
+		}
+	}
+	if (stat(t->path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return;		/* keep reading what we have */
+	if (t->cur.fd >= 0 && (uint64_t)sb.st_dev == t->cur.dev &&
+	    (uint64_t)sb.st_ino == t->cur.ino)
+		return;
+	if ((fd = tail_open_path(t->path, &sb)) < 0) {
+		if (errno != ENOENT)
+			t->st.errors++;
+		return;
+	}
+	tail_switch(t, fd, &sb);
+	tail_watch_dirs(t);
+	tail_read(t, &t->cur);
+}
+
+/* Does an event name in directory watch wd concern our path? */
+static int
+tail_name_matches(struct tail *t, const struct inotify_event *ie)
+{
+	if (ie->len == 0)
+		return 0;
+	if (ie->wd == t->wd_dir && strcmp(ie->name, t->base) == 0)
+		return 1;
+	if (ie->wd == t->wd_tdir && t->tbase != NULL &&
+	    strcmp(ie->name, t->tbase) == 0)
+		return 1;
+	return 0;
+}
+
+static void
+tail_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct tail			*t = w->data;
+	const struct inotify_event	*ie;
+	char				 b[8192]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t				 r;
+	size_t				 i;
+	int				 check = 0, rewatch = 0;
+
+	(void)loop;
+	(void)revents;
+	for (;;) {
+		r = read(t->ifd, b, sizeof b);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (i = 0; i + sizeof *ie <= (size_t)r;
+		    i += sizeof *ie + ie->len) {
+			ie = (const struct inotify_event *)(b + i);
+			if (ie->mask & IN_Q_OVERFLOW) {
+				check = rewatch = 1;
+				continue;
+			}
+			if (ie->wd == t->cur.wd || ie->wd == t->old.wd)
+				check = 1;
+			if (ie->wd == t->wd_anc) {
+				check = rewatch = 1;
+				if (ie->mask & (IN_IGNORED|IN_DELETE_SELF|
+				    IN_MOVE_SELF))
+					tail_unwatch(t, &t->wd_anc);
+			}
+			if (ie->wd == t->wd_dir || ie->wd == t->wd_tdir) {
+				if (ie->mask & (IN_IGNORED|IN_DELETE_SELF|
+				    IN_MOVE_SELF)) {
+					if (ie->wd == t->wd_dir)
+						tail_unwatch(t, &t->wd_dir);
+					if (ie->wd == t->wd_tdir)
+						tail_unwatch(t, &t->wd_tdir);
+					check = rewatch = 1;
+				} else if (tail_name_matches(t, ie))
+					check = rewatch = 1;
+			}
+		}
+	}
+	if (rewatch)
+		tail_watch_dirs(t);
+	if (check)
+		tail_check(t);
+}
+
+static void
+tail_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct tail	*t = w->data;
+
+	(void)loop;
+	(void)revents;
+	tail_watch_dirs(t);
+	tail_check(t);
+}
+
+static void
+tail_drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct tail	*t = w->data;
+
+	(void)revents;
+	ev_timer_stop(loop, w);
+	tail_file_close(t, &t->old);
+}
+
+struct tail *
+tail_new(const char *path, const struct tail_opts *opts, tail_line_cb *cb,
+    void *arg)
+{
+	struct tail	*t;
+
+	t = xcalloc(1, sizeof *t);
+	t->path = xstrdup(path);
+	tail_split(path, &t->dir, &t->base);
+	if (opts != NULL)
+		t->opts = *opts;
+	else
+		tail_opts_default(&t->opts);
+	if (t->opts.max_line < TAIL_MAX_LINE_MIN)
+		t->opts.max_line = TAIL_MAX_LINE_MIN;
+	if (t->opts.max_line > TAIL_MAX_LINE_MAX)
+		t->opts.max_line = TAIL_MAX_LINE_MAX;
+	t->cb = cb;
+	t->arg = arg;
+	t->ifd = -1;
+	t->wd_dir = t->wd_tdir = t->wd_anc = -1;
+	tail_file_init(&t->cur, 0);
+	tail_file_init(&t->old, TAIL_LINE_ROTATED);
+	t->chunk = xmalloc(TAIL_CHUNK);
+	ev_io_init(&t->io, tail_io_cb, -1, EV_READ);
+	t->io.data = t;
+	ev_timer_init(&t->poll, tail_poll_cb, t->opts.poll_interval,
+	    t->opts.poll_interval);
+	t->poll.data = t;
+	ev_init(&t->drain, tail_drain_cb);
+	t->drain.data = t;
+	return t;
+}
+
+/* Position f from a saved entry (fd is known to be that file). */
+static void
+tail_file_resume(struct tail *t, struct tail_file *f, int fd,
+    const struct state_pos *pos)
+{
+	struct stat	 sb;
+
+	if (fstat(fd, &sb) != 0) {
+		close(fd);
+		return;
+	}
+	tail_file_open(t, f, fd, &sb);
+	f->rpos = f->start = pos->offset;
+	f->line = pos->line;
+	f->skip = pos->skip;
+	t->st.resumed++;
+}
+
+/* Find the rotated file pos describes next to the path (error.log.1). */
+static int
+tail_find(struct tail *t, const struct state_pos *pos)
+{
+	const char	*dirs[2], *bases[2];
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	char		*p;
+	int		 i, fd;
+
+	dirs[0] = t->dir;
+	bases[0] = t->base;
+	dirs[1] = t->tdir;
+	bases[1] = t->tbase;
+	for (i = 0; i < 2; i++) {
+		if (dirs[i] == NULL || (d = opendir(dirs[i])) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, bases[i], strlen(bases[i])) != 0)
+				continue;
+			xasprintf(&p, "%s/%s", dirs[i], de->d_name);
+			fd = -1;
+			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+			    (uint64_t)sb.st_dev == pos->dev &&
+			    (uint64_t)sb.st_ino == pos->ino &&
+			    (uint64_t)sb.st_size >= pos->offset &&
+			    (fd = tail_open_path(p, &sb)) >= 0 &&
+			    !state_same_file(fd, pos)) {
+				close(fd);
+				fd = -1;
+			}
+			free(p);
+			if (fd >= 0) {
+				closedir(d);
+				return fd;
+			}
+		}
+		closedir(d);
+	}
+	return -1;
+}
+
+/* Position at the end of an existing file, counting its lines. */
+static void
+tail_skip_history(struct tail *t, struct tail_file *f)
+{
+	ssize_t		 r;
+	uint64_t	 off = 0, lines = 0, after_nl = 0;
+	const char	*p, *end, *nl;
+
+	for (;;) {
+		r = pread(f->fd, t->chunk, TAIL_CHUNK, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		p = t->chunk;
+		end = p + r;
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			lines++;
+			p = nl + 1;
+			after_nl = off + (uint64_t)(p - t->chunk);
+		}
+		off += (uint64_t)r;
+	}
+	/* A partial last line is read (and held) normally. */
+	f->rpos = f->start = after_nl;
+	f->line = lines;
+}
+
+/* Where to begin: the saved entry, the rotated file, or the start. */
+static void
+tail_resume(struct tail *t, const struct state_entry *e)
+{
+	struct stat	 sb;
+	int		 fd, rfd;
+
+	if (e != NULL && e->has_prev) {
+		if ((fd = tail_find(t, &e->prev)) >= 0) {
+			tail_file_resume(t, &t->old, fd, &e->prev);
+			tail_file_close(t, &t->old);
+		} else
+			t->st.resume_lost++;
+	}
+	fd = tail_open_path(t->path, &sb);
+	if (e == NULL) {
+		if (fd >= 0) {
+			tail_file_open(t, &t->cur, fd, &sb);
+			if (t->opts.start_at_end)
+				tail_skip_history(t, &t->cur);
+		}
+		return;
+	}
+	if (fd >= 0 && state_same_file(fd, &e->cur) &&
+	    (uint64_t)sb.st_size >= e->cur.offset) {
+		tail_file_resume(t, &t->cur, fd, &e->cur);
+		return;
+	}
+	/* Replaced while we were stopped: finish the rotated file first. */
+	if (fd >= 0 && (uint64_t)sb.st_dev == e->cur.dev &&
+	    (uint64_t)sb.st_ino == e->cur.ino)
+		t->st.truncations++;	/* same file, shorter or rewritten */
+	else if ((rfd = tail_find(t, &e->cur)) >= 0) {
+		tail_file_resume(t, &t->old, rfd, &e->cur);
+		t->old.flags = TAIL_LINE_ROTATED;
+		tail_read(t, &t->old);
+		t->st.rotations++;
+		tail_drain_arm(t);
+	} else
+		t->st.resume_lost++;
+	if (fd >= 0)
+		tail_file_open(t, &t->cur, fd, &sb);
+}
+
+int
+tail_start(struct tail *t, struct ev_loop *loop,
+    const struct state_entry *resume, char **cause)
+{
+	if ((t->ifd = inotify_init1(IN_NONBLOCK|IN_CLOEXEC)) < 0) {
+		xasprintf(cause, "inotify: %s", strerror(errno));
+		return -1;
+	}
+	t->loop = loop;
+	ev_io_set(&t->io, t->ifd, EV_READ);
+	ev_io_start(loop, &t->io);
+	if (t->opts.poll_interval > 0)
+		ev_timer_start(loop, &t->poll);
+	tail_watch_dirs(t);
+	tail_resume(t, resume);
+	tail_check(t);
+	return 0;
+}
+
+void
+tail_stop(struct tail *t)
+{
+	if (t->loop == NULL)
+		return;
+	ev_io_stop(t->loop, &t->io);
+	ev_timer_stop(t->loop, &t->poll);
+	ev_timer_stop(t->loop, &t->drain);
+}
+
+void
+tail_free(struct tail *t)
+{
+	if (t == NULL)
+		return;
+	tail_stop(t);
+	if (t->old.fd >= 0)
+		close(t->old.fd);
+	if (t->cur.fd >= 0)
+		close(t->cur.fd);
+	buf_free(&t->old.part);
+	buf_free(&t->cur.part);
+	if (t->ifd >= 0)
+		close(t->ifd);
+	free(t->chunk);
+	free(t->tdir);
+	free(t->tbase);
+	free(t->dir);
+	free(t->base);
+	free(t->path);
+	free(t);
+}
+
+static void
+tail_file_pos(struct tail_file *f, struct state_pos *pos)
+{
+	(void)tail_head(f);
+	memset(pos, 0, sizeof *pos);
+	pos->dev = f->dev;
+	pos->ino = f->ino;
+	pos->offset = f->start;
+	pos->line = f->line;
+	pos->head_len = f->head_len;
+	pos->head_hash = f->head_hash;
+	pos->skip = f->skip;
+}
+
+int
+tail_position(struct tail *t, struct state_pos *cur, struct state_pos *prev)
+{
+	if (t->cur.fd >= 0 && t->old.fd >= 0) {
+		tail_file_pos(&t->cur, cur);
+		tail_file_pos(&t->old, prev);
+		return 2;
+	}
+	if (t->cur.fd >= 0) {
+		tail_file_pos(&t->cur, cur);
+		return 1;
+	}
+	if (t->old.fd >= 0) {
+		tail_file_pos(&t->old, cur);
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+tail_path(const struct tail *t)
+{
+	return t->path;
+}
+
+void
+tail_stats(const struct tail *t, struct tail_stats *st)
+{
+	*st = t->st;
+}
