@@ -8,10 +8,15 @@
  *    path's name (not IN_MODIFY: a busy access.log next to it would wake
  *    us for nothing);
  *  - when the path is a symlink, the directory of its target too;
- *  - when the directory does not exist, its nearest existing ancestor,
- *    to notice it coming back.
+ *  - every existing ancestor of the directory, for its next component
+ *    (a directory removed or created again). A directory that holds a
+ *    file we keep open reports no IN_DELETE_SELF until we close it (the
+ *    open file pins its dentry), so its removal is seen in its parent.
  * Any relevant event runs tail_check(), which is also what the safety
  * timer runs: reconcile what is open with what the path names now.
+ * When the directories change, the watches are rebuilt from scratch on a
+ * new inotify descriptor (events still queued on the old one are dropped:
+ * tail_check() looks at the files themselves, not at the events).
  */
 #include "config.h"
 
@@ -39,8 +44,14 @@
 #define TAIL_FILE_MASK	(IN_MODIFY|IN_ATTRIB|IN_MOVE_SELF|IN_DELETE_SELF)
 #define TAIL_DIR_MASK	(IN_CREATE|IN_MOVED_TO|IN_MOVED_FROM|IN_DELETE| \
 			 IN_ATTRIB|IN_DELETE_SELF|IN_MOVE_SELF|IN_ONLYDIR)
-#define TAIL_ANC_MASK	(IN_CREATE|IN_MOVED_TO|IN_DELETE_SELF|IN_MOVE_SELF| \
+#define TAIL_CHAIN_MASK	(IN_CREATE|IN_MOVED_TO|IN_MOVED_FROM|IN_DELETE| \
 			 IN_ONLYDIR)
+
+/* A directory watch: events for entry "name" in it concern us. */
+struct tail_watch {
+	int		 wd;
+	char		*name;
+};
 
 /* One open file and where reading stands in it. */
 struct tail_file {
@@ -69,7 +80,10 @@ struct tail {
 
 	struct ev_loop	*loop;
 	int		 ifd;
-	int		 wd_dir, wd_tdir, wd_anc;
+	struct tail_watch *w;		/* directory watches */
+	unsigned	 nw;
+	int		 rewatch;	/* rebuild the watches */
+	int		 dir_watched;	/* the path's directory is watched */
 	ev_io		 io;
 	ev_timer	 poll;
 	ev_timer	 drain;
@@ -120,24 +134,6 @@ tail_split(const char *path, char **dir, char **base)
 	}
 }
 
-/* Remove a watch unless another role shares it (same inode, same wd). */
-static void
-tail_unwatch(struct tail *t, int *wd)
-{
-	int	 shared;
-
-	if (*wd < 0)
-		return;
-	shared = (wd != &t->wd_dir && t->wd_dir == *wd) ||
-	    (wd != &t->wd_tdir && t->wd_tdir == *wd) ||
-	    (wd != &t->wd_anc && t->wd_anc == *wd) ||
-	    (wd != &t->cur.wd && t->cur.wd == *wd) ||
-	    (wd != &t->old.wd && t->old.wd == *wd);
-	if (!shared && t->ifd >= 0)
-		(void)inotify_rm_watch(t->ifd, *wd);
-	*wd = -1;
-}
-
 static int
 tail_add_watch(struct tail *t, const char *path, uint32_t mask)
 {
@@ -147,51 +143,94 @@ tail_add_watch(struct tail *t, const char *path, uint32_t mask)
 	return inotify_add_watch(t->ifd, path, mask|IN_MASK_ADD);
 }
 
-/* Watch the path's directory (or its nearest ancestor) and the target's. */
+/* Watch directory path for events about entry name. */
 static void
-tail_watch_dirs(struct tail *t)
+tail_watch_add(struct tail *t, const char *path, const char *name,
+    uint32_t mask)
 {
-	char	*anc, *slash, *rp, *d, *b;
+	int	 wd;
 
-	if (t->wd_dir < 0)
-		t->wd_dir = tail_add_watch(t, t->dir, TAIL_DIR_MASK);
-	if (t->wd_dir >= 0)
-		tail_unwatch(t, &t->wd_anc);
-	else if (t->wd_anc < 0) {
-		anc = xstrdup(t->dir);
-		for (;;) {
-			if ((slash = strrchr(anc, '/')) == NULL) {
-				free(anc);
-				anc = xstrdup(".");
-			} else if (slash == anc)
-				anc[1] = '\0';
-			else
-				*slash = '\0';
-			t->wd_anc = tail_add_watch(t, anc, TAIL_ANC_MASK);
-			if (t->wd_anc >= 0 || strcmp(anc, "/") == 0 ||
-			    strcmp(anc, ".") == 0)
-				break;
-		}
-		free(anc);
+	if ((wd = tail_add_watch(t, path, mask)) < 0)
+		return;
+	t->w = xreallocarray(t->w, t->nw + 1, sizeof *t->w);
+	t->w[t->nw].wd = wd;
+	t->w[t->nw].name = xstrdup(name);
+	t->nw++;
+}
+
+static void
+tail_watch_clear(struct tail *t)
+{
+	unsigned	 i;
+
+	for (i = 0; i < t->nw; i++)
+		free(t->w[i].name);
+	free(t->w);
+	t->w = NULL;
+	t->nw = 0;
+}
+
+/* Watch exactly the inode behind fd. */
+static int
+tail_watch_fd(struct tail *t, int fd)
+{
+	char	 p[64];
+
+	if (fd < 0)
+		return -1;
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+	return tail_add_watch(t, p, TAIL_FILE_MASK);
+}
+
+/*
+ * Build every watch on a new inotify descriptor: the open files, the
+ * path's directory, the symlink target's directory, and the ancestors.
+ */
+static void
+tail_watch_all(struct tail *t)
+{
+	char	*d, *b, *rp, *up;
+	int	 fd;
+
+	t->rewatch = 0;
+	if ((fd = inotify_init1(IN_NONBLOCK|IN_CLOEXEC)) < 0) {
+		t->st.errors++;
+		return;		/* keep the old one; the timer still runs */
 	}
+	if (t->loop != NULL)
+		ev_io_stop(t->loop, &t->io);
+	if (t->ifd >= 0)
+		close(t->ifd);
+	t->ifd = fd;
+	if (t->loop != NULL) {
+		ev_io_set(&t->io, fd, EV_READ);
+		ev_io_start(t->loop, &t->io);
+	}
+	tail_watch_clear(t);
+	t->cur.wd = tail_watch_fd(t, t->cur.fd);
+	t->old.wd = tail_watch_fd(t, t->old.fd);
+
+	tail_watch_add(t, t->dir, t->base, TAIL_DIR_MASK);
+	t->dir_watched = t->nw > 0;
+	/* The ancestors, each for the next component of the path. */
+	up = xstrdup(t->dir);
+	while (strcmp(up, "/") != 0 && strcmp(up, ".") != 0) {
+		tail_split(up, &d, &b);
+		tail_watch_add(t, d, b, TAIL_CHAIN_MASK);
+		free(b);
+		free(up);
+		up = d;
+	}
+	free(up);
 
 	/* A symlink's target may live elsewhere. */
 	if ((rp = realpath(t->path, NULL)) != NULL) {
-		tail_split(rp, &d, &b);
+		free(t->tdir);
+		free(t->tbase);
+		tail_split(rp, &t->tdir, &t->tbase);
 		free(rp);
-		if (t->tdir == NULL || strcmp(d, t->tdir) != 0 ||
-		    strcmp(b, t->tbase) != 0) {
-			tail_unwatch(t, &t->wd_tdir);
-			free(t->tdir);
-			free(t->tbase);
-			t->tdir = d;
-			t->tbase = b;
-		} else {
-			free(d);
-			free(b);
-		}
-		if (t->wd_tdir < 0)
-			t->wd_tdir = tail_add_watch(t, t->tdir, TAIL_DIR_MASK);
+		/* The same inode as the directory's gives the same wd. */
+		tail_watch_add(t, t->tdir, t->tbase, TAIL_DIR_MASK);
 	}
 }
 
@@ -351,16 +390,6 @@ tail_truncated(struct tail_file *f)
 	return tail_head(f) != 0;
 }
 
-/* Watch exactly the inode behind fd. */
-static int
-tail_watch_fd(struct tail *t, int fd)
-{
-	char	 p[64];
-
-	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-	return tail_add_watch(t, p, TAIL_FILE_MASK);
-}
-
 /* Make fd (already open on a regular file) the file f, at offset 0. */
 static void
 tail_file_open(struct tail *t, struct tail_file *f, int fd,
@@ -376,6 +405,7 @@ tail_file_open(struct tail *t, struct tail_file *f, int fd,
 	buf_reset(&f->part);
 	(void)tail_head(f);
 	f->wd = tail_watch_fd(t, fd);
+	t->rewatch = 1;		/* a symlink may point elsewhere now */
 }
 
 /* Open path read-only if it is a regular file; -1 otherwise. */
@@ -401,7 +431,9 @@ tail_file_close(struct tail *t, struct tail_file *f)
 		return;
 	tail_read(t, f);
 	tail_flush(t, f);
-	tail_unwatch(t, &f->wd);
+	if (f->wd >= 0 && t->ifd >= 0)
+		(void)inotify_rm_watch(t->ifd, f->wd);
+	f->wd = -1;
 	close(f->fd);
 	f->fd = -1;
 	buf_reset(&f->part);
@@ -437,8 +469,9 @@ tail_switch(struct tail *t, int fd, const struct stat *sb)
 	tail_file_open(t, &t->cur, fd, sb);
 }
 
-void
-tail_check(struct tail *t)
+/* Reconcile the open files with what the path names now. */
+static void
+tail_check_files(struct tail *t)
 {
 	struct stat	 sb;
 	uint64_t	 got;
@@ -450,7 +483,7 @@ tail_check(struct tail *t)
 			tail_drain_arm(t);
 	}
 	if (t->cur.fd >= 0) {
-		tail_read(t, &t->cur);
+		/* Before reading: never read a rewritten file mid-way. */
 		if (tail_truncated(&t->cur)) {
 			tail_flush(t, &t->cur);
 			t->st.truncations++;
@@ -458,8 +491,8 @@ tail_check(struct tail *t)
 			t->cur.skip = 0;
 			t->cur.head_len = 0;
 			(void)tail_head(&t->cur);
-			tail_read(t, &t->cur);
 		}
+		tail_read(t, &t->cur);
 	}
 	if (stat(t->path, &sb) != 0 || !S_ISREG(sb.st_mode))
 		return;		/* keep reading what we have */
@@ -472,22 +505,15 @@ tail_check(struct tail *t)
 		return;
 	}
 	tail_switch(t, fd, &sb);
-	tail_watch_dirs(t);
 	tail_read(t, &t->cur);
 }
 
-/* Does an event name in directory watch wd concern our path? */
-static int
-tail_name_matches(struct tail *t, const struct inotify_event *ie)
+void
+tail_check(struct tail *t)
 {
-	if (ie->len == 0)
-		return 0;
-	if (ie->wd == t->wd_dir && strcmp(ie->name, t->base) == 0)
-		return 1;
-	if (ie->wd == t->wd_tdir && t->tbase != NULL &&
-	    strcmp(ie->name, t->tbase) == 0)
-		return 1;
-	return 0;
+	tail_check_files(t);
+	if (t->rewatch)
+		tail_watch_all(t);
 }
 
 static void
@@ -499,7 +525,8 @@ tail_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t				 r;
 	size_t				 i;
-	int				 check = 0, rewatch = 0;
+	unsigned			 j;
+	int				 check = 0;
 
 	(void)loop;
 	(void)revents;
@@ -513,32 +540,21 @@ tail_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		    i += sizeof *ie + ie->len) {
 			ie = (const struct inotify_event *)(b + i);
 			if (ie->mask & IN_Q_OVERFLOW) {
-				check = rewatch = 1;
+				check = t->rewatch = 1;
 				continue;
 			}
 			if (ie->wd == t->cur.wd || ie->wd == t->old.wd)
 				check = 1;
-			if (ie->wd == t->wd_anc) {
-				check = rewatch = 1;
-				if (ie->mask & (IN_IGNORED|IN_DELETE_SELF|
-				    IN_MOVE_SELF))
-					tail_unwatch(t, &t->wd_anc);
-			}
-			if (ie->wd == t->wd_dir || ie->wd == t->wd_tdir) {
-				if (ie->mask & (IN_IGNORED|IN_DELETE_SELF|
-				    IN_MOVE_SELF)) {
-					if (ie->wd == t->wd_dir)
-						tail_unwatch(t, &t->wd_dir);
-					if (ie->wd == t->wd_tdir)
-						tail_unwatch(t, &t->wd_tdir);
-					check = rewatch = 1;
-				} else if (tail_name_matches(t, ie))
-					check = rewatch = 1;
+			for (j = 0; j < t->nw; j++) {
+				if (ie->wd != t->w[j].wd)
+					continue;
+				if ((ie->mask & (IN_IGNORED|IN_DELETE_SELF|
+				    IN_MOVE_SELF)) || (ie->len > 0 &&
+				    strcmp(ie->name, t->w[j].name) == 0))
+					check = t->rewatch = 1;
 			}
 		}
 	}
-	if (rewatch)
-		tail_watch_dirs(t);
 	if (check)
 		tail_check(t);
 }
@@ -550,7 +566,8 @@ tail_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	tail_watch_dirs(t);
+	if (!t->dir_watched)
+		t->rewatch = 1;
 	tail_check(t);
 }
 
@@ -584,7 +601,6 @@ tail_new(const char *path, const struct tail_opts *opts, tail_line_cb *cb,
 	t->cb = cb;
 	t->arg = arg;
 	t->ifd = -1;
-	t->wd_dir = t->wd_tdir = t->wd_anc = -1;
 	tail_file_init(&t->cur, 0);
 	tail_file_init(&t->old, TAIL_LINE_ROTATED);
 	t->chunk = xmalloc(TAIL_CHUNK);
@@ -744,7 +760,7 @@ tail_start(struct tail *t, struct ev_loop *loop,
 	ev_io_start(loop, &t->io);
 	if (t->opts.poll_interval > 0)
 		ev_timer_start(loop, &t->poll);
-	tail_watch_dirs(t);
+	tail_watch_all(t);
 	tail_resume(t, resume);
 	tail_check(t);
 	return 0;
@@ -775,6 +791,7 @@ tail_free(struct tail *t)
 	if (t->ifd >= 0)
 		close(t->ifd);
 	free(t->chunk);
+	tail_watch_clear(t);
 	free(t->tdir);
 	free(t->tbase);
 	free(t->dir);
