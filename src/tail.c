@@ -189,8 +189,9 @@ tail_watch_fd(struct tail *t, int fd)
 static void
 tail_watch_all(struct tail *t)
 {
-	char	*d, *b, *rp, *up;
-	int	 fd;
+	struct stat	 sb;
+	char		*d, *b, *rp, *up;
+	int		 fd, all;
 
 	t->rewatch = 0;
 	if ((fd = inotify_init1(IN_NONBLOCK|IN_CLOEXEC)) < 0) {
@@ -212,7 +213,13 @@ tail_watch_all(struct tail *t)
 
 	tail_watch_add(t, t->dir, t->base, TAIL_DIR_MASK);
 	t->dir_watched = t->nw > 0;
-	/* The ancestors, each for the next component of the path. */
+	/*
+	 * The ancestors, each for the next component of the path: only the
+	 * parent while all is well (a busy /tmp above would wake us for
+	 * nothing), all of them while the file is missing or unlinked.
+	 */
+	all = !t->dir_watched || t->cur.fd < 0 ||
+	    fstat(t->cur.fd, &sb) != 0 || sb.st_nlink == 0;
 	up = xstrdup(t->dir);
 	while (strcmp(up, "/") != 0 && strcmp(up, ".") != 0) {
 		tail_split(up, &d, &b);
@@ -220,6 +227,8 @@ tail_watch_all(struct tail *t)
 		free(b);
 		free(up);
 		up = d;
+		if (!all)
+			break;
 	}
 	free(up);
 
@@ -508,12 +517,22 @@ tail_check_files(struct tail *t)
 	tail_read(t, &t->cur);
 }
 
+/*
+ * Rebuild the watches when asked to, then look at the files: whatever
+ * happened before the new watches existed is seen by the look, whatever
+ * happens after by the watches. Switching files asks for a rebuild, so
+ * go round again (a bounded number of times; the rest is for later).
+ */
 void
 tail_check(struct tail *t)
 {
-	tail_check_files(t);
-	if (t->rewatch)
-		tail_watch_all(t);
+	int	 rounds = 0;
+
+	do {
+		if (t->rewatch)
+			tail_watch_all(t);
+		tail_check_files(t);
+	} while (t->rewatch && ++rounds < 4);
 }
 
 static void
@@ -543,8 +562,13 @@ tail_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 				check = t->rewatch = 1;
 				continue;
 			}
-			if (ie->wd == t->cur.wd || ie->wd == t->old.wd)
+			if (ie->wd == t->cur.wd || ie->wd == t->old.wd) {
 				check = 1;
+				/* Unlinked or moved: watch more (see above). */
+				if (ie->wd == t->cur.wd && (ie->mask &
+				    (IN_ATTRIB|IN_DELETE_SELF|IN_MOVE_SELF)))
+					t->rewatch = 1;
+			}
 			for (j = 0; j < t->nw; j++) {
 				if (ie->wd != t->w[j].wd)
 					continue;
