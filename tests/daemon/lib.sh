@@ -93,16 +93,22 @@ PY
 	SEQ=$((SEQ + $1))
 }
 
+# How many times a daemon reported "started" in this scenario.
+started_count() {
+	cat "$S/daemon.err" 2>/dev/null | grep -c "started, following"
+}
+
 # start_daemon ARGS...: run hswatchd -f on $S; waits until it is up.
 # The safety timer is off: inotify alone must see everything.
 start_daemon() {
 	printf 'poll_interval = %s\nrotate_wait = 2\n' "${POLL:-0}" >"$S/test.conf"
+	before=$(started_count)
 	"$HSWATCHD" -f -c "$S/test.conf" --no-syslog --state-dir "$S/state" \
 	    --events "$S/events.json" "$@" 2>>"$S/daemon.err" &
 	DPID=$!
 	T_PIDS="$T_PIDS $DPID"
 	i=0
-	while ! grep -q "started" "$S/daemon.err" 2>/dev/null; do
+	while [ "$(started_count)" -le "$before" ]; do
 		i=$((i + 1))
 		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
 			fail "hswatchd starts" "$(tail -5 "$S/daemon.err")"
