@@ -8,10 +8,11 @@
  *    path's name (not IN_MODIFY: a busy access.log next to it would wake
  *    us for nothing);
  *  - when the path is a symlink, the directory of its target too;
- *  - every existing ancestor of the directory, for its next component
- *    (a directory removed or created again). A directory that holds a
- *    file we keep open reports no IN_DELETE_SELF until we close it (the
- *    open file pins its dentry), so its removal is seen in its parent.
+ *  - while the file is missing or unlinked, every existing ancestor of
+ *    the directory, for its next component (a directory removed or
+ *    created again). A directory that holds a file we keep open reports
+ *    no IN_DELETE_SELF until we close it (the open file pins its
+ *    dentry), so its removal is seen in its parent.
  * Any relevant event runs tail_check(), which is also what the safety
  * timer runs: reconcile what is open with what the path names now.
  * When the directories change, the watches are rebuilt from scratch on a
@@ -214,21 +215,21 @@ tail_watch_all(struct tail *t)
 	tail_watch_add(t, t->dir, t->base, TAIL_DIR_MASK);
 	t->dir_watched = t->nw > 0;
 	/*
-	 * The ancestors, each for the next component of the path: only the
-	 * parent while all is well (a busy /tmp above would wake us for
-	 * nothing), all of them while the file is missing or unlinked.
+	 * The ancestors, each for the next component of the path, only
+	 * while the file is missing or unlinked (a busy /tmp above would
+	 * wake us for nothing). While all is well they are not needed: a
+	 * renamed directory reports IN_MOVE_SELF, and a removed one first
+	 * loses our file (IN_DELETE, IN_ATTRIB), which brings them back.
 	 */
 	all = !t->dir_watched || t->cur.fd < 0 ||
 	    fstat(t->cur.fd, &sb) != 0 || sb.st_nlink == 0;
 	up = xstrdup(t->dir);
-	while (strcmp(up, "/") != 0 && strcmp(up, ".") != 0) {
+	while (all && strcmp(up, "/") != 0 && strcmp(up, ".") != 0) {
 		tail_split(up, &d, &b);
 		tail_watch_add(t, d, b, TAIL_CHAIN_MASK);
 		free(b);
 		free(up);
 		up = d;
-		if (!all)
-			break;
 	}
 	free(up);
 
