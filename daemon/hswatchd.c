@@ -301,8 +301,8 @@ hsd_dump(struct hsd *d)
 		pipeline_counts(d->logs[i]->src, &pc);
 		log_info("%s: lines %llu, candidates %llu, events %llu, "
 		    "overlong %llu, partial %llu, rotations %llu, "
-		    "truncations %llu, resumed %llu, resume_lost %llu, "
-		    "errors %llu", tail_path(d->logs[i]->tail),
+		    "truncations %llu, copies %llu, resumed %llu, "
+		    "resume_lost %llu, errors %llu", tail_path(d->logs[i]->tail),
 		    (unsigned long long)ts.lines,
 		    (unsigned long long)pc.candidates,
 		    (unsigned long long)pc.events,
@@ -310,6 +310,7 @@ hsd_dump(struct hsd *d)
 		    (unsigned long long)ts.partial,
 		    (unsigned long long)ts.rotations,
 		    (unsigned long long)ts.truncations,
+		    (unsigned long long)ts.copies,
 		    (unsigned long long)ts.resumed,
 		    (unsigned long long)ts.resume_lost,
 		    (unsigned long long)ts.errors);

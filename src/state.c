@@ -75,17 +75,12 @@ state_head(int fd, struct state_pos *pos)
 }
 
 int
-state_same_file(int fd, const struct state_pos *pos)
+state_same_head(int fd, const struct state_pos *pos)
 {
-	struct stat	 st;
 	char		 b[STATE_HEAD_MAX];
 	ssize_t		 r;
 	size_t		 got = 0, want = pos->head_len;
 
-	if (fstat(fd, &st) != 0)
-		return 0;
-	if ((uint64_t)st.st_dev != pos->dev || (uint64_t)st.st_ino != pos->ino)
-		return 0;
 	if (want > sizeof b)
 		return 0;
 	while (got < want) {
@@ -97,6 +92,18 @@ state_same_file(int fd, const struct state_pos *pos)
 		got += (size_t)r;
 	}
 	return state_hash(b, want) == pos->head_hash;
+}
+
+int
+state_same_file(int fd, const struct state_pos *pos)
+{
+	struct stat	 st;
+
+	if (fstat(fd, &st) != 0)
+		return 0;
+	if ((uint64_t)st.st_dev != pos->dev || (uint64_t)st.st_ino != pos->ino)
+		return 0;
+	return state_same_head(fd, pos);
 }
 
 struct state *

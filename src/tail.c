@@ -97,6 +97,8 @@ struct tail {
 };
 
 static void	tail_file_close(struct tail *, struct tail_file *);
+static void	tail_file_pos(struct tail_file *, struct state_pos *);
+static int	tail_drain_copy(struct tail *, const struct state_pos *);
 
 void
 tail_opts_default(struct tail_opts *o)
@@ -483,6 +485,7 @@ tail_switch(struct tail *t, int fd, const struct stat *sb)
 static void
 tail_check_files(struct tail *t)
 {
+	struct state_pos pos;
 	struct stat	 sb;
 	uint64_t	 got;
 	int		 fd;
@@ -495,7 +498,11 @@ tail_check_files(struct tail *t)
 	if (t->cur.fd >= 0) {
 		/* Before reading: never read a rewritten file mid-way. */
 		if (tail_truncated(&t->cur)) {
-			tail_flush(t, &t->cur);
+			tail_file_pos(&t->cur, &pos);
+			if (tail_drain_copy(t, &pos))
+				buf_reset(&t->cur.part);	/* read there */
+			else
+				tail_flush(t, &t->cur);
 			t->st.truncations++;
 			t->cur.rpos = t->cur.start = t->cur.line = 0;
 			t->cur.skip = 0;
@@ -657,17 +664,24 @@ tail_file_resume(struct tail *t, struct tail_file *f, int fd,
 	t->st.resumed++;
 }
 
-/* Find the rotated file pos describes next to the path (error.log.1). */
+/*
+ * Find the file pos describes next to the path: the rotated file itself
+ * (same device and inode, e.g. error.log.1 after a rename) or, for
+ * copytruncate (copy != 0), a copy of it (another inode with the same
+ * first bytes). Either must hold at least pos->offset bytes.
+ */
 static int
-tail_find(struct tail *t, const struct state_pos *pos)
+tail_find(struct tail *t, const struct state_pos *pos, int copy)
 {
 	const char	*dirs[2], *bases[2];
 	struct dirent	*de;
 	struct stat	 sb;
 	DIR		*d;
 	char		*p;
-	int		 i, fd;
+	int		 i, fd, same;
 
+	if (copy && pos->head_len == 0)
+		return -1;		/* nothing to recognise it by */
 	dirs[0] = t->dir;
 	bases[0] = t->base;
 	dirs[1] = t->tdir;
@@ -681,13 +695,17 @@ tail_find(struct tail *t, const struct state_pos *pos)
 			xasprintf(&p, "%s/%s", dirs[i], de->d_name);
 			fd = -1;
 			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
-			    (uint64_t)sb.st_dev == pos->dev &&
-			    (uint64_t)sb.st_ino == pos->ino &&
-			    (uint64_t)sb.st_size >= pos->offset &&
-			    (fd = tail_open_path(p, &sb)) >= 0 &&
-			    !state_same_file(fd, pos)) {
-				close(fd);
-				fd = -1;
+			    (uint64_t)sb.st_size >= pos->offset) {
+				same = (uint64_t)sb.st_dev == pos->dev &&
+				    (uint64_t)sb.st_ino == pos->ino;
+				/* The file itself, or a copy: not both. */
+				if (same == !copy &&
+				    (fd = tail_open_path(p, &sb)) >= 0 &&
+				    !(copy ? state_same_head(fd, pos) :
+				    state_same_file(fd, pos))) {
+					close(fd);
+					fd = -1;
+				}
 			}
 			free(p);
 			if (fd >= 0) {
@@ -698,6 +716,31 @@ tail_find(struct tail *t, const struct state_pos *pos)
 		closedir(d);
 	}
 	return -1;
+}
+
+/*
+ * copytruncate: what was not read yet before the truncation is in the
+ * copy (error.log.1). Read it from pos to the copy's end. 1 if found.
+ */
+static int
+tail_drain_copy(struct tail *t, const struct state_pos *pos)
+{
+	struct tail_file	 c;
+	int			 fd;
+
+	if ((fd = tail_find(t, pos, 1)) < 0)
+		return 0;
+	tail_file_init(&c, TAIL_LINE_ROTATED);
+	c.fd = fd;
+	c.rpos = c.start = pos->offset;
+	c.line = pos->line;
+	c.skip = pos->skip;
+	tail_read(t, &c);
+	tail_flush(t, &c);
+	close(fd);
+	buf_free(&c.part);
+	t->st.copies++;
+	return 1;
 }
 
 /* Position at the end of an existing file, counting its lines. */
@@ -736,7 +779,7 @@ tail_resume(struct tail *t, const struct state_entry *e)
 	int		 fd, rfd;
 
 	if (e != NULL && e->has_prev) {
-		if ((fd = tail_find(t, &e->prev)) >= 0) {
+		if ((fd = tail_find(t, &e->prev, 0)) >= 0) {
 			tail_file_resume(t, &t->old, fd, &e->prev);
 			tail_file_close(t, &t->old);
 		} else
@@ -758,9 +801,12 @@ tail_resume(struct tail *t, const struct state_entry *e)
 	}
 	/* Replaced while we were stopped: finish the rotated file first. */
 	if (fd >= 0 && (uint64_t)sb.st_dev == e->cur.dev &&
-	    (uint64_t)sb.st_ino == e->cur.ino)
-		t->st.truncations++;	/* same file, shorter or rewritten */
-	else if ((rfd = tail_find(t, &e->cur)) >= 0) {
+	    (uint64_t)sb.st_ino == e->cur.ino) {
+		/* Same file, shorter or rewritten: copytruncate. */
+		t->st.truncations++;
+		(void)tail_drain_copy(t, &e->cur);
+	}
+	else if ((rfd = tail_find(t, &e->cur, 0)) >= 0) {
 		tail_file_resume(t, &t->old, rfd, &e->cur);
 		t->old.flags = TAIL_LINE_ROTATED;
 		tail_read(t, &t->old);

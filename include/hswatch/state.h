@@ -79,4 +79,7 @@ int		 state_head(int fd, struct state_pos *pos);
  */
 int		 state_same_file(int fd, const struct state_pos *pos);
 
+/* 1 if the first pos->head_len bytes of fd hash to pos->head_hash. */
+int		 state_same_head(int fd, const struct state_pos *pos);
+
 #endif

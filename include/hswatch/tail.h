@@ -8,7 +8,8 @@
  *    seconds after its last write (nginx workers write to it until they
  *    have reopened their logs after USR1);
  *  - copytruncate: a file shorter than the read offset, or whose first
- *    bytes changed, is read again from 0;
+ *    bytes changed, is read again from 0, after the lines not read yet
+ *    are taken from the copy (error.log.1: same first bytes);
  *  - delete and recreate; a symlink pointed elsewhere; a file that does
  *    not exist yet; its directory removed and created again.
  *
@@ -73,6 +74,7 @@ struct tail_stats {
 	uint64_t	 partial;	/* unterminated lines flushed */
 	uint64_t	 rotations;	/* switched to a new file */
 	uint64_t	 truncations;	/* read again from 0 */
+	uint64_t	 copies;	/* unread lines taken from the copy */
 	uint64_t	 resumed;	/* resumed from a saved position */
 	uint64_t	 resume_lost;	/* saved file no longer found */
 	uint64_t	 errors;	/* read/open errors */

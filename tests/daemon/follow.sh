@@ -60,6 +60,17 @@ wait_events
 check_events "copytruncate"
 stop_daemon
 expect_eq "copytruncate: one truncation counted" "$(counter truncations)" 1
+# copytruncate while stopped: the unread lines are taken from the copy.
+gen 10 >>"$L"
+mv "$L.1" "$L.2"
+cp "$L" "$L.1"
+: >"$L"
+gen 10 >>"$L"
+start_daemon --error-log "$L"
+wait_events
+check_events "copytruncate while stopped: unread lines from the copy"
+stop_daemon
+expect_eq "copytruncate while stopped: the copy was read" "$(counter copies)" 1
 
 # Delete and recreate.
 scenario delete

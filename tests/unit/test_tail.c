@@ -277,8 +277,33 @@ test_copytruncate(void **st)
 	expect(1, "a2", 2, 0);
 	expect(2, "b1", 1, 0);
 	expect(3, "c1 is a longer line than before", 1, 0);
+
+	/*
+	 * Lines not read yet when logrotate copies and truncates: they are
+	 * taken from the copy (with the half line held before), then the
+	 * truncated file is read from its start.
+	 */
+	append("error.log", "c2 half");
+	run_for(0.1);
+	append("error.log", " done\nc3\n");
+	{
+		char cmd[900];
+
+		snprintf(cmd, sizeof cmd, "cp '%s' '%s'", P("error.log"),
+		    P("error.log.1"));
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(truncate(P("error.log"), 0), 0);
+	append("error.log", "d1\n");
+	run_until(7, 2);
+	run_for(0.1);
+	assert_int_equal(got.count, 7);
+	expect(4, "c2 half done", 2, TAIL_LINE_ROTATED);
+	expect(5, "c3", 3, TAIL_LINE_ROTATED);
+	expect(6, "d1", 1, 0);
 	tail_stats(t, &ts);
-	assert_int_equal(ts.truncations, 2);
+	assert_int_equal(ts.truncations, 3);
+	assert_int_equal(ts.copies, 1);
 	tail_free(t);
 }
 
@@ -507,6 +532,29 @@ test_resume_after_rotation(void **st)
 	run_for(0.1);
 	assert_int_equal(got.count, 1);
 	expect(0, "fresh", 1, 0);
+	save_entry(t, &e);
+	tail_free(t);
+	got_reset();
+
+	/* copytruncate while stopped: the unread lines are in the copy. */
+	append("error.log", "unread 1\nunread 2\n");
+	assert_int_equal(rename(P("error.log.1"), P("error.log.2")), 0);
+	{
+		char cmd[900];
+
+		snprintf(cmd, sizeof cmd, "cp '%s' '%s'", P("error.log"),
+		    P("error.log.1"));
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(truncate(P("error.log"), 0), 0);
+	append("error.log", "after\n");
+	t = start("error.log", &e, 0, 0);
+	run_until(3, 2);
+	run_for(0.1);
+	assert_int_equal(got.count, 3);
+	expect(0, "unread 1", 2, TAIL_LINE_ROTATED);
+	expect(1, "unread 2", 3, TAIL_LINE_ROTATED);
+	expect(2, "after", 1, 0);
 	tail_free(t);
 }
 
