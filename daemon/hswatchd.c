@@ -59,6 +59,7 @@ struct hsd {
 	struct hsd_log		**logs;
 	unsigned		 n_logs;
 	int			 state_failed;	/* last save failed */
+	int			 events_failed;	/* last event write failed */
 
 	ev_signal		 sighup, sigterm, sigint, sigusr1;
 	ev_timer		 save;
@@ -111,9 +112,16 @@ hsd_event(const struct event *ev, void *arg)
 	buf_reset(&d->out);
 	event_json(ev, &d->out);
 	buf_addc(&d->out, '\n');
+	/* Log a failing output once, not once per event. */
 	if (outfile_write(d->events, d->out.data, d->out.len, &cause) != 0) {
-		log_warnx("events: %s", cause);
+		if (!d->events_failed)
+			log_warnx("events: %s", cause);
 		free(cause);
+		d->events_failed = 1;
+	} else if (d->events_failed) {
+		log_info("events: writing again to %s",
+		    outfile_path(d->events));
+		d->events_failed = 0;
 	}
 }
 
@@ -503,9 +511,10 @@ main(int argc, char **argv)
 
 	if (hsd_settings(&d, &d.set, &cause) != 0)
 		fatalx("%s", cause);
-	if (stat(d.set.state_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		fatalx("state directory %s: %s", d.set.state_dir,
-		    errno != 0 ? strerror(errno) : "not a directory");
+	if (stat(d.set.state_dir, &sb) != 0)
+		fatal("state directory %s", d.set.state_dir);
+	if (!S_ISDIR(sb.st_mode))
+		fatalx("state directory %s: not a directory", d.set.state_dir);
 	if (hsd_outfile(d.set.events, &d.events, &cause) != 0 ||
 	    hsd_outfile(d.set.json, &d.json, &cause) != 0)
 		fatalx("%s", cause);

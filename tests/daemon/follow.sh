@@ -257,6 +257,62 @@ else
 	fail "bad config: file:line" "exit $rc" "$(cat "$S/e2")"
 fi
 
+# Service manager protocol (sd_notify) on a real datagram socket:
+# READY=1, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1; and SIGUSR1
+# dumps the counters.
+scenario notify
+L=$S/error.log
+: >"$L"
+if ldd "$HSWATCHD" 2>/dev/null | grep -q libsystemd; then
+	python3 - "$S/notify.sock" "$S/notify.out" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.5)
+end = time.time() + 15
+with open(sys.argv[2], 'a', buffering=1) as f:
+    while time.time() < end:
+        try:
+            m = s.recv(4096).decode()
+        except socket.timeout:
+            continue
+        f.write(m.replace('\n', ' ') + '\n')
+        if 'STOPPING=1' in m:
+            break
+PY
+	LPID=$!
+	T_PIDS="$T_PIDS $LPID"
+	i=0
+	while [ ! -S "$S/notify.sock" ] && [ $i -lt 100 ]; do nap; i=$((i + 1)); done
+	NOTIFY_SOCKET=$S/notify.sock
+	WATCHDOG_USEC=200000
+	export NOTIFY_SOCKET WATCHDOG_USEC
+	start_daemon --error-log "$L"
+	unset NOTIFY_SOCKET WATCHDOG_USEC
+	i=0
+	while [ "$(grep -c WATCHDOG=1 "$S/notify.out")" -lt 3 ] && [ $i -lt 100 ]; do nap; i=$((i + 1)); done
+	gen 4 >>"$L"
+	wait_events
+	kill -USR1 "$DPID"
+	i=0
+	while ! grep -q "events $(expected_count)," "$S/daemon.err" && [ $i -lt 100 ]; do nap; i=$((i + 1)); done
+	if grep -q "error.log: lines 4, candidates [0-9]*, events $(expected_count)," "$S/daemon.err"; then
+		ok "SIGUSR1: per-file counters"
+	else
+		fail "SIGUSR1: per-file counters" "$(tail -2 "$S/daemon.err")"
+	fi
+	stop_daemon
+	i=0
+	while kill -0 "$LPID" 2>/dev/null && [ $i -lt 100 ]; do nap; i=$((i + 1)); done
+	kill "$LPID" 2>/dev/null
+	wait "$LPID" 2>/dev/null
+	got=$(awk '/READY=1/ { r = NR } /WATCHDOG=1/ { w++ } /STOPPING=1/ { s = NR }
+	    END { print (r > 0 && s > r && w >= 3) ? "yes" : "no: " r " " w " " s }' "$S/notify.out")
+	expect_eq "sd_notify: READY=1, WATCHDOG=1 (x3+), STOPPING=1" "$got" yes
+else
+	ok "sd_notify: built without libsystemd (# SKIP)"
+fi
+
 # Idle: no wakeups beyond the safety timer (5 s, the default, here).
 scenario idle
 L=$S/error.log
