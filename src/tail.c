@@ -41,6 +41,7 @@
 #include "hswatch/xmalloc.h"
 
 #define TAIL_CHUNK	(64 * 1024)
+#define TAIL_BUDGET	(4 * 1024 * 1024)	/* bytes per file per round */
 
 #define TAIL_FILE_MASK	(IN_MODIFY|IN_ATTRIB|IN_MOVE_SELF|IN_DELETE_SELF)
 #define TAIL_DIR_MASK	(IN_CREATE|IN_MOVED_TO|IN_MOVED_FROM|IN_DELETE| \
@@ -88,6 +89,8 @@ struct tail {
 	ev_io		 io;
 	ev_timer	 poll;
 	ev_timer	 drain;
+	ev_idle		 more_w;	/* a backlog is left to read */
+	int		 more;
 
 	struct tail_file cur;
 	struct tail_file old;
@@ -327,9 +330,13 @@ tail_process(struct tail *t, struct tail_file *f, const char *data, size_t n)
 	f->rpos = base + n;
 }
 
-/* Read f to its current end; returns the number of bytes read. */
+/*
+ * Read f to its current end, or up to limit bytes (0: no limit; when the
+ * limit stops us, t->more asks for another round). Returns the number of
+ * bytes read.
+ */
 static uint64_t
-tail_read(struct tail *t, struct tail_file *f)
+tail_read_upto(struct tail *t, struct tail_file *f, uint64_t limit)
 {
 	ssize_t		 r;
 	uint64_t	 total = 0;
@@ -337,6 +344,10 @@ tail_read(struct tail *t, struct tail_file *f)
 	if (f->fd < 0)
 		return 0;
 	for (;;) {
+		if (limit > 0 && total >= limit) {
+			t->more = 1;
+			break;
+		}
 		r = pread(f->fd, t->chunk, TAIL_CHUNK, (off_t)f->rpos);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -351,6 +362,13 @@ tail_read(struct tail *t, struct tail_file *f)
 		tail_process(t, f, t->chunk, (size_t)r);
 	}
 	return total;
+}
+
+/* A backlog is read a slice at a time: other logs and signals go between. */
+static uint64_t
+tail_read(struct tail *t, struct tail_file *f)
+{
+	return tail_read_upto(t, f, TAIL_BUDGET);
 }
 
 /* Deliver a held partial line: its file is going away or restarting. */
@@ -441,7 +459,7 @@ tail_file_close(struct tail *t, struct tail_file *f)
 {
 	if (f->fd < 0)
 		return;
-	tail_read(t, f);
+	tail_read_upto(t, f, 0);
 	tail_flush(t, f);
 	if (f->wd >= 0 && t->ifd >= 0)
 		(void)inotify_rm_watch(t->ifd, f->wd);
@@ -536,11 +554,18 @@ tail_check(struct tail *t)
 {
 	int	 rounds = 0;
 
+	t->more = 0;
 	do {
 		if (t->rewatch)
 			tail_watch_all(t);
 		tail_check_files(t);
 	} while (t->rewatch && ++rounds < 4);
+	if (t->loop != NULL) {
+		if (t->more)
+			ev_idle_start(t->loop, &t->more_w);
+		else
+			ev_idle_stop(t->loop, &t->more_w);
+	}
 }
 
 static void
@@ -604,6 +629,14 @@ tail_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void
+tail_more_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	tail_check(w->data);
+}
+
+static void
 tail_drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct tail	*t = w->data;
@@ -643,6 +676,8 @@ tail_new(const char *path, const struct tail_opts *opts, tail_line_cb *cb,
 	t->poll.data = t;
 	ev_init(&t->drain, tail_drain_cb);
 	t->drain.data = t;
+	ev_idle_init(&t->more_w, tail_more_cb);
+	t->more_w.data = t;
 	return t;
 }
 
@@ -735,7 +770,7 @@ tail_drain_copy(struct tail *t, const struct state_pos *pos)
 	c.rpos = c.start = pos->offset;
 	c.line = pos->line;
 	c.skip = pos->skip;
-	tail_read(t, &c);
+	tail_read_upto(t, &c, 0);
 	tail_flush(t, &c);
 	close(fd);
 	buf_free(&c.part);
@@ -845,6 +880,7 @@ tail_stop(struct tail *t)
 	ev_io_stop(t->loop, &t->io);
 	ev_timer_stop(t->loop, &t->poll);
 	ev_timer_stop(t->loop, &t->drain);
+	ev_idle_stop(t->loop, &t->more_w);
 }
 
 void
