@@ -220,12 +220,19 @@ hsd_log_free(struct hsd_log *hl)
  * positions are saved first), start the new ones.
  */
 static void
-hsd_logs_sync(struct hsd *d)
+hsd_logs_sync(struct hsd *d, int restart)
 {
 	struct hsd_log	**logs;
 	unsigned	  i, j, n = d->set.n_error_logs;
 
 	hsd_save_state(d);
+	/* New tail options: restart every tail from its saved position. */
+	if (restart) {
+		for (j = 0; j < d->n_logs; j++) {
+			hsd_log_free(d->logs[j]);
+			d->logs[j] = NULL;
+		}
+	}
 	logs = xcalloc(n == 0 ? 1 : n, sizeof *logs);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < d->n_logs; j++)
@@ -331,6 +338,7 @@ hsd_reload(struct hsd *d)
 {
 	struct settings	 s;
 	char		*cause = NULL;
+	int		 restart;
 
 	notify_reloading();
 	if (hsd_settings(d, &s, &cause) != 0) {
@@ -349,10 +357,13 @@ hsd_reload(struct hsd *d)
 		log_warnx("reload: %s (keeping the old output)", cause);
 		free(cause);
 	}
+	restart = s.poll_interval != d->set.poll_interval ||
+	    s.rotate_wait != d->set.rotate_wait ||
+	    s.max_line != d->set.max_line;
 	settings_free(&d->set);
 	d->set = s;
 	log_init("hswatchd", d->foreground, d->set.syslog, 0);
-	hsd_logs_sync(d);
+	hsd_logs_sync(d, restart);
 	log_info("reloaded: following %u error log(s)", d->n_logs);
 	notify_ready();
 }
@@ -545,7 +556,7 @@ main(int argc, char **argv)
 	} else
 		ev_init(&d.watchdog, hsd_watchdog_cb);
 
-	hsd_logs_sync(&d);
+	hsd_logs_sync(&d, 0);
 	hsd_save_state(&d);
 	log_info("started, following %u error log(s)", d.n_logs);
 	notify_ready();

@@ -61,6 +61,11 @@ pipeline_source(struct pipeline *p, const char *name)
 {
 	struct pipeline_source	*s;
 
+	/* One source per name: a log followed again keeps its counters. */
+	for (s = p->sources; s != NULL; s = s->next)
+		if ((s->name == NULL && name == NULL) || (s->name != NULL &&
+		    name != NULL && strcmp(s->name, name) == 0))
+			return s;
 	s = xcalloc(1, sizeof *s);
 	s->name = name != NULL ? xstrdup(name) : NULL;
 	s->next = p->sources;

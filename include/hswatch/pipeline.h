@@ -39,7 +39,8 @@ void		 pipeline_free(struct pipeline *);
 
 /*
  * A source of lines; name (may be NULL) becomes each event's "file". The
- * pipeline owns it until pipeline_free().
+ * same name gives the same source. The pipeline owns it until
+ * pipeline_free().
  */
 struct pipeline_source *pipeline_source(struct pipeline *, const char *name);
 

@@ -211,6 +211,16 @@ wait_events 2
 cat "$S/events.json.1" "$S/events.json" >"$S/all.json" 2>/dev/null
 mv "$S/all.json" "$S/events.json"
 check_events "two logs, SIGHUP adds one and reopens --events"
+# New tail options: every tail restarts from its exact position.
+printf 'error_log = %s\nerror_log = %s\nrotate_wait = 3\nmax_line = 4096\n' \
+    "$S/one.log" "$S/two.log" >"$S/hswatch.conf"
+kill -HUP "$DPID"
+i=0
+while [ "$(grep -c reloaded "$S/daemon.err")" -lt 2 ] && [ $i -lt 100 ]; do nap; i=$((i + 1)); done
+gen 10 >>"$S/two.log"
+gen 10 >>"$S/one.log"
+wait_events
+check_events "SIGHUP with new tail options: nothing lost or repeated"
 printf 'bogus line\n' >"$S/hswatch.conf"
 kill -HUP "$DPID"
 i=0
