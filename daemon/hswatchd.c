@@ -60,6 +60,7 @@ struct hsd {
 	unsigned		 n_logs;
 	int			 state_failed;	/* last save failed */
 	int			 events_failed;	/* last event write failed */
+	unsigned long long	 saves;		/* state files written */
 
 	ev_signal		 sighup, sigterm, sigint, sigusr1;
 	ev_timer		 save;
@@ -140,6 +141,7 @@ hsd_save_state(struct hsd *d)
 			state_put(d->state, tail_path(d->logs[i]->tail), &cur,
 			    n == 2 ? &prev : NULL);
 	}
+	d->saves++;
 	if (state_save(d->state, &cause) != 0) {
 		if (!d->state_failed)
 			log_warnx("cannot save state: %s", cause);
@@ -311,6 +313,7 @@ hsd_dump(struct hsd *d)
 	struct pipeline_counts	 pc;
 	unsigned		 i;
 
+	log_info("state: %llu saves to %s", d->saves, state_file(d->state));
 	for (i = 0; i < d->n_logs; i++) {
 		tail_stats(d->logs[i]->tail, &ts);
 		pipeline_counts(d->logs[i]->src, &pc);
@@ -429,6 +432,8 @@ hsd_state_load(struct hsd *d)
 
 	xasprintf(&path, "%s/state", d->set.state_dir);
 	d->state = state_new(path);
+	if (state_lock(d->state, &cause) != 0)
+		fatalx("%s", cause);
 	if (state_load(d->state, &cause) != 0) {
 		xasprintf(&aside, "%s.corrupt", path);
 		log_warnx("%s; moved aside to %s, starting at the end of "
@@ -530,11 +535,10 @@ main(int argc, char **argv)
 	    hsd_outfile(d.set.json, &d.json, &cause) != 0)
 		fatalx("%s", cause);
 
+	hsd_state_load(&d);		/* locked before we detach */
 	if (!d.foreground && daemon(1, 0) != 0)
 		fatal("daemon");
 	log_init("hswatchd", d.foreground, d.set.syslog, 0);
-
-	hsd_state_load(&d);
 	buf_init(&d.out);
 	po.on_event = hsd_event;
 	po.arg = &d;

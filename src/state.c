@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -35,6 +36,7 @@
 
 struct state {
 	char			*file;
+	int			 lockfd;
 	struct state_entry	*v;
 	unsigned		 n, cap;
 };
@@ -113,6 +115,7 @@ state_new(const char *file)
 
 	st = xcalloc(1, sizeof *st);
 	st->file = xstrdup(file);
+	st->lockfd = -1;
 	return st;
 }
 
@@ -132,9 +135,37 @@ state_free(struct state *st)
 	if (st == NULL)
 		return;
 	state_clear(st);
+	if (st->lockfd >= 0)
+		close(st->lockfd);
 	free(st->v);
 	free(st->file);
 	free(st);
+}
+
+int
+state_lock(struct state *st, char **cause)
+{
+	char	*path;
+	int	 fd;
+
+	if (st->lockfd >= 0)
+		return 0;
+	xasprintf(&path, "%s.lock", st->file);
+	if ((fd = open(path, O_RDWR|O_CREAT|O_CLOEXEC, 0600)) < 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX|LOCK_NB) != 0) {
+		xasprintf(cause, "%s: %s", path, errno == EWOULDBLOCK ?
+		    "in use by another process" : strerror(errno));
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	st->lockfd = fd;
+	return 0;
 }
 
 const char *

@@ -42,6 +42,13 @@ void		 state_free(struct state *);
 const char	*state_file(const struct state *);
 
 /*
+ * Take an exclusive lock (FILE.lock) for as long as the state lives: two
+ * processes sharing one state would lose or repeat lines. -1 with
+ * *cause set when another process holds it.
+ */
+int		 state_lock(struct state *, char **cause);
+
+/*
  * Read the state file. A missing file is an empty state (returns 0).
  * An unreadable or corrupt one returns -1 with *cause set and leaves the
  * state empty: the caller decides how to start safely.

@@ -249,6 +249,38 @@ else
 	fail "corrupt state: warned and set aside" "$(head -3 "$S/daemon.err")"
 fi
 
+# A state directory is used by one hswatchd at a time; state saves are
+# rate-limited (not one per line).
+scenario lock
+L=$S/error.log
+: >"$L"
+start_daemon --error-log "$L"
+"$HSWATCHD" -f -c /dev/null --no-syslog --state-dir "$S/state" \
+    --error-log "$L" >/dev/null 2>"$S/e2" &
+P2=$!
+T_PIDS="$T_PIDS $P2"
+i=0
+while kill -0 "$P2" 2>/dev/null && [ $i -lt 100 ]; do nap; i=$((i + 1)); done
+kill -KILL "$P2" 2>/dev/null	# (still running: the check below fails)
+wait "$P2"
+rc=$?
+if [ $rc -ne 0 ] && grep -q "in use by another process" "$S/e2"; then
+	ok "a second hswatchd on the same state directory is refused"
+else
+	fail "a second hswatchd on the same state directory is refused" "exit $rc" "$(cat "$S/e2")"
+fi
+gen 3000 >>"$L"
+wait_events
+check_events "3000 lines in a burst"
+stop_daemon
+saves=$(grep -o 'state: [0-9]* saves' "$S/daemon.err" | tail -1 | cut -d' ' -f2)
+echo "# state saves for a 3000-line burst and a stop: $saves"
+if [ "$saves" -le 6 ]; then
+	ok "state saves are rate-limited ($saves)"
+else
+	fail "state saves are rate-limited" "$saves saves"
+fi
+
 # Bad command lines and config files fail at start with a reason.
 scenario usage
 "$HSWATCHD" -f -c /dev/null --state-dir "$S/state" >/dev/null 2>"$S/e1"

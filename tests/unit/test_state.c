@@ -369,6 +369,28 @@ test_identity(void **unused)
 	free(b);
 }
 
+/* One state file, one process: a second lock is refused with a reason. */
+static void
+test_lock(void **unused)
+{
+	struct state	*a, *b;
+	char		*file = tpath("locked"), *cause = NULL;
+
+	(void)unused;
+	a = state_new(file);
+	b = state_new(file);
+	assert_int_equal(state_lock(a, &cause), 0);
+	assert_int_equal(state_lock(a, &cause), 0);	/* already held */
+	assert_int_equal(state_lock(b, &cause), -1);
+	assert_non_null(strstr(cause, "in use"));
+	free(cause);
+	cause = NULL;
+	state_free(a);					/* releases it */
+	assert_int_equal(state_lock(b, &cause), 0);
+	state_free(b);
+	free(file);
+}
+
 int
 main(void)
 {
@@ -378,6 +400,7 @@ main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_missing_and_errors),
 		cmocka_unit_test(test_identity),
+		cmocka_unit_test(test_lock),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
