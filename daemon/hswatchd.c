@@ -22,6 +22,7 @@
 #include "hswatch/log.h"
 #include "hswatch/outfile.h"
 #include "hswatch/pipeline.h"
+#include "hswatch/recent.h"
 #include "hswatch/settings.h"
 #include "hswatch/state.h"
 #include "hswatch/tail.h"
@@ -62,6 +63,12 @@ struct hsd {
 	int			 events_failed;	/* last event write failed */
 	unsigned long long	 saves;		/* state files written */
 
+	/* After a crash: events already in --events are not written again. */
+	struct recent		*recent;
+	const char		**caught_up;	/* sources past that point */
+	unsigned		 n_caught_up;
+	unsigned long long	 dups;
+
 	ev_signal		 sighup, sigterm, sigint, sigusr1;
 	ev_timer		 save;
 	ev_timer		 watchdog;
@@ -101,6 +108,30 @@ hsd_usage(int code)
 	exit(code);
 }
 
+/*
+ * Was this event written before a crash? Only until the first event of
+ * its log that was not: from there on the log is past the crash point.
+ */
+static int
+hsd_seen(struct hsd *d, const char *source, const char *p, size_t n)
+{
+	unsigned	 i;
+
+	if (d->recent == NULL)
+		return 0;
+	for (i = 0; i < d->n_caught_up; i++)
+		if (d->caught_up[i] == source)
+			return 0;
+	if (recent_contains(d->recent, p, n)) {
+		d->dups++;
+		return 1;
+	}
+	d->caught_up = xreallocarray(d->caught_up, d->n_caught_up + 1,
+	    sizeof *d->caught_up);
+	d->caught_up[d->n_caught_up++] = source;
+	return 0;
+}
+
 /* Write one event as a JSON line to --events. */
 static void
 hsd_event(const struct event *ev, void *arg)
@@ -112,6 +143,8 @@ hsd_event(const struct event *ev, void *arg)
 		return;
 	buf_reset(&d->out);
 	event_json(ev, &d->out);
+	if (hsd_seen(d, ev->source, d->out.data, d->out.len))
+		return;
 	buf_addc(&d->out, '\n');
 	/* Log a failing output once, not once per event. */
 	if (outfile_write(d->events, d->out.data, d->out.len, &cause) != 0) {
@@ -314,6 +347,9 @@ hsd_dump(struct hsd *d)
 	unsigned		 i;
 
 	log_info("state: %llu saves to %s", d->saves, state_file(d->state));
+	if (d->dups > 0)
+		log_info("events: %llu already written before a crash, "
+		    "not written again", d->dups);
 	for (i = 0; i < d->n_logs; i++) {
 		tail_stats(d->logs[i]->tail, &ts);
 		pipeline_counts(d->logs[i]->src, &pc);
@@ -536,6 +572,11 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 
 	hsd_state_load(&d);		/* locked before we detach */
+	if (d.set.events != NULL &&
+	    (d.recent = recent_load(d.set.events, &cause)) == NULL) {
+		log_warnx("%s (duplicates after a crash are possible)", cause);
+		free(cause);
+	}
 	if (!d.foreground && daemon(1, 0) != 0)
 		fatal("daemon");
 	log_init("hswatchd", d.foreground, d.set.syslog, 0);
@@ -580,6 +621,8 @@ main(int argc, char **argv)
 	free(d.logs);
 	pipeline_free(d.pl);
 	state_free(d.state);
+	recent_free(d.recent);
+	free(d.caught_up);
 	outfile_close(d.events);
 	outfile_close(d.json);
 	buf_free(&d.out);

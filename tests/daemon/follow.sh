@@ -139,6 +139,29 @@ check_events "restarts: every event exactly once"
 stop_daemon
 expect_eq "restart: resumed from the state" "$(counter resumed)" 1
 
+# A crash (SIGKILL) before the state was saved: the lines are read
+# again, but the events already in --events are not written again.
+scenario crash
+L=$S/error.log
+: >"$L"
+EXTRA_CONF='state_interval = 60'
+start_daemon --error-log "$L"
+EXTRA_CONF=
+gen 30 >>"$L"
+wait_events
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+start_daemon --error-log "$L"
+gen 30 >>"$L"
+wait_events
+check_events "after SIGKILL: every event exactly once"
+stop_daemon
+if grep -q "already written before a crash" "$S/daemon.err"; then
+	ok "after SIGKILL: the re-read events were recognised"
+else
+	fail "after SIGKILL: the re-read events were recognised" "$(tail -3 "$S/daemon.err")"
+fi
+
 # Rotation while stopped: finish error.log.1 from the saved offset, then
 # read the new error.log from its start.
 scenario stopped-rotation
@@ -359,7 +382,9 @@ fi
 scenario idle
 L=$S/error.log
 gen 3 >"$L"
-POLL=5 start_daemon --error-log "$L"
+POLL=5
+start_daemon --error-log "$L"
+POLL=0
 nap 0.3
 before=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$DPID/status")
 sleep 3
