@@ -101,7 +101,12 @@ read_all(const char *path, struct line *out, int max, char **cause,
 	if (overlong != NULL)
 		*overlong = linereader_overlong(lr);
 	linereader_close(lr);
-	return r < 0 ? -1 : k;
+	if (r < 0) {
+		while (k-- > 0)
+			free(out[k].s);	/* the caller gets no count to free */
+		return -1;
+	}
+	return k;
 }
 
 static void
