@@ -857,16 +857,15 @@ int
 tail_start(struct tail *t, struct ev_loop *loop,
     const struct state_entry *resume, char **cause)
 {
-	if ((t->ifd = inotify_init1(IN_NONBLOCK|IN_CLOEXEC)) < 0) {
+	t->loop = loop;
+	tail_watch_all(t);		/* starts the ev_io on inotify */
+	if (t->ifd < 0) {
 		xasprintf(cause, "inotify: %s", strerror(errno));
+		t->loop = NULL;
 		return -1;
 	}
-	t->loop = loop;
-	ev_io_set(&t->io, t->ifd, EV_READ);
-	ev_io_start(loop, &t->io);
 	if (t->opts.poll_interval > 0)
 		ev_timer_start(loop, &t->poll);
-	tail_watch_all(t);
 	tail_resume(t, resume);
 	tail_check(t);
 	return 0;

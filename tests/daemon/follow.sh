@@ -218,7 +218,7 @@ printf 'error_log = %s\n' "$S/one.log" >"$S/hswatch.conf"
 DPID=$!
 T_PIDS="$T_PIDS $DPID"
 i=0
-while ! grep -q started "$S/daemon.err" && [ $i -lt 100 ]; do nap; i=$((i + 1)); done
+while ! grep -q started "$S/daemon.err" 2>/dev/null && [ $i -lt 100 ]; do nap; i=$((i + 1)); done
 gen 10 >>"$S/one.log"
 wait_events
 printf 'error_log = %s\nerror_log = %s\n# comment\n' "$S/one.log" "$S/two.log" >"$S/hswatch.conf"
