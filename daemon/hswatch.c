@@ -27,6 +27,7 @@
 #include "hswatch/locate.h"
 #include "hswatch/logline.h"
 #include "hswatch/patch.h"
+#include "hswatch/pipeline.h"
 #include "hswatch/probeverdict.h"
 #include "hswatch/summary.h"
 
@@ -200,11 +201,46 @@ progress(const char *path, const struct linereader *lr, uint64_t lines,
 		fputc('\n', stderr);
 }
 
+/* What replay does with each event and each finding's state change. */
 struct replay_out {
-	struct buf	*out;
-	int		 json;
-	uint64_t	 opened, updated, resolved;
+	struct buf		*out;
+	struct summary		*sm;
+	const struct confmodel	*model;
+	int			 events, json;
+	uint64_t		 opened, updated, resolved;
 };
+
+/* --events: every event (located with a config); else the summary. */
+static void
+replay_event(const struct event *ev, void *arg)
+{
+	struct replay_out	*ro = arg;
+	struct locate_result	 loc;
+
+	if (!ro->events) {
+		summary_add(ro->sm, ev);
+		return;
+	}
+	if (ro->model != NULL)
+		locate_event(ro->model, ev, &loc);
+	if (ro->json) {
+		event_json(ev, ro->out);
+		/* Located fields join the object. */
+		if (ro->model != NULL) {
+			ro->out->len--;
+			buf_addc(ro->out, ',');
+			locate_json(ro->model, &loc, ro->out);
+			buf_addc(ro->out, '}');
+		}
+	} else {
+		event_text(ev, ro->out);
+		if (ro->model != NULL)
+			locate_text(ro->model, &loc, ro->out);
+	}
+	buf_addc(ro->out, '\n');
+	if (ro->out->len >= 65536)
+		flush_buf(ro->out);
+}
 
 /* A finding's state change, as the daemon would emit it. */
 static void
@@ -321,9 +357,6 @@ replay_probe_cache(const struct cliconf *cc)
 	return probeverdict_cache_new(&cmd);
 }
 
-/* Resolve quiet findings at most this often (log seconds). */
-#define REPLAY_TICK	10
-
 static int
 cmd_replay(int argc, char **argv)
 {
@@ -339,20 +372,18 @@ cmd_replay(int argc, char **argv)
 	struct probeverdict_cache *pvc = NULL;
 	struct cliconf		 cc;
 	struct confmodel	*model = NULL;
-	struct locate_result	 loc;
-	struct logline		*ll;
+	struct pipeline		*pl;
+	struct pipeline_opts	 po;
+	struct pipeline_source	*src;
 	struct linereader	*lr;
 	struct summary		*sm;
-	struct analyze		*an;
+	struct analyze		*an = NULL;
 	struct replay_out	 ro;
-	struct event		 ev;
 	struct buf		 out;
 	const char		*line, *patch_path = NULL;
 	char			*cause = NULL;
 	size_t			 len;
-	uint64_t		 off;
-	int64_t			 last_tick = 0;
-	int			 ticked = 0;
+	uint64_t		 off, lineno;
 	double			 last_progress = 0;
 	int			 ch, json = 0, events = 0, i, r, tty;
 	int			 probe = 0;
@@ -390,66 +421,45 @@ cmd_replay(int argc, char **argv)
 	else if (probe && model == NULL)
 		(void)replay_probe_cache(&cc);	/* says why not */
 	tty = isatty(STDERR_FILENO);
-	ll = parser_new();
 	sm = summary_new();
 	buf_init(&out);
-	an = analyze_new(model, NULL);
-	if (pvc != NULL)
-		analyze_set_probe(an, pvc, replay_probe_err, NULL);
 	memset(&ro, 0, sizeof ro);
 	ro.out = &out;
+	ro.sm = sm;
+	ro.model = model;
+	ro.events = events;
 	ro.json = json;
-	memset(&ev, 0, sizeof ev);
+	memset(&po, 0, sizeof po);
+	po.on_event = replay_event;
+	po.arg = &ro;
+	if (!events) {
+		/* The findings, exactly as the daemon would raise them. */
+		an = analyze_new(model, NULL);
+		if (pvc != NULL)
+			analyze_set_probe(an, pvc, replay_probe_err, NULL);
+		po.analyze = an;
+		po.on_finding = replay_emit;
+		po.finding_arg = &ro;
+		po.log_time = 1;
+	}
+	if ((pl = pipeline_new(&po, &cause)) == NULL)
+		die("cannot compile patterns: %s", cause);
 	for (i = 0; i < argc; i++) {
 		if ((lr = linereader_open(argv[i], &cause)) == NULL)
 			die("%s", cause);
-		ev.source = argc > 1 ? argv[i] : NULL;
-		ev.line = 0;
+		src = pipeline_source(pl, argc > 1 ? argv[i] : NULL);
+		lineno = 0;
 		while ((r = linereader_next(lr, &line, &len, &off, &cause)) == 1) {
-			ev.line++;
-			ev.offset = off;
-			if (logline_parse(ll, line, len, &ev) != EVENT_NONE) {
-				if (events) {
-					if (model != NULL)
-						locate_event(model, &ev, &loc);
-					if (json) {
-						event_json(&ev, &out);
-						/* Located fields join the object. */
-						if (model != NULL) {
-							out.len--;
-							buf_addc(&out, ',');
-							locate_json(model, &loc, &out);
-							buf_addc(&out, '}');
-						}
-					} else {
-						event_text(&ev, &out);
-						if (model != NULL)
-							locate_text(model, &loc, &out);
-					}
-					buf_addc(&out, '\n');
-					if (out.len >= 65536)
-						flush_buf(&out);
-				} else {
-					summary_add(sm, &ev);
-					if (!ticked ||
-					    ev.ts - last_tick >= REPLAY_TICK) {
-						ticked = 1;
-						analyze_tick(an, ev.ts,
-						    replay_emit, &ro);
-						last_tick = ev.ts;
-					}
-					analyze_event(an, &ev, ev.ts,
-					    replay_emit, &ro);
-				}
-			}
-			if (tty && (ev.line & 0xfffff) == 0 &&
+			lineno++;
+			pipeline_line(pl, src, line, len, lineno, off, 0);
+			if (tty && (lineno & 0xfffff) == 0 &&
 			    now_mono() - last_progress > 0.5) {
-				progress(argv[i], lr, ev.line, 0);
+				progress(argv[i], lr, lineno, 0);
 				last_progress = now_mono();
 			}
 		}
 		if (tty && last_progress > 0)
-			progress(argv[i], lr, ev.line, 1);
+			progress(argv[i], lr, lineno, 1);
 		linereader_close(lr);
 		if (r < 0)
 			die("%s", cause);
@@ -465,13 +475,13 @@ cmd_replay(int argc, char **argv)
 	}
 	flush_buf(&out);
 	finish_output();
-	if (patch_path != NULL)
+	if (patch_path != NULL && an != NULL)
 		write_patch(patch_path, analyze_patch(an));
 	buf_free(&out);
+	pipeline_free(pl);
 	analyze_free(an);
 	probeverdict_cache_free(pvc);
 	summary_free(sm);
-	logline_free(ll);
 	confmodel_free(model);
 	return 0;
 }

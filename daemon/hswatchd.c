@@ -1,0 +1,633 @@
+/*
+ * hswatchd: the daemon. A thin main that wires the modules: settings,
+ * state, one tail per error log, the pipeline, the outputs; owns the ev
+ * loop, signals and service-manager notification.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/event.h"
+#include "hswatch/log.h"
+#include "hswatch/outfile.h"
+#include "hswatch/pipeline.h"
+#include "hswatch/recent.h"
+#include "hswatch/settings.h"
+#include "hswatch/state.h"
+#include "hswatch/tail.h"
+#include "hswatch/xmalloc.h"
+#include "notify.h"
+
+#define HSD_CONF_DEFAULT	SYSCONFDIR "/hswatch.conf"
+
+/* One followed error log. */
+struct hsd_log {
+	struct hsd		*d;
+	struct tail		*tail;
+	struct pipeline_source	*src;
+};
+
+/* A command-line setting, applied over the config file's. */
+struct hsd_override {
+	const char	*key;
+	const char	*value;
+};
+
+struct hsd {
+	struct ev_loop		*loop;
+	const char		*conf_file;	/* -c, or NULL */
+	int			 conf_explicit;
+	struct hsd_override	*ov;
+	unsigned		 n_ov;
+	int			 foreground;
+
+	struct settings		 set;
+	struct pipeline		*pl;
+	struct outfile		*events;
+	struct outfile		*json;
+	struct state		*state;
+	struct hsd_log		**logs;
+	unsigned		 n_logs;
+	int			 state_failed;	/* last save failed */
+	int			 events_failed;	/* last event write failed */
+	unsigned long long	 saves;		/* state files written */
+
+	/* After a crash: events already in --events are not written again. */
+	struct recent		*recent;
+	const char		**caught_up;	/* sources past that point */
+	unsigned		 n_caught_up;
+	unsigned long long	 dups;
+
+	ev_signal		 sighup, sigterm, sigint, sigusr1;
+	ev_timer		 save;
+	ev_timer		 watchdog;
+	struct buf		 out;
+};
+
+static const char *const usage_text =
+    "usage: hswatchd [-f] [-c FILE] [options]\n"
+    "  -f, --foreground          stay in the foreground, log to stderr\n"
+    "  -c, --config-file FILE    hswatchd settings (default " HSD_CONF_DEFAULT
+    ")\n"
+    "      --error-log PATH      follow this nginx error log (repeatable;\n"
+    "                            replaces the config file's error_log)\n"
+    "      --config PATH         nginx configuration to model (alias\n"
+    "                            --nginx-config)\n"
+    "      --nginx-T-command CMD command printing `nginx -T`\n"
+    "                            (both stored; locating events in the nginx\n"
+    "                            configuration needs the config model, which\n"
+    "                            is not wired in yet)\n"
+    "      --state-dir DIR       where read positions are kept\n"
+    "      --textfile-dir DIR    Prometheus textfile directory (stored; the\n"
+    "                            textfile sink is not wired in yet)\n"
+    "      --json FILE           findings as JSON lines (accepted; nothing\n"
+    "                            is written until diagnosis lands)\n"
+    "      --events FILE         append every recognised event as JSON lines\n"
+    "      --no-syslog           do not log to syslog\n"
+    "      --version, --help\n"
+    "signals: HUP reopens outputs and reloads settings; TERM/INT save the\n"
+    "state and exit; USR1 logs the counters.\n";
+
+static void hsd_usage(int) __attribute__((noreturn));
+
+static void
+hsd_usage(int code)
+{
+	fputs(usage_text, code == 0 ? stdout : stderr);
+	exit(code);
+}
+
+/*
+ * Was this event written before a crash? Only until the first event of
+ * its log that was not: from there on the log is past the crash point.
+ */
+static int
+hsd_seen(struct hsd *d, const char *source, const char *p, size_t n)
+{
+	unsigned	 i;
+
+	if (d->recent == NULL)
+		return 0;
+	for (i = 0; i < d->n_caught_up; i++)
+		if (d->caught_up[i] == source)
+			return 0;
+	if (recent_contains(d->recent, p, n)) {
+		d->dups++;
+		return 1;
+	}
+	d->caught_up = xreallocarray(d->caught_up, d->n_caught_up + 1,
+	    sizeof *d->caught_up);
+	d->caught_up[d->n_caught_up++] = source;
+	return 0;
+}
+
+/* Write one event as a JSON line to --events. */
+static void
+hsd_event(const struct event *ev, void *arg)
+{
+	struct hsd	*d = arg;
+	char		*cause = NULL;
+
+	if (d->events == NULL)
+		return;
+	buf_reset(&d->out);
+	event_json(ev, &d->out);
+	if (hsd_seen(d, ev->source, d->out.data, d->out.len))
+		return;
+	buf_addc(&d->out, '\n');
+	/* Log a failing output once, not once per event. */
+	if (outfile_write(d->events, d->out.data, d->out.len, &cause) != 0) {
+		if (!d->events_failed)
+			log_warnx("events: %s", cause);
+		free(cause);
+		d->events_failed = 1;
+	} else if (d->events_failed) {
+		log_info("events: writing again to %s",
+		    outfile_path(d->events));
+		d->events_failed = 0;
+	}
+}
+
+/* Record every position in the state and write it out. */
+static void
+hsd_save_state(struct hsd *d)
+{
+	struct state_pos	 cur, prev;
+	char			*cause = NULL;
+	unsigned		 i;
+	int			 n;
+
+	for (i = 0; i < d->n_logs; i++) {
+		n = tail_position(d->logs[i]->tail, &cur, &prev);
+		if (n > 0)
+			state_put(d->state, tail_path(d->logs[i]->tail), &cur,
+			    n == 2 ? &prev : NULL);
+	}
+	d->saves++;
+	if (state_save(d->state, &cause) != 0) {
+		if (!d->state_failed)
+			log_warnx("cannot save state: %s", cause);
+		free(cause);
+		d->state_failed = 1;
+	} else if (d->state_failed) {
+		log_info("state saved again to %s", state_file(d->state));
+		d->state_failed = 0;
+	}
+}
+
+static void
+hsd_save_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	hsd_save_state(w->data);
+}
+
+/* Each line of each log goes through the pipeline. */
+static void
+hsd_line(struct tail *t, const struct tail_line *l, void *arg)
+{
+	struct hsd_log	*hl = arg;
+	struct hsd	*d = hl->d;
+
+	(void)t;
+	pipeline_line(d->pl, hl->src, l->p, l->len, l->lineno, l->offset,
+	    ev_now(d->loop));
+	/* Save positions at a bounded rate; no timer while idle. */
+	if (!ev_is_active(&d->save)) {
+		ev_timer_set(&d->save, d->set.state_interval, 0);
+		ev_timer_start(d->loop, &d->save);
+	}
+}
+
+static void
+hsd_tail_opts(const struct settings *s, struct tail_opts *o)
+{
+	tail_opts_default(o);
+	o->poll_interval = s->poll_interval;
+	o->rotate_wait = s->rotate_wait;
+	o->max_line = s->max_line;
+	o->start_at_end = s->start_at_end;
+}
+
+/* Start following path (resuming from the state). */
+static struct hsd_log *
+hsd_log_new(struct hsd *d, const char *path)
+{
+	struct hsd_log		*hl;
+	struct tail_opts	 o;
+	char			*cause = NULL;
+
+	hsd_tail_opts(&d->set, &o);
+	hl = xcalloc(1, sizeof *hl);
+	hl->d = d;
+	hl->src = pipeline_source(d->pl, path);
+	hl->tail = tail_new(path, &o, hsd_line, hl);
+	if (tail_start(hl->tail, d->loop, state_get(d->state, path),
+	    &cause) != 0)
+		fatalx("%s: %s", path, cause);
+	return hl;
+}
+
+static void
+hsd_log_free(struct hsd_log *hl)
+{
+	if (hl == NULL)
+		return;
+	tail_free(hl->tail);
+	free(hl);
+}
+
+/*
+ * Follow exactly the error logs of the settings: keep those that stay
+ * (with their position and their open files), drop the others (their
+ * positions are saved first), start the new ones.
+ */
+static void
+hsd_logs_sync(struct hsd *d, int restart)
+{
+	struct hsd_log	**logs;
+	unsigned	  i, j, n = d->set.n_error_logs;
+
+	hsd_save_state(d);
+	/* New tail options: restart every tail from its saved position. */
+	if (restart) {
+		for (j = 0; j < d->n_logs; j++) {
+			hsd_log_free(d->logs[j]);
+			d->logs[j] = NULL;
+		}
+	}
+	logs = xcalloc(n == 0 ? 1 : n, sizeof *logs);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < d->n_logs; j++)
+			if (d->logs[j] != NULL && strcmp(d->set.error_logs[i],
+			    tail_path(d->logs[j]->tail)) == 0)
+				break;
+		if (j < d->n_logs) {
+			logs[i] = d->logs[j];
+			d->logs[j] = NULL;
+		} else
+			logs[i] = hsd_log_new(d, d->set.error_logs[i]);
+	}
+	for (j = 0; j < d->n_logs; j++) {
+		if (d->logs[j] != NULL) {
+			log_info("no longer following %s",
+			    tail_path(d->logs[j]->tail));
+			hsd_log_free(d->logs[j]);
+		}
+	}
+	free(d->logs);
+	d->logs = logs;
+	d->n_logs = n;
+}
+
+/* Settings = defaults + config file + command line. */
+static int
+hsd_settings(struct hsd *d, struct settings *s, char **cause)
+{
+	char		*why = NULL;
+	unsigned	 i;
+	int		 cli_logs = 0;
+
+	settings_init(s);
+	if (d->conf_file != NULL && (d->conf_explicit ||
+	    access(d->conf_file, F_OK) == 0) &&
+	    settings_load(s, d->conf_file, cause) != 0)
+		goto fail;
+	for (i = 0; i < d->n_ov; i++) {
+		if (strcmp(d->ov[i].key, "error_log") == 0 && !cli_logs) {
+			settings_clear_error_logs(s);
+			cli_logs = 1;
+		}
+		if (settings_set(s, d->ov[i].key, d->ov[i].value, &why) != 0) {
+			xasprintf(cause, "command line: %s", why);
+			free(why);
+			goto fail;
+		}
+	}
+	if (s->n_error_logs == 0) {
+		xasprintf(cause, "no error_log to follow (--error-log PATH)");
+		goto fail;
+	}
+	return 0;
+fail:
+	settings_free(s);
+	return -1;
+}
+
+/* Open one output file, or keep it closed when not configured. */
+static int
+hsd_outfile(const char *path, struct outfile **of, char **cause)
+{
+	struct outfile	*n = NULL;
+
+	if (path != NULL && (n = outfile_open(path, cause)) == NULL)
+		return -1;
+	outfile_close(*of);
+	*of = n;
+	return 0;
+}
+
+static void
+hsd_dump(struct hsd *d)
+{
+	struct tail_stats	 ts;
+	struct pipeline_counts	 pc;
+	unsigned		 i;
+
+	log_info("state: %llu saves to %s", d->saves, state_file(d->state));
+	if (d->dups > 0)
+		log_info("events: %llu already written before a crash, "
+		    "not written again", d->dups);
+	for (i = 0; i < d->n_logs; i++) {
+		tail_stats(d->logs[i]->tail, &ts);
+		pipeline_counts(d->logs[i]->src, &pc);
+		log_info("%s: lines %llu, candidates %llu, events %llu, "
+		    "overlong %llu, partial %llu, rotations %llu, "
+		    "truncations %llu, copies %llu, resumed %llu, "
+		    "resume_lost %llu, errors %llu", tail_path(d->logs[i]->tail),
+		    (unsigned long long)ts.lines,
+		    (unsigned long long)pc.candidates,
+		    (unsigned long long)pc.events,
+		    (unsigned long long)ts.overlong,
+		    (unsigned long long)ts.partial,
+		    (unsigned long long)ts.rotations,
+		    (unsigned long long)ts.truncations,
+		    (unsigned long long)ts.copies,
+		    (unsigned long long)ts.resumed,
+		    (unsigned long long)ts.resume_lost,
+		    (unsigned long long)ts.errors);
+	}
+}
+
+/* SIGHUP: reopen the outputs, reload the settings. */
+static void
+hsd_reload(struct hsd *d)
+{
+	struct settings	 s;
+	char		*cause = NULL;
+	int		 restart;
+
+	notify_reloading();
+	if (hsd_settings(d, &s, &cause) != 0) {
+		log_warnx("reload failed, keeping the running settings: %s",
+		    cause);
+		free(cause);
+		if (d->events != NULL && outfile_reopen(d->events, &cause)) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+		notify_ready();
+		return;
+	}
+	if (hsd_outfile(s.events, &d->events, &cause) != 0 ||
+	    hsd_outfile(s.json, &d->json, &cause) != 0) {
+		log_warnx("reload: %s (keeping the old output)", cause);
+		free(cause);
+	}
+	restart = s.poll_interval != d->set.poll_interval ||
+	    s.rotate_wait != d->set.rotate_wait ||
+	    s.max_line != d->set.max_line;
+	settings_free(&d->set);
+	d->set = s;
+	log_init("hswatchd", d->foreground, d->set.syslog, 0);
+	hsd_logs_sync(d, restart);
+	log_info("reloaded: following %u error log(s)", d->n_logs);
+	notify_ready();
+}
+
+static void
+hsd_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct hsd	*d = w->data;
+
+	(void)revents;
+	switch (w->signum) {
+	case SIGHUP:
+		hsd_reload(d);
+		break;
+	case SIGUSR1:
+		hsd_dump(d);
+		break;
+	default:
+		log_info("signal %d: saving state and exiting", w->signum);
+		notify_stopping();
+		ev_break(loop, EVBREAK_ALL);
+		break;
+	}
+}
+
+static void
+hsd_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	notify_watchdog();
+}
+
+static void
+hsd_syserr(const char *msg)
+{
+	fatal("libev: %s", msg);
+}
+
+static void
+hsd_override(struct hsd *d, const char *key, const char *value)
+{
+	d->ov = xreallocarray(d->ov, d->n_ov + 1, sizeof *d->ov);
+	d->ov[d->n_ov].key = key;
+	d->ov[d->n_ov].value = value;
+	d->n_ov++;
+}
+
+static void
+hsd_signal(struct hsd *d, ev_signal *w, int sig)
+{
+	ev_signal_init(w, hsd_signal_cb, sig);
+	w->data = d;
+	ev_signal_start(d->loop, w);
+}
+
+/* Load the state; a corrupt one is set aside and we start safe. */
+static void
+hsd_state_load(struct hsd *d)
+{
+	char	*path, *aside, *cause = NULL;
+
+	xasprintf(&path, "%s/state", d->set.state_dir);
+	d->state = state_new(path);
+	if (state_lock(d->state, &cause) != 0)
+		fatalx("%s", cause);
+	if (state_load(d->state, &cause) != 0) {
+		xasprintf(&aside, "%s.corrupt", path);
+		log_warnx("%s; moved aside to %s, starting at the end of "
+		    "each log (lines written while stopped are skipped)",
+		    cause, aside);
+		(void)rename(path, aside);
+		free(aside);
+		free(cause);
+		d->set.start_at_end = 1;
+	}
+	free(path);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_ERRLOG = 256, O_NGXCONF, O_NGXT, O_STATEDIR, O_TEXTDIR,
+	    O_JSON, O_EVENTS, O_NOSYSLOG, O_VERSION };
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "config-file", required_argument, NULL, 'c' },
+		{ "error-log", required_argument, NULL, O_ERRLOG },
+		{ "config", required_argument, NULL, O_NGXCONF },
+		{ "nginx-config", required_argument, NULL, O_NGXCONF },
+		{ "nginx-T-command", required_argument, NULL, O_NGXT },
+		{ "state-dir", required_argument, NULL, O_STATEDIR },
+		{ "textfile-dir", required_argument, NULL, O_TEXTDIR },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "events", required_argument, NULL, O_EVENTS },
+		{ "no-syslog", no_argument, NULL, O_NOSYSLOG },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct hsd		 d;
+	struct pipeline_opts	 po;
+	struct stat		 sb;
+	char			*cause = NULL;
+	unsigned		 i;
+	double			 wd;
+	int			 ch;
+
+	memset(&d, 0, sizeof d);
+	d.conf_file = HSD_CONF_DEFAULT;
+	log_init("hswatchd", 1, 0, 0);
+	while ((ch = getopt_long(argc, argv, "fc:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			d.foreground = 1;
+			break;
+		case 'c':
+			d.conf_file = optarg;
+			d.conf_explicit = 1;
+			break;
+		case O_ERRLOG:
+			hsd_override(&d, "error_log", optarg);
+			break;
+		case O_NGXCONF:
+			hsd_override(&d, "nginx_config", optarg);
+			break;
+		case O_NGXT:
+			hsd_override(&d, "nginx_t_command", optarg);
+			break;
+		case O_STATEDIR:
+			hsd_override(&d, "state_dir", optarg);
+			break;
+		case O_TEXTDIR:
+			hsd_override(&d, "textfile_dir", optarg);
+			break;
+		case O_JSON:
+			hsd_override(&d, "json", optarg);
+			break;
+		case O_EVENTS:
+			hsd_override(&d, "events", optarg);
+			break;
+		case O_NOSYSLOG:
+			hsd_override(&d, "syslog", "no");
+			break;
+		case O_VERSION:
+			printf("hswatchd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			hsd_usage(0);
+			/* NOTREACHED */
+		default:
+			hsd_usage(2);
+		}
+	}
+	if (optind != argc)
+		hsd_usage(2);
+
+	if (hsd_settings(&d, &d.set, &cause) != 0)
+		fatalx("%s", cause);
+	if (stat(d.set.state_dir, &sb) != 0)
+		fatal("state directory %s", d.set.state_dir);
+	if (!S_ISDIR(sb.st_mode))
+		fatalx("state directory %s: not a directory", d.set.state_dir);
+	if (hsd_outfile(d.set.events, &d.events, &cause) != 0 ||
+	    hsd_outfile(d.set.json, &d.json, &cause) != 0)
+		fatalx("%s", cause);
+
+	hsd_state_load(&d);		/* locked before we detach */
+	if (d.set.events != NULL &&
+	    (d.recent = recent_load(d.set.events, &cause)) == NULL) {
+		log_warnx("%s (duplicates after a crash are possible)", cause);
+		free(cause);
+	}
+	if (!d.foreground && daemon(1, 0) != 0)
+		fatal("daemon");
+	log_init("hswatchd", d.foreground, d.set.syslog, 0);
+	buf_init(&d.out);
+	po.on_event = hsd_event;
+	po.arg = &d;
+	if ((d.pl = pipeline_new(&po, &cause)) == NULL)
+		fatalx("cannot build the pipeline: %s", cause);
+
+	ev_set_syserr_cb(hsd_syserr);
+	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
+		fatalx("cannot initialise libev");
+	hsd_signal(&d, &d.sighup, SIGHUP);
+	hsd_signal(&d, &d.sigterm, SIGTERM);
+	hsd_signal(&d, &d.sigint, SIGINT);
+	hsd_signal(&d, &d.sigusr1, SIGUSR1);
+	ev_init(&d.save, hsd_save_cb);
+	d.save.data = &d;
+	if ((wd = notify_watchdog_interval()) > 0) {
+		ev_timer_init(&d.watchdog, hsd_watchdog_cb, wd, wd);
+		ev_timer_start(d.loop, &d.watchdog);
+	} else
+		ev_init(&d.watchdog, hsd_watchdog_cb);
+
+	hsd_logs_sync(&d, 0);
+	hsd_save_state(&d);
+	log_info("started, following %u error log(s)", d.n_logs);
+	notify_ready();
+
+	ev_run(d.loop, 0);
+
+	hsd_save_state(&d);
+	hsd_dump(&d);
+	ev_timer_stop(d.loop, &d.save);
+	ev_timer_stop(d.loop, &d.watchdog);
+	ev_signal_stop(d.loop, &d.sighup);
+	ev_signal_stop(d.loop, &d.sigterm);
+	ev_signal_stop(d.loop, &d.sigint);
+	ev_signal_stop(d.loop, &d.sigusr1);
+	for (i = 0; i < d.n_logs; i++)
+		hsd_log_free(d.logs[i]);
+	free(d.logs);
+	pipeline_free(d.pl);
+	state_free(d.state);
+	recent_free(d.recent);
+	free(d.caught_up);
+	outfile_close(d.events);
+	outfile_close(d.json);
+	buf_free(&d.out);
+	settings_free(&d.set);
+	free(d.ov);
+	ev_loop_destroy(d.loop);
+	return 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * The per-line work, in one place: the daemon (for every line the tailer
+ * delivers) and `hswatch replay` (for every line of a file) both call
+ * pipeline_line(): parse, then (with an analyze stage) locate, diagnose
+ * and correlate; findings' state changes go to on_finding, where the
+ * daemon has its sinks and replay its output. So replay prints what the
+ * daemon would alert.
+ */
+#ifndef HSWATCH_PIPELINE_H
+#define HSWATCH_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hswatch/correlate.h"
+#include "hswatch/event.h"
+
+struct pipeline;
+struct pipeline_source;
+
+/*
+ * Called for every recognised event; ev and its spans are valid only
+ * during the call.
+ */
+typedef void pipeline_event_cb(const struct event *ev, void *arg);
+
+struct analyze;
+
+struct pipeline_opts {
+	pipeline_event_cb	*on_event;	/* may be NULL */
+	void			*arg;
+	/*
+	 * The analyze stage (may be NULL: parse only), owned by the
+	 * caller, and where its findings go.
+	 */
+	struct analyze		*analyze;
+	correlate_emit_fn	*on_finding;
+	void			*finding_arg;
+	/*
+	 * The correlation clock: the log's own timestamps (replay of a
+	 * whole file) or the now passed to pipeline_line (the daemon).
+	 */
+	int			 log_time;
+};
+
+/* Resolve quiet findings at most this often (seconds of the clock). */
+#define PIPELINE_TICK	10
+
+/* Counters for one source (one followed or replayed file). */
+struct pipeline_counts {
+	uint64_t	 lines;
+	uint64_t	 candidates;	/* passed the parser's prefilter */
+	uint64_t	 events;
+};
+
+/* NULL with *cause set when the parser cannot be built. */
+struct pipeline	*pipeline_new(const struct pipeline_opts *, char **cause);
+void		 pipeline_free(struct pipeline *);
+
+/*
+ * A source of lines; name (may be NULL) becomes each event's "file". The
+ * same name gives the same source. The pipeline owns it until
+ * pipeline_free().
+ */
+struct pipeline_source *pipeline_source(struct pipeline *, const char *name);
+
+/*
+ * Run one line (without '\n') through the pipeline. lineno is 1-based in
+ * its file, offset the byte offset of the line, now the current time
+ * (seconds; ev_now() in the daemon). Returns the event's kind.
+ */
+enum event_kind	 pipeline_line(struct pipeline *, struct pipeline_source *,
+		    const char *line, size_t len, uint64_t lineno,
+		    uint64_t offset, double now);
+
+/* Resolve what went quiet by now (the daemon's timer; replay's end). */
+void		 pipeline_tick(struct pipeline *, double now);
+
+void		 pipeline_counts(const struct pipeline_source *,
+		    struct pipeline_counts *);
+const char	*pipeline_source_name(const struct pipeline_source *);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * hswatchd's own settings: defaults, the config file (hswatch.conf:
+ * "key = value" lines, '#' comment lines) and command-line overrides.
+ * (The nginx configuration that hswatch models is confmodel's concern.)
+ */
+#ifndef HSWATCH_SETTINGS_H
+#define HSWATCH_SETTINGS_H
+
+#include <stddef.h>
+
+struct settings {
+	char		**error_logs;	/* error_log, repeatable */
+	unsigned	 n_error_logs;
+	char		*nginx_config;	/* nginx.conf to model */
+	char		*nginx_t_command; /* or: a command printing nginx -T */
+	char		*state_dir;
+	char		*textfile_dir;
+	char		*json;		/* findings, JSON lines */
+	char		*events;	/* every event, JSON lines */
+	int		 syslog;
+	double		 poll_interval;
+	double		 rotate_wait;
+	double		 state_interval;
+	size_t		 max_line;
+	int		 start_at_end;
+};
+
+#define SETTINGS_STATE_DIR	"/var/lib/hswatch"
+#define SETTINGS_STATE_INTERVAL	1.0
+
+/* Defaults. */
+void	 settings_init(struct settings *);
+/* Free everything (the struct itself is the caller's). */
+void	 settings_free(struct settings *);
+
+/*
+ * Set key to value (error_log appends). -1 with *cause set for an
+ * unknown key or a bad value.
+ */
+int	 settings_set(struct settings *, const char *key, const char *value,
+	    char **cause);
+
+/* Forget every error_log (command-line ones replace the file's). */
+void	 settings_clear_error_logs(struct settings *);
+
+/* Read a config file; -1 with *cause "FILE:LINE: why" on error. */
+int	 settings_load(struct settings *, const char *file, char **cause);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * The per-line pipeline shared by the daemon and replay.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hswatch/analyze.h"
+#include "hswatch/event.h"
+#include "hswatch/logline.h"
+#include "hswatch/pipeline.h"
+#include "hswatch/xmalloc.h"
+
+struct pipeline_source {
+	char			*name;
+	struct pipeline_counts	 n;
+	struct pipeline_source	*next;
+};
+
+struct pipeline {
+	struct pipeline_opts	 opts;
+	struct logline		*ll;
+	struct event		 ev;
+	struct pipeline_source	*sources;
+	int64_t			 last_tick;
+	int			 ticked;
+};
+
+struct pipeline *
+pipeline_new(const struct pipeline_opts *opts, char **cause)
+{
+	struct pipeline	*p;
+	struct logline	*ll;
+
+	if ((ll = logline_new(cause)) == NULL)
+		return NULL;
+	p = xcalloc(1, sizeof *p);
+	if (opts != NULL)
+		p->opts = *opts;
+	p->ll = ll;
+	event_clear(&p->ev);
+	return p;
+}
+
+void
+pipeline_free(struct pipeline *p)
+{
+	struct pipeline_source	*s, *next;
+
+	if (p == NULL)
+		return;
+	for (s = p->sources; s != NULL; s = next) {
+		next = s->next;
+		free(s->name);
+		free(s);
+	}
+	logline_free(p->ll);
+	free(p);
+}
+
+struct pipeline_source *
+pipeline_source(struct pipeline *p, const char *name)
+{
+	struct pipeline_source	*s;
+
+	/* One source per name: a log followed again keeps its counters. */
+	for (s = p->sources; s != NULL; s = s->next)
+		if ((s->name == NULL && name == NULL) || (s->name != NULL &&
+		    name != NULL && strcmp(s->name, name) == 0))
+			return s;
+	s = xcalloc(1, sizeof *s);
+	s->name = name != NULL ? xstrdup(name) : NULL;
+	s->next = p->sources;
+	p->sources = s;
+	return s;
+}
+
+enum event_kind
+pipeline_line(struct pipeline *p, struct pipeline_source *src,
+    const char *line, size_t len, uint64_t lineno, uint64_t offset,
+    double now)
+{
+	struct logline_stats	 before, after;
+	enum event_kind		 kind;
+
+	logline_stats(p->ll, &before);
+	p->ev.source = src->name;
+	p->ev.line = lineno;
+	p->ev.offset = offset;
+	kind = logline_parse(p->ll, line, len, &p->ev);
+	logline_stats(p->ll, &after);
+	src->n.lines++;
+	src->n.candidates += after.candidates - before.candidates;
+	if (kind == EVENT_NONE)
+		return kind;
+	src->n.events++;
+	if (p->opts.on_event != NULL)
+		p->opts.on_event(&p->ev, p->opts.arg);
+	if (p->opts.analyze != NULL) {
+		int64_t	 clock = p->opts.log_time ? p->ev.ts : (int64_t)now;
+
+		if (!p->ticked || clock - p->last_tick >= PIPELINE_TICK) {
+			p->ticked = 1;
+			p->last_tick = clock;
+			analyze_tick(p->opts.analyze, clock,
+			    p->opts.on_finding, p->opts.finding_arg);
+		}
+		analyze_event(p->opts.analyze, &p->ev, clock,
+		    p->opts.on_finding, p->opts.finding_arg);
+	}
+	return kind;
+}
+
+void
+pipeline_tick(struct pipeline *p, double now)
+{
+	if (p->opts.analyze == NULL || p->opts.log_time)
+		return;
+	p->ticked = 1;
+	p->last_tick = (int64_t)now;
+	analyze_tick(p->opts.analyze, (int64_t)now, p->opts.on_finding,
+	    p->opts.finding_arg);
+}
+
+void
+pipeline_counts(const struct pipeline_source *s, struct pipeline_counts *n)
+{
+	*n = s->n;
+}
+
+const char *
+pipeline_source_name(const struct pipeline_source *s)
+{
+	return s->name;
+}

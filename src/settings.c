@@ -1,0 +1,225 @@
+/*
+ * hswatchd settings: defaults, config file, overrides.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hswatch/settings.h"
+#include "hswatch/tail.h"
+#include "hswatch/xmalloc.h"
+
+void
+settings_init(struct settings *s)
+{
+	memset(s, 0, sizeof *s);
+	s->state_dir = xstrdup(SETTINGS_STATE_DIR);
+	s->syslog = 1;
+	s->poll_interval = TAIL_POLL_DEFAULT;
+	s->rotate_wait = TAIL_ROTATE_WAIT_DEFAULT;
+	s->state_interval = SETTINGS_STATE_INTERVAL;
+	s->max_line = TAIL_MAX_LINE_DEFAULT;
+	s->start_at_end = 1;
+}
+
+void
+settings_clear_error_logs(struct settings *s)
+{
+	unsigned	 i;
+
+	for (i = 0; i < s->n_error_logs; i++)
+		free(s->error_logs[i]);
+	free(s->error_logs);
+	s->error_logs = NULL;
+	s->n_error_logs = 0;
+}
+
+void
+settings_free(struct settings *s)
+{
+	settings_clear_error_logs(s);
+	free(s->nginx_config);
+	free(s->nginx_t_command);
+	free(s->state_dir);
+	free(s->textfile_dir);
+	free(s->json);
+	free(s->events);
+	memset(s, 0, sizeof *s);
+}
+
+static int
+settings_seconds(const char *v, double max, double *out)
+{
+	char	*end;
+	double	 d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !isfinite(d) ||
+	    d < 0 || d > max)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int
+settings_bool(const char *v, int *out)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+	    strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static void
+settings_str(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = *v == '\0' ? NULL : xstrdup(v);
+}
+
+int
+settings_set(struct settings *s, const char *key, const char *v,
+    char **cause)
+{
+	unsigned long long	 n;
+	char			*end;
+
+	if (strcmp(key, "error_log") == 0) {
+		if (*v == '\0') {
+			xasprintf(cause, "error_log: empty path");
+			return -1;
+		}
+		for (n = 0; n < s->n_error_logs; n++)
+			if (strcmp(s->error_logs[n], v) == 0)
+				return 0;	/* followed once, counted once */
+		s->error_logs = xreallocarray(s->error_logs,
+		    s->n_error_logs + 1, sizeof *s->error_logs);
+		s->error_logs[s->n_error_logs++] = xstrdup(v);
+	} else if (strcmp(key, "nginx_config") == 0)
+		settings_str(&s->nginx_config, v);
+	else if (strcmp(key, "nginx_t_command") == 0)
+		settings_str(&s->nginx_t_command, v);
+	else if (strcmp(key, "state_dir") == 0) {
+		if (*v == '\0') {
+			xasprintf(cause, "state_dir: empty path");
+			return -1;
+		}
+		settings_str(&s->state_dir, v);
+	} else if (strcmp(key, "textfile_dir") == 0)
+		settings_str(&s->textfile_dir, v);
+	else if (strcmp(key, "json") == 0)
+		settings_str(&s->json, v);
+	else if (strcmp(key, "events") == 0)
+		settings_str(&s->events, v);
+	else if (strcmp(key, "syslog") == 0) {
+		if (settings_bool(v, &s->syslog) != 0)
+			goto bad;
+	} else if (strcmp(key, "poll_interval") == 0) {
+		if (settings_seconds(v, 86400, &s->poll_interval) != 0)
+			goto bad;
+	} else if (strcmp(key, "rotate_wait") == 0) {
+		if (settings_seconds(v, 86400, &s->rotate_wait) != 0)
+			goto bad;
+	} else if (strcmp(key, "state_interval") == 0) {
+		if (settings_seconds(v, 3600, &s->state_interval) != 0)
+			goto bad;
+	} else if (strcmp(key, "max_line") == 0) {
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0' ||
+		    n < TAIL_MAX_LINE_MIN || n > TAIL_MAX_LINE_MAX) {
+			xasprintf(cause, "max_line: want %d to %d bytes, "
+			    "got \"%s\"", TAIL_MAX_LINE_MIN, TAIL_MAX_LINE_MAX,
+			    v);
+			return -1;
+		}
+		s->max_line = (size_t)n;
+	} else if (strcmp(key, "start_at") == 0) {
+		if (strcmp(v, "end") == 0)
+			s->start_at_end = 1;
+		else if (strcmp(v, "beginning") == 0)
+			s->start_at_end = 0;
+		else
+			goto bad;
+	} else {
+		xasprintf(cause, "unknown key \"%s\"", key);
+		return -1;
+	}
+	return 0;
+bad:
+	xasprintf(cause, "%s: bad value \"%s\"", key, v);
+	return -1;
+}
+
+static char *
+settings_trim(char *p)
+{
+	char	*e;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return p;
+}
+
+int
+settings_load(struct settings *s, const char *file, char **cause)
+{
+	FILE		*f;
+	char		*line = NULL, *p, *eq, *key, *val, *why = NULL;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	unsigned	 lineno = 0;
+	int		 rc = 0;
+
+	if ((f = fopen(file, "re")) == NULL) {
+		xasprintf(cause, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if (memchr(line, '\0', (size_t)n) != NULL) {
+			xasprintf(cause, "%s:%u: NUL byte", file, lineno);
+			rc = -1;
+			break;
+		}
+		p = settings_trim(line);
+		if (*p == '\0' || *p == '#')
+			continue;
+		if ((eq = strchr(p, '=')) == NULL) {
+			xasprintf(cause, "%s:%u: expected \"key = value\"",
+			    file, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		key = settings_trim(p);
+		val = settings_trim(eq + 1);
+		if (settings_set(s, key, val, &why) != 0) {
+			xasprintf(cause, "%s:%u: %s", file, lineno, why);
+			free(why);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		xasprintf(cause, "%s: %s", file, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,952 @@
+/*
+ * Following a log file by path across rotations (see tail.h).
+ *
+ * Watches, all on one inotify descriptor per tail:
+ *  - the open file(s), through /proc/self/fd/N so that the watch is on
+ *    exactly the inode we read (IN_MODIFY: new data);
+ *  - the path's directory, for creations, renames and deletions of the
+ *    path's name (not IN_MODIFY: a busy access.log next to it would wake
+ *    us for nothing);
+ *  - when the path is a symlink, the directory of its target too;
+ *  - while the file is missing or unlinked, every existing ancestor of
+ *    the directory, for its next component (a directory removed or
+ *    created again). A directory that holds a file we keep open reports
+ *    no IN_DELETE_SELF until we close it (the open file pins its
+ *    dentry), so its removal is seen in its parent.
+ * Any relevant event runs tail_check(), which is also what the safety
+ * timer runs: reconcile what is open with what the path names now.
+ * When the directories change, the watches are rebuilt from scratch on a
+ * new inotify descriptor (events still queued on the old one are dropped:
+ * tail_check() looks at the files themselves, not at the events).
+ */
+#include "config.h"
+
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/state.h"
+#include "hswatch/tail.h"
+#include "hswatch/xmalloc.h"
+
+#define TAIL_CHUNK	(64 * 1024)
+#define TAIL_BUDGET	(4 * 1024 * 1024)	/* bytes per file per round */
+
+#define TAIL_FILE_MASK	(IN_MODIFY|IN_ATTRIB|IN_MOVE_SELF|IN_DELETE_SELF)
+#define TAIL_DIR_MASK	(IN_CREATE|IN_MOVED_TO|IN_MOVED_FROM|IN_DELETE| \
+			 IN_ATTRIB|IN_DELETE_SELF|IN_MOVE_SELF|IN_ONLYDIR)
+#define TAIL_CHAIN_MASK	(IN_CREATE|IN_MOVED_TO|IN_MOVED_FROM|IN_DELETE| \
+			 IN_ONLYDIR)
+
+/* A directory watch: events for entry "name" in it concern us. */
+struct tail_watch {
+	int		 wd;
+	char		*name;
+};
+
+/* One open file and where reading stands in it. */
+struct tail_file {
+	int		 fd;
+	int		 wd;		/* inotify watch on it, or -1 */
+	uint64_t	 dev, ino;
+	uint64_t	 rpos;		/* next byte to read */
+	uint64_t	 start;		/* first byte not yet delivered */
+	uint64_t	 line;		/* lines delivered */
+	int		 skip;		/* skipping the rest of a cut line */
+	uint32_t	 head_len;
+	uint64_t	 head_hash;
+	struct buf	 part;		/* held partial line */
+	unsigned	 flags;		/* TAIL_LINE_ROTATED for the old one */
+};
+
+struct tail {
+	char		*path;
+	char		*dir;		/* dirname(path) */
+	char		*base;		/* basename(path) */
+	char		*tdir;		/* symlink target's dir, or NULL */
+	char		*tbase;
+	struct tail_opts opts;
+	tail_line_cb	*cb;
+	void		*arg;
+
+	struct ev_loop	*loop;
+	int		 ifd;
+	struct tail_watch *w;		/* directory watches */
+	unsigned	 nw;
+	int		 rewatch;	/* rebuild the watches */
+	int		 dir_watched;	/* the path's directory is watched */
+	ev_io		 io;
+	ev_timer	 poll;
+	ev_timer	 drain;
+	ev_idle		 more_w;	/* a backlog is left to read */
+	int		 more;
+
+	struct tail_file cur;
+	struct tail_file old;
+
+	char		*chunk;
+	struct tail_stats st;
+};
+
+static void	tail_file_close(struct tail *, struct tail_file *);
+static void	tail_file_pos(struct tail_file *, struct state_pos *);
+static int	tail_drain_copy(struct tail *, const struct state_pos *);
+
+void
+tail_opts_default(struct tail_opts *o)
+{
+	o->poll_interval = TAIL_POLL_DEFAULT;
+	o->rotate_wait = TAIL_ROTATE_WAIT_DEFAULT;
+	o->max_line = TAIL_MAX_LINE_DEFAULT;
+	o->start_at_end = 0;
+}
+
+static void
+tail_file_init(struct tail_file *f, unsigned flags)
+{
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	f->wd = -1;
+	buf_init(&f->part);
+	f->flags = flags;
+}
+
+/* Split path into its directory and last component. */
+static void
+tail_split(const char *path, char **dir, char **base)
+{
+	const char	*slash;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		*dir = xstrdup(".");
+		*base = xstrdup(path);
+	} else if (slash == path) {
+		*dir = xstrdup("/");
+		*base = xstrdup(slash + 1);
+	} else {
+		*dir = xstrndup(path, (size_t)(slash - path));
+		*base = xstrdup(slash + 1);
+	}
+}
+
+static int
+tail_add_watch(struct tail *t, const char *path, uint32_t mask)
+{
+	if (t->ifd < 0)
+		return -1;
+	/* IN_MASK_ADD: roles that share an inode keep each other's bits. */
+	return inotify_add_watch(t->ifd, path, mask|IN_MASK_ADD);
+}
+
+/* Watch directory path for events about entry name. */
+static void
+tail_watch_add(struct tail *t, const char *path, const char *name,
+    uint32_t mask)
+{
+	int	 wd;
+
+	if ((wd = tail_add_watch(t, path, mask)) < 0)
+		return;
+	t->w = xreallocarray(t->w, t->nw + 1, sizeof *t->w);
+	t->w[t->nw].wd = wd;
+	t->w[t->nw].name = xstrdup(name);
+	t->nw++;
+}
+
+static void
+tail_watch_clear(struct tail *t)
+{
+	unsigned	 i;
+
+	for (i = 0; i < t->nw; i++)
+		free(t->w[i].name);
+	free(t->w);
+	t->w = NULL;
+	t->nw = 0;
+}
+
+/* Watch exactly the inode behind fd. */
+static int
+tail_watch_fd(struct tail *t, int fd)
+{
+	char	 p[64];
+
+	if (fd < 0)
+		return -1;
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+	return tail_add_watch(t, p, TAIL_FILE_MASK);
+}
+
+/*
+ * Build every watch on a new inotify descriptor: the open files, the
+ * path's directory, the symlink target's directory, and the ancestors.
+ */
+static void
+tail_watch_all(struct tail *t)
+{
+	struct stat	 sb;
+	char		*d, *b, *rp, *up;
+	int		 fd, all;
+
+	t->rewatch = 0;
+	if ((fd = inotify_init1(IN_NONBLOCK|IN_CLOEXEC)) < 0) {
+		t->st.errors++;
+		return;		/* keep the old one; the timer still runs */
+	}
+	if (t->loop != NULL)
+		ev_io_stop(t->loop, &t->io);
+	if (t->ifd >= 0)
+		close(t->ifd);
+	t->ifd = fd;
+	if (t->loop != NULL) {
+		ev_io_set(&t->io, fd, EV_READ);
+		ev_io_start(t->loop, &t->io);
+	}
+	tail_watch_clear(t);
+	t->cur.wd = tail_watch_fd(t, t->cur.fd);
+	t->old.wd = tail_watch_fd(t, t->old.fd);
+
+	tail_watch_add(t, t->dir, t->base, TAIL_DIR_MASK);
+	t->dir_watched = t->nw > 0;
+	/*
+	 * The ancestors, each for the next component of the path, only
+	 * while the file is missing or unlinked (a busy /tmp above would
+	 * wake us for nothing). While all is well they are not needed: a
+	 * renamed directory reports IN_MOVE_SELF, and a removed one first
+	 * loses our file (IN_DELETE, IN_ATTRIB), which brings them back.
+	 */
+	all = !t->dir_watched || t->cur.fd < 0 ||
+	    fstat(t->cur.fd, &sb) != 0 || sb.st_nlink == 0;
+	up = xstrdup(t->dir);
+	while (all && strcmp(up, "/") != 0 && strcmp(up, ".") != 0) {
+		tail_split(up, &d, &b);
+		tail_watch_add(t, d, b, TAIL_CHAIN_MASK);
+		free(b);
+		free(up);
+		up = d;
+	}
+	free(up);
+
+	/* A symlink's target may live elsewhere. */
+	if ((rp = realpath(t->path, NULL)) != NULL) {
+		free(t->tdir);
+		free(t->tbase);
+		tail_split(rp, &t->tdir, &t->tbase);
+		free(rp);
+		/* The same inode as the directory's gives the same wd. */
+		tail_watch_add(t, t->tdir, t->tbase, TAIL_DIR_MASK);
+	}
+}
+
+/* Deliver one line to the callback. */
+static void
+tail_deliver(struct tail *t, struct tail_file *f, const char *p, size_t len,
+    uint64_t offset, unsigned flags)
+{
+	struct tail_line	 l;
+
+	f->line++;
+	t->st.lines++;
+	if (flags & TAIL_LINE_CUT)
+		t->st.overlong++;
+	if (flags & TAIL_LINE_PARTIAL)
+		t->st.partial++;
+	l.p = p;
+	l.len = len;
+	l.offset = offset;
+	l.lineno = f->line;
+	l.flags = flags | f->flags;
+	t->cb(t, &l, t->arg);
+}
+
+/* Split n bytes read at f->rpos into lines. */
+static void
+tail_process(struct tail *t, struct tail_file *f, const char *data, size_t n)
+{
+	const char	*p = data, *end = data + n, *nl;
+	uint64_t	 base = f->rpos;
+	size_t		 max = t->opts.max_line, len, take;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (f->skip) {
+			if (nl == NULL) {
+				p = end;
+				f->start = base + n;
+				break;
+			}
+			p = nl + 1;
+			f->skip = 0;
+			f->start = base + (uint64_t)(p - data);
+			continue;
+		}
+		if (nl == NULL) {
+			len = (size_t)(end - p);
+			if (f->part.len + len <= max) {
+				buf_add(&f->part, p, len);
+				break;
+			}
+			/* Too long without a newline: cut it now. */
+			take = max - f->part.len;
+			buf_add(&f->part, p, take);
+			p += take;
+			tail_deliver(t, f, f->part.data, f->part.len, f->start,
+			    TAIL_LINE_CUT);
+			buf_reset(&f->part);
+			f->skip = 1;
+			f->start = base + (uint64_t)(p - data);
+			continue;
+		}
+		len = (size_t)(nl - p);
+		if (f->part.len > 0) {
+			if (f->part.len + len > max) {
+				buf_add(&f->part, p, max - f->part.len);
+				tail_deliver(t, f, f->part.data, f->part.len,
+				    f->start, TAIL_LINE_CUT);
+			} else {
+				buf_add(&f->part, p, len);
+				tail_deliver(t, f, f->part.data, f->part.len,
+				    f->start, 0);
+			}
+			buf_reset(&f->part);
+		} else if (len > max)
+			tail_deliver(t, f, p, max, f->start, TAIL_LINE_CUT);
+		else
+			tail_deliver(t, f, p, len, f->start, 0);
+		p = nl + 1;
+		f->start = base + (uint64_t)(p - data);
+	}
+	f->rpos = base + n;
+}
+
+/*
+ * Read f to its current end, or up to limit bytes (0: no limit; when the
+ * limit stops us, t->more asks for another round). Returns the number of
+ * bytes read.
+ */
+static uint64_t
+tail_read_upto(struct tail *t, struct tail_file *f, uint64_t limit)
+{
+	ssize_t		 r;
+	uint64_t	 total = 0;
+
+	if (f->fd < 0)
+		return 0;
+	for (;;) {
+		if (limit > 0 && total >= limit) {
+			t->more = 1;
+			break;
+		}
+		r = pread(f->fd, t->chunk, TAIL_CHUNK, (off_t)f->rpos);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			t->st.errors++;
+			break;
+		}
+		if (r == 0)
+			break;
+		t->st.bytes += (uint64_t)r;
+		total += (uint64_t)r;
+		tail_process(t, f, t->chunk, (size_t)r);
+	}
+	return total;
+}
+
+/* A backlog is read a slice at a time: other logs and signals go between. */
+static uint64_t
+tail_read(struct tail *t, struct tail_file *f)
+{
+	return tail_read_upto(t, f, TAIL_BUDGET);
+}
+
+/* Deliver a held partial line: its file is going away or restarting. */
+static void
+tail_flush(struct tail *t, struct tail_file *f)
+{
+	if (f->part.len > 0) {
+		tail_deliver(t, f, f->part.data, f->part.len, f->start,
+		    TAIL_LINE_PARTIAL);
+		f->start += f->part.len;
+		buf_reset(&f->part);
+	}
+}
+
+/*
+ * Check that f's first bytes are still the ones we hashed, and extend the
+ * hash while the file is shorter than STATE_HEAD_MAX. 0: same file
+ * content; -1: rewritten (copytruncate).
+ */
+static int
+tail_head(struct tail_file *f)
+{
+	struct state_pos	 pos;
+
+	memset(&pos, 0, sizeof pos);
+	pos.dev = f->dev;
+	pos.ino = f->ino;
+	pos.head_len = f->head_len;
+	pos.head_hash = f->head_hash;
+	if (f->head_len > 0 && !state_same_file(f->fd, &pos))
+		return -1;
+	if (f->head_len < STATE_HEAD_MAX && state_head(f->fd, &pos) == 0) {
+		f->head_len = pos.head_len;
+		f->head_hash = pos.head_hash;
+	}
+	return 0;
+}
+
+/* Copytruncate: the file is shorter than what we read, or rewritten. */
+static int
+tail_truncated(struct tail_file *f)
+{
+	struct stat	 sb;
+
+	if (fstat(f->fd, &sb) != 0)
+		return 0;
+	if ((uint64_t)sb.st_size < f->rpos)
+		return 1;
+	return tail_head(f) != 0;
+}
+
+/* Make fd (already open on a regular file) the file f, at offset 0. */
+static void
+tail_file_open(struct tail *t, struct tail_file *f, int fd,
+    const struct stat *sb)
+{
+	f->fd = fd;
+	f->dev = (uint64_t)sb->st_dev;
+	f->ino = (uint64_t)sb->st_ino;
+	f->rpos = f->start = f->line = 0;
+	f->skip = 0;
+	f->head_len = 0;
+	f->head_hash = 0;
+	buf_reset(&f->part);
+	(void)tail_head(f);
+	f->wd = tail_watch_fd(t, fd);
+	t->rewatch = 1;		/* a symlink may point elsewhere now */
+}
+
+/* Open path read-only if it is a regular file; -1 otherwise. */
+static int
+tail_open_path(const char *path, struct stat *sb)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC|O_NONBLOCK)) < 0)
+		return -1;
+	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Drain, flush and close f. */
+static void
+tail_file_close(struct tail *t, struct tail_file *f)
+{
+	if (f->fd < 0)
+		return;
+	tail_read_upto(t, f, 0);
+	tail_flush(t, f);
+	if (f->wd >= 0 && t->ifd >= 0)
+		(void)inotify_rm_watch(t->ifd, f->wd);
+	f->wd = -1;
+	close(f->fd);
+	f->fd = -1;
+	buf_reset(&f->part);
+}
+
+static void
+tail_drain_arm(struct tail *t)
+{
+	if (t->loop == NULL)
+		return;
+	t->drain.repeat = t->opts.rotate_wait > 0 ? t->opts.rotate_wait : 0.001;
+	ev_timer_again(t->loop, &t->drain);
+}
+
+/* The path names a new file: drain the current one aside, open the new. */
+static void
+tail_switch(struct tail *t, int fd, const struct stat *sb)
+{
+	struct buf	 keep;
+
+	if (t->cur.fd >= 0) {
+		tail_read(t, &t->cur);
+		tail_file_close(t, &t->old);
+		keep = t->old.part;
+		t->old = t->cur;
+		t->old.flags = TAIL_LINE_ROTATED;
+		t->cur.part = keep;
+		t->cur.fd = -1;
+		t->cur.wd = -1;
+		tail_drain_arm(t);
+		t->st.rotations++;
+	}
+	tail_file_open(t, &t->cur, fd, sb);
+}
+
+/* Reconcile the open files with what the path names now. */
+static void
+tail_check_files(struct tail *t)
+{
+	struct state_pos pos;
+	struct stat	 sb;
+	uint64_t	 got;
+	int		 fd;
+
+	if (t->old.fd >= 0) {
+		got = tail_read(t, &t->old);
+		if (got > 0)
+			tail_drain_arm(t);
+	}
+	if (t->cur.fd >= 0) {
+		/* Before reading: never read a rewritten file mid-way. */
+		if (tail_truncated(&t->cur)) {
+			tail_file_pos(&t->cur, &pos);
+			if (tail_drain_copy(t, &pos))
+				buf_reset(&t->cur.part);	/* read there */
+			else
+				tail_flush(t, &t->cur);
+			t->st.truncations++;
+			t->cur.rpos = t->cur.start = t->cur.line = 0;
+			t->cur.skip = 0;
+			t->cur.head_len = 0;
+			(void)tail_head(&t->cur);
+		}
+		tail_read(t, &t->cur);
+	}
+	if (stat(t->path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return;		/* keep reading what we have */
+	if (t->cur.fd >= 0 && (uint64_t)sb.st_dev == t->cur.dev &&
+	    (uint64_t)sb.st_ino == t->cur.ino)
+		return;
+	if ((fd = tail_open_path(t->path, &sb)) < 0) {
+		if (errno != ENOENT)
+			t->st.errors++;
+		return;
+	}
+	tail_switch(t, fd, &sb);
+	tail_read(t, &t->cur);
+}
+
+/*
+ * Rebuild the watches when asked to, then look at the files: whatever
+ * happened before the new watches existed is seen by the look, whatever
+ * happens after by the watches. Switching files asks for a rebuild, so
+ * go round again (a bounded number of times; the rest is for later).
+ */
+void
+tail_check(struct tail *t)
+{
+	int	 rounds = 0;
+
+	t->more = 0;
+	do {
+		if (t->rewatch)
+			tail_watch_all(t);
+		tail_check_files(t);
+	} while (t->rewatch && ++rounds < 4);
+	if (t->loop != NULL) {
+		if (t->more)
+			ev_idle_start(t->loop, &t->more_w);
+		else
+			ev_idle_stop(t->loop, &t->more_w);
+	}
+}
+
+static void
+tail_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct tail			*t = w->data;
+	const struct inotify_event	*ie;
+	char				 b[8192]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t				 r;
+	size_t				 i;
+	unsigned			 j;
+	int				 check = 0;
+
+	(void)loop;
+	(void)revents;
+	for (;;) {
+		r = read(t->ifd, b, sizeof b);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (i = 0; i + sizeof *ie <= (size_t)r;
+		    i += sizeof *ie + ie->len) {
+			ie = (const struct inotify_event *)(b + i);
+			if (ie->mask & IN_Q_OVERFLOW) {
+				check = t->rewatch = 1;
+				continue;
+			}
+			if (ie->wd == t->cur.wd || ie->wd == t->old.wd) {
+				check = 1;
+				/* Unlinked or moved: watch more (see above). */
+				if (ie->wd == t->cur.wd && (ie->mask &
+				    (IN_ATTRIB|IN_DELETE_SELF|IN_MOVE_SELF)))
+					t->rewatch = 1;
+			}
+			for (j = 0; j < t->nw; j++) {
+				if (ie->wd != t->w[j].wd)
+					continue;
+				if ((ie->mask & (IN_IGNORED|IN_DELETE_SELF|
+				    IN_MOVE_SELF)) || (ie->len > 0 &&
+				    strcmp(ie->name, t->w[j].name) == 0))
+					check = t->rewatch = 1;
+			}
+		}
+	}
+	if (check)
+		tail_check(t);
+}
+
+static void
+tail_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct tail	*t = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (!t->dir_watched)
+		t->rewatch = 1;
+	tail_check(t);
+}
+
+static void
+tail_more_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	tail_check(w->data);
+}
+
+static void
+tail_drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct tail	*t = w->data;
+
+	(void)revents;
+	ev_timer_stop(loop, w);
+	tail_file_close(t, &t->old);
+}
+
+struct tail *
+tail_new(const char *path, const struct tail_opts *opts, tail_line_cb *cb,
+    void *arg)
+{
+	struct tail	*t;
+
+	t = xcalloc(1, sizeof *t);
+	t->path = xstrdup(path);
+	tail_split(path, &t->dir, &t->base);
+	if (opts != NULL)
+		t->opts = *opts;
+	else
+		tail_opts_default(&t->opts);
+	if (t->opts.max_line < TAIL_MAX_LINE_MIN)
+		t->opts.max_line = TAIL_MAX_LINE_MIN;
+	if (t->opts.max_line > TAIL_MAX_LINE_MAX)
+		t->opts.max_line = TAIL_MAX_LINE_MAX;
+	t->cb = cb;
+	t->arg = arg;
+	t->ifd = -1;
+	tail_file_init(&t->cur, 0);
+	tail_file_init(&t->old, TAIL_LINE_ROTATED);
+	t->chunk = xmalloc(TAIL_CHUNK);
+	ev_io_init(&t->io, tail_io_cb, -1, EV_READ);
+	t->io.data = t;
+	ev_timer_init(&t->poll, tail_poll_cb, t->opts.poll_interval,
+	    t->opts.poll_interval);
+	t->poll.data = t;
+	ev_init(&t->drain, tail_drain_cb);
+	t->drain.data = t;
+	ev_idle_init(&t->more_w, tail_more_cb);
+	t->more_w.data = t;
+	return t;
+}
+
+/* Position f from a saved entry (fd is known to be that file). */
+static void
+tail_file_resume(struct tail *t, struct tail_file *f, int fd,
+    const struct state_pos *pos)
+{
+	struct stat	 sb;
+
+	if (fstat(fd, &sb) != 0) {
+		close(fd);
+		return;
+	}
+	tail_file_open(t, f, fd, &sb);
+	f->rpos = f->start = pos->offset;
+	f->line = pos->line;
+	f->skip = pos->skip;
+	t->st.resumed++;
+}
+
+/*
+ * Find the file pos describes next to the path: the rotated file itself
+ * (same device and inode, e.g. error.log.1 after a rename) or, for
+ * copytruncate (copy != 0), a copy of it (another inode with the same
+ * first bytes). Either must hold at least pos->offset bytes.
+ */
+static int
+tail_find(struct tail *t, const struct state_pos *pos, int copy)
+{
+	const char	*dirs[2], *bases[2];
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	char		*p;
+	int		 i, fd, same;
+
+	if (copy && pos->head_len == 0)
+		return -1;		/* nothing to recognise it by */
+	dirs[0] = t->dir;
+	bases[0] = t->base;
+	dirs[1] = t->tdir;
+	bases[1] = t->tbase;
+	for (i = 0; i < 2; i++) {
+		if (dirs[i] == NULL || (d = opendir(dirs[i])) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, bases[i], strlen(bases[i])) != 0)
+				continue;
+			xasprintf(&p, "%s/%s", dirs[i], de->d_name);
+			fd = -1;
+			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+			    (uint64_t)sb.st_size >= pos->offset) {
+				same = (uint64_t)sb.st_dev == pos->dev &&
+				    (uint64_t)sb.st_ino == pos->ino;
+				/* The file itself, or a copy: not both. */
+				if (same == !copy &&
+				    (fd = tail_open_path(p, &sb)) >= 0 &&
+				    !(copy ? state_same_head(fd, pos) :
+				    state_same_file(fd, pos))) {
+					close(fd);
+					fd = -1;
+				}
+			}
+			free(p);
+			if (fd >= 0) {
+				closedir(d);
+				return fd;
+			}
+		}
+		closedir(d);
+	}
+	return -1;
+}
+
+/*
+ * copytruncate: what was not read yet before the truncation is in the
+ * copy (error.log.1). Read it from pos to the copy's end. 1 if found.
+ */
+static int
+tail_drain_copy(struct tail *t, const struct state_pos *pos)
+{
+	struct tail_file	 c;
+	int			 fd;
+
+	if ((fd = tail_find(t, pos, 1)) < 0)
+		return 0;
+	tail_file_init(&c, TAIL_LINE_ROTATED);
+	c.fd = fd;
+	c.rpos = c.start = pos->offset;
+	c.line = pos->line;
+	c.skip = pos->skip;
+	tail_read_upto(t, &c, 0);
+	tail_flush(t, &c);
+	close(fd);
+	buf_free(&c.part);
+	t->st.copies++;
+	return 1;
+}
+
+/* Position at the end of an existing file, counting its lines. */
+static void
+tail_skip_history(struct tail *t, struct tail_file *f)
+{
+	ssize_t		 r;
+	uint64_t	 off = 0, lines = 0, after_nl = 0;
+	const char	*p, *end, *nl;
+
+	for (;;) {
+		r = pread(f->fd, t->chunk, TAIL_CHUNK, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		p = t->chunk;
+		end = p + r;
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			lines++;
+			p = nl + 1;
+			after_nl = off + (uint64_t)(p - t->chunk);
+		}
+		off += (uint64_t)r;
+	}
+	/* A partial last line is read (and held) normally. */
+	f->rpos = f->start = after_nl;
+	f->line = lines;
+}
+
+/* Where to begin: the saved entry, the rotated file, or the start. */
+static void
+tail_resume(struct tail *t, const struct state_entry *e)
+{
+	struct stat	 sb;
+	int		 fd, rfd;
+
+	if (e != NULL && e->has_prev) {
+		if ((fd = tail_find(t, &e->prev, 0)) >= 0) {
+			tail_file_resume(t, &t->old, fd, &e->prev);
+			tail_file_close(t, &t->old);
+		} else
+			t->st.resume_lost++;
+	}
+	fd = tail_open_path(t->path, &sb);
+	if (e == NULL) {
+		if (fd >= 0) {
+			tail_file_open(t, &t->cur, fd, &sb);
+			if (t->opts.start_at_end)
+				tail_skip_history(t, &t->cur);
+		}
+		return;
+	}
+	if (fd >= 0 && state_same_file(fd, &e->cur) &&
+	    (uint64_t)sb.st_size >= e->cur.offset) {
+		tail_file_resume(t, &t->cur, fd, &e->cur);
+		return;
+	}
+	/* Replaced while we were stopped: finish the rotated file first. */
+	if (fd >= 0 && (uint64_t)sb.st_dev == e->cur.dev &&
+	    (uint64_t)sb.st_ino == e->cur.ino) {
+		/* Same file, shorter or rewritten: copytruncate. */
+		t->st.truncations++;
+		(void)tail_drain_copy(t, &e->cur);
+	}
+	else if ((rfd = tail_find(t, &e->cur, 0)) >= 0) {
+		tail_file_resume(t, &t->old, rfd, &e->cur);
+		t->old.flags = TAIL_LINE_ROTATED;
+		tail_read(t, &t->old);
+		t->st.rotations++;
+		tail_drain_arm(t);
+	} else
+		t->st.resume_lost++;
+	if (fd >= 0)
+		tail_file_open(t, &t->cur, fd, &sb);
+}
+
+int
+tail_start(struct tail *t, struct ev_loop *loop,
+    const struct state_entry *resume, char **cause)
+{
+	t->loop = loop;
+	tail_watch_all(t);		/* starts the ev_io on inotify */
+	if (t->ifd < 0) {
+		xasprintf(cause, "inotify: %s", strerror(errno));
+		t->loop = NULL;
+		return -1;
+	}
+	if (t->opts.poll_interval > 0)
+		ev_timer_start(loop, &t->poll);
+	tail_resume(t, resume);
+	tail_check(t);
+	return 0;
+}
+
+void
+tail_stop(struct tail *t)
+{
+	if (t->loop == NULL)
+		return;
+	ev_io_stop(t->loop, &t->io);
+	ev_timer_stop(t->loop, &t->poll);
+	ev_timer_stop(t->loop, &t->drain);
+	ev_idle_stop(t->loop, &t->more_w);
+}
+
+void
+tail_free(struct tail *t)
+{
+	if (t == NULL)
+		return;
+	tail_stop(t);
+	if (t->old.fd >= 0)
+		close(t->old.fd);
+	if (t->cur.fd >= 0)
+		close(t->cur.fd);
+	buf_free(&t->old.part);
+	buf_free(&t->cur.part);
+	if (t->ifd >= 0)
+		close(t->ifd);
+	free(t->chunk);
+	tail_watch_clear(t);
+	free(t->tdir);
+	free(t->tbase);
+	free(t->dir);
+	free(t->base);
+	free(t->path);
+	free(t);
+}
+
+static void
+tail_file_pos(struct tail_file *f, struct state_pos *pos)
+{
+	(void)tail_head(f);
+	memset(pos, 0, sizeof *pos);
+	pos->dev = f->dev;
+	pos->ino = f->ino;
+	pos->offset = f->start;
+	pos->line = f->line;
+	pos->head_len = f->head_len;
+	pos->head_hash = f->head_hash;
+	pos->skip = f->skip;
+}
+
+int
+tail_position(struct tail *t, struct state_pos *cur, struct state_pos *prev)
+{
+	if (t->cur.fd >= 0 && t->old.fd >= 0) {
+		tail_file_pos(&t->cur, cur);
+		tail_file_pos(&t->old, prev);
+		return 2;
+	}
+	if (t->cur.fd >= 0) {
+		tail_file_pos(&t->cur, cur);
+		return 1;
+	}
+	if (t->old.fd >= 0) {
+		tail_file_pos(&t->old, cur);
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+tail_path(const struct tail *t)
+{
+	return t->path;
+}
+
+void
+tail_stats(const struct tail *t, struct tail_stats *st)
+{
+	*st = t->st;
+}
