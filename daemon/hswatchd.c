@@ -17,19 +17,23 @@
 
 #include <ev.h>
 
+#include "hsdalerts.h"
 #include "hswatch/buf.h"
 #include "hswatch/event.h"
 #include "hswatch/log.h"
 #include "hswatch/outfile.h"
 #include "hswatch/pipeline.h"
 #include "hswatch/recent.h"
+#include "hswatch/sink.h"
 #include "hswatch/settings.h"
 #include "hswatch/state.h"
 #include "hswatch/tail.h"
 #include "hswatch/xmalloc.h"
 #include "notify.h"
 
-#define HSD_CONF_DEFAULT	SYSCONFDIR "/hswatch.conf"
+#define HSD_CONF_DEFAULT	SYSCONFDIR "/hswatch/hswatch.conf"
+/* Counters to the sinks, quiet findings resolved: every this many s. */
+#define HSD_ALERT_INTERVAL	5.0
 
 /* One followed error log. */
 struct hsd_log {
@@ -55,7 +59,8 @@ struct hsd {
 	struct settings		 set;
 	struct pipeline		*pl;
 	struct outfile		*events;
-	struct outfile		*json;
+	struct hsd_alerts	*alerts;	/* findings to the sinks */
+	int64_t			 last_event;	/* wall clock of the last event */
 	struct state		*state;
 	struct hsd_log		**logs;
 	unsigned		 n_logs;
@@ -72,6 +77,7 @@ struct hsd {
 	ev_signal		 sighup, sigterm, sigint, sigusr1;
 	ev_timer		 save;
 	ev_timer		 watchdog;
+	ev_timer		 alert_timer;
 	struct buf		 out;
 };
 
@@ -139,6 +145,7 @@ hsd_event(const struct event *ev, void *arg)
 	struct hsd	*d = arg;
 	char		*cause = NULL;
 
+	d->last_event = (int64_t)ev_now(d->loop);
 	if (d->events == NULL)
 		return;
 	buf_reset(&d->out);
@@ -391,8 +398,7 @@ hsd_reload(struct hsd *d)
 		notify_ready();
 		return;
 	}
-	if (hsd_outfile(s.events, &d->events, &cause) != 0 ||
-	    hsd_outfile(s.json, &d->json, &cause) != 0) {
+	if (hsd_outfile(s.events, &d->events, &cause) != 0) {
 		log_warnx("reload: %s (keeping the old output)", cause);
 		free(cause);
 	}
@@ -402,6 +408,7 @@ hsd_reload(struct hsd *d)
 	settings_free(&d->set);
 	d->set = s;
 	log_init("hswatchd", d->foreground, d->set.syslog, 0);
+	hsd_alerts_reload(d->alerts, &d->set);
 	hsd_logs_sync(d, restart);
 	log_info("reloaded: following %u error log(s)", d->n_logs);
 	notify_ready();
@@ -435,6 +442,32 @@ hsd_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)w;
 	(void)revents;
 	notify_watchdog();
+}
+
+/* Counters to the sinks and quiet findings resolved, every few seconds. */
+static void
+hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct hsd		*d = w->data;
+	struct sink_file_count	*files;
+	struct sink_counters	 c;
+	struct pipeline_counts	 pc;
+	unsigned		 i;
+
+	(void)revents;
+	pipeline_tick(d->pl, ev_now(loop));
+	files = xcalloc(d->n_logs ? d->n_logs : 1, sizeof *files);
+	for (i = 0; i < d->n_logs; i++) {
+		pipeline_counts(d->logs[i]->src, &pc);
+		files[i].file = tail_path(d->logs[i]->tail);
+		files[i].lines = pc.lines;
+	}
+	memset(&c, 0, sizeof c);
+	c.files = files;
+	c.nfiles = d->n_logs;
+	c.last_event_time = d->last_event;
+	hsd_alerts_timer(d->alerts, &c, (int64_t)ev_now(loop));
+	free(files);
 }
 
 static void
@@ -567,8 +600,7 @@ main(int argc, char **argv)
 		fatal("state directory %s", d.set.state_dir);
 	if (!S_ISDIR(sb.st_mode))
 		fatalx("state directory %s: not a directory", d.set.state_dir);
-	if (hsd_outfile(d.set.events, &d.events, &cause) != 0 ||
-	    hsd_outfile(d.set.json, &d.json, &cause) != 0)
+	if (hsd_outfile(d.set.events, &d.events, &cause) != 0)
 		fatalx("%s", cause);
 
 	hsd_state_load(&d);		/* locked before we detach */
@@ -581,8 +613,12 @@ main(int argc, char **argv)
 		fatal("daemon");
 	log_init("hswatchd", d.foreground, d.set.syslog, 0);
 	buf_init(&d.out);
+	if ((d.alerts = hsd_alerts_new(&d.set, &cause)) == NULL)
+		fatalx("%s", cause);
+	memset(&po, 0, sizeof po);
 	po.on_event = hsd_event;
 	po.arg = &d;
+	hsd_alerts_pipeline(d.alerts, &po);
 	if ((d.pl = pipeline_new(&po, &cause)) == NULL)
 		fatalx("cannot build the pipeline: %s", cause);
 
@@ -595,6 +631,10 @@ main(int argc, char **argv)
 	hsd_signal(&d, &d.sigusr1, SIGUSR1);
 	ev_init(&d.save, hsd_save_cb);
 	d.save.data = &d;
+	ev_timer_init(&d.alert_timer, hsd_alert_cb, HSD_ALERT_INTERVAL,
+	    HSD_ALERT_INTERVAL);
+	d.alert_timer.data = &d;
+	ev_timer_start(d.loop, &d.alert_timer);
 	if ((wd = notify_watchdog_interval()) > 0) {
 		ev_timer_init(&d.watchdog, hsd_watchdog_cb, wd, wd);
 		ev_timer_start(d.loop, &d.watchdog);
@@ -612,6 +652,7 @@ main(int argc, char **argv)
 	hsd_dump(&d);
 	ev_timer_stop(d.loop, &d.save);
 	ev_timer_stop(d.loop, &d.watchdog);
+	ev_timer_stop(d.loop, &d.alert_timer);
 	ev_signal_stop(d.loop, &d.sighup);
 	ev_signal_stop(d.loop, &d.sigterm);
 	ev_signal_stop(d.loop, &d.sigint);
@@ -620,11 +661,11 @@ main(int argc, char **argv)
 		hsd_log_free(d.logs[i]);
 	free(d.logs);
 	pipeline_free(d.pl);
+	hsd_alerts_free(d.alerts, (int64_t)ev_now(d.loop));
 	state_free(d.state);
 	recent_free(d.recent);
 	free(d.caught_up);
 	outfile_close(d.events);
-	outfile_close(d.json);
 	buf_free(&d.out);
 	settings_free(&d.set);
 	free(d.ov);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hswatch/correlate.h"
 #include "hswatch/settings.h"
 #include "hswatch/tail.h"
 #include "hswatch/xmalloc.h"
@@ -19,6 +20,12 @@ settings_init(struct settings *s)
 	memset(s, 0, sizeof *s);
 	s->state_dir = xstrdup(SETTINGS_STATE_DIR);
 	s->syslog = 1;
+	s->alert_journal = 1;
+	s->alert_syslog = 1;
+	s->prom_interval = 15;
+	s->window = CORRELATE_WINDOW;
+	s->resolve_after = CORRELATE_RESOLVE_AFTER;
+	s->down_fraction = CORRELATE_DOWN_FRACTION;
 	s->poll_interval = TAIL_POLL_DEFAULT;
 	s->rotate_wait = TAIL_ROTATE_WAIT_DEFAULT;
 	s->state_interval = SETTINGS_STATE_INTERVAL;
@@ -48,6 +55,7 @@ settings_free(struct settings *s)
 	free(s->textfile_dir);
 	free(s->json);
 	free(s->events);
+	free(s->syslog_socket);
 	memset(s, 0, sizeof *s);
 }
 
@@ -123,6 +131,29 @@ settings_set(struct settings *s, const char *key, const char *v,
 		settings_str(&s->events, v);
 	else if (strcmp(key, "syslog") == 0) {
 		if (settings_bool(v, &s->syslog) != 0)
+			goto bad;
+	} else if (strcmp(key, "alert_journal") == 0) {
+		if (settings_bool(v, &s->alert_journal) != 0)
+			goto bad;
+	} else if (strcmp(key, "alert_syslog") == 0) {
+		if (settings_bool(v, &s->alert_syslog) != 0)
+			goto bad;
+	} else if (strcmp(key, "syslog_socket") == 0)
+		settings_str(&s->syslog_socket, v);
+	else if (strcmp(key, "prom_interval") == 0) {
+		if (settings_seconds(v, 3600, &s->prom_interval) != 0)
+			goto bad;
+	} else if (strcmp(key, "window") == 0) {
+		if (settings_seconds(v, 86400, &s->window) != 0 ||
+		    s->window < 1)
+			goto bad;
+	} else if (strcmp(key, "resolve_after") == 0) {
+		if (settings_seconds(v, 7 * 86400, &s->resolve_after) != 0 ||
+		    s->resolve_after < 1)
+			goto bad;
+	} else if (strcmp(key, "down_fraction") == 0) {
+		if (settings_seconds(v, 1, &s->down_fraction) != 0 ||
+		    s->down_fraction <= 0)
 			goto bad;
 	} else if (strcmp(key, "poll_interval") == 0) {
 		if (settings_seconds(v, 86400, &s->poll_interval) != 0)

@@ -17,7 +17,16 @@ struct settings {
 	char		*textfile_dir;
 	char		*json;		/* findings, JSON lines */
 	char		*events;	/* every event, JSON lines */
-	int		 syslog;
+	int		 syslog;	/* the daemon's own messages */
+	/* Alert outputs (findings); see sink.h. */
+	int		 alert_journal;	/* journald (built with libsystemd) */
+	int		 alert_syslog;	/* syslog lines, code= first */
+	char		*syslog_socket;	/* default /dev/log */
+	double		 prom_interval;	/* textfile rewrite, at most every */
+	/* Correlation (correlate.h). */
+	double		 window;
+	double		 resolve_after;
+	double		 down_fraction;
 	double		 poll_interval;
 	double		 rotate_wait;
 	double		 state_interval;

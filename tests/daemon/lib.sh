@@ -101,7 +101,7 @@ started_count() {
 # start_daemon ARGS...: run hswatchd -f on $S; waits until it is up.
 # The safety timer is off: inotify alone must see everything.
 start_daemon() {
-	printf 'poll_interval = %s\nrotate_wait = 2\n%s\n' "${POLL:-0}" \
+	printf 'poll_interval = %s\nrotate_wait = 2\nalert_journal = no\nalert_syslog = no\n%s\n' "${POLL:-0}" \
 	    "${EXTRA_CONF:-}" >"$S/test.conf"
 	before=$(started_count)
 	"$HSWATCHD" -f -c "$S/test.conf" --no-syslog --state-dir "$S/state" \

@@ -1,0 +1,263 @@
+/*
+ * hswatchd's alert side: nginx model, analyze stage, sinks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "hsdalerts.h"
+#include "hswatch/analyze.h"
+#include "hswatch/confload.h"
+#include "hswatch/confmodel.h"
+#include "hswatch/correlate.h"
+#include "hswatch/finding.h"
+#include "hswatch/log.h"
+#include "hswatch/pipeline.h"
+#include "hswatch/settings.h"
+#include "hswatch/sink.h"
+#include "hswatch/xmalloc.h"
+
+/* At most this much nginx -T output is read (confload's own bound). */
+#define NGINX_T_MAX	(64u << 20)
+
+#define MAX_SINKS	4
+
+struct hsd_alerts {
+	struct confmodel	*model;
+	int64_t			 model_time;
+	struct analyze		*an;
+	struct sink		*sinks[MAX_SINKS];
+	unsigned		 nsinks;
+	struct sink		*prom;		/* one of sinks[], or NULL */
+	char			*prom_state;	/* counters across restarts */
+	int			 failed[MAX_SINKS];
+};
+
+/* Run cmd (sh -c) and read what it prints; -1 with *cause set. */
+static int
+run_command(const char *cmd, char **data, size_t *len, char **cause)
+{
+	FILE	*fp;
+	char	*buf = NULL;
+	size_t	 n = 0, cap = 0, r;
+	int	 st;
+
+	if ((fp = popen(cmd, "r")) == NULL) {
+		xasprintf(cause, "%s: %s", cmd, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 262144;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		r = fread(buf + n, 1, cap - n, fp);
+		n += r;
+		if (r == 0 || n > NGINX_T_MAX)
+			break;
+	}
+	st = pclose(fp);
+	if (n > NGINX_T_MAX || st == -1 || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0) {
+		xasprintf(cause, "%s: %s", cmd, n > NGINX_T_MAX ?
+		    "output too large" : "command failed");
+		free(buf);
+		return -1;
+	}
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+/* The model from the settings; NULL (and *cause) on error or none. */
+static struct confmodel *
+load_model(const struct settings *s, char **cause)
+{
+	struct conftree	*t = NULL;
+	char		*data;
+	size_t		 len;
+
+	*cause = NULL;
+	if (s->nginx_t_command != NULL) {
+		if (run_command(s->nginx_t_command, &data, &len, cause) != 0)
+			return NULL;
+		t = confload_dump(data, len, NULL, cause);
+		free(data);
+	} else if (s->nginx_config != NULL)
+		t = confload_files(s->nginx_config, NULL, cause);
+	else
+		return NULL;
+	if (t == NULL)
+		return NULL;
+	return confmodel_new(t, NULL, cause);
+}
+
+static void
+add_sink(struct hsd_alerts *a, struct sink *s)
+{
+	if (s != NULL && a->nsinks < MAX_SINKS)
+		a->sinks[a->nsinks++] = s;
+}
+
+/* Every finding's state change goes to every sink. */
+static void
+emit(const struct finding *f, enum finding_state st, void *arg)
+{
+	struct hsd_alerts	*a = arg;
+	char			*cause = NULL;
+	unsigned		 i;
+
+	for (i = 0; i < a->nsinks; i++) {
+		if (sink_emit(a->sinks[i], f, st, &cause) != 0) {
+			/* Say it once per outage, not per finding. */
+			if (!a->failed[i])
+				log_warnx("%s", cause);
+			a->failed[i] = 1;
+			free(cause);
+			cause = NULL;
+		} else
+			a->failed[i] = 0;
+	}
+}
+
+struct hsd_alerts *
+hsd_alerts_new(const struct settings *s, char **cause)
+{
+	struct hsd_alerts	*a;
+	struct correlate_conf	 cc;
+	struct sink		*sk;
+	char			*why = NULL;
+
+	a = xcalloc(1, sizeof *a);
+	a->model = load_model(s, &why);
+	if (a->model != NULL) {
+		a->model_time = (int64_t)time(NULL);
+		log_info("nginx configuration: %s", s->nginx_t_command ?
+		    s->nginx_t_command : s->nginx_config);
+	} else if (why != NULL) {
+		log_warnx("nginx configuration not loaded (findings without "
+		    "locations or patches): %s", why);
+		free(why);
+	}
+	correlate_conf_defaults(&cc);
+	cc.window = (int64_t)s->window;
+	cc.resolve_after = (int64_t)s->resolve_after;
+	cc.down_fraction = s->down_fraction;
+	a->an = analyze_new(a->model, &cc);
+
+#ifdef HAVE_SYSTEMD
+	if (s->alert_journal) {
+		if ((sk = sink_journal_new(cause)) == NULL)
+			goto fail;
+		add_sink(a, sk);
+	}
+#endif
+	if (s->alert_syslog) {
+		if ((sk = sink_syslog_new(s->syslog_socket, cause)) == NULL)
+			goto fail;
+		add_sink(a, sk);
+	}
+	if (s->json != NULL) {
+		if ((sk = sink_json_new(s->json, cause)) == NULL)
+			goto fail;
+		add_sink(a, sk);
+	}
+	if (s->textfile_dir != NULL) {
+		if ((sk = sink_prom_new(s->textfile_dir,
+		    (int64_t)s->prom_interval, cause)) == NULL)
+			goto fail;
+		add_sink(a, sk);
+		a->prom = sk;
+		xasprintf(&a->prom_state, "%s/metrics", s->state_dir);
+		if (sink_prom_load(sk, a->prom_state, &why) != 0) {
+			log_warnx("%s (counters start from zero)", why);
+			free(why);
+		}
+	}
+	return a;
+fail:
+	hsd_alerts_free(a, 0);
+	return NULL;
+}
+
+void
+hsd_alerts_pipeline(struct hsd_alerts *a, struct pipeline_opts *po)
+{
+	po->analyze = a->an;
+	po->on_finding = emit;
+	po->finding_arg = a;
+	po->log_time = 0;
+}
+
+void
+hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
+{
+	struct confmodel	*m;
+	char			*cause = NULL;
+	unsigned		 i;
+
+	if ((m = load_model(s, &cause)) != NULL) {
+		analyze_set_model(a->an, m);
+		confmodel_free(a->model);
+		a->model = m;
+		a->model_time = (int64_t)time(NULL);
+		log_info("nginx configuration reloaded");
+	} else if (cause != NULL) {
+		log_warnx("nginx configuration not reloaded, keeping the "
+		    "previous one: %s", cause);
+		free(cause);
+	}
+	for (i = 0; i < a->nsinks; i++) {
+		if (sink_reopen(a->sinks[i], &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+	}
+}
+
+void
+hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
+    int64_t now)
+{
+	struct sink_counters	 cc = *c;
+	char			*cause = NULL;
+	unsigned		 i;
+
+	cc.config_load_time = a->model_time;
+	for (i = 0; i < a->nsinks; i++) {
+		sink_metrics(a->sinks[i], &cc);
+		if (sink_flush(a->sinks[i], now, 0, &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+	}
+}
+
+void
+hsd_alerts_free(struct hsd_alerts *a, int64_t now)
+{
+	char		*cause = NULL;
+	unsigned	 i;
+
+	if (a == NULL)
+		return;
+	(void)now;
+	if (a->prom != NULL) {
+		if (sink_prom_write(a->prom, 1, &cause) != 0 ||
+		    sink_prom_save(a->prom, a->prom_state, &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+	}
+	for (i = 0; i < a->nsinks; i++)
+		sink_free(a->sinks[i]);
+	analyze_free(a->an);
+	confmodel_free(a->model);
+	free(a->prom_state);
+	free(a);
+}

@@ -1,0 +1,39 @@
+/*
+ * hsdalerts: hswatchd's alert side. It loads the nginx configuration to
+ * model (a file, or the output of an `nginx -T` command), runs the
+ * analyze stage (locate, diagnose, correlate) behind the pipeline, and
+ * hands every finding's state change to the sinks: journald, syslog,
+ * the Prometheus textfile, JSON lines.
+ */
+#ifndef HSWATCH_HSDALERTS_H
+#define HSWATCH_HSDALERTS_H
+
+#include <stdint.h>
+
+struct pipeline_opts;
+struct settings;
+struct sink_counters;
+
+struct hsd_alerts;
+
+/* NULL with *cause set when an output cannot be opened. */
+struct hsd_alerts *hsd_alerts_new(const struct settings *, char **cause);
+
+/* Point the pipeline's analyze stage at the alerts. */
+void		 hsd_alerts_pipeline(struct hsd_alerts *,
+		    struct pipeline_opts *);
+
+/*
+ * SIGHUP: reload the nginx model (keeping the correlation state) and
+ * reopen the outputs. A model that fails to load keeps the old one.
+ */
+void		 hsd_alerts_reload(struct hsd_alerts *, const struct settings *);
+
+/* The periodic timer: counters to the sinks, flush what is due. */
+void		 hsd_alerts_timer(struct hsd_alerts *,
+		    const struct sink_counters *, int64_t now);
+
+/* Last write (hswatch_up 0), save the counters, free everything. */
+void		 hsd_alerts_free(struct hsd_alerts *, int64_t now);
+
+#endif
