@@ -107,6 +107,7 @@ static const char *const usage_text =
 
 static void hsd_usage(int) __attribute__((noreturn));
 
+/* Print the usage and exit with code. */
 static void
 hsd_usage(int code)
 {
@@ -193,6 +194,7 @@ hsd_save_state(struct hsd *d)
 	}
 }
 
+/* The rate-limited state save is due. */
 static void
 hsd_save_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -218,6 +220,7 @@ hsd_line(struct tail *t, const struct tail_line *l, void *arg)
 	}
 }
 
+/* Tail options from the settings. */
 static void
 hsd_tail_opts(const struct settings *s, struct tail_opts *o)
 {
@@ -247,6 +250,7 @@ hsd_log_new(struct hsd *d, const char *path)
 	return hl;
 }
 
+/* Stop following one log (its position stays in the state). */
 static void
 hsd_log_free(struct hsd_log *hl)
 {
@@ -346,6 +350,7 @@ hsd_outfile(const char *path, struct outfile **of, char **cause)
 	return 0;
 }
 
+/* Log the counters, per followed file (SIGUSR1, and at exit). */
 static void
 hsd_dump(struct hsd *d)
 {
@@ -414,6 +419,7 @@ hsd_reload(struct hsd *d)
 	notify_ready();
 }
 
+/* HUP reloads, USR1 dumps, TERM and INT stop the loop. */
 static void
 hsd_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -435,6 +441,7 @@ hsd_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 }
 
+/* Tell the service manager we are alive. */
 static void
 hsd_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -470,12 +477,14 @@ hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	free(files);
 }
 
+/* libev cannot go on: log and exit. */
 static void
 hsd_syserr(const char *msg)
 {
 	fatal("libev: %s", msg);
 }
 
+/* Remember a command-line setting. */
 static void
 hsd_override(struct hsd *d, const char *key, const char *value)
 {
@@ -485,6 +494,7 @@ hsd_override(struct hsd *d, const char *key, const char *value)
 	d->n_ov++;
 }
 
+/* Handle sig on the default loop. */
 static void
 hsd_signal(struct hsd *d, ev_signal *w, int sig)
 {

@@ -17,6 +17,7 @@ struct outfile {
 	int	 fd;
 };
 
+/* Open path for appending ("-": stdout). */
 static int
 outfile_fd(const char *path, char **cause)
 {

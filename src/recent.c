@@ -21,6 +21,7 @@ struct recent {
 	size_t		 n;
 };
 
+/* qsort/bsearch order of hashes. */
 static int
 recent_cmp(const void *a, const void *b)
 {

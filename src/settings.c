@@ -59,6 +59,7 @@ settings_free(struct settings *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* A number of seconds from 0 to max. */
 static int
 settings_seconds(const char *v, double max, double *out)
 {
@@ -74,6 +75,7 @@ settings_seconds(const char *v, double max, double *out)
 	return 0;
 }
 
+/* yes/no, true/false, on/off, 1/0. */
 static int
 settings_bool(const char *v, int *out)
 {
@@ -88,6 +90,7 @@ settings_bool(const char *v, int *out)
 	return 0;
 }
 
+/* Replace a string setting; empty unsets it. */
 static void
 settings_str(char **slot, const char *v)
 {
@@ -192,6 +195,7 @@ bad:
 	return -1;
 }
 
+/* Strip blanks at both ends, in place. */
 static char *
 settings_trim(char *p)
 {

@@ -119,6 +119,7 @@ state_new(const char *file)
 	return st;
 }
 
+/* Drop every entry. */
 static void
 state_clear(struct state *st)
 {
@@ -180,6 +181,7 @@ state_count(const struct state *st)
 	return st->n;
 }
 
+/* The entry for path, or NULL. */
 static struct state_entry *
 state_find(const struct state *st, const char *path)
 {
@@ -197,6 +199,7 @@ state_get(const struct state *st, const char *path)
 	return state_find(st, path);
 }
 
+/* The entry for path, created empty when missing. */
 static struct state_entry *
 state_add(struct state *st, const char *path)
 {
@@ -240,6 +243,7 @@ state_del(struct state *st, const char *path)
 	*e = st->v[--st->n];
 }
 
+/* Append path with unsafe bytes as %XX. */
 static void
 state_put_path(struct buf *b, const char *path)
 {
@@ -253,6 +257,7 @@ state_put_path(struct buf *b, const char *path)
 	}
 }
 
+/* Append one "pos" record. */
 static void
 state_put_pos(struct buf *b, const char *role, const struct state_pos *p,
     const char *path)
@@ -380,6 +385,7 @@ state_hex64(const char *p, uint64_t *out)
 	return 0;
 }
 
+/* Value of an uppercase hex digit, or -1. */
 static int
 state_hexval(char c)
 {
@@ -473,6 +479,7 @@ state_parse_pos(struct state *st, const char *p, const char *end)
 	return NULL;
 }
 
+/* Parse a whole state file; on any error, an empty state and -1. */
 static int
 state_parse(struct state *st, const char *data, size_t len, char **cause)
 {

@@ -42,6 +42,7 @@
 
 #define TAIL_CHUNK	(64 * 1024)
 #define TAIL_BUDGET	(4 * 1024 * 1024)	/* bytes per file per round */
+#define TAIL_HIST	8			/* closed files remembered */
 
 #define TAIL_FILE_MASK	(IN_MODIFY|IN_ATTRIB|IN_MOVE_SELF|IN_DELETE_SELF)
 #define TAIL_DIR_MASK	(IN_CREATE|IN_MOVED_TO|IN_MOVED_FROM|IN_DELETE| \
@@ -95,6 +96,10 @@ struct tail {
 	struct tail_file cur;
 	struct tail_file old;
 
+	/* Files we stopped reading, in case the path names one again. */
+	struct state_pos hist[TAIL_HIST];
+	unsigned	 nhist;
+
 	char		*chunk;
 	struct tail_stats st;
 };
@@ -112,6 +117,7 @@ tail_opts_default(struct tail_opts *o)
 	o->start_at_end = 0;
 }
 
+/* An empty slot: no file open. */
 static void
 tail_file_init(struct tail_file *f, unsigned flags)
 {
@@ -140,6 +146,7 @@ tail_split(const char *path, char **dir, char **base)
 	}
 }
 
+/* Add an inotify watch on the current descriptor; -1 on failure. */
 static int
 tail_add_watch(struct tail *t, const char *path, uint32_t mask)
 {
@@ -164,6 +171,7 @@ tail_watch_add(struct tail *t, const char *path, const char *name,
 	t->nw++;
 }
 
+/* Forget every directory watch (the descriptor goes with them). */
 static void
 tail_watch_clear(struct tail *t)
 {
@@ -420,6 +428,40 @@ tail_truncated(struct tail_file *f)
 	return tail_head(f) != 0;
 }
 
+/* Remember where reading of f stopped (a symlink may point back to it). */
+static void
+tail_hist_add(struct tail *t, struct tail_file *f)
+{
+	if (t->nhist == TAIL_HIST) {
+		memmove(&t->hist[0], &t->hist[1],
+		    (TAIL_HIST - 1) * sizeof t->hist[0]);
+		t->nhist--;
+	}
+	tail_file_pos(f, &t->hist[t->nhist++]);
+}
+
+/* A file read before is named again: go on where we stopped. */
+static void
+tail_hist_apply(struct tail *t, struct tail_file *f, const struct stat *sb)
+{
+	unsigned	 i;
+
+	for (i = 0; i < t->nhist; i++) {
+		if (t->hist[i].dev != f->dev || t->hist[i].ino != f->ino)
+			continue;
+		if ((uint64_t)sb->st_size >= t->hist[i].offset &&
+		    state_same_head(f->fd, &t->hist[i])) {
+			f->rpos = f->start = t->hist[i].offset;
+			f->line = t->hist[i].line;
+			f->skip = t->hist[i].skip;
+		}
+		t->nhist--;
+		memmove(&t->hist[i], &t->hist[i + 1],
+		    (t->nhist - i) * sizeof t->hist[0]);
+		return;
+	}
+}
+
 /* Make fd (already open on a regular file) the file f, at offset 0. */
 static void
 tail_file_open(struct tail *t, struct tail_file *f, int fd,
@@ -436,6 +478,7 @@ tail_file_open(struct tail *t, struct tail_file *f, int fd,
 	(void)tail_head(f);
 	f->wd = tail_watch_fd(t, fd);
 	t->rewatch = 1;		/* a symlink may point elsewhere now */
+	tail_hist_apply(t, f, sb);
 }
 
 /* Open path read-only if it is a regular file; -1 otherwise. */
@@ -461,6 +504,7 @@ tail_file_close(struct tail *t, struct tail_file *f)
 		return;
 	tail_read_upto(t, f, 0);
 	tail_flush(t, f);
+	tail_hist_add(t, f);
 	if (f->wd >= 0 && t->ifd >= 0)
 		(void)inotify_rm_watch(t->ifd, f->wd);
 	f->wd = -1;
@@ -469,6 +513,7 @@ tail_file_close(struct tail *t, struct tail_file *f)
 	buf_reset(&f->part);
 }
 
+/* Keep following the rotated file rotate_wait more seconds. */
 static void
 tail_drain_arm(struct tail *t)
 {
@@ -482,8 +527,26 @@ tail_drain_arm(struct tail *t)
 static void
 tail_switch(struct tail *t, int fd, const struct stat *sb)
 {
+	struct tail_file tmp;
 	struct buf	 keep;
 
+	/* Named again while still being drained: swap back, one reader. */
+	if (t->old.fd >= 0 && (uint64_t)sb->st_dev == t->old.dev &&
+	    (uint64_t)sb->st_ino == t->old.ino) {
+		close(fd);
+		tmp = t->old;
+		t->old = t->cur;
+		t->cur = tmp;
+		t->cur.flags = 0;
+		t->old.flags = TAIL_LINE_ROTATED;
+		if (t->old.fd >= 0) {
+			tail_drain_arm(t);
+			t->st.rotations++;
+		} else if (t->loop != NULL)
+			ev_timer_stop(t->loop, &t->drain);
+		t->rewatch = 1;
+		return;
+	}
 	if (t->cur.fd >= 0) {
 		tail_read(t, &t->cur);
 		tail_file_close(t, &t->old);
@@ -568,6 +631,7 @@ tail_check(struct tail *t)
 	}
 }
 
+/* inotify spoke: look at the files if any event concerns us. */
 static void
 tail_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -616,6 +680,7 @@ tail_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		tail_check(t);
 }
 
+/* The safety timer: look without being told (NFS, lost events). */
 static void
 tail_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -628,6 +693,7 @@ tail_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	tail_check(t);
 }
 
+/* Nothing else to do: read the next slice of a backlog. */
 static void
 tail_more_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
@@ -636,6 +702,7 @@ tail_more_cb(struct ev_loop *loop, ev_idle *w, int revents)
 	tail_check(w->data);
 }
 
+/* The rotated file has been quiet for rotate_wait: finish it. */
 static void
 tail_drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -906,6 +973,7 @@ tail_free(struct tail *t)
 	free(t);
 }
 
+/* Where reading of f stands, as a saveable position. */
 static void
 tail_file_pos(struct tail_file *f, struct state_pos *pos)
 {

@@ -361,6 +361,51 @@ test_symlink_swap(void **st)
 	tail_free(t);
 }
 
+/* ln -sfn between two files, back and forth: nothing read twice. */
+static void
+swap_link(const char *target)
+{
+	unlink(P("error.log.new"));
+	assert_int_equal(symlink(target, P("error.log.new")), 0);
+	assert_int_equal(rename(P("error.log.new"), P("error.log")), 0);
+}
+
+static void
+test_symlink_back_and_forth(void **st)
+{
+	struct tail	*t;
+
+	(void)st;
+	append("a.log", "a1\n");
+	append("b.log", "b1\n");
+	assert_int_equal(symlink("a.log", P("error.log")), 0);
+	t = start("error.log", NULL, 0, 0);
+	run_until(1, 2);
+	swap_link("b.log");
+	run_until(2, 2);
+	/* Back to a while it is still being drained (rotate_wait 0.3 s). */
+	swap_link("a.log");
+	append("a.log", "a2\n");
+	run_until(3, 2);
+	swap_link("b.log");
+	append("b.log", "b2\n");
+	run_until(4, 2);
+	/* Back to a after it was closed: resumes from where it stopped. */
+	run_for(0.5);
+	swap_link("a.log");
+	append("a.log", "a3\n");
+	run_until(5, 2);
+	run_for(0.5);
+	assert_int_equal(got.count, 5);
+	expect(0, "a1", 1, 0);
+	expect(1, "b1", 1, 0);
+	/* (read from whichever slot held the file then: flags may differ) */
+	expect(2, "a2", 2, got.flags[2] & TAIL_LINE_ROTATED);
+	expect(3, "b2", 2, got.flags[3] & TAIL_LINE_ROTATED);
+	expect(4, "a3", 3, 0);
+	tail_free(t);
+}
+
 static void
 test_late_file_and_dir(void **st)
 {
@@ -645,6 +690,7 @@ main(void)
 		cmocka_unit_test_setup(test_copytruncate, setup),
 		cmocka_unit_test_setup(test_delete_recreate, setup),
 		cmocka_unit_test_setup(test_symlink_swap, setup),
+		cmocka_unit_test_setup(test_symlink_back_and_forth, setup),
 		cmocka_unit_test_setup(test_late_file_and_dir, setup),
 		cmocka_unit_test_setup(test_overlong, setup),
 		cmocka_unit_test_setup(test_partial_flushed_at_rotation, setup),
