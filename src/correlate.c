@@ -329,6 +329,7 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 {
 	struct group	*g;
 	struct peer	*p;
+	size_t		 npeers;
 	int		 failure;
 
 	if (ev->group == NULL || (g = group_get(c, ev->group)) == NULL)
@@ -360,9 +361,15 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 		if (ev->when > f->last_seen)
 			f->last_seen = ev->when;
 		g->cascade->last_now = now;
+		npeers = f->npeers;
 		if (ev->peer != NULL && failure)
 			finding_add_peer(f, ev->peer, strlen(ev->peer));
-		if (t != NULL && g->cause == t && f->patch == NULL &&
+		if (f->npeers > npeers) {
+			/* One more peer down: a change worth saying
+			 * (bounded by the group's size). */
+			cascade_describe(g, now, c);
+			emit(f, FINDING_UPDATED, arg);
+		} else if (t != NULL && g->cause == t && f->patch == NULL &&
 		    t->f->patch != NULL) {
 			/* The cause became known: say so once. */
 			cascade_describe(g, now, c);
@@ -389,6 +396,41 @@ suppressed(struct correlate *c, const struct tracked *t)
 	return g->cascade != NULL;
 }
 
+static void
+touch(struct tracked *t, const struct correlate_event *ev, int64_t now)
+{
+	t->f->count++;
+	if (ev->when > t->f->last_seen)
+		t->f->last_seen = ev->when;
+	if (ev->peer != NULL)
+		finding_add_peer(t->f, ev->peer, strlen(ev->peer));
+	t->last_now = now;
+}
+
+static void
+after_feed(struct correlate *c, const struct correlate_event *ev,
+    struct tracked *t, int64_t now, correlate_emit_fn *emit, void *arg)
+{
+	note_group(c, ev, t, now, emit, arg);
+	if (t == NULL || suppressed(c, t))
+		return;
+	if (!t->emitted) {
+		t->emitted = 1;
+		crossed(t);
+		emit(t->f, FINDING_OPENED, arg);
+	} else if (crossed(t))
+		emit(t->f, FINDING_UPDATED, arg);
+}
+
+static int64_t
+clock_at(struct correlate *c, int64_t now)
+{
+	if (now < c->clock)
+		now = c->clock;	/* out-of-order input: never go backwards */
+	c->clock = now;
+	return now;
+}
+
 void
 correlate_feed(struct correlate *c, const struct correlate_event *ev,
     struct finding *f, int64_t now, correlate_emit_fn *emit, void *arg)
@@ -396,10 +438,7 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 	struct tracked	*t = NULL;
 	char		*key = NULL;
 
-	if (now < c->clock)
-		now = c->clock;	/* out-of-order input: never go backwards */
-	c->clock = now;
-
+	now = clock_at(c, now);
 	if (f != NULL) {
 		if (f->key == NULL) {
 			xasprintf(&key, "%s|%s", f->code,
@@ -407,13 +446,7 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 			f->key = key;
 		}
 		if ((t = strmap_get(c->findings, f->key)) != NULL) {
-			t->f->count++;
-			if (ev->when > t->f->last_seen)
-				t->f->last_seen = ev->when;
-			if (ev->peer != NULL)
-				finding_add_peer(t->f, ev->peer,
-				    strlen(ev->peer));
-			t->last_now = now;
+			touch(t, ev, now);
 			finding_free(f);
 		} else if (strmap_count(c->findings) < c->conf.max_findings) {
 			t = xcalloc(1, sizeof *t);
@@ -430,17 +463,21 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 		} else
 			finding_free(f);	/* bounded: counted nowhere */
 	}
+	after_feed(c, ev, t, now, emit, arg);
+}
 
-	note_group(c, ev, t, now, emit, arg);
+int
+correlate_feed_key(struct correlate *c, const struct correlate_event *ev,
+    const char *key, int64_t now, correlate_emit_fn *emit, void *arg)
+{
+	struct tracked	*t;
 
-	if (t == NULL || suppressed(c, t))
-		return;
-	if (!t->emitted) {
-		t->emitted = 1;
-		crossed(t);
-		emit(t->f, FINDING_OPENED, arg);
-	} else if (crossed(t))
-		emit(t->f, FINDING_UPDATED, arg);
+	if ((t = strmap_get(c->findings, key)) == NULL)
+		return 0;
+	now = clock_at(c, now);
+	touch(t, ev, now);
+	after_feed(c, ev, t, now, emit, arg);
+	return 1;
 }
 
 struct tick_ctx {

@@ -517,7 +517,25 @@ rule_sni(struct dx *x, int name_mismatch)
 	}
 	buf_init(&why);
 	good = name_evidence(x, &why, &strong);
-	if (good == NULL) {
+	if (good != NULL && !strong && !is_on(sni) && explicit(x->t,
+	    "ssl_name")) {
+		/* A configured name beats a guess from the client's Host. */
+		free(good);
+		good = NULL;
+		buf_reset(&why);
+	}
+	if (good == NULL && !is_on(sni) && !name_mismatch && name != NULL &&
+	    !name_sends_no_sni(name) && strchr(name, '$') == NULL &&
+	    (explicit(x->t, "ssl_name") || x->grp == NULL ||
+	    x->grp->implicit)) {
+		/* The name is right (set, or the DNS host of the target):
+		 * only SNI is off. */
+		set_directive(x, "ssl_server_name", "on");
+		fix_note(x, "nginx then sends the name %s from %s", name,
+		    explicit(x->t, "ssl_name") ? "its proxy_ssl_name" :
+		    "the proxy_pass host");
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+	} else if (good == NULL) {
 		x->patch_ok = 0;
 		if (!is_on(sni))
 			set_directive(x, "ssl_server_name", "on");
@@ -535,6 +553,13 @@ rule_sni(struct dx *x, int name_mismatch)
 		fix_note(x, "the name %s comes from %s", good, buf_cstr(&why));
 		x->f->confidence = strong ? FINDING_CONFIG_EVIDENCE :
 		    FINDING_HYPOTHESIS;
+		if (!strong) {
+			/* The client's Host names this proxy, not
+			 * necessarily the upstream: no patch on that. */
+			x->patch_ok = 0;
+			fix_note(x, "only a guess: confirm the name with "
+			    "`hswatch probe` before setting it");
+		}
 		if (x->t->mod == CONFMODEL_PROXY &&
 		    !explicit(x->t, "set_header Host"))
 			fix_note(x, "if the upstream routes by name, its "
@@ -589,6 +614,26 @@ ok_cert(const struct confmodel_target *o, const char *v)
 	    explicit(o, "ssl_certificate_key");
 }
 
+/* Do targets reaching the same peers send different certificates? */
+static int
+sibling_certs_differ(const struct dx *x, const struct confmodel_target *o)
+{
+	const struct confmodel_target	*all[MAX_TARGETS];
+	const char			*a = val(o, "ssl_certificate"), *b;
+	size_t				 i, n;
+
+	n = targets(x->m, all, MAX_TARGETS);
+	for (i = 0; i < n; i++) {
+		if (all[i] == x->t || !same_peers(all[i], x->t) ||
+		    !explicit(all[i], "ssl_certificate"))
+			continue;
+		b = val(all[i], "ssl_certificate");
+		if (b != NULL && a != NULL && strcmp(a, b) != 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The upstream requires a client certificate (116; 40 on TLS 1.2). */
 static void
 rule_client_cert(struct dx *x, int hypothesis)
@@ -641,16 +686,25 @@ rule_client_cert(struct dx *x, int hypothesis)
 		buf_adds(&x->cause, "; ");
 		event_said(x, &x->cause);
 	}
-	if ((o = sibling_with(x, "ssl_certificate", ok_cert)) != NULL) {
+	if ((o = sibling_with(x, "ssl_certificate", ok_cert)) != NULL &&
+	    sibling_certs_differ(x, o)) {
+		x->patch_ok = 0;
+		fix_note(x, "%s <client certificate>; %s <its key>;",
+		    dname(x, "ssl_certificate"), dname(x, "ssl_certificate_key"));
+		fix_note(x, "other locations send different client certificates "
+		    "to the same peers; which one the peer accepts is not known "
+		    "from the configuration (hswatch probe --cert ... tells)");
+		x->f->confidence = FINDING_HYPOTHESIS;
+	} else if (o != NULL) {
 		c = confmodel_setting(o, "ssl_certificate");
 		k = confmodel_setting(o, "ssl_certificate_key");
 		set_directive(x, "ssl_certificate", c->value);
 		set_directive(x, "ssl_certificate_key", k->value);
 		fix_note(x, "the certificate and key are the ones %s at %s:%u "
-		    "sends to the same peers", c->name, c->dir->file,
-		    c->dir->line);
-		x->f->confidence = hypothesis ? FINDING_HYPOTHESIS :
-		    FINDING_CONFIG_EVIDENCE;
+		    "sends to the same peers (whether the peer accepts them "
+		    "is not known from the configuration)", c->name,
+		    c->dir->file, c->dir->line);
+		x->f->confidence = FINDING_HYPOTHESIS;
 	} else {
 		x->patch_ok = 0;
 		fix_note(x, "%s <client certificate issued by a CA the upstream "

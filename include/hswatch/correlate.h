@@ -71,6 +71,15 @@ void		 correlate_free(struct correlate *);
 void		 correlate_feed(struct correlate *, const struct correlate_event *,
 		    struct finding *f, int64_t now, correlate_emit_fn *, void *);
 
+/*
+ * Feed one more event of the open finding with this key, without a new
+ * finding (the caller knows diagnose would make the same one). Returns
+ * 0, doing nothing, when no such finding is open.
+ */
+int		 correlate_feed_key(struct correlate *,
+		    const struct correlate_event *, const char *key,
+		    int64_t now, correlate_emit_fn *, void *);
+
 /* Resolve what has been quiet for resolve_after; call periodically. */
 void		 correlate_tick(struct correlate *, int64_t now,
 		    correlate_emit_fn *, void *);

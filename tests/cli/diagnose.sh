@@ -22,9 +22,9 @@ expect_eq "replay --config --json: exit 0" "$?" 0
 
 # code, location of each opened finding (replay prints state changes).
 got=$(json_eval "$T_TMP/f.json" 'sorted((o["code"], (o["location"] or {}).get("name") or "-") for o in objs if o["state"] == "opened")')
-want="[('HS-CLIENT-CERT-REQUIRED', '/mtls12'), ('HS-CLIENT-CERT-REQUIRED', '/mtls13'), ('HS-HANDSHAKE-TIMEOUT', '/stall'), ('HS-NOT-TLS', '/plain'), ('HS-PEER-CLOSED', '/close'), ('HS-POOL-CASCADE', '-'), ('HS-PROTOCOL-MISMATCH', '/proto'), ('HS-SNI-MISSING', '-'), ('HS-SNI-MISSING', '/grpc'), ('HS-SNI-MISSING', '/sni-missing'), ('HS-SNI-WRONG-NAME', '/group'), ('HS-UPSTREAM-CERT-UNTRUSTED', '-'), ('HS-UPSTREAM-CERT-UNTRUSTED', '/verify')]"
-# ('-': the stream server has no location; the /name line is not in
-# this config, so it is located nowhere and keyed by its peer.)
+want="[('HS-CLIENT-CERT-REQUIRED', '/mtls12'), ('HS-CLIENT-CERT-REQUIRED', '/mtls13'), ('HS-HANDSHAKE-TIMEOUT', '/stall'), ('HS-NOT-TLS', '/plain'), ('HS-PEER-CLOSED', '/close'), ('HS-POOL-CASCADE', '/pool'), ('HS-PROTOCOL-MISMATCH', '/proto'), ('HS-SNI-MISSING', '-'), ('HS-SNI-MISSING', '/grpc'), ('HS-SNI-MISSING', '/pool'), ('HS-SNI-MISSING', '/sni-missing'), ('HS-SNI-WRONG-NAME', '/group'), ('HS-UPSTREAM-CERT-UNTRUSTED', '/verify')]"
+# ('-': the stream server has no location. /pool: its first failure is
+# a per-peer finding, the second peer down makes it a cascade.)
 expect_eq "one finding per cause and place" "$got" "$want"
 
 expect_eq "the SNI fix takes its name from the config, not invented" \
@@ -38,9 +38,13 @@ expect_eq "file:line of server, location, proxy_pass" \
 expect_eq "the pool cascade names its group and where it is defined" \
 	"$(json_eval "$T_TMP/f.json" '[(o["upstream"]["name"], o["upstream"]["at"].split("/")[-1], sorted(o["peers"])) for o in objs if o["code"] == "HS-POOL-CASCADE"]')" \
 	"[('pool', 'upstreams.conf:5', ['127.0.0.6:8443', '127.0.0.7:8443'])]"
-expect_eq "upstream-side causes carry no patch" \
-	"$(json_eval "$T_TMP/f.json" 'sorted(set(o["code"] for o in objs if o["patch"] is None))')" \
-	"['HS-CLIENT-CERT-REQUIRED', 'HS-HANDSHAKE-TIMEOUT', 'HS-NOT-TLS', 'HS-PEER-CLOSED', 'HS-POOL-CASCADE', 'HS-UPSTREAM-CERT-UNTRUSTED']"
+expect_eq "the cascade names the shared cause" \
+	"$(json_eval "$T_TMP/f.json" '[o["cause"].split(" fail with ")[1].split(":")[0] for o in objs if o["code"] == "HS-POOL-CASCADE"]')" "['HS-SNI-MISSING']"
+# No patch where the config holds no evidence: upstream-side causes, an
+# unknown client certificate, an SNI name only guessed from the Host.
+expect_eq "findings without a patch" \
+	"$(json_eval "$T_TMP/f.json" 'sorted(set((o["code"], (o["location"] or {}).get("name") or "-") for o in objs if o["patch"] is None))')" \
+	"[('HS-CLIENT-CERT-REQUIRED', '/mtls12'), ('HS-CLIENT-CERT-REQUIRED', '/mtls13'), ('HS-HANDSHAKE-TIMEOUT', '/stall'), ('HS-NOT-TLS', '/plain'), ('HS-PEER-CLOSED', '/close'), ('HS-POOL-CASCADE', '/pool'), ('HS-SNI-MISSING', '/pool'), ('HS-UPSTREAM-CERT-UNTRUSTED', '/verify')]"
 # No fix line (directives, not "# ..." notes) and no added patch line
 # turns verification off.
 expect_eq "never recommends *_ssl_verify off" \

@@ -27,7 +27,16 @@ for id in $ids; do
 	grep -q "^$id hswatch: " "$T_TMP/list" || missing="$missing $id"
 done
 expect_eq "--list-catalog lists all $n hswatch entries" "${missing:-none}" none
-expect_eq "one entry per code (17 planned codes)" "$n" 17
+# Every code the sources can raise has its entry, and nothing else.
+used=$(cat "$abs_top_srcdir"/src/*.c | grep -o '"HS-[A-Z0-9-]*"' | sort -u | wc -l)
+expect_eq "one entry per code the sources know ($used)" "$n" "$used"
+raised=$(cat "$abs_top_srcdir"/src/diagnose.c "$abs_top_srcdir"/src/correlate.c |
+    grep -o '"HS-[A-Z0-9-]*"' | tr -d '"' | sort -u)
+nocat=
+for c in $raised; do
+	grep -q "^Subject: $c\b\|$c" "$cat" || nocat="$nocat $c"
+done
+expect_eq "every code diagnose and correlate raise is in the catalog" "${nocat:-none}" none
 
 # Each code's entry explains it and names its fix.
 journalctl --root="$root" --dump-catalog 73b85a47a1cd4d23bcadaf7ecd2561fd \
