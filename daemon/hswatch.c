@@ -276,7 +276,8 @@ cmd_replay(int argc, char **argv)
 	char			*cause = NULL;
 	size_t			 len;
 	uint64_t		 off;
-	int64_t			 last_tick = INT64_MIN;
+	int64_t			 last_tick = 0;
+	int			 ticked = 0;
 	double			 last_progress = 0;
 	int			 ch, json = 0, events = 0, i, r, tty;
 
@@ -345,7 +346,9 @@ cmd_replay(int argc, char **argv)
 						flush_buf(&out);
 				} else {
 					summary_add(sm, &ev);
-					if (ev.ts - last_tick >= REPLAY_TICK) {
+					if (!ticked ||
+					    ev.ts - last_tick >= REPLAY_TICK) {
+						ticked = 1;
 						analyze_tick(an, ev.ts,
 						    replay_emit, &ro);
 						last_tick = ev.ts;
