@@ -7,7 +7,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libev-dev libpcre2-dev libssl-dev libsystemd-dev libcmocka-dev zlib1g-dev
 nginx-full openssl curl ca-certificates procps psmisc iproute2
 systemd prometheus prometheus-node-exporter mandoc valgrind clang
-python3 python3-jsonschema gzip time patch rsyslog"
+python3 python3-jsonschema gzip time patch rsyslog strace"
 
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then

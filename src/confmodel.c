@@ -522,6 +522,7 @@ regex_compile(struct builder *bd, const struct confdir *d, const char *pat,
 	pcre2_code	*re;
 	PCRE2_UCHAR	 msg[256];
 	PCRE2_SIZE	 off;
+	const char	*e;
 	int		 err;
 
 	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
@@ -532,7 +533,10 @@ regex_compile(struct builder *bd, const struct confdir *d, const char *pat,
 		    "\"%s\"", (char *)msg, pat, pat + off);
 		return NULL;
 	}
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	/* HSWATCH_NO_JIT: as in logline.h. */
+	if ((e = getenv("HSWATCH_NO_JIT")) == NULL || *e == '\0' ||
+	    strcmp(e, "0") == 0)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
 }
 

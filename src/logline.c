@@ -707,7 +707,11 @@ logline_new(char **cause)
 	int		 i, err;
 	PCRE2_SIZE	 off;
 	PCRE2_UCHAR	 msg[256];
+	const char	*e;
+	int		 nojit;
 
+	nojit = (e = getenv("HSWATCH_NO_JIT")) != NULL && *e != '\0' &&
+	    strcmp(e, "0") != 0;
 	ll = xcalloc(1, sizeof *ll);
 	for (i = 0; i < RE_MAX; i++) {
 		ll->re[i] = pcre2_compile((PCRE2_SPTR)logline_patterns[i],
@@ -721,8 +725,10 @@ logline_new(char **cause)
 			return NULL;
 		}
 		/* JIT is an optimisation: without it (e.g. under
-		 * MemoryDenyWriteExecute) the interpreter runs instead. */
-		(void)pcre2_jit_compile(ll->re[i], PCRE2_JIT_COMPLETE);
+		 * MemoryDenyWriteExecute) the interpreter runs instead.
+		 * HSWATCH_NO_JIT=1 asks for the interpreter. */
+		if (!nojit)
+			(void)pcre2_jit_compile(ll->re[i], PCRE2_JIT_COMPLETE);
 	}
 	ll->md = pcre2_match_data_create(8, NULL);
 	return ll;

@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -402,6 +404,10 @@ write_atomic(const char *tmp, const char *path, const struct buf *b,
 		xasprintf(cause, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}
+	/* node_exporter reads it as another user; hswatchd.service runs
+	 * with UMask=0077. */
+	if (fchmod(fd, 0644) == -1)
+		goto fail;
 	while (off < b->len) {
 		if ((n = write(fd, b->data + off, b->len - off)) == -1) {
 			if (errno == EINTR)

@@ -19,7 +19,11 @@
 
 struct logline;
 
-/* Compile the patterns; NULL with *cause set on failure. */
+/*
+ * Compile the patterns (JIT-compiled unless the environment has
+ * HSWATCH_NO_JIT set to anything but "" or "0"); NULL with *cause set on
+ * failure.
+ */
 struct logline	*logline_new(char **cause);
 void		 logline_free(struct logline *);
 
