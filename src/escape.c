@@ -8,6 +8,18 @@
 #include "hswatch/buf.h"
 #include "hswatch/escape.h"
 
+int
+escape_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 size_t
 escape_utf8_len(const unsigned char *p, size_t n)
 {

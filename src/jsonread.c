@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hswatch/escape.h"
 #include "hswatch/buf.h"
 #include "hswatch/jsonread.h"
 #include "hswatch/xmalloc.h"
@@ -49,18 +50,6 @@ jr_lit(struct jr *r, const char *lit)
 }
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 jr_hex4(struct jr *r, unsigned *out)
 {
 	unsigned	 v = 0;
@@ -69,7 +58,7 @@ jr_hex4(struct jr *r, unsigned *out)
 	if (r->end - r->p < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		if ((h = hexval(r->p[i])) < 0)
+		if ((h = escape_hexval(r->p[i])) < 0)
 			return -1;
 		v = v << 4 | (unsigned)h;
 	}

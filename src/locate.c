@@ -48,17 +48,6 @@ locate_confidence_str(enum locate_confidence c)
 
 /* ---- URI normalisation ------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 locate_normalize(const char *uri, size_t len, struct buf *out)
 {
@@ -85,7 +74,8 @@ locate_normalize(const char *uri, size_t len, struct buf *out)
 	buf_init(&dec);
 	for (; p < e; p++) {
 		if (*p == '%' && p + 2 < e &&
-		    (h = hexval(p[1])) >= 0 && (l = hexval(p[2])) >= 0) {
+		    (h = escape_hexval(p[1])) >= 0 &&
+		    (l = escape_hexval(p[2])) >= 0) {
 			buf_addc(&dec, (char)(h * 16 + l));
 			p += 2;
 		} else if (*p == '%') {

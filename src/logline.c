@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hswatch/escape.h"
 #include "hswatch/event.h"
 #include "hswatch/logline.h"
 #include "hswatch/xmalloc.h"
@@ -293,18 +294,6 @@ re_group(struct logline *ll, const char *subject, int g, struct span *out)
 	out->n = ov[2 * g + 1] - ov[2 * g];
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The alert an OpenSSL SSL-library error code stands for, or -1. */
 static int
 code_alert(const struct span *code)
@@ -313,7 +302,7 @@ code_alert(const struct span *code)
 	size_t		 i;
 
 	for (i = 0; i < code->n; i++)
-		v = v << 4 | (uint32_t)hexval((unsigned char)code->p[i]);
+		v = v << 4 | (uint32_t)escape_hexval((unsigned char)code->p[i]);
 	if ((v >> 24) == 0x14)		/* OpenSSL 1.x: lib<<24|func<<12|reason */
 		reason = v & 0xfff;
 	else if ((v >> 23) == 20)	/* OpenSSL 3.x: lib<<23|reason */
@@ -504,7 +493,7 @@ peer_is_addr(const struct span *s)
 		return 0;
 	if (*p == '[') {
 		for (p++; p < end && *p != ']'; p++)
-			if (!(hexval((unsigned char)*p) >= 0 || *p == ':' ||
+			if (!(escape_hexval((unsigned char)*p) >= 0 || *p == ':' ||
 			    *p == '.'))
 				return 0;
 		if (p >= end || end - p < 3 || p[1] != ':')

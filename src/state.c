@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hswatch/escape.h"
 #include "hswatch/buf.h"
 #include "hswatch/state.h"
 #include "hswatch/xmalloc.h"
@@ -386,16 +387,6 @@ state_hex64(const char *p, uint64_t *out)
 }
 
 /* Value of an uppercase hex digit, or -1. */
-static int
-state_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode a %XX-encoded path; NULL if malformed. */
 static char *
 state_get_path(const char *p, const char *end)
@@ -411,8 +402,8 @@ state_get_path(const char *p, const char *end)
 			buf_addc(&b, *p++);
 			continue;
 		}
-		if (end - p < 3 || (hi = state_hexval(p[1])) < 0 ||
-		    (lo = state_hexval(p[2])) < 0 || (hi == 0 && lo == 0))
+		if (end - p < 3 || (hi = escape_hexval(p[1])) < 0 ||
+		    (lo = escape_hexval(p[2])) < 0 || (hi == 0 && lo == 0))
 			goto bad;
 		buf_addc(&b, (char)(hi * 16 + lo));
 		p += 3;

@@ -9,6 +9,9 @@
 
 struct buf;
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int	 escape_hexval(int c);
+
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid. */
 size_t	 escape_utf8_len(const unsigned char *p, size_t n);
 
