@@ -238,6 +238,18 @@ hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
 	}
 }
 
+size_t
+hsd_alerts_open(const struct hsd_alerts *a)
+{
+	return correlate_open_findings(analyze_correlate(a->an));
+}
+
+int
+hsd_alerts_textfile(const struct hsd_alerts *a)
+{
+	return a->prom != NULL;
+}
+
 void
 hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 {

@@ -8,6 +8,7 @@
 #ifndef HSWATCH_HSDALERTS_H
 #define HSWATCH_HSDALERTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct pipeline_opts;
@@ -32,6 +33,10 @@ void		 hsd_alerts_reload(struct hsd_alerts *, const struct settings *);
 /* The periodic timer: counters to the sinks, flush what is due. */
 void		 hsd_alerts_timer(struct hsd_alerts *,
 		    const struct sink_counters *, int64_t now);
+
+/* Open findings (they need the timer to resolve); textfile configured. */
+size_t		 hsd_alerts_open(const struct hsd_alerts *);
+int		 hsd_alerts_textfile(const struct hsd_alerts *);
 
 /* Last write (hswatch_up 0), save the counters, free everything. */
 void		 hsd_alerts_free(struct hsd_alerts *, int64_t now);

@@ -32,8 +32,14 @@
 #include "notify.h"
 
 #define HSD_CONF_DEFAULT	SYSCONFDIR "/hswatch/hswatch.conf"
-/* Counters to the sinks, quiet findings resolved: every this many s. */
+/*
+ * Counters to the sinks and quiet findings resolved: every
+ * HSD_ALERT_INTERVAL s while lines arrive or findings are open; when all
+ * is quiet, only the textfile's liveness rewrite every HSD_ALERT_IDLE s
+ * (node_exporter shows its mtime), or no timer at all without one.
+ */
 #define HSD_ALERT_INTERVAL	5.0
+#define HSD_ALERT_IDLE		60.0
 
 /* One followed error log. */
 struct hsd_log {
@@ -61,6 +67,7 @@ struct hsd {
 	struct outfile		*events;
 	struct hsd_alerts	*alerts;	/* findings to the sinks */
 	int64_t			 last_event;	/* wall clock of the last event */
+	double			 last_line;	/* ev_now() of the last line */
 	struct state		*state;
 	struct hsd_log		**logs;
 	unsigned		 n_logs;
@@ -213,6 +220,13 @@ hsd_line(struct tail *t, const struct tail_line *l, void *arg)
 	(void)t;
 	pipeline_line(d->pl, hl->src, l->p, l->len, l->lineno, l->offset,
 	    ev_now(d->loop));
+	d->last_line = ev_now(d->loop);
+	/* Lines arrive: the alert timer runs at its busy pace. */
+	if (!ev_is_active(&d->alert_timer) ||
+	    d->alert_timer.repeat > HSD_ALERT_INTERVAL) {
+		d->alert_timer.repeat = HSD_ALERT_INTERVAL;
+		ev_timer_again(d->loop, &d->alert_timer);
+	}
 	/* Save positions at a bounded rate; no timer while idle. */
 	if (!ev_is_active(&d->save)) {
 		ev_timer_set(&d->save, d->set.state_interval, 0);
@@ -475,6 +489,18 @@ hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	c.last_event_time = d->last_event;
 	hsd_alerts_timer(d->alerts, &c, (int64_t)ev_now(loop));
 	free(files);
+
+	if (hsd_alerts_open(d->alerts) > 0 ||
+	    ev_now(loop) - (double)d->last_line < 2 * HSD_ALERT_INTERVAL)
+		w->repeat = HSD_ALERT_INTERVAL;
+	else if (hsd_alerts_textfile(d->alerts))
+		w->repeat = HSD_ALERT_IDLE;
+	else
+		w->repeat = 0;	/* idle: no wakeups */
+	if (w->repeat > 0)
+		ev_timer_again(loop, w);
+	else
+		ev_timer_stop(loop, w);
 }
 
 /* libev cannot go on: log and exit. */
@@ -641,10 +667,10 @@ main(int argc, char **argv)
 	hsd_signal(&d, &d.sigusr1, SIGUSR1);
 	ev_init(&d.save, hsd_save_cb);
 	d.save.data = &d;
-	ev_timer_init(&d.alert_timer, hsd_alert_cb, HSD_ALERT_INTERVAL,
-	    HSD_ALERT_INTERVAL);
+	ev_init(&d.alert_timer, hsd_alert_cb);
+	d.alert_timer.repeat = HSD_ALERT_INTERVAL;
 	d.alert_timer.data = &d;
-	ev_timer_start(d.loop, &d.alert_timer);
+	ev_timer_again(d.loop, &d.alert_timer);
 	if ((wd = notify_watchdog_interval()) > 0) {
 		ev_timer_init(&d.watchdog, hsd_watchdog_cb, wd, wd);
 		ev_timer_start(d.loop, &d.watchdog);
