@@ -8,8 +8,9 @@
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 if [ ! -x "$NGINX" ] || ! command -v curl >/dev/null; then
-	echo "1..0 # SKIP nginx or curl not installed"
-	exit 77
+	# scripts/deps.sh installs them: missing is a failure, never a skip.
+	echo "Bail out! nginx or curl not installed (run scripts/deps.sh)"
+	exit 1
 fi
 
 scenario nginx

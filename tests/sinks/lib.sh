@@ -14,7 +14,15 @@ sink_cleanup() {
 trap sink_cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# skip REASON: the whole test is skipped (exit 77: automake's SKIP).
+# missing TOOL: a tool scripts/deps.sh installs is not there: a failure,
+# never a silent skip.
+missing() {
+	echo "Bail out! $1 (run scripts/deps.sh)"
+	exit 1
+}
+
+# skip REASON: the whole test is skipped (exit 77: automake's SKIP), for
+# a build or machine that cannot run it at all.
 skip() {
 	echo "1..0 # SKIP $1"
 	exit 77

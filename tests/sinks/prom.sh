@@ -5,10 +5,10 @@
 # state file, and a flood of 1,000,000 updates changes counts, not size.
 . "$TESTSRC/sinks/lib.sh"
 
-command -v promtool >/dev/null 2>&1 || skip "promtool not installed"
+command -v promtool >/dev/null 2>&1 || missing "promtool not installed"
 NE=$(command -v prometheus-node-exporter || command -v node_exporter) ||
-    skip "node_exporter not installed"
-command -v curl >/dev/null 2>&1 || skip "curl not installed"
+    missing "node_exporter not installed"
+command -v curl >/dev/null 2>&1 || missing "curl not installed"
 
 dir=$T_TMP/textfile
 mkdir -p "$dir"

@@ -3,7 +3,7 @@
 # tests (contrib/prometheus/hswatch.rules.test.yml).
 . "$TESTSRC/sinks/lib.sh"
 
-command -v promtool >/dev/null 2>&1 || skip "promtool not installed"
+command -v promtool >/dev/null 2>&1 || missing "promtool not installed"
 dir="$TESTSRC/../contrib/prometheus"
 check "promtool check rules" promtool check rules "$dir/hswatch.rules.yml"
 # promtool resolves rule_files relative to the test file.

@@ -7,7 +7,7 @@
 . "$TESTSRC/sinks/lib.sh"
 
 RS=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
-[ -x "$RS" ] || skip "rsyslogd not installed (Debian package rsyslog)"
+[ -x "$RS" ] || missing "rsyslogd not installed (Debian package rsyslog)"
 
 sock=$T_TMP/log.sock
 out=$T_TMP/syslog.out
