@@ -385,13 +385,19 @@ next_field(const char *p, const char *end)
 		{ LIT(", referrer: \"") },
 		{ LIT(", bytes from/to client:") },
 	};
-	const char	*best = end, *q;
+	const char	*q;
 	size_t		 i;
 
-	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if ((q = findmem(p, best, fields[i].s, fields[i].n)) != NULL)
-			best = q;
-	return best;
+	/* One pass: every field starts with ", "; the first that is one. */
+	for (q = p; (q = memchr(q, ',', (size_t)(end - q))) != NULL; q++) {
+		if (q + 1 >= end || q[1] != ' ')
+			continue;
+		for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+			if ((size_t)(end - q) >= fields[i].n &&
+			    memcmp(q, fields[i].s, fields[i].n) == 0)
+				return q;
+	}
+	return end;
 }
 
 /* End of a quoted value that holds no space: the first '"' before ", ". */
