@@ -503,6 +503,46 @@ test_state_transitions(void **state)
 	correlate_free(c);
 }
 
+/*
+ * A per-peer finding opened before its group's cascade, quiet while
+ * "no live upstreams" keeps the cascade open (the daemon's case: the
+ * first request's handshake failures, then only no_live lines): it is
+ * resolved together with the cascade, never dropped without "resolved".
+ */
+static void
+test_held_back_resolves_with_cascade(void **state)
+{
+	struct correlate_conf	 conf;
+	struct correlate	*c;
+	struct log		 l = { .n = 0 };
+	int64_t			 t;
+
+	(void)state;
+	correlate_conf_defaults(&conf);
+	conf.window = 30;
+	conf.resolve_after = 4;
+	c = correlate_new(&conf);
+	feed(c, ev(EVENT_HANDSHAKE_FAILED, "10.0.0.5:443", 1, 100),
+	    sni_finding(), &l);
+	feed(c, ev(EVENT_HANDSHAKE_FAILED, "10.0.0.6:443", 1, 100),
+	    sni_finding(), &l);
+	feed(c, ev(EVENT_HANDSHAKE_FAILED, "10.0.0.7:443", 1, 100),
+	    sni_finding(), &l);
+	for (t = 101; t <= 110; t++) {
+		feed(c, ev(EVENT_NO_LIVE_UPSTREAMS, NULL, 1, t), NULL, &l);
+		correlate_tick(c, t, record, &l);
+	}
+	assert_int_equal(count_lines(&l, "resolved"), 0);
+	assert_int_equal(correlate_open_findings(c), 2);
+	correlate_tick(c, 114, record, &l);
+	assert_int_equal(count_lines(&l, "opened HS-SNI-WRONG-NAME"), 1);
+	assert_int_equal(count_lines(&l, "resolved HS-POOL-CASCADE"), 1);
+	assert_int_equal(count_lines(&l, "resolved HS-SNI-WRONG-NAME"), 1);
+	assert_string_equal(l.lines[l.n - 1], "resolved HS-SNI-WRONG-NAME 3 +patch");
+	assert_int_equal(correlate_open_findings(c), 0);
+	correlate_free(c);
+}
+
 static void
 test_clock_backwards(void **state)
 {
@@ -571,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_backup_servers),
 		cmocka_unit_test(test_two_workers_same_peers),
 		cmocka_unit_test(test_state_transitions),
+		cmocka_unit_test(test_held_back_resolves_with_cascade),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
