@@ -506,7 +506,11 @@ tick_finding(const char *key, void *value, void *arg)
 
 	if (x->now - t->last_now < x->c->conf.resolve_after)
 		return;
-	if (t->emitted && !suppressed(x->c, t))
+	/* Opened before its group's cascade: resolved with the cascade
+	 * (groups tick first), never dropped without "resolved". */
+	if (t->emitted && suppressed(x->c, t))
+		return;
+	if (t->emitted)
 		x->emit(t->f, FINDING_RESOLVED, x->arg);
 	if ((g = tracked_group(x->c, t)) != NULL && g->cause == t)
 		g->cause = NULL;

@@ -2,7 +2,9 @@
  * Unit tests for correlate, driven by event sequences with explicit
  * time: Scenario C (a pool going down), one bad peer of three, a flood,
  * a flapping pool, per-worker "temporarily disabled" without a zone, a
- * log that starts mid-cascade, time going backwards, and the bounds.
+ * log that starts mid-cascade, time going backwards, the bounds, a
+ * single-server group, backup servers, two workers reporting the same
+ * peers, and the group's state transitions as a table.
  */
 #include "config.h"
 
@@ -250,6 +252,297 @@ test_cause_arrives_later(void **state)
 	correlate_free(c);
 }
 
+/* An event for group NAME of NPEERS configured (primary) servers. */
+static struct correlate_event
+evg(const char *group, unsigned npeers, enum event_kind kind,
+    const char *peer, long pid, int64_t when)
+{
+	struct correlate_event	 e = ev(kind, peer, pid, when);
+
+	e.group = group;
+	e.group_peers = npeers;
+	return e;
+}
+
+static size_t
+count_lines(const struct log *l, const char *prefix)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (strncmp(l->lines[i], prefix, strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * A single-server group: nginx never counts its failures (peers->single),
+ * so however often its one peer fails it is one per-peer finding, never
+ * a cascade; "no live upstreams" on it (down / max_conns) is nginx
+ * saying the group is down, and that is a cascade.
+ */
+static void
+test_single_server(void **state)
+{
+	struct correlate	*c = correlate_new(NULL);
+	struct log		 l = { .n = 0 };
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		feed(c, evg("pool", 1, EVENT_HANDSHAKE_FAILED, "10.0.0.5:443",
+		    100 + i % 4, 1000 + i), sni_finding(), &l);
+		/* Not logged by nginx for a single peer; must not matter. */
+		feed(c, evg("pool", 1, EVENT_PEER_DISABLED, "10.0.0.5:443",
+		    100 + i % 4, 1000 + i), NULL, &l);
+	}
+	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 0);
+	assert_int_equal(group_state(c).state, CORRELATE_DEGRADED);
+	assert_int_equal(group_state(c).failing, 1);
+	assert_int_equal(group_state(c).peers, 1);
+	assert_string_equal(l.lines[0], "opened HS-SNI-WRONG-NAME 1 +patch");
+	assert_int_equal(l.n, 3);	/* opened, updated at 10 and 100 */
+
+	feed(c, evg("pool", 1, EVENT_NO_LIVE_UPSTREAMS, NULL, 100, 1200),
+	    NULL, &l);
+	assert_int_equal(group_state(c).state, CORRELATE_DOWN);
+	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 1);
+	assert_string_equal(l.lines[l.n - 1], "opened HS-POOL-CASCADE 1 +patch");
+	correlate_free(c);
+
+	/* no live upstreams alone, on a group the log never showed failing. */
+	c = correlate_new(NULL);
+	l.n = l.total = 0;
+	feed(c, evg("pool", 1, EVENT_NO_LIVE_UPSTREAMS, NULL, 100, 50), NULL,
+	    &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.lines[0], "opened HS-POOL-CASCADE 1");
+	correlate_free(c);
+}
+
+/*
+ * Backup servers: group_peers counts the primaries only, so both
+ * primaries of "2 primaries + 1 backup" failing is the whole group down
+ * (nginx then tries the backup); one primary failing is not.
+ */
+static void
+test_backup_servers(void **state)
+{
+	struct correlate	*c = correlate_new(NULL);
+	struct log		 l = { .n = 0 };
+
+	(void)state;
+	feed(c, evg("pool", 2, EVENT_HANDSHAKE_FAILED, "10.0.0.5:443", 1, 1000),
+	    sni_finding(), &l);
+	feed(c, evg("pool", 2, EVENT_PEER_DISABLED, "10.0.0.5:443", 1, 1000),
+	    NULL, &l);
+	assert_int_equal(group_state(c).state, CORRELATE_DEGRADED);
+	assert_int_equal(group_state(c).peers, 2);
+	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 0);
+
+	feed(c, evg("pool", 2, EVENT_HANDSHAKE_FAILED, "10.0.0.6:443", 1, 1000),
+	    sni_finding(), &l);
+	assert_int_equal(group_state(c).state, CORRELATE_DOWN);
+	assert_int_equal(group_state(c).failing, 2);
+	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 1);
+	assert_string_equal(l.lines[l.n - 1], "opened HS-POOL-CASCADE 2 +patch");
+
+	/* The backup failing too is one more peer, not another cascade. */
+	feed(c, evg("pool", 2, EVENT_HANDSHAKE_FAILED, "10.0.0.9:443", 1, 1001),
+	    sni_finding(), &l);
+	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 1);
+	assert_int_equal(group_state(c).failing, 3);
+	assert_int_equal(group_state(c).peers, 3);
+	correlate_free(c);
+
+	/* One primary of two plus the backup: the backup is only tried
+	 * once the primaries are out, so two distinct failing peers of a
+	 * two-primary group are enough. */
+	c = correlate_new(NULL);
+	l.n = l.total = 0;
+	feed(c, evg("pool", 2, EVENT_HANDSHAKE_FAILED, "10.0.0.5:443", 1, 1000),
+	    sni_finding(), &l);
+	assert_int_equal(group_state(c).state, CORRELATE_DEGRADED);
+	correlate_free(c);
+}
+
+/*
+ * Two workers without a zone each fail and disable the same two peers
+ * of a five-server group: two failing peers (not four), below
+ * down_fraction (3 of 5); the third distinct peer makes the cascade.
+ */
+static void
+test_two_workers_same_peers(void **state)
+{
+	struct correlate	*c = correlate_new(NULL);
+	struct log		 l = { .n = 0 };
+	const char		*peers[] = { "10.0.0.5:443", "10.0.0.6:443" };
+	long			 pid;
+	int			 i;
+
+	(void)state;
+	for (pid = 201; pid <= 202; pid++)
+		for (i = 0; i < 2; i++) {
+			feed(c, evg("pool", 5, EVENT_HANDSHAKE_FAILED,
+			    peers[i], pid, 1000 + pid - 201), sni_finding(), &l);
+			feed(c, evg("pool", 5, EVENT_PEER_DISABLED, peers[i],
+			    pid, 1000 + pid - 201), NULL, &l);
+		}
+	assert_int_equal(group_state(c).failing, 2);
+	assert_int_equal(group_state(c).peers, 5);
+	assert_int_equal(group_state(c).state, CORRELATE_DEGRADED);
+	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 0);
+	assert_int_equal(l.n, 1);	/* one per-peer finding, count 4 */
+
+	feed(c, evg("pool", 5, EVENT_HANDSHAKE_FAILED, "10.0.0.7:443", 202,
+	    1002), sni_finding(), &l);
+	assert_int_equal(group_state(c).state, CORRELATE_DOWN);
+	assert_int_equal(group_state(c).failing, 3);
+	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 1);
+	assert_string_equal(l.lines[l.n - 1], "opened HS-POOL-CASCADE 3 +patch");
+	correlate_free(c);
+}
+
+/*
+ * The group's state machine, step by step (window 60 s, resolve_after
+ * 300 s, three servers): each row is an event (or a tick), the group's
+ * state after it and the line it emits ("" for none).
+ */
+static void
+test_state_transitions(void **state)
+{
+	enum { TICK = EVENT_KIND_MAX };
+	static const struct {
+		int			 kind;	/* enum event_kind, or TICK */
+		const char		*peer;
+		int64_t			 t;
+		enum correlate_group_state st;
+		unsigned		 failing;
+		const char		*line;
+	} rows[] = {
+		/* healthy -> degraded: one peer of three */
+		{ EVENT_HANDSHAKE_FAILED, "A", 1000, CORRELATE_DEGRADED, 1,
+		    "opened HS-SNI-WRONG-NAME 1 +patch" },
+		{ EVENT_PEER_DISABLED, "A", 1000, CORRELATE_DEGRADED, 1, "" },
+		/* degraded -> healthy: the window passes */
+		{ TICK, NULL, 1061, CORRELATE_HEALTHY, 0, "" },
+		/* healthy -> degraded -> down: two peers of three */
+		{ EVENT_HANDSHAKE_FAILED, "A", 1100, CORRELATE_DEGRADED, 1, "" },
+		{ EVENT_HANDSHAKE_FAILED, "B", 1101, CORRELATE_DOWN, 2,
+		    "opened HS-POOL-CASCADE 2 +patch" },
+		/* down: the third peer is news, no live upstreams is not */
+		{ EVENT_HANDSHAKE_FAILED, "C", 1101, CORRELATE_DOWN, 3,
+		    "updated HS-POOL-CASCADE 3 +patch" },
+		{ EVENT_NO_LIVE_UPSTREAMS, NULL, 1102, CORRELATE_DOWN, 3, "" },
+		/* down stays down past the window (hysteresis) ... */
+		{ TICK, NULL, 1200, CORRELATE_DOWN, 0, "" },
+		{ TICK, NULL, 1401, CORRELATE_DOWN, 0, "" },
+		/* ... until resolve_after without failures */
+		{ TICK, NULL, 1402, CORRELATE_HEALTHY, 0,
+		    "resolved HS-POOL-CASCADE 4 +patch" },
+		/* healthy -> down directly: nginx says so */
+		{ EVENT_NO_LIVE_UPSTREAMS, NULL, 2000, CORRELATE_DOWN, 0,
+		    "opened HS-POOL-CASCADE 1" },
+		{ TICK, NULL, 2300, CORRELATE_HEALTHY, 0,
+		    "resolved HS-POOL-CASCADE 1" },
+	};
+	struct correlate_conf	 conf;
+	struct correlate	*c;
+	struct log		 l = { .n = 0 };
+	struct correlate_event	 e;
+	struct gstate		 g;
+	size_t			 i, before;
+	char			 msg[64];
+
+	(void)state;
+	correlate_conf_defaults(&conf);
+	conf.window = 60;
+	conf.resolve_after = 300;
+	c = correlate_new(&conf);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		before = l.n;
+		if (rows[i].kind == TICK)
+			correlate_tick(c, rows[i].t, record, &l);
+		else {
+			e = ev((enum event_kind)rows[i].kind, rows[i].peer, 1,
+			    rows[i].t);
+			feed(c, e, rows[i].kind == EVENT_PEER_DISABLED ||
+			    rows[i].kind == EVENT_NO_LIVE_UPSTREAMS ? NULL :
+			    sni_finding(), &l);
+		}
+		g = group_state(c);
+		snprintf(msg, sizeof msg, "row %zu", i);
+		if (g.state != rows[i].st || g.failing != rows[i].failing)
+			fail_msg("%s: state %d failing %u, want %d %u", msg,
+			    (int)g.state, g.failing, (int)rows[i].st,
+			    rows[i].failing);
+		/* Only the cascade's lines and the first per-peer line. */
+		if (rows[i].line[0] == '\0') {
+			size_t	 j;
+
+			for (j = before; j < l.n; j++)
+				if (strstr(l.lines[j], "POOL") != NULL)
+					fail_msg("%s: unexpected %s", msg,
+					    l.lines[j]);
+		} else {
+			size_t	 j, found = 0;
+
+			for (j = before; j < l.n; j++)
+				if (strcmp(l.lines[j], rows[i].line) == 0)
+					found = 1;
+			if (!found)
+				fail_msg("%s: no \"%s\" (%zu new lines, "
+				    "last \"%s\")", msg, rows[i].line,
+				    l.n - before, l.n > 0 ? l.lines[l.n - 1] :
+				    "");
+		}
+	}
+	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 2);
+	assert_int_equal(count_lines(&l, "resolved HS-POOL-CASCADE"), 2);
+	assert_int_equal(correlate_open_findings(c), 0);
+	correlate_free(c);
+}
+
+/*
+ * A per-peer finding opened before its group's cascade, quiet while
+ * "no live upstreams" keeps the cascade open (the daemon's case: the
+ * first request's handshake failures, then only no_live lines): it is
+ * resolved together with the cascade, never dropped without "resolved".
+ */
+static void
+test_held_back_resolves_with_cascade(void **state)
+{
+	struct correlate_conf	 conf;
+	struct correlate	*c;
+	struct log		 l = { .n = 0 };
+	int64_t			 t;
+
+	(void)state;
+	correlate_conf_defaults(&conf);
+	conf.window = 30;
+	conf.resolve_after = 4;
+	c = correlate_new(&conf);
+	feed(c, ev(EVENT_HANDSHAKE_FAILED, "10.0.0.5:443", 1, 100),
+	    sni_finding(), &l);
+	feed(c, ev(EVENT_HANDSHAKE_FAILED, "10.0.0.6:443", 1, 100),
+	    sni_finding(), &l);
+	feed(c, ev(EVENT_HANDSHAKE_FAILED, "10.0.0.7:443", 1, 100),
+	    sni_finding(), &l);
+	for (t = 101; t <= 110; t++) {
+		feed(c, ev(EVENT_NO_LIVE_UPSTREAMS, NULL, 1, t), NULL, &l);
+		correlate_tick(c, t, record, &l);
+	}
+	assert_int_equal(count_lines(&l, "resolved"), 0);
+	assert_int_equal(correlate_open_findings(c), 2);
+	correlate_tick(c, 114, record, &l);
+	assert_int_equal(count_lines(&l, "opened HS-SNI-WRONG-NAME"), 1);
+	assert_int_equal(count_lines(&l, "resolved HS-POOL-CASCADE"), 1);
+	assert_int_equal(count_lines(&l, "resolved HS-SNI-WRONG-NAME"), 1);
+	assert_string_equal(l.lines[l.n - 1], "resolved HS-SNI-WRONG-NAME 3 +patch");
+	assert_int_equal(correlate_open_findings(c), 0);
+	correlate_free(c);
+}
+
 static void
 test_clock_backwards(void **state)
 {
@@ -314,6 +607,11 @@ main(void)
 		cmocka_unit_test(test_cause_arrives_later),
 		cmocka_unit_test(test_clock_backwards),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_single_server),
+		cmocka_unit_test(test_backup_servers),
+		cmocka_unit_test(test_two_workers_same_peers),
+		cmocka_unit_test(test_state_transitions),
+		cmocka_unit_test(test_held_back_resolves_with_cascade),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
