@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -329,6 +330,9 @@ hsd_probe_spawn(struct hsd_probe *p, struct hsd_probe_job *j)
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
 	sigset_t			 none, dfl;
+#ifdef SCHED_IDLE
+	struct sched_param		 sp;
+#endif
 	char				**argv;
 	int				 outp[2], errp[2], r;
 
@@ -355,8 +359,21 @@ hsd_probe_spawn(struct hsd_probe *p, struct hsd_probe_job *j)
 	sigaddset(&dfl, SIGCHLD);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
+#ifdef SCHED_IDLE
+	/*
+	 * Probes are background work: on a busy host they get the CPU
+	 * the daemon (and nginx) leave, so a burst of them never delays
+	 * the processing of log lines.
+	 */
+	memset(&sp, 0, sizeof sp);
+	posix_spawnattr_setschedpolicy(&attr, SCHED_IDLE);
+	posix_spawnattr_setschedparam(&attr, &sp);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSCHEDULER);
+#else
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF);
+#endif
 	argv = probeverdict_argv(&p->cmd, j->at, j->peer, j->host);
 	r = posix_spawn(&j->pid, p->cmd.path, &fa, &attr, argv, environ);
 	probeverdict_argv_free(argv);
