@@ -18,6 +18,7 @@
 #include "hswatch/finding.h"
 #include "hswatch/log.h"
 #include "hswatch/pipeline.h"
+#include "hswatch/probeverdict.h"
 #include "hswatch/settings.h"
 #include "hswatch/sink.h"
 #include "hswatch/xmalloc.h"
@@ -31,6 +32,9 @@ struct hsd_alerts {
 	struct confmodel	*model;
 	int64_t			 model_time;
 	struct analyze		*an;
+	struct probeverdict_cache *probe;	/* probe = yes, or NULL */
+	hsd_alerts_want_fn	*want;
+	void			*want_arg;
 	struct sink		*sinks[MAX_SINKS];
 	unsigned		 nsinks;
 	struct sink		*prom;		/* one of sinks[], or NULL */
@@ -194,15 +198,59 @@ hsd_alerts_pipeline(struct hsd_alerts *a, struct pipeline_opts *po)
 	po->log_time = 0;
 }
 
+int
+hsd_alerts_probe(struct hsd_alerts *a, const struct settings *s,
+    const char *path, hsd_alerts_want_fn *want, void *arg, char **cause)
+{
+	struct probeverdict_cmd	 cmd;
+
+	if (s->nginx_config == NULL) {
+		xasprintf(cause, "probe needs nginx_config (hswatch-probe "
+		    "reads the configuration itself; nginx_t_command is not "
+		    "enough)");
+		return -1;
+	}
+	memset(&cmd, 0, sizeof cmd);
+	cmd.path = path;
+	cmd.config = s->nginx_config;
+	cmd.timeout_s = (int)s->probe_timeout;
+	probeverdict_cache_free(a->probe);
+	a->probe = probeverdict_cache_new(&cmd);
+	a->want = want;
+	a->want_arg = arg;
+	analyze_set_probe_async(a->an, a->probe, want, arg);
+	return 0;
+}
+
+size_t
+hsd_alerts_verdict(struct hsd_alerts *a, const char *at, const char *peer,
+    struct probeverdict *pv)
+{
+	if (a->probe == NULL || pv == NULL)
+		return 0;
+	probeverdict_cache_put(a->probe, at, peer, pv);
+	return analyze_verdict(a->an, at, peer, emit, a);
+}
+
 void
 hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
 {
 	struct confmodel	*m;
+	struct probeverdict_cache *c;
 	char			*cause = NULL;
 	unsigned		 i;
 
 	if ((m = load_model(s, &cause)) != NULL) {
 		analyze_set_model(a->an, m);
+		if (a->probe != NULL) {
+			/* Verdicts name the old model's FILE:LINEs. */
+			c = probeverdict_cache_new(
+			    probeverdict_cache_cmd(a->probe));
+			probeverdict_cache_free(a->probe);
+			a->probe = c;
+			analyze_set_probe_async(a->an, a->probe, a->want,
+			    a->want_arg);
+		}
 		confmodel_free(a->model);
 		a->model = m;
 		a->model_time = (int64_t)time(NULL);
@@ -269,6 +317,7 @@ hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 	for (i = 0; i < a->nsinks; i++)
 		sink_free(a->sinks[i]);
 	analyze_free(a->an);
+	probeverdict_cache_free(a->probe);
 	confmodel_free(a->model);
 	free(a->prom_state);
 	free(a);

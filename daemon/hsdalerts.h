@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct pipeline_opts;
+struct probeverdict;
 struct settings;
 struct sink_counters;
 
@@ -29,6 +30,27 @@ void		 hsd_alerts_pipeline(struct hsd_alerts *,
  * reopen the outputs. A model that fails to load keeps the old one.
  */
 void		 hsd_alerts_reload(struct hsd_alerts *, const struct settings *);
+
+/*
+ * Probe asynchronously (settings probe = yes): verdicts are kept in a
+ * cache the alerts own; a diagnosis that lacks one asks want(at, peer,
+ * host, arg) (hsdprobe) and goes on without it. Returns -1 and *cause
+ * when there is no nginx_config to give hswatch-probe.
+ */
+typedef void	 hsd_alerts_want_fn(const char *at, const char *peer,
+		    const char *host, void *);
+int		 hsd_alerts_probe(struct hsd_alerts *, const struct settings *,
+		    const char *path, hsd_alerts_want_fn *, void *,
+		    char **cause);
+
+/*
+ * A probe run for (at, peer) finished: store the verdict (its contents
+ * move; pv NULL: the run failed) and re-diagnose the findings that
+ * waited for it, sending the sinks an "updated" where they changed.
+ * Returns how many findings were diagnosed again.
+ */
+size_t		 hsd_alerts_verdict(struct hsd_alerts *, const char *at,
+		    const char *peer, struct probeverdict *pv);
 
 /* The periodic timer: counters to the sinks, flush what is due. */
 void		 hsd_alerts_timer(struct hsd_alerts *,

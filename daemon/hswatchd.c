@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +20,13 @@
 #include <ev.h>
 
 #include "hsdalerts.h"
+#include "hsdprobe.h"
 #include "hswatch/buf.h"
 #include "hswatch/event.h"
 #include "hswatch/log.h"
 #include "hswatch/outfile.h"
 #include "hswatch/pipeline.h"
+#include "hswatch/probeverdict.h"
 #include "hswatch/recent.h"
 #include "hswatch/sink.h"
 #include "hswatch/settings.h"
@@ -66,6 +70,7 @@ struct hsd {
 	struct pipeline		*pl;
 	struct outfile		*events;
 	struct hsd_alerts	*alerts;	/* findings to the sinks */
+	struct hsd_probe	*probe;		/* probe = yes, or NULL */
 	int64_t			 last_event;	/* wall clock of the last event */
 	double			 last_line;	/* ev_now() of the last line */
 	struct state		*state;
@@ -373,6 +378,15 @@ hsd_dump(struct hsd *d)
 	unsigned		 i;
 
 	log_info("state: %llu saves to %s", d->saves, state_file(d->state));
+	if (d->probe != NULL) {
+		struct hsd_probe_stats	 ps;
+
+		hsd_probe_stats(d->probe, &ps);
+		log_info("probe: %u running, %u queued, %llu runs, %llu "
+		    "verdicts, %llu failed (%llu timed out), %llu dropped",
+		    ps.running, ps.queued, ps.runs, ps.verdicts, ps.failed,
+		    ps.timeouts, ps.dropped);
+	}
 	if (d->dups > 0)
 		log_info("events: %llu already written before a crash, "
 		    "not written again", d->dups);
@@ -428,6 +442,8 @@ hsd_reload(struct hsd *d)
 	d->set = s;
 	log_init("hswatchd", d->foreground, d->set.syslog, 0);
 	hsd_alerts_reload(d->alerts, &d->set);
+	if (d->probe != NULL)
+		hsd_probe_reset(d->probe);
 	hsd_logs_sync(d, restart);
 	log_info("reloaded: following %u error log(s)", d->n_logs);
 	notify_ready();
@@ -518,6 +534,88 @@ hsd_override(struct hsd *d, const char *key, const char *value)
 	d->ov[d->n_ov].key = key;
 	d->ov[d->n_ov].value = value;
 	d->n_ov++;
+}
+
+#ifndef HSWATCH_PROBE_PATH
+#define HSWATCH_PROBE_PATH "hswatch-probe"
+#endif
+
+/*
+ * hswatch-probe: probe_command, else $HSWATCH_PROBE, else the one next
+ * to this binary (the build tree), else the installed one.
+ */
+static const char *
+hsd_probe_path(const struct settings *s)
+{
+	static char	 self[PATH_MAX], sib[PATH_MAX + 16];
+	const char	*path;
+	ssize_t		 n;
+
+	if (s->probe_command != NULL)
+		return s->probe_command;
+	if ((path = getenv("HSWATCH_PROBE")) != NULL && *path != '\0')
+		return path;
+	path = HSWATCH_PROBE_PATH;
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(sib, sizeof sib, "%s/hswatch-probe", dirname(self));
+		if (access(sib, X_OK) == 0)
+			path = sib;
+	}
+	return path;
+}
+
+/* A diagnosis lacks a verdict: run the probe (never waiting for it). */
+static void
+hsd_probe_want_cb(const char *at, const char *peer, const char *host,
+    void *arg)
+{
+	struct hsd	*d = arg;
+
+	hsd_probe_want(d->probe, at, peer, host);
+}
+
+/* A probe run finished: its verdict goes to diagnosis. */
+static void
+hsd_probe_done_cb(const char *at, const char *peer, struct probeverdict *pv,
+    const char *cause, void *arg)
+{
+	struct hsd	*d = arg;
+	size_t		 n;
+
+	if (pv == NULL) {
+		log_warnx("probe of %s for %s: %s", peer, at, cause);
+		return;
+	}
+	n = hsd_alerts_verdict(d->alerts, at, peer, pv);
+	log_info("probe of %s for %s: verdict, %zu finding(s) diagnosed "
+	    "again", peer, at, n);
+}
+
+/* probe = yes: the runner on the loop, the verdicts to the alerts. */
+static void
+hsd_probe_setup(struct hsd *d)
+{
+	struct probeverdict_cmd	 cmd;
+	char			*cause = NULL;
+
+	if (!d->set.probe)
+		return;
+	memset(&cmd, 0, sizeof cmd);
+	cmd.path = hsd_probe_path(&d->set);
+	cmd.config = d->set.nginx_config;
+	cmd.timeout_s = (int)d->set.probe_timeout;
+	if (hsd_alerts_probe(d->alerts, &d->set, cmd.path, hsd_probe_want_cb,
+	    d, &cause) != 0) {
+		log_warnx("probe: %s; running without probes", cause);
+		free(cause);
+		return;
+	}
+	d->probe = hsd_probe_new(d->loop, &cmd, d->set.probe_max,
+	    d->set.probe_retry, hsd_probe_done_cb, d);
+	log_info("probe: %s, at most %u at once", cmd.path,
+	    d->set.probe_max);
 }
 
 /* Handle sig on the default loop. */
@@ -677,6 +775,7 @@ main(int argc, char **argv)
 	} else
 		ev_init(&d.watchdog, hsd_watchdog_cb);
 
+	hsd_probe_setup(&d);
 	hsd_logs_sync(&d, 0);
 	hsd_save_state(&d);
 	log_info("started, following %u error log(s)", d.n_logs);
@@ -696,6 +795,7 @@ main(int argc, char **argv)
 	for (i = 0; i < d.n_logs; i++)
 		hsd_log_free(d.logs[i]);
 	free(d.logs);
+	hsd_probe_free(d.probe);
 	pipeline_free(d.pl);
 	hsd_alerts_free(d.alerts, (int64_t)ev_now(d.loop));
 	state_free(d.state);

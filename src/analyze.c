@@ -41,7 +41,84 @@ struct analyze {
 	struct probeverdict_cache *probe;
 	analyze_probe_err_fn	*probe_err;
 	void			*probe_arg;
+	/*
+	 * Asynchronous probing (the daemon): want asks for a verdict not
+	 * in the cache yet; the diagnoses made without it wait in pending
+	 * (memo key -> struct pending) until analyze_verdict().
+	 */
+	analyze_probe_want_fn	*probe_want;
+	struct strmap		*pending;
+	char			*want_at;	/* set by probe_for */
+	char			*want_peer;
 };
+
+/* A diagnosis made before its probe verdict came: enough to redo it. */
+struct pending {
+	char		*at;
+	char		*peer;
+	char		*fkey;		/* the finding it made */
+	struct event	 ev;		/* spans into text */
+	char		*text;
+};
+
+/* Pending diagnoses kept at most (the oldest are not dropped: new ones
+ * are not kept). */
+#define PENDING_MAX	4096
+
+static void
+pending_free(void *p)
+{
+	struct pending	*w = p;
+
+	if (w == NULL)
+		return;
+	free(w->at);
+	free(w->peer);
+	free(w->fkey);
+	free(w->text);
+	free(w);
+}
+
+/* Copy ev with every span moved into one allocation the copy owns. */
+static void
+pending_event(struct pending *w, const struct event *ev)
+{
+	struct span	*sp[] = {
+		&w->ev.time, &w->ev.message, &w->ev.action, &w->ev.ssl_func,
+		&w->ev.ssl_error, &w->ev.reason, &w->ev.verify_text,
+		&w->ev.err_text, &w->ev.name, &w->ev.cert_path,
+		&w->ev.client, &w->ev.server, &w->ev.request, &w->ev.method,
+		&w->ev.uri, &w->ev.subrequest, &w->ev.upstream,
+		&w->ev.scheme, &w->ev.peer, &w->ev.upstream_uri,
+		&w->ev.host, &w->ev.referrer
+	};
+	size_t		 i, len = 1, off = 0;
+
+	w->ev = *ev;
+	w->ev.source = NULL;
+	for (i = 0; i < sizeof sp / sizeof sp[0]; i++)
+		if (sp[i]->p != NULL)
+			len += sp[i]->n + 1;
+	w->text = xmalloc(len);
+	for (i = 0; i < sizeof sp / sizeof sp[0]; i++) {
+		if (sp[i]->p == NULL)
+			continue;
+		memcpy(w->text + off, sp[i]->p, sp[i]->n);
+		w->text[off + sp[i]->n] = '\0';
+		sp[i]->p = w->text + off;
+		off += sp[i]->n + 1;
+	}
+}
+
+void
+analyze_set_probe_async(struct analyze *a, struct probeverdict_cache *c,
+    analyze_probe_want_fn *want, void *arg)
+{
+	a->probe = c;
+	a->probe_err = NULL;
+	a->probe_want = want;
+	a->probe_arg = arg;
+}
 
 void
 analyze_set_probe(struct analyze *a, struct probeverdict_cache *c,
@@ -95,6 +172,17 @@ probe_for(struct analyze *a, const struct event *ev,
 		memcpy(host, ev->host.p, ev->host.n);
 		host[ev->host.n] = '\0';
 	}
+	if (a->probe_want != NULL) {
+		/* Never block: diagnose without it, redo when it comes. */
+		if ((pv = probeverdict_cache_peek(a->probe, at, norm)) == NULL) {
+			free(a->want_at);
+			free(a->want_peer);
+			a->want_at = xstrdup(at);
+			a->want_peer = xstrdup(norm);
+			a->probe_want(at, norm, host, a->probe_arg);
+		}
+		return pv;
+	}
 	pv = probeverdict_cache_get(a->probe, at, norm, host, &cause);
 	if (cause != NULL) {
 		if (a->probe_err != NULL)
@@ -124,6 +212,10 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	a->memo = strmap_new();
 	strmap_free(a->locmemo, free);
 	a->locmemo = strmap_new();
+	/* Targets are the old model's: what waited is diagnosed anew by
+	 * the next event. */
+	strmap_free(a->pending, pending_free);
+	a->pending = strmap_new();
 	free(a->root);
 	a->root = diagnose_root(m);
 	patch_free(a->combined);
@@ -138,6 +230,9 @@ analyze_free(struct analyze *a)
 	correlate_free(a->corr);
 	strmap_free(a->memo, free);
 	strmap_free(a->locmemo, free);
+	strmap_free(a->pending, pending_free);
+	free(a->want_at);
+	free(a->want_peer);
 	patch_free(a->combined);
 	free(a->root);
 	free(a);
@@ -311,9 +406,71 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			a->memo = strmap_new();
 		}
 		free(strmap_put(a->memo, mk.data, xstrdup(f->key)));
+		if (a->want_at != NULL &&
+		    strmap_count(a->pending) < PENDING_MAX) {
+			struct pending	*w = xcalloc(1, sizeof *w);
+
+			w->at = a->want_at;
+			w->peer = a->want_peer;
+			a->want_at = a->want_peer = NULL;
+			w->fkey = xstrdup(f->key);
+			pending_event(w, ev);
+			pending_free(strmap_put(a->pending, mk.data, w));
+		}
 	}
+	free(a->want_at);
+	free(a->want_peer);
+	a->want_at = a->want_peer = NULL;
 	buf_free(&mk);
 	correlate_feed(a->corr, &ce, f, now, emit, arg);
+}
+
+struct verdict_ctx {
+	struct analyze		*a;
+	const char		*at;
+	const char		*peer;
+	correlate_emit_fn	*emit;
+	void			*arg;
+	size_t			 n;
+};
+
+/* Diagnose one waiting event again, now with its verdict. */
+static void
+verdict_one(const char *key, void *value, void *arg)
+{
+	struct verdict_ctx	*x = arg;
+	struct analyze		*a = x->a;
+	struct pending		*w = value;
+	struct locate_result	 loc;
+	const struct probeverdict *pv;
+	struct finding		*f;
+
+	if (strcmp(w->at, x->at) != 0 || strcmp(w->peer, x->peer) != 0)
+		return;
+	strmap_del(a->pending, key);
+	if (a->m != NULL &&
+	    (pv = probeverdict_cache_peek(a->probe, w->at, w->peer)) != NULL) {
+		memset(&loc, 0, sizeof loc);
+		locate_memo(a, &w->ev, &loc);
+		f = diagnose_event_probe(a->m, a->root, &w->ev, &loc, pv,
+		    a->combined);
+		if (f != NULL) {
+			correlate_replace(a->corr, w->fkey, f, x->emit, x->arg);
+			x->n++;
+		}
+	}
+	pending_free(w);
+}
+
+size_t
+analyze_verdict(struct analyze *a, const char *at, const char *peer,
+    correlate_emit_fn *emit, void *arg)
+{
+	struct verdict_ctx	 x = { a, at, peer, emit, arg, 0 };
+
+	if (a->pending != NULL)
+		strmap_foreach(a->pending, verdict_one, &x);
+	return x.n;
 }
 
 void

@@ -575,3 +575,52 @@ correlate_foreach_group(const struct correlate *c, correlate_group_fn *fn,
 
 	strmap_foreach(c->groups, foreach_group, &x);
 }
+
+static int
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+int
+correlate_replace(struct correlate *c, const char *key, struct finding *f,
+    correlate_emit_fn *emit, void *arg)
+{
+	struct tracked	*t;
+	struct finding	*old;
+	struct group	*g;
+	size_t		 i;
+
+	if ((t = strmap_get(c->findings, key)) == NULL) {
+		finding_free(f);
+		return 0;
+	}
+	old = t->f;
+	if (same_str(old->code, f->code) && old->confidence == f->confidence &&
+	    old->severity == f->severity && same_str(old->title, f->title) &&
+	    same_str(old->cause, f->cause) && same_str(old->fix, f->fix) &&
+	    same_str(old->patch, f->patch) && same_str(old->probe, f->probe)) {
+		finding_free(f);
+		return 1;
+	}
+	/* The new body under the old key, with what was counted so far. */
+	finding_set(&f->key, key);
+	f->count = old->count;
+	f->first_seen = old->first_seen;
+	f->last_seen = old->last_seen;
+	for (i = 0; i < old->npeers; i++)
+		finding_add_peer(f, old->peers[i], strlen(old->peers[i]));
+	t->f = f;
+	finding_free(old);
+	g = tracked_group(c, t);
+	if (g != NULL && g->cascade != NULL) {
+		if (g->cause == t) {
+			cascade_describe(g, c->clock, c);
+			emit(g->cascade->f, FINDING_UPDATED, arg);
+		}
+	} else if (t->emitted)
+		emit(t->f, FINDING_UPDATED, arg);
+	return 1;
+}

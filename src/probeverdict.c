@@ -237,22 +237,13 @@ add_arg(char ***argv, size_t *n, const char *opt, const char *v)
 	(*argv)[*n] = NULL;
 }
 
-int
-probeverdict_run(const struct probeverdict_cmd *cmd, const char *at,
-    const char *peer, const char *host, struct probeverdict *pv,
-    int *noexec, char **cause)
+char **
+probeverdict_argv(const struct probeverdict_cmd *cmd, const char *at,
+    const char *peer, const char *host)
 {
-	struct pollfd	 pfd[2];
-	struct buf	 out, err;
-	char		**argv = NULL, chunk[4096], *nl;
-	size_t		 argc = 0, i;
-	int		 outp[2], errp[2], status, r, open_fds, child_errno = 0;
-	int		 timed_out = 0;
-	double		 deadline;
-	pid_t		 pid;
-	ssize_t		 n;
+	char	**argv = NULL;
+	size_t	  argc = 0;
 
-	*noexec = 0;
 	add_arg(&argv, &argc, "hswatch-probe", NULL);
 	if (cmd->config != NULL)
 		add_arg(&argv, &argc, "--config=", cmd->config);
@@ -267,7 +258,78 @@ probeverdict_run(const struct probeverdict_cmd *cmd, const char *at,
 	if (host != NULL && host[0] != '\0')
 		add_arg(&argv, &argc, "--log-host=", host);
 	add_arg(&argv, &argc, "--json", NULL);
+	return argv;
+}
 
+void
+probeverdict_argv_free(char **argv)
+{
+	size_t	 i;
+
+	if (argv == NULL)
+		return;
+	for (i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+int
+probeverdict_outcome(const struct probeverdict_cmd *cmd, struct buf *out,
+    struct buf *err, int status, int timed_out, struct probeverdict *pv,
+    int *noexec, char **cause)
+{
+	char	*nl;
+	int	 child_errno = 0;
+
+	*noexec = 0;
+	buf_cstr(err);
+	buf_cstr(out);
+	if (err->len > 0 && err->data[0] == '\001' &&
+	    sscanf(err->data, "\001exec %d", &child_errno) == 1) {
+		*noexec = 1;
+		xasprintf(cause, "cannot run %s: %s", cmd->path,
+		    strerror(child_errno));
+	} else if (timed_out)
+		xasprintf(cause, "%s did not finish within %d s (killed)",
+		    cmd->path, cmd->timeout_s > 0 ? cmd->timeout_s :
+		    RUN_TIMEOUT_S);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+		while (err->len > 0 && (err->data[err->len - 1] == '\n'))
+			err->data[--err->len] = '\0';
+		xasprintf(cause, "%s failed (%s %d)%s%.300s", cmd->path,
+		    WIFEXITED(status) ? "exit" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		    err->len > 0 ? ": " : "", err->len > 0 ? err->data : "");
+	} else if (out->len == 0)
+		xasprintf(cause, "%s printed nothing", cmd->path);
+	else {
+		/* One target and one peer: the first line is the verdict. */
+		if ((nl = memchr(out->data, '\n', out->len)) != NULL)
+			*nl = '\0';
+		if (probeverdict_parse(out->data, strlen(out->data), pv,
+		    cause) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int
+probeverdict_run(const struct probeverdict_cmd *cmd, const char *at,
+    const char *peer, const char *host, struct probeverdict *pv,
+    int *noexec, char **cause)
+{
+	struct pollfd	 pfd[2];
+	struct buf	 out, err;
+	char		**argv, chunk[4096];
+	size_t		 i;
+	int		 outp[2], errp[2], status = 0, r, open_fds;
+	int		 timed_out = 0;
+	double		 deadline;
+	pid_t		 pid;
+	ssize_t		 n;
+
+	*noexec = 0;
+	argv = probeverdict_argv(cmd, at, peer, host);
 	if (pipe2(outp, O_CLOEXEC) == -1)
 		goto syserr;
 	if (pipe2(errp, O_CLOEXEC) == -1) {
@@ -344,48 +406,16 @@ probeverdict_run(const struct probeverdict_cmd *cmd, const char *at,
 		kill(pid, SIGTERM);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
-	for (i = 0; i < argc; i++)
-		free(argv[i]);
-	free(argv);
-
-	r = -1;
-	buf_cstr(&err);
-	if (err.len > 0 && err.data[0] == '\001' &&
-	    sscanf(err.data, "\001exec %d", &child_errno) == 1) {
-		*noexec = 1;
-		xasprintf(cause, "cannot run %s: %s", cmd->path,
-		    strerror(child_errno));
-	} else if (timed_out)
-		xasprintf(cause, "%s did not finish within %d s (killed)",
-		    cmd->path, cmd->timeout_s > 0 ? cmd->timeout_s :
-		    RUN_TIMEOUT_S);
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
-		while (err.len > 0 && (err.data[err.len - 1] == '\n'))
-			err.data[--err.len] = '\0';
-		xasprintf(cause, "%s failed (%s %d)%s%.300s", cmd->path,
-		    WIFEXITED(status) ? "exit" : "signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		    err.len > 0 ? ": " : "", err.len > 0 ? err.data : "");
-	} else if (out.len == 0)
-		xasprintf(cause, "%s printed nothing", cmd->path);
-	else {
-		/* One target and one peer: the first line is the verdict. */
-		buf_cstr(&out);
-		if ((nl = memchr(out.data, '\n', out.len)) != NULL)
-			*nl = '\0';
-		if (probeverdict_parse(out.data, strlen(out.data), pv,
-		    cause) == 0)
-			r = 0;
-	}
+	probeverdict_argv_free(argv);
+	r = probeverdict_outcome(cmd, &out, &err, status, timed_out, pv,
+	    noexec, cause);
 	buf_free(&out);
 	buf_free(&err);
 	return r;
 
 syserr:
 	xasprintf(cause, "cannot run %s: %s", cmd->path, strerror(errno));
-	for (i = 0; i < argc; i++)
-		free(argv[i]);
-	free(argv);
+	probeverdict_argv_free(argv);
 	return -1;
 }
 
@@ -485,4 +515,54 @@ probeverdict_cache_runs(const struct probeverdict_cache *c, size_t *failed)
 	if (failed != NULL)
 		*failed = c->failed;
 	return c->n;
+}
+
+const struct probeverdict_cmd *
+probeverdict_cache_cmd(const struct probeverdict_cache *c)
+{
+	return &c->cmd;
+}
+
+const struct probeverdict *
+probeverdict_cache_peek(const struct probeverdict_cache *c, const char *at,
+    const char *peer)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].at, at) == 0 &&
+		    strcmp(c->v[i].peer, peer) == 0)
+			return c->v[i].ok ? &c->v[i].pv : NULL;
+	return NULL;
+}
+
+void
+probeverdict_cache_put(struct probeverdict_cache *c, const char *at,
+    const char *peer, struct probeverdict *pv)
+{
+	struct pv_entry	*e = NULL;
+	size_t		 i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].at, at) == 0 &&
+		    strcmp(c->v[i].peer, peer) == 0)
+			e = &c->v[i];
+	if (e == NULL) {
+		if ((c->n & (c->n - 1)) == 0)
+			c->v = xreallocarray(c->v, c->n ? c->n * 2 : 1,
+			    sizeof *c->v);
+		e = &c->v[c->n++];
+		memset(e, 0, sizeof *e);
+		e->at = xstrdup(at);
+		e->peer = xstrdup(peer);
+	} else
+		probeverdict_free(&e->pv);
+	if (pv != NULL) {
+		e->pv = *pv;
+		memset(pv, 0, sizeof *pv);
+		e->ok = 1;
+	} else {
+		e->ok = 0;
+		c->failed++;
+	}
 }

@@ -31,6 +31,9 @@ settings_init(struct settings *s)
 	s->state_interval = SETTINGS_STATE_INTERVAL;
 	s->max_line = TAIL_MAX_LINE_DEFAULT;
 	s->start_at_end = 1;
+	s->probe_max = SETTINGS_PROBE_MAX;
+	s->probe_retry = SETTINGS_PROBE_RETRY;
+	s->probe_timeout = SETTINGS_PROBE_TIMEOUT;
 }
 
 void
@@ -56,6 +59,7 @@ settings_free(struct settings *s)
 	free(s->json);
 	free(s->events);
 	free(s->syslog_socket);
+	free(s->probe_command);
 	memset(s, 0, sizeof *s);
 }
 
@@ -184,6 +188,29 @@ settings_set(struct settings *s, const char *key, const char *v,
 		else if (strcmp(v, "beginning") == 0)
 			s->start_at_end = 0;
 		else
+			goto bad;
+	} else if (strcmp(key, "probe") == 0) {
+		if (settings_bool(v, &s->probe) != 0)
+			goto bad;
+	} else if (strcmp(key, "probe_command") == 0)
+		settings_str(&s->probe_command, v);
+	else if (strcmp(key, "probe_max") == 0) {
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0' || n < 1 ||
+		    n > SETTINGS_PROBE_MAX_MAX) {
+			xasprintf(cause, "probe_max: want 1 to %d, got \"%s\"",
+			    SETTINGS_PROBE_MAX_MAX, v);
+			return -1;
+		}
+		s->probe_max = (unsigned)n;
+	} else if (strcmp(key, "probe_retry") == 0) {
+		if (settings_seconds(v, 7 * 86400, &s->probe_retry) != 0 ||
+		    s->probe_retry < 1)
+			goto bad;
+	} else if (strcmp(key, "probe_timeout") == 0) {
+		if (settings_seconds(v, 3600, &s->probe_timeout) != 0 ||
+		    s->probe_timeout < 1)
 			goto bad;
 	} else {
 		xasprintf(cause, "unknown key \"%s\"", key);

@@ -7,6 +7,7 @@
 #ifndef HSWATCH_ANALYZE_H
 #define HSWATCH_ANALYZE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hswatch/correlate.h"
@@ -34,6 +35,26 @@ typedef void	 analyze_probe_err_fn(const char *cause, void *);
 void		 analyze_set_probe(struct analyze *,
 		    struct probeverdict_cache *, analyze_probe_err_fn *err,
 		    void *arg);
+
+/*
+ * Probe without ever blocking (the daemon): the same rule picks the
+ * (target, peer) to probe, but a verdict not in the cache yet is asked
+ * for through want(at, peer, host, arg) (at: "FILE:LINE" of the *_pass,
+ * peer: the configured "ip:port", host: the logged Host or "") and the
+ * event is diagnosed without it meanwhile. When the caller has stored
+ * the verdict (probeverdict_cache_put), analyze_verdict() diagnoses the
+ * findings that waited for it again and hands correlate the new body
+ * (correlate_replace: "updated" when it changed, e.g. confirmed by the
+ * probe with its patch). Returns how many findings were diagnosed
+ * again. A reloaded model forgets what waited.
+ */
+typedef void	 analyze_probe_want_fn(const char *at, const char *peer,
+		    const char *host, void *);
+void		 analyze_set_probe_async(struct analyze *,
+		    struct probeverdict_cache *, analyze_probe_want_fn *want,
+		    void *arg);
+size_t		 analyze_verdict(struct analyze *, const char *at,
+		    const char *peer, correlate_emit_fn *, void *);
 
 /* Swap in a reloaded model (the old one stays the caller's). */
 void		 analyze_set_model(struct analyze *, const struct confmodel *);

@@ -80,6 +80,18 @@ int		 correlate_feed_key(struct correlate *,
 		    const struct correlate_event *, const char *key,
 		    int64_t now, correlate_emit_fn *, void *);
 
+/*
+ * Swap in a new body f (taking ownership) for the open finding with
+ * this key, e.g. the same finding diagnosed again once a probe verdict
+ * came: count, first/last seen and peers carry over, the key stays.
+ * Emits "updated" (for the finding, or for its group's cascade when it
+ * is the cascade's cause) only when the code, confidence, severity,
+ * title, cause, fix, patch or probe changed. Returns 0, freeing f, when
+ * no such finding is open.
+ */
+int		 correlate_replace(struct correlate *, const char *key,
+		    struct finding *f, correlate_emit_fn *, void *);
+
 /* Resolve what has been quiet for resolve_after; call periodically. */
 void		 correlate_tick(struct correlate *, int64_t now,
 		    correlate_emit_fn *, void *);

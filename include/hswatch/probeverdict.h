@@ -79,6 +79,20 @@ int		 probeverdict_run(const struct probeverdict_cmd *,
 		    struct probeverdict *, int *noexec, char **cause);
 
 /*
+ * The pieces of probeverdict_run() for a caller with its own event loop
+ * (hswatchd): the child's argv (argv[0] "hswatch-probe", NULL-terminated;
+ * free with probeverdict_argv_free), and what its output, exit status
+ * (waitpid's) and timeout mean: 0 and *pv, or -1 and *cause.
+ */
+char		**probeverdict_argv(const struct probeverdict_cmd *,
+		    const char *at, const char *peer, const char *host);
+void		 probeverdict_argv_free(char **);
+int		 probeverdict_outcome(const struct probeverdict_cmd *,
+		    struct buf *out, struct buf *err, int status,
+		    int timed_out, struct probeverdict *, int *noexec,
+		    char **cause);
+
+/*
  * A cache of verdicts keyed by (target, peer): each is probed once. A
  * failed run is remembered too; after the program could not be run at
  * all, nothing more is tried.
@@ -96,6 +110,23 @@ void		 probeverdict_cache_free(struct probeverdict_cache *);
 const struct probeverdict *probeverdict_cache_get(
 		    struct probeverdict_cache *, const char *at,
 		    const char *peer, const char *host, char **cause);
+
+/* The command the cache was made with. */
+const struct probeverdict_cmd *probeverdict_cache_cmd(
+		    const struct probeverdict_cache *);
+
+/* The verdict for (at, peer) if one is stored; never runs anything. */
+const struct probeverdict *probeverdict_cache_peek(
+		    const struct probeverdict_cache *, const char *at,
+		    const char *peer);
+
+/*
+ * Store a verdict got elsewhere (the daemon's asynchronous runner),
+ * replacing what was stored for (at, peer); the contents of *pv move
+ * into the cache (*pv is zeroed). pv NULL records a failed run.
+ */
+void		 probeverdict_cache_put(struct probeverdict_cache *,
+		    const char *at, const char *peer, struct probeverdict *pv);
 
 /* Runs made and failed so far. */
 size_t		 probeverdict_cache_runs(const struct probeverdict_cache *,

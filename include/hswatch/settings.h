@@ -32,10 +32,20 @@ struct settings {
 	double		 state_interval;
 	size_t		 max_line;
 	int		 start_at_end;
+	/* Active probes of failing peers (hswatch-probe children). */
+	int		 probe;
+	char		*probe_command;	/* hswatch-probe, or NULL: built-in */
+	unsigned	 probe_max;	/* children at once */
+	double		 probe_retry;	/* after a failed run, seconds */
+	double		 probe_timeout;	/* one child run, then killed */
 };
 
 #define SETTINGS_STATE_DIR	"/var/lib/hswatch"
 #define SETTINGS_STATE_INTERVAL	1.0
+#define SETTINGS_PROBE_MAX	8
+#define SETTINGS_PROBE_MAX_MAX	1024
+#define SETTINGS_PROBE_RETRY	300.0
+#define SETTINGS_PROBE_TIMEOUT	60.0
 
 /* Defaults. */
 void	 settings_init(struct settings *);

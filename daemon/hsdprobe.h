@@ -1,0 +1,62 @@
+/*
+ * hsdprobe: hswatchd's asynchronous probe runner. It runs hswatch-probe
+ * as child processes on the daemon's libev loop, never blocking it:
+ * posix_spawn, the child's stdout and stderr read from non-blocking pipes
+ * (ev_io), its exit seen by ev_child, a deadline (ev_timer) after which
+ * the child is killed by its PID. At most max children run at once; the
+ * rest wait in a bounded queue. Each (target, peer) runs once; a failed
+ * run may be asked for again after the retry interval.
+ *
+ * Only main's loop owns the runner: hsd_probe_free() stops every
+ * watcher, kills and reaps every child, and calls nothing back.
+ */
+#ifndef HSWATCH_HSDPROBE_H
+#define HSWATCH_HSDPROBE_H
+
+struct ev_loop;
+struct probeverdict;
+struct probeverdict_cmd;
+
+struct hsd_probe;
+
+/*
+ * A run finished: pv is the verdict (its contents may be moved out:
+ * probeverdict_cache_put) or NULL with cause saying why none came.
+ */
+typedef void	 hsd_probe_done_fn(const char *at, const char *peer,
+		    struct probeverdict *pv, const char *cause, void *arg);
+
+/* cmd's strings are copied; retry and timeout in seconds. */
+struct hsd_probe *hsd_probe_new(struct ev_loop *,
+		    const struct probeverdict_cmd *, unsigned max,
+		    double retry, hsd_probe_done_fn *, void *);
+void		 hsd_probe_free(struct hsd_probe *);
+
+/*
+ * Ask for a verdict of the configured target at ("FILE:LINE") and peer
+ * ("ip:port"), host an SNI candidate (may be NULL or ""). Does nothing
+ * when that pair is queued, running, has a verdict, or failed less than
+ * retry seconds ago, or when the program could not be run at all.
+ */
+void		 hsd_probe_want(struct hsd_probe *, const char *at,
+		    const char *peer, const char *host);
+
+/*
+ * Forget every verdict and failure (a reloaded nginx configuration):
+ * runs still going finish, but their results are dropped.
+ */
+void		 hsd_probe_reset(struct hsd_probe *);
+
+struct hsd_probe_stats {
+	unsigned		 running;
+	unsigned		 queued;
+	unsigned long long	 runs;		/* children started */
+	unsigned long long	 verdicts;
+	unsigned long long	 failed;	/* timeouts included */
+	unsigned long long	 timeouts;
+	unsigned long long	 dropped;	/* queue full */
+};
+void		 hsd_probe_stats(const struct hsd_probe *,
+		    struct hsd_probe_stats *);
+
+#endif
