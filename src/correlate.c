@@ -506,7 +506,12 @@ tick_finding(const char *key, void *value, void *arg)
 
 	if (x->now - t->last_now < x->c->conf.resolve_after)
 		return;
-	if (t->emitted && !suppressed(x->c, t))
+	/*
+	 * Whoever heard "opened" hears "resolved", also while a cascade
+	 * suppresses the group's findings: the finding is dropped here,
+	 * and opening it again later must not find it still open.
+	 */
+	if (t->emitted)
 		x->emit(t->f, FINDING_RESOLVED, x->arg);
 	if ((g = tracked_group(x->c, t)) != NULL && g->cause == t)
 		g->cause = NULL;
