@@ -97,11 +97,62 @@ test_resolved_under_cascade(void **state)
 	correlate_free(c);
 }
 
+static void
+ignore_emit(const struct finding *f, enum finding_state st, void *arg)
+{
+	(void)f;
+	(void)st;
+	(void)arg;
+}
+
+/*
+ * fuzz_correlate (ASan: heap-use-after-free in note_group): a finding
+ * made in group "api" was fed again with group "pool" and became
+ * pool's cause; resolving it freed it but cleared only api's cause, and
+ * the next event of pool read the freed finding.
+ */
+static void
+test_cause_of_other_group(void **state)
+{
+	struct correlate_conf	 conf;
+	struct correlate	*c;
+	struct correlate_event	 ev;
+	struct finding		*f;
+	int64_t			 t0 = 1700000000;
+
+	(void)state;
+	conf.window = 10;
+	conf.resolve_after = 30;
+	conf.down_fraction = 0.5;
+	conf.max_groups = 3;
+	conf.max_findings = 6;
+	c = correlate_new(&conf);
+	memset(&ev, 0, sizeof ev);
+	ev.kind = EVENT_VERIFY_FAILED;
+	ev.group = "api";
+	ev.peer = "10.0.0.1:443";
+	ev.when = t0;
+	f = finding_new("HS-SNI-MISSING", FINDING_ERROR, "title");
+	f->key = xstrdup("HS-SNI-MISSING|k0");
+	correlate_feed(c, &ev, f, t0, ignore_emit, NULL);
+	ev.kind = EVENT_NONE;
+	ev.group = "pool";
+	f = finding_new("HS-SNI-MISSING", FINDING_ERROR, "title");
+	f->key = xstrdup("HS-SNI-MISSING|k0");
+	correlate_feed(c, &ev, f, t0 + 4, ignore_emit, NULL);
+	correlate_tick(c, t0 + 52, ignore_emit, NULL);	/* frees it */
+	f = finding_new("HS-VERIFY-NO-CA", FINDING_ERROR, "title");
+	correlate_feed(c, &ev, f, t0 + 134, ignore_emit, NULL);
+	assert_int_equal(correlate_open_findings(c), 1);
+	correlate_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolved_under_cascade),
+		cmocka_unit_test(test_cause_of_other_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
