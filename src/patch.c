@@ -180,9 +180,10 @@ patch_merge(struct patch *dst, const struct patch *src)
 
 struct lines {
 	char	**v;		/* without '\n' */
+	char	 *cr;		/* line i ended with "\r\n" */
 	size_t	  n;
 	int	  final_nl;	/* the file ends with '\n' */
-	int	  crlf;		/* the file uses CRLF */
+	int	  crlf;		/* the file uses CRLF (for new lines) */
 };
 
 static void
@@ -193,6 +194,7 @@ lines_free(struct lines *l)
 	for (i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
+	free(l->cr);
 	memset(l, 0, sizeof *l);
 }
 
@@ -206,11 +208,14 @@ lines_split(struct lines *l, const char *data, size_t len)
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+		l->cr = xreallocarray(l->cr, l->n + 1, sizeof *l->cr);
+		l->cr[l->n] = 0;
 		if (nl != NULL && n > 0 && p[n - 1] == '\r') {
 			l->crlf = 1;
+			l->cr[l->n] = 1;
 			n--;
 		}
-		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
 		l->v[l->n++] = xstrndup(p, n);
 		p = nl ? nl + 1 : end;
 	}
@@ -474,7 +479,7 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 
 					for (m = parts[k].from; m < parts[k].to; m++)
 						emit_line(out, '-', l->v[m],
-						    l->crlf);
+						    l->cr[m]);
 					for (m = 0; m < parts[k].n; m++)
 						emit_line(out, '+', parts[k].v[m],
 						    l->crlf);
@@ -482,7 +487,7 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 					k++;
 					continue;
 				}
-				emit_line(out, ' ', l->v[line], l->crlf);
+				emit_line(out, ' ', l->v[line], l->cr[line]);
 				line++;
 			}
 			/* An insertion after the file's last line. */

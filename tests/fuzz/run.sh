@@ -88,7 +88,7 @@ for t in "$@"; do
 	esac
 	echo "fuzz: $name for ${secs}s ($i seeds)"
 	# shellcheck disable=SC2086
-	"$build/$t" -max_total_time="$secs" -max_len="$maxlen" \
+	"$build/$t" -max_total_time="$secs" -max_len="$maxlen" -timeout=10 \
 	    -dict="$dict" -print_final_stats=1 ${FUZZ_FLAGS:-} \
 	    "$work" "$seeds" </dev/null
 done

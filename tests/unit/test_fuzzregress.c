@@ -14,7 +14,12 @@
 
 #include <cmocka.h>
 
+#include <unistd.h>
+
+#include "hswatch/buf.h"
+#include "hswatch/confload.h"
 #include "hswatch/correlate.h"
+#include "hswatch/patch.h"
 #include "hswatch/xmalloc.h"
 
 /* ---- correlate --------------------------------------------------------- */
@@ -147,12 +152,78 @@ test_cause_of_other_group(void **state)
 	correlate_free(c);
 }
 
+/* ---- patch ------------------------------------------------------------- */
+
+struct conf {
+	char		 path[64];
+	char		 root[64];
+	struct conftree	*t;
+};
+
+/* Write text to a temporary nginx.conf and load it. */
+static void
+conf_load(struct conf *c, const char *text)
+{
+	char	*cause = NULL;
+	FILE	*f;
+
+	strcpy(c->root, "/tmp/hswatch-fuzzregress.XXXXXX");
+	assert_non_null(mkdtemp(c->root));
+	snprintf(c->path, sizeof c->path, "%s/nginx.conf", c->root);
+	assert_non_null(f = fopen(c->path, "w"));
+	fputs(text, f);
+	fclose(f);
+	c->t = confload_files(c->path, NULL, &cause);
+	if (c->t == NULL)
+		fail_msg("%s", cause);
+}
+
+static void
+conf_free(struct conf *c)
+{
+	confload_free(c->t);
+	unlink(c->path);
+	rmdir(c->root);
+}
+
+/*
+ * fuzz_patch: in a file with one CRLF line every line of the diff got
+ * a '\r', so the context did not match the file and the patch did not
+ * apply. Each line keeps its own ending.
+ */
+static void
+test_patch_mixed_endings(void **state)
+{
+	struct conf	 c;
+	struct patch	*p;
+	struct buf	 out;
+	char		*cause = NULL;
+
+	(void)state;
+	conf_load(&c, "a 1;\r\nb 2;\nc 3;\n");
+	p = patch_new(c.root);
+	patch_replace(p, c.t->root.child[1], "b 4;");
+	buf_init(&out);
+	assert_int_equal(patch_render(p, &out, &cause), 0);
+	assert_string_equal(buf_cstr(&out), "--- a/nginx.conf\n"
+	    "+++ b/nginx.conf\n"
+	    "@@ -1,3 +1,3 @@\n"
+	    " a 1;\r\n"
+	    "-b 2;\n"
+	    "+b 4;\r\n"
+	    " c 3;\n");
+	buf_free(&out);
+	patch_free(p);
+	conf_free(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolved_under_cascade),
 		cmocka_unit_test(test_cause_of_other_group),
+		cmocka_unit_test(test_patch_mixed_endings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
