@@ -245,6 +245,8 @@ find_stmt(const struct lines *l, size_t line, const char *name,
 	size_t		 nlen = strlen(name), i, col;
 	int		 quote = 0;
 
+	if (nlen == 0)
+		return -1;	/* '"" x;': strstr would not move on */
 	for (q = s; (q = strstr(q, name)) != NULL; q += nlen) {
 		if ((q == s || is_word_edge((unsigned char)q[-1])) &&
 		    (q[nlen] == ' ' || q[nlen] == '\t' || q[nlen] == ';' ||
@@ -322,7 +324,8 @@ static void
 part_add(struct hunkpart *h, const char *s, size_t n)
 {
 	h->v = xreallocarray(h->v, h->n + 1, sizeof *h->v);
-	h->v[h->n++] = xstrndup(s, n);
+	/* An empty buf has no data: memcpy(NULL, 0) is undefined. */
+	h->v[h->n++] = xstrndup(s != NULL ? s : "", n);
 }
 
 static void
@@ -522,8 +525,10 @@ patch_render(const struct patch *p, struct buf *out, char **cause)
 		done[ndone++] = p->edits[i].file;
 
 		if (confload_slurp(file, PATCH_MAX_FILE, &data, &len,
-		    cause) != 0)
+		    cause) != 0) {
+			free(done);
 			return -1;
+		}
 		lines_split(&l, data, len);
 		free(data);
 		parts = NULL;
@@ -543,7 +548,7 @@ patch_render(const struct patch *p, struct buf *out, char **cause)
 		if (rc == 0) {
 			qsort(parts, nparts, sizeof *parts, cmp_part);
 			/* Two edits on one statement: fold them together. */
-			for (j = 1; j < nparts; j++) {
+			for (j = 1; j < nparts && rc == 0; j++) {
 				if (parts[j].from < parts[j - 1].to) {
 					xasprintf(cause, "%s: two edits overlap "
 					    "at line %zu", file,

@@ -217,6 +217,74 @@ test_patch_mixed_endings(void **state)
 	conf_free(&c);
 }
 
+/*
+ * fuzz_patch: a directive named "" ('"" x;') as an anchor made
+ * find_stmt() loop for ever (strstr of "" does not move on).
+ */
+static void
+test_patch_empty_name(void **state)
+{
+	struct conf	 c;
+	struct patch	*p;
+	struct buf	 out;
+	char		*cause = NULL;
+
+	(void)state;
+	conf_load(&c, "\"\" x;\n");
+	p = patch_new(c.root);
+	patch_insert_after(p, c.t->root.child[0], "y 1;");
+	buf_init(&out);
+	assert_int_equal(patch_render(p, &out, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	buf_free(&out);
+	patch_free(p);
+	conf_free(&c);
+}
+
+/*
+ * fuzz_patch: three edits of one statement set the cause twice (leak,
+ * LeakSanitizer); an empty inserted line at column 0 passed NULL to
+ * memcpy (UBSan); a file gone at render time leaked (both found under
+ * the fuzzing build's sanitizers, which `make check` with --enable-asan
+ * or under valgrind repeats).
+ */
+static void
+test_patch_errors_free(void **state)
+{
+	struct conf	 c;
+	struct patch	*p;
+	struct buf	 out;
+	char		*cause = NULL;
+
+	(void)state;
+	conf_load(&c, "a 1;\nb 2;\n");
+	p = patch_new(c.root);
+	patch_replace(p, c.t->root.child[0], "a 2;");
+	patch_replace(p, c.t->root.child[0], "a 3;");
+	patch_replace(p, c.t->root.child[0], "a 4;");
+	buf_init(&out);
+	assert_int_equal(patch_render(p, &out, &cause), -1);
+	assert_non_null(strstr(cause, "overlap"));
+	free(cause);
+	cause = NULL;
+	patch_free(p);
+
+	p = patch_new(c.root);
+	patch_insert_after(p, c.t->root.child[1], "x 1;\n\ny 2;");
+	buf_reset(&out);
+	assert_int_equal(patch_render(p, &out, &cause), 0);
+	assert_non_null(strstr(buf_cstr(&out), "+x 1;\n+\n+y 2;\n"));
+
+	unlink(c.path);
+	buf_reset(&out);
+	assert_int_equal(patch_render(p, &out, &cause), -1);
+	free(cause);
+	patch_free(p);
+	buf_free(&out);
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -224,6 +292,8 @@ main(void)
 		cmocka_unit_test(test_resolved_under_cascade),
 		cmocka_unit_test(test_cause_of_other_group),
 		cmocka_unit_test(test_patch_mixed_endings),
+		cmocka_unit_test(test_patch_empty_name),
+		cmocka_unit_test(test_patch_errors_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
