@@ -18,6 +18,7 @@
 
 #include "hswatch/buf.h"
 #include "hswatch/confload.h"
+#include "hswatch/confmodel.h"
 #include "hswatch/correlate.h"
 #include "hswatch/patch.h"
 #include "hswatch/xmalloc.h"
@@ -150,6 +151,31 @@ test_cause_of_other_group(void **state)
 	correlate_feed(c, &ev, f, t0 + 134, ignore_emit, NULL);
 	assert_int_equal(correlate_open_findings(c), 1);
 	correlate_free(c);
+}
+
+/* ---- confmodel --------------------------------------------------------- */
+
+/*
+ * fuzz_confload (LeakSanitizer): a stream server with two proxy_pass
+ * leaked the first target. nginx -t refuses it, so does the model.
+ */
+static void
+test_stream_proxy_pass_twice(void **state)
+{
+	static const char	 dump[] =
+	    "# configuration file /etc/nginx/nginx.conf:\n"
+	    "stream { server { listen 9443; proxy_pass 127.0.0.1:1;\n"
+	    "    proxy_pass 127.0.0.2:2; } }\n";
+	struct conftree		*t;
+	char			*cause = NULL;
+
+	(void)state;
+	t = confload_dump(dump, sizeof dump - 1, NULL, &cause);
+	assert_non_null(t);
+	assert_null(confmodel_new(t, NULL, &cause));
+	assert_string_equal(cause, "\"proxy_pass\" directive is duplicate "
+	    "in /etc/nginx/nginx.conf:2");
+	free(cause);
 }
 
 /* ---- patch ------------------------------------------------------------- */
@@ -291,6 +317,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolved_under_cascade),
 		cmocka_unit_test(test_cause_of_other_group),
+		cmocka_unit_test(test_stream_proxy_pass_twice),
 		cmocka_unit_test(test_patch_mixed_endings),
 		cmocka_unit_test(test_patch_empty_name),
 		cmocka_unit_test(test_patch_errors_free),
