@@ -1,15 +1,16 @@
 /*
  * libFuzzer target for the loader and the model. Each input is read as
- * an "nginx -T" dump (confload_dump) and, when its files can be laid
- * out safely, as files: the part before the dump's first "# configuration
+ * an "nginx -T" dump (confload_dump; without a header, as the dump of
+ * one nginx.conf) and, when it has headers and its files can be laid
+ * out safely, as files: the part before the first "# configuration
  * file PATH:" header is ignored, each header starts a file at PATH
  * relative to the first one's directory, written into a private
- * temporary directory and loaded with confload_files() (no header: the
- * whole input is nginx.conf). A file whose include could reach outside
- * that directory (absolute, "..", escapes, brackets) is not loaded from
- * disk. Each tree that loads is built into a model and printed; when
- * both load and the dump's every header was read, the two trees must be
- * the same (README: "both give the same model with the same file:line").
+ * temporary directory and loaded with confload_files(). A file whose
+ * include could reach outside that directory (absolute, "..", escapes,
+ * brackets) is not loaded from disk. When both load and the dump's
+ * every header was read, the two trees must be the same (README: "both
+ * give the same model with the same file:line"); the tree is then built
+ * into a model (confmodel_new) and printed (confdump).
  */
 #include "config.h"
 
@@ -29,6 +30,7 @@
 
 #define HEADER		"# configuration file "
 #define MAX_FILES	32
+#define MAIN_HEADER	"# configuration file /etc/nginx/nginx.conf:\n"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -133,12 +135,7 @@ split(const char *d, size_t len, struct part *parts, char **root)
 		if (nl == e)
 			break;
 	}
-	if (n > 0)
-		return n;
-	parts[0].rel = fuzz_strndup("nginx.conf", 10);
-	parts[0].data = d;
-	parts[0].len = len;
-	return 1;
+	return n;
 fail:
 	while (n > 0)
 		free(parts[--n].rel);
@@ -178,10 +175,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct part	 parts[MAX_FILES];
 	const char	*d = (const char *)data, *version;
 	char		*cause = NULL, *root = NULL, *tmproot = NULL, *path;
+	char		*wrapped = NULL;
 	size_t		 n, i;
 
 	version = versions[size % 4];
 
+	n = split(d, size, parts, &root);
+	if (n == 0) {
+		/* No (usable) header: the input is the main file. */
+		if ((wrapped = malloc(sizeof MAIN_HEADER - 1 + size)) == NULL)
+			abort();
+		memcpy(wrapped, MAIN_HEADER, sizeof MAIN_HEADER - 1);
+		memcpy(wrapped + sizeof MAIN_HEADER - 1, d, size);
+		d = wrapped;
+		size += sizeof MAIN_HEADER - 1;
+	}
 	if ((dump = confload_dump(d, size, NULL, &cause)) == NULL) {
 		if (cause == NULL)
 			abort();
@@ -189,7 +197,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cause = NULL;
 	}
 
-	n = split(d, size, parts, &root);
+	/* The same files on disk (only with headers: files cost time). */
 	for (i = 0; i < n; i++)
 		if (unsafe_includes(parts[i].data, parts[i].len) ||
 		    fuzz_write(parts[i].rel, parts[i].data, parts[i].len) != 0)
@@ -213,13 +221,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    dump->nfiles == n && files->nfiles == n)
 		same_dir(&dump->root, root, &files->root, tmproot);
 
-	if (dump != NULL)
+	/* One model (of the dump, or of the files when only they load). */
+	if (dump != NULL) {
 		model(dump, version);
-	if (files != NULL)
+		confload_free(files);
+	} else if (files != NULL)
 		model(files, version);
 	for (i = 0; i < n; i++)
 		free(parts[i].rel);
 	free(root);
 	free(tmproot);
+	free(wrapped);
 	return 0;
 }

@@ -23,7 +23,7 @@ log_lines() {
 	done
 }
 
-# Runs of 40 consecutive lines (the pipeline needs sequences).
+# Runs of 8 consecutive lines (the pipeline needs sequences).
 log_runs() {
 	for f in "$src"/tests/data/*/*.log; do
 		[ -f "$f" ] || continue
@@ -31,8 +31,8 @@ log_runs() {
 		s=1
 		while [ "$s" -le "$n" ]; do
 			i=$((i + 1))
-			sed -n "${s},$((s + 39))p" "$f" >"$seeds/$i"
-			s=$((s + 20))
+			sed -n "${s},$((s + 7))p" "$f" >"$seeds/$i"
+			s=$((s + 4))
 		done
 	done
 }
@@ -80,9 +80,9 @@ for t in "$@"; do
 	fuzz_patch)
 		patch_seeds; maxlen=8192 ;;
 	fuzz_correlate)
-		maxlen=2048 ;;
+		maxlen=128 ;;
 	fuzz_analyze)
-		log_runs; maxlen=8192 ;;
+		log_runs; maxlen=2048 ;;
 	*)
 		log_lines; maxlen=4096 ;;
 	esac
