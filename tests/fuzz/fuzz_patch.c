@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for patch generation. The input is a configuration
- * file, a line "%%", then edit requests, one a line: 'i' (insert after)
+ * file (with no final newline when its text ends in '~', dropped), a
+ * line "%%", then edit requests, one a line: 'i' (insert after)
  * or 'r' (replace), a directive number (the loaded tree's directives in
  * order, modulo their count), a blank, and the text ("\n" in an
  * insertion's text starts a new line). The file is written into a
@@ -204,7 +205,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if ((sep = memmem(d, size, SEP, sizeof SEP - 1)) == NULL)
 		return 0;
-	body = (size_t)(sep - d) + 1;		/* the file keeps its '\n' */
+	/* The file keeps its '\n', unless its text ends in '~' (dropped). */
+	body = (size_t)(sep - d) + 1;
+	if (body > 1 && d[body - 2] == '~')
+		body -= 2;
 	/*
 	 * No include: nothing is read but the file written here. No NUL:
 	 * patch handles a file's lines as C strings (a configuration with

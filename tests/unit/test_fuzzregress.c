@@ -243,6 +243,72 @@ test_patch_mixed_endings(void **state)
 	conf_free(&c);
 }
 
+/* Render one edit of the file text; the diff. */
+static char *
+render_one(const char *text, int insert, size_t dir, const char *edit)
+{
+	struct conf	 c;
+	struct patch	*p;
+	struct buf	 out;
+	char		*cause = NULL, *r;
+
+	conf_load(&c, text);
+	p = patch_new(c.root);
+	if (insert)
+		patch_insert_after(p, c.t->root.child[dir], edit);
+	else
+		patch_replace(p, c.t->root.child[dir], edit);
+	buf_init(&out);
+	assert_int_equal(patch_render(p, &out, &cause), 0);
+	r = xstrdup(buf_cstr(&out));
+	buf_free(&out);
+	patch_free(p);
+	conf_free(&c);
+	return r;
+}
+
+/*
+ * fuzz_patch: in a file without a final newline, "\ No newline at end
+ * of file" came after the added lines only, as if the old last line had
+ * a newline: replacing the last statement did not apply (GNU patch:
+ * "Hunk #1 FAILED"), an insertion after it applied only with fuzz.
+ */
+static void
+test_patch_no_final_newline(void **state)
+{
+	char	*d;
+
+	(void)state;
+	d = render_one("a 1;\nb 2;", 0, 1, "c 3;");
+	assert_string_equal(d, "--- a/nginx.conf\n+++ b/nginx.conf\n"
+	    "@@ -1,2 +1,2 @@\n"
+	    " a 1;\n"
+	    "-b 2;\n"
+	    "\\ No newline at end of file\n"
+	    "+c 3;\n"
+	    "\\ No newline at end of file\n");
+	free(d);
+	d = render_one("a 1;\nb 2;", 1, 1, "c 3;");
+	assert_string_equal(d, "--- a/nginx.conf\n+++ b/nginx.conf\n"
+	    "@@ -1,2 +1,3 @@\n"
+	    " a 1;\n"
+	    "-b 2;\n"
+	    "\\ No newline at end of file\n"
+	    "+b 2;\n"
+	    "+c 3;\n"
+	    "\\ No newline at end of file\n");
+	free(d);
+	/* The last line unchanged: one marker for both sides. */
+	d = render_one("a 1;\nb 2;", 0, 0, "a 3;");
+	assert_string_equal(d, "--- a/nginx.conf\n+++ b/nginx.conf\n"
+	    "@@ -1,2 +1,2 @@\n"
+	    "-a 1;\n"
+	    "+a 3;\n"
+	    " b 2;\n"
+	    "\\ No newline at end of file\n");
+	free(d);
+}
+
 /*
  * fuzz_patch: a directive named "" ('"" x;') as an anchor made
  * find_stmt() loop for ever (strstr of "" does not move on).
@@ -319,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_cause_of_other_group),
 		cmocka_unit_test(test_stream_proxy_pass_twice),
 		cmocka_unit_test(test_patch_mixed_endings),
+		cmocka_unit_test(test_patch_no_final_newline),
 		cmocka_unit_test(test_patch_empty_name),
 		cmocka_unit_test(test_patch_errors_free),
 	};
