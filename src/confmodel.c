@@ -757,6 +757,10 @@ server_build(struct builder *bd, const struct confdir *d,
 			if (loc_build(bd, s, NULL, c, top) != 0)
 				return -1;
 		} else if (stream && is_dir(c, "proxy_pass") && c->nargs >= 2) {
+			/* As nginx -t; the first target would leak. */
+			if (s->target != NULL)
+				return build_error(bd, c, "\"%s\" directive is "
+				    "duplicate", c->args[0]);
 			s->target = target_build(bd, c, CONFMODEL_STREAM);
 			lv[0] = d;
 			lv[1] = top;

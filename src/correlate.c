@@ -353,8 +353,14 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 	    (p = group_peer(g, ev->peer)) != NULL)
 		p->last_fail = now;
 
-	/* The dominant per-peer finding is the group's shared cause. */
-	if (t != NULL && (g->cause == NULL || t->f->count > g->cause->f->count))
+	/*
+	 * The dominant per-peer finding is the group's shared cause. Only
+	 * a finding of this group: tick_finding() unlinks a freed finding
+	 * from its own group alone (the same key can arrive with another
+	 * group, e.g. after a reload renamed the upstream).
+	 */
+	if (t != NULL && t->group != NULL && strcmp(t->group, g->name) == 0 &&
+	    (g->cause == NULL || t->f->count > g->cause->f->count))
 		g->cause = t;
 
 	if (g->cascade != NULL) {

@@ -180,9 +180,10 @@ patch_merge(struct patch *dst, const struct patch *src)
 
 struct lines {
 	char	**v;		/* without '\n' */
+	char	 *cr;		/* line i ended with "\r\n" */
 	size_t	  n;
 	int	  final_nl;	/* the file ends with '\n' */
-	int	  crlf;		/* the file uses CRLF */
+	int	  crlf;		/* the file uses CRLF (for new lines) */
 };
 
 static void
@@ -193,6 +194,7 @@ lines_free(struct lines *l)
 	for (i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
+	free(l->cr);
 	memset(l, 0, sizeof *l);
 }
 
@@ -206,11 +208,14 @@ lines_split(struct lines *l, const char *data, size_t len)
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+		l->cr = xreallocarray(l->cr, l->n + 1, sizeof *l->cr);
+		l->cr[l->n] = 0;
 		if (nl != NULL && n > 0 && p[n - 1] == '\r') {
 			l->crlf = 1;
+			l->cr[l->n] = 1;
 			n--;
 		}
-		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
 		l->v[l->n++] = xstrndup(p, n);
 		p = nl ? nl + 1 : end;
 	}
@@ -240,6 +245,8 @@ find_stmt(const struct lines *l, size_t line, const char *name,
 	size_t		 nlen = strlen(name), i, col;
 	int		 quote = 0;
 
+	if (nlen == 0)
+		return -1;	/* '"" x;': strstr would not move on */
 	for (q = s; (q = strstr(q, name)) != NULL; q += nlen) {
 		if ((q == s || is_word_edge((unsigned char)q[-1])) &&
 		    (q[nlen] == ' ' || q[nlen] == '\t' || q[nlen] == ';' ||
@@ -317,7 +324,8 @@ static void
 part_add(struct hunkpart *h, const char *s, size_t n)
 {
 	h->v = xreallocarray(h->v, h->n + 1, sizeof *h->v);
-	h->v[h->n++] = xstrndup(s, n);
+	/* An empty buf has no data: memcpy(NULL, 0) is undefined. */
+	h->v[h->n++] = xstrndup(s != NULL ? s : "", n);
 }
 
 static void
@@ -432,13 +440,90 @@ emit_line(struct buf *out, char tag, const char *s, int crlf)
 	buf_addc(out, '\n');
 }
 
+/* One line of a hunk. */
+struct dline {
+	char		 tag;		/* ' ', '-', '+', or '\\' (no newline) */
+	const char	*s;
+	int		 cr;
+};
+
+static void
+dline_add(struct dline **v, size_t *n, char tag, const char *s, int cr)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[*n].tag = tag;
+	(*v)[*n].s = s;
+	(*v)[(*n)++].cr = cr;
+}
+
+/*
+ * A hunk that ends at the last line of a file without a final newline:
+ * "\ No newline at end of file" follows the last line of each side that
+ * lacks it. The old last line stays the last one (context) only when
+ * nothing is inserted after it; otherwise it is removed and added back,
+ * now with a newline. The new file keeps the missing final newline.
+ */
+static void
+hunk_nonl(struct dline **v, size_t *n)
+{
+	size_t	 i, old = *n, new = *n, plus_after = 0;
+
+	for (i = 0; i < *n; i++) {
+		if ((*v)[i].tag == ' ' || (*v)[i].tag == '-')
+			old = i;
+		if ((*v)[i].tag == ' ' || (*v)[i].tag == '+')
+			new = i;
+	}
+	if (old == *n)
+		return;		/* no old line: an empty file */
+	for (i = old + 1; i < *n; i++)
+		if ((*v)[i].tag == '+')
+			plus_after = 1;
+	*v = xreallocarray(*v, *n + 3, sizeof **v);
+	if ((*v)[old].tag == ' ' && !plus_after) {
+		/* Unchanged last line, both sides. */
+		memmove(&(*v)[old + 2], &(*v)[old + 1],
+		    (*n - old - 1) * sizeof **v);
+		(*v)[old + 1].tag = '\\';
+		(*n)++;
+		return;
+	}
+	if ((*v)[old].tag == ' ') {
+		/* "-last", marker, "+last" (with a newline now). */
+		memmove(&(*v)[old + 3], &(*v)[old + 1],
+		    (*n - old - 1) * sizeof **v);
+		(*v)[old].tag = '-';
+		(*v)[old + 1].tag = '\\';
+		(*v)[old + 2] = (*v)[old];
+		(*v)[old + 2].tag = '+';
+		*n += 2;
+		new = new == old ? old + 2 : new + 2;
+	} else {
+		memmove(&(*v)[old + 2], &(*v)[old + 1],
+		    (*n - old - 1) * sizeof **v);
+		(*v)[old + 1].tag = '\\';
+		(*n)++;
+		if (new != *n - 1 && new > old)
+			new++;
+	}
+	/* The new side's last line, if added, lacks the newline too. */
+	if (new < *n && (*v)[new].tag == '+') {
+		memmove(&(*v)[new + 2], &(*v)[new + 1],
+		    (*n - new - 1) * sizeof **v);
+		(*v)[new].cr = 0;	/* no "\r" without its "\n" */
+		(*v)[new + 1].tag = '\\';
+		(*n)++;
+	}
+}
+
 /* Render the parts (sorted, disjoint) of one file as hunks. */
 static void
 render_file(const struct patch *p, const char *file, const struct lines *l,
     struct hunkpart *parts, size_t nparts, struct buf *out)
 {
 	const char	*rel = file;
-	size_t		 i, j, start, end, oldn, newn;
+	struct dline	*v = NULL;
+	size_t		 i, j, start, end, oldn, newn, nv, m;
 	long		 delta = 0;
 
 	if (strncmp(file, p->root, strlen(p->root)) == 0)
@@ -468,32 +553,39 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 		{
 			size_t	 line = start, k = i;
 
+			nv = 0;
 			while (line < end) {
 				if (k < j && line == parts[k].from) {
-					size_t	 m;
-
 					for (m = parts[k].from; m < parts[k].to; m++)
-						emit_line(out, '-', l->v[m],
-						    l->crlf);
+						dline_add(&v, &nv, '-', l->v[m],
+						    l->cr[m]);
 					for (m = 0; m < parts[k].n; m++)
-						emit_line(out, '+', parts[k].v[m],
-						    l->crlf);
+						dline_add(&v, &nv, '+',
+						    parts[k].v[m], l->crlf);
 					line = parts[k].to;
 					k++;
 					continue;
 				}
-				emit_line(out, ' ', l->v[line], l->crlf);
+				dline_add(&v, &nv, ' ', l->v[line],
+				    l->cr[line]);
 				line++;
 			}
 			/* An insertion after the file's last line. */
 			for (; k < j && parts[k].from == end; k++)
-				for (size_t m = 0; m < parts[k].n; m++)
-					emit_line(out, '+', parts[k].v[m],
+				for (m = 0; m < parts[k].n; m++)
+					dline_add(&v, &nv, '+', parts[k].v[m],
 					    l->crlf);
 		}
 		if (end == l->n && !l->final_nl)
-			buf_adds(out, "\\ No newline at end of file\n");
+			hunk_nonl(&v, &nv);
+		for (m = 0; m < nv; m++) {
+			if (v[m].tag == '\\')
+				buf_adds(out, "\\ No newline at end of file\n");
+			else
+				emit_line(out, v[m].tag, v[m].s, v[m].cr);
+		}
 	}
+	free(v);
 }
 
 int
@@ -517,8 +609,10 @@ patch_render(const struct patch *p, struct buf *out, char **cause)
 		done[ndone++] = p->edits[i].file;
 
 		if (confload_slurp(file, PATCH_MAX_FILE, &data, &len,
-		    cause) != 0)
+		    cause) != 0) {
+			free(done);
 			return -1;
+		}
 		lines_split(&l, data, len);
 		free(data);
 		parts = NULL;
@@ -538,7 +632,7 @@ patch_render(const struct patch *p, struct buf *out, char **cause)
 		if (rc == 0) {
 			qsort(parts, nparts, sizeof *parts, cmp_part);
 			/* Two edits on one statement: fold them together. */
-			for (j = 1; j < nparts; j++) {
+			for (j = 1; j < nparts && rc == 0; j++) {
 				if (parts[j].from < parts[j - 1].to) {
 					xasprintf(cause, "%s: two edits overlap "
 					    "at line %zu", file,
