@@ -52,7 +52,10 @@ lifecycle_emit(const struct finding *f, enum finding_state st, void *arg)
 /*
  * fuzz_correlate: a finding opened, then a cascade of its group opened
  * (suppressing it), then the finding went quiet and was dropped without
- * "resolved"; fed again, it was "opened" a second time.
+ * "resolved"; fed again, it was "opened" a second time. Now a finding
+ * opened before its group's cascade is held until the cascade resolves,
+ * and resolved with it: never opened twice, never left without
+ * "resolved".
  */
 static void
 test_resolved_under_cascade(void **state)
@@ -88,18 +91,24 @@ test_resolved_under_cascade(void **state)
 	ev.when = t0 + 34;
 	correlate_feed(c, &ev, NULL, t0 + 34, lifecycle_emit, &l);
 
-	/* The finding has been quiet for resolve_after. */
+	/* Quiet for resolve_after, but its cascade is open: held. */
 	correlate_tick(c, t0 + 34, lifecycle_emit, &l);
-	assert_int_equal(l.resolved, 1);
+	assert_int_equal(l.resolved, 0);
 
-	/* The same failure again, outside any group: a new life. */
+	/* The same failure again, outside any group: still the one open
+	 * finding, not a second "opened". */
 	ev.kind = EVENT_HANDSHAKE_TIMEOUT;
 	ev.group = NULL;
 	ev.peer = "10.0.0.5:443";
 	f = finding_new("HS-SNI-MISSING", FINDING_ERROR, "title");
 	f->key = xstrdup("HS-SNI-MISSING|k0");
 	correlate_feed(c, &ev, f, t0 + 35, lifecycle_emit, &l);
-	assert_int_equal(l.opened, 2);
+	assert_int_equal(l.opened, 1);
+
+	/* All quiet: the cascade resolves, and the finding with it. */
+	correlate_tick(c, t0 + 100, lifecycle_emit, &l);
+	assert_int_equal(l.resolved, 1);
+	assert_false(l.open);
 	correlate_free(c);
 }
 
