@@ -32,6 +32,9 @@ log_init(const char *ident, int to_stderr, int to_syslog, int debug)
 		openlog(ident, LOG_PID|LOG_NDELAY, LOG_DAEMON);
 }
 
+static void log_vwrite(int, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 /* Format, escape and write one message; err >= 0 appends strerror. */
 static void
 log_vwrite(int pri, int err, const char *fmt, va_list ap)
