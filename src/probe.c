@@ -160,6 +160,9 @@ static void
 probe_deadline(struct probe *p, int ms)
 {
 	ev_timer_stop(p->loop, &p->timer);
+	/* Timers run from the loop's cached time, which may be older than
+	 * the attempt's start: refresh it, or the deadline comes early. */
+	ev_now_update(p->loop);
 	ev_timer_set(&p->timer, (double)ms / 1e3, 0.);
 	ev_timer_start(p->loop, &p->timer);
 }
