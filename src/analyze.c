@@ -250,12 +250,24 @@ primary_peers(const struct confmodel_group *g)
 	return n;
 }
 
-static void
+/*
+ * Append a span to a memo key, length first, so that no value (log
+ * fields are attacker-controlled) can make two different keys equal.
+ * Returns -1 for a span with a NUL byte (keys are C strings): the caller
+ * then does not use the memo.
+ */
+static int
 span_key(struct buf *b, const struct span *s)
 {
-	buf_addc(b, '|');
-	if (s->p != NULL)
-		buf_add(b, s->p, s->n < 256 ? s->n : 256);
+	if (s->p == NULL) {
+		buf_adds(b, "-|");
+		return 0;
+	}
+	if (memchr(s->p, '\0', s->n) != NULL)
+		return -1;
+	buf_printf(b, "%zu|", s->n);
+	buf_add(b, s->p, s->n);
+	return 0;
 }
 
 /*
@@ -282,12 +294,14 @@ locate_memo(struct analyze *a, const struct event *ev,
 	buf_init(&k);
 	buf_addc(&k, (char)('0' + (int)ev->module));
 	buf_addc(&k, (char)('a' + (int)(ev->flags & 0x0f)));
-	span_key(&k, &ev->server);
-	span_key(&k, &path);
-	span_key(&k, &ev->host);
-	span_key(&k, &ev->peer);
-	span_key(&k, &ev->scheme);
-	span_key(&k, &ev->subrequest);
+	if (span_key(&k, &ev->server) != 0 || span_key(&k, &path) != 0 ||
+	    span_key(&k, &ev->host) != 0 || span_key(&k, &ev->peer) != 0 ||
+	    span_key(&k, &ev->scheme) != 0 ||
+	    span_key(&k, &ev->subrequest) != 0) {
+		buf_free(&k);
+		locate_event(a->m, ev, loc);
+		return;
+	}
 	buf_cstr(&k);
 	if ((r = strmap_get(a->locmemo, k.data)) != NULL) {
 		*loc = *r;
@@ -315,6 +329,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	struct buf		 mk;
 	const char		*fkey;
 	char			 peer[PEER_MAX], group[PEER_MAX];
+	int			 memo_ok;
 	const struct confmodel_group *g = NULL;
 
 	memset(&loc, 0, sizeof loc);
@@ -386,13 +401,13 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			while ((u /= 10) != 0);
 		}
 	}
-	span_key(&mk, &ev->reason);
-	span_key(&mk, &ev->name);
-	span_key(&mk, &ev->cert_path);
-	if (lp == NULL || loc.target == NULL)
-		span_key(&mk, &ev->peer);
+	memo_ok = span_key(&mk, &ev->reason) == 0 &&
+	    span_key(&mk, &ev->name) == 0 &&
+	    span_key(&mk, &ev->cert_path) == 0 &&
+	    ((lp != NULL && loc.target != NULL) ||
+	    span_key(&mk, &ev->peer) == 0);
 	buf_cstr(&mk);
-	if ((fkey = strmap_get(a->memo, mk.data)) != NULL &&
+	if (memo_ok && (fkey = strmap_get(a->memo, mk.data)) != NULL &&
 	    correlate_feed_key(a->corr, &ce, fkey, now, emit, arg)) {
 		buf_free(&mk);
 		return;
@@ -400,7 +415,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 
 	f = diagnose_event_probe(a->m, a->root, ev, lp,
 	    lp != NULL ? probe_for(a, ev, lp) : NULL, a->combined);
-	if (f != NULL && f->key != NULL) {
+	if (f != NULL && f->key != NULL && memo_ok) {
 		if (strmap_count(a->memo) >= MEMO_MAX) {
 			strmap_free(a->memo, free);
 			a->memo = strmap_new();
