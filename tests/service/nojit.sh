@@ -5,12 +5,12 @@
 . "$TESTSRC/service/lib.sh"
 
 log=$TESTDATA/corpus/nginx-1.22.1-openssl3.0-lab.log
-"$HSWATCH" replay --events --json "$log" >"$T_TMP/jit" 2>&1
-HSWATCH_NO_JIT=1 "$HSWATCH" replay --events --json "$log" >"$T_TMP/nojit" 2>&1
+"${HSWATCH_REAL:-$HSWATCH}" replay --events --json "$log" >"$T_TMP/jit" 2>&1
+HSWATCH_NO_JIT=1 "${HSWATCH_REAL:-$HSWATCH}" replay --events --json "$log" >"$T_TMP/nojit" 2>&1
 conf=$abs_top_srcdir/examples/nginx/nginx.conf
 elog=$abs_top_srcdir/examples/error.log
-"$HSWATCH" replay --config "$conf" "$elog" >"$T_TMP/jit2" 2>&1
-HSWATCH_NO_JIT=1 "$HSWATCH" replay --config "$conf" "$elog" >"$T_TMP/nojit2" 2>&1
+"${HSWATCH_REAL:-$HSWATCH}" replay --config "$conf" "$elog" >"$T_TMP/jit2" 2>&1
+HSWATCH_NO_JIT=1 "${HSWATCH_REAL:-$HSWATCH}" replay --config "$conf" "$elog" >"$T_TMP/nojit2" 2>&1
 cmp -s "$T_TMP/jit2" "$T_TMP/nojit2" && [ -s "$T_TMP/jit2" ] &&
     ok "replay --config: the same findings without the JIT" ||
     fail "replay --config: the same findings without the JIT"
@@ -24,18 +24,18 @@ if command -v strace >/dev/null 2>&1; then
 		strace -f -e trace=mmap,mprotect -o "$T_TMP/st" "$@" >/dev/null 2>&1
 		grep -c 'PROT_WRITE|PROT_EXEC' "$T_TMP/st"
 	}
-	n=$(rwx "$HSWATCH" explain x)
+	n=$(rwx "${HSWATCH_REAL:-$HSWATCH}" explain x)
 	[ "$n" -gt 0 ] && ok "the JIT maps W+X memory ($n)" ||
 	    ok "the JIT maps no W+X memory here (PCRE2 without JIT?)"
-	n=$(HSWATCH_NO_JIT=1 rwx "$HSWATCH" explain x)
+	n=$(HSWATCH_NO_JIT=1 rwx "${HSWATCH_REAL:-$HSWATCH}" explain x)
 	expect_eq "HSWATCH_NO_JIT=1 maps no W+X memory" "$n" 0
 	# Regex locations of the nginx configuration too.
 	printf 'events {}\nhttp {\n server {\n  server_name a;\n  location ~* ^/api/(v[0-9]+)/ {\n   proxy_pass https://127.0.0.9:8443;\n  }\n }\n}\n' \
 	    >"$T_TMP/re.conf"
-	n=$(rwx "$HSWATCH" locate --config "$T_TMP/re.conf" --server a /API/v2/x)
+	n=$(rwx "${HSWATCH_REAL:-$HSWATCH}" locate --config "$T_TMP/re.conf" --server a /API/v2/x)
 	[ "$n" -gt 0 ] && ok "locate with the JIT maps W+X memory ($n)" ||
 	    fail "locate with the JIT maps W+X memory"
-	n=$(HSWATCH_NO_JIT=1 rwx "$HSWATCH" locate --config "$T_TMP/re.conf" \
+	n=$(HSWATCH_NO_JIT=1 rwx "${HSWATCH_REAL:-$HSWATCH}" locate --config "$T_TMP/re.conf" \
 	    --server a /API/v2/x)
 	expect_eq "HSWATCH_NO_JIT=1: regex locations map no W+X memory" "$n" 0
 	HSWATCH_NO_JIT=1 "$HSWATCH" locate --config "$T_TMP/re.conf" --server a \

@@ -91,6 +91,7 @@ teardown_group(void **st)
 	char	 cmd[400];
 
 	(void)st;
+	ev_loop_destroy(loop);	/* its epoll and eventfd descriptors */
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	return system(cmd) == 0 ? 0 : -1;
 }
