@@ -6,8 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -298,21 +296,7 @@ write_patch(const char *path, const struct patch *p)
 static const char *
 probe_path(void)
 {
-	static char	 self[PATH_MAX], sib[PATH_MAX + 16];
-	const char	*path;
-	ssize_t		 n;
-
-	if ((path = getenv("HSWATCH_PROBE")) != NULL && *path != '\0')
-		return path;
-	path = HSWATCH_PROBE_PATH;
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		snprintf(sib, sizeof sib, "%s/hswatch-probe", dirname(self));
-		if (access(sib, X_OK) == 0)
-			path = sib;
-	}
-	return path;
+	return probeverdict_program(HSWATCH_PROBE_PATH);
 }
 
 static void

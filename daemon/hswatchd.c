@@ -9,8 +9,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -547,23 +545,9 @@ hsd_override(struct hsd *d, const char *key, const char *value)
 static const char *
 hsd_probe_path(const struct settings *s)
 {
-	static char	 self[PATH_MAX], sib[PATH_MAX + 16];
-	const char	*path;
-	ssize_t		 n;
-
 	if (s->probe_command != NULL)
 		return s->probe_command;
-	if ((path = getenv("HSWATCH_PROBE")) != NULL && *path != '\0')
-		return path;
-	path = HSWATCH_PROBE_PATH;
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		snprintf(sib, sizeof sib, "%s/hswatch-probe", dirname(self));
-		if (access(sib, X_OK) == 0)
-			path = sib;
-	}
-	return path;
+	return probeverdict_program(HSWATCH_PROBE_PATH);
 }
 
 /* A diagnosis lacks a verdict: run the probe (never waiting for it). */

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -565,4 +567,23 @@ probeverdict_cache_put(struct probeverdict_cache *c, const char *at,
 		e->ok = 0;
 		c->failed++;
 	}
+}
+
+const char *
+probeverdict_program(const char *installed)
+{
+	static char	 self[PATH_MAX], sib[PATH_MAX + 16];
+	const char	*path;
+	ssize_t		 n;
+
+	if ((path = getenv("HSWATCH_PROBE")) != NULL && *path != '\0')
+		return path;
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(sib, sizeof sib, "%s/hswatch-probe", dirname(self));
+		if (access(sib, X_OK) == 0)
+			return sib;
+	}
+	return installed;
 }

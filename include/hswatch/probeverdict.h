@@ -74,6 +74,13 @@ struct probeverdict_cmd {
  * killed by its PID). Returns -1 and *cause when no verdict came back;
  * *noexec is set when the program itself could not be run.
  */
+/*
+ * Where hswatch-probe is: $HSWATCH_PROBE, else the one next to the
+ * running binary (the build tree), else installed (the caller's
+ * compiled-in path). The result stays valid until the next call.
+ */
+const char	*probeverdict_program(const char *installed);
+
 int		 probeverdict_run(const struct probeverdict_cmd *,
 		    const char *at, const char *peer, const char *host,
 		    struct probeverdict *, int *noexec, char **cause);
