@@ -38,21 +38,6 @@ fuzz_atexit_analyze(void)
 }
 
 static void
-check_utf8(const char *p, size_t n)
-{
-	size_t	 i = 0, k;
-
-	while (i < n) {
-		if ((unsigned char)p[i] < 0x20)
-			abort();
-		if ((k = escape_utf8_len((const unsigned char *)p + i,
-		    n - i)) == 0)
-			abort();
-		i += k;
-	}
-}
-
-static void
 emit(const struct finding *f, enum finding_state st, void *arg)
 {
 	(void)arg;
@@ -60,7 +45,7 @@ emit(const struct finding *f, enum finding_state st, void *arg)
 		abort();
 	buf_reset(&out);
 	finding_json(f, st, &out);
-	check_utf8(out.data, out.len);
+	fuzz_check_utf8(out.data, out.len);
 	buf_reset(&out);
 	finding_text(f, st, &out);
 }

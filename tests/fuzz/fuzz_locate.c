@@ -35,21 +35,6 @@ fuzz_atexit_locate(void)
 	buf_free(&out);
 }
 
-static void
-check_utf8(const char *p, size_t n)
-{
-	size_t	 i = 0, k;
-
-	while (i < n) {
-		if ((unsigned char)p[i] < 0x20)
-			abort();
-		if ((k = escape_utf8_len((const unsigned char *)p + i,
-		    n - i)) == 0)
-			abort();
-		i += k;
-	}
-}
-
 static int
 in_model_loc(const struct confmodel *m, const struct confmodel_loc *l)
 {
@@ -138,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_addc(&out, '{');
 	locate_json(m, &r, &out);
 	buf_addc(&out, '}');
-	check_utf8(out.data, out.len);
+	fuzz_check_utf8(out.data, out.len);
 	buf_reset(&out);
 	locate_text(m, &r, &out);
 	return 0;

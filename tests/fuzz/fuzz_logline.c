@@ -15,6 +15,8 @@
 #include "hswatch/event.h"
 #include "hswatch/logline.h"
 
+#include "fuzzutil.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static struct logline	*ll;
@@ -28,21 +30,6 @@ check_span(const struct span *s, const uint8_t *data, size_t size)
 	if ((const uint8_t *)s->p < data ||
 	    (const uint8_t *)s->p + s->n > data + size)
 		abort();
-}
-
-static void
-check_utf8(const char *p, size_t n)
-{
-	size_t	 i = 0, k;
-
-	while (i < n) {
-		if ((unsigned char)p[i] < 0x20)
-			abort();
-		if ((k = escape_utf8_len((const unsigned char *)p + i,
-		    n - i)) == 0)
-			abort();
-		i += k;
-	}
 }
 
 int
@@ -72,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_span(&ev.referrer, data, size);
 	buf_reset(&out);
 	event_json(&ev, &out);
-	check_utf8(out.data, out.len);
+	fuzz_check_utf8(out.data, out.len);
 	buf_reset(&out);
 	event_text(&ev, &out);
 	return 0;

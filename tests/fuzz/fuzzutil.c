@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hswatch/confload.h"
+#include "hswatch/escape.h"
 #include "hswatch/confmodel.h"
 
 #include "fuzzutil.h"
@@ -246,4 +247,19 @@ fuzz_fixed_model(void)
 		abort();
 	}
 	return fixed;
+}
+
+void
+fuzz_check_utf8(const char *p, size_t n)
+{
+	size_t	 i = 0, k;
+
+	while (i < n) {
+		if ((unsigned char)p[i] < 0x20)
+			abort();
+		if ((k = escape_utf8_len((const unsigned char *)p + i,
+		    n - i)) == 0)
+			abort();
+		i += k;
+	}
 }

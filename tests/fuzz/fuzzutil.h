@@ -24,6 +24,10 @@ int		 fuzz_write(const char *rel, const char *data, size_t len);
 /* Remove every file and directory written since the last clean. */
 void		 fuzz_clean(void);
 
+/* Abort unless p[0..n) is valid UTF-8 with no control byte (the
+ * promise of escape_json and escape_text). */
+void		 fuzz_check_utf8(const char *p, size_t n);
+
 /* A NUL-terminated copy of data[0..len) (caller frees). */
 char		*fuzz_strndup(const void *data, size_t len);
 
