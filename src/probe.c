@@ -480,21 +480,11 @@ probe_tls_failed(struct probe *p, int e)
 	probe_finish(p);
 }
 
-/* After the handshake: is anything rejected before the linger ends? */
+/* After an SSL call that did not finish: wait for what it wants. */
 static void
-probe_linger(struct probe *p)
+probe_next(struct probe *p, int e)
 {
-	char	 buf[512];
-	int	 r, e;
-
-	ERR_clear_error();
-	errno = 0;
-	if ((r = SSL_read(p->ssl, buf, sizeof buf)) > 0) {
-		probe_set(p, PROBE_OK, NULL, 0);	/* the peer talks first */
-		probe_finish(p);
-		return;
-	}
-	switch ((e = SSL_get_error(p->ssl, r))) {
+	switch (e) {
 	case SSL_ERROR_WANT_READ:
 		probe_wait(p, EV_READ);
 		break;
@@ -507,10 +497,27 @@ probe_linger(struct probe *p)
 	}
 }
 
+/* After the handshake: is anything rejected before the linger ends? */
+static void
+probe_linger(struct probe *p)
+{
+	char	 buf[512];
+	int	 r;
+
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_read(p->ssl, buf, sizeof buf)) > 0) {
+		probe_set(p, PROBE_OK, NULL, 0);	/* the peer talks first */
+		probe_finish(p);
+		return;
+	}
+	probe_next(p, SSL_get_error(p->ssl, r));
+}
+
 static void
 probe_handshake(struct probe *p)
 {
-	int	 r, e;
+	int	 r;
 
 	ERR_clear_error();
 	errno = 0;
@@ -521,17 +528,7 @@ probe_handshake(struct probe *p)
 		probe_linger(p);
 		return;
 	}
-	switch ((e = SSL_get_error(p->ssl, r))) {
-	case SSL_ERROR_WANT_READ:
-		probe_wait(p, EV_READ);
-		break;
-	case SSL_ERROR_WANT_WRITE:
-		probe_wait(p, EV_WRITE);
-		break;
-	default:
-		probe_tls_failed(p, e);
-		break;
-	}
+	probe_next(p, SSL_get_error(p->ssl, r));
 }
 
 /* The socket became writable: did the connect work? */
