@@ -6,25 +6,9 @@ set -u
 : "${HSWATCH:?HSWATCH not set: run through make check}"
 : "${TESTDATA:?TESTDATA not set}"
 
-T_FAILED=0
-T_COUNT=0
+. "${TESTSRC:-$(dirname "$0")/..}/tap.sh"
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hswatch-test.XXXXXX")
 trap 'rm -rf "$T_TMP"' EXIT
-
-ok() {
-	T_COUNT=$((T_COUNT + 1))
-	echo "ok $T_COUNT - $1"
-}
-
-fail() {
-	T_COUNT=$((T_COUNT + 1))
-	T_FAILED=$((T_FAILED + 1))
-	echo "not ok $T_COUNT - $1"
-	shift
-	for l in "$@"; do
-		echo "#   $l"
-	done
-}
 
 # check NAME COMMAND...: the command must succeed.
 check() {
@@ -34,15 +18,6 @@ check() {
 		ok "$name"
 	else
 		fail "$name" "command failed: $*" "$(head -c 2000 "$T_TMP/check.out")"
-	fi
-}
-
-# expect_eq NAME GOT WANT
-expect_eq() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		fail "$1" "got:  $2" "want: $3"
 	fi
 }
 
@@ -72,13 +47,4 @@ with open(sys.argv[1], 'rb') as f:
         objs.append(json.loads(raw))
 print(eval(sys.argv[2], {'objs': objs}))
 PY
-}
-
-finish() {
-	echo "1..$T_COUNT"
-	if [ "$T_FAILED" -ne 0 ]; then
-		echo "# $T_FAILED of $T_COUNT checks failed"
-		exit 1
-	fi
-	exit 0
 }

@@ -13,8 +13,7 @@ set -u
 : "${TESTDATA:?TESTDATA not set}"
 
 CORPUS=$TESTDATA/corpus/nginx-1.22.1-openssl3.0-lab.log
-T_FAILED=0
-T_COUNT=0
+. "$TESTSRC/tap.sh"
 T_PIDS=
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hswatchd-test.XXXXXX")
 
@@ -30,38 +29,6 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 trap 'exit 99' INT TERM HUP
-
-ok() {
-	T_COUNT=$((T_COUNT + 1))
-	echo "ok $T_COUNT - $1"
-}
-
-fail() {
-	T_COUNT=$((T_COUNT + 1))
-	T_FAILED=$((T_FAILED + 1))
-	echo "not ok $T_COUNT - $1"
-	shift
-	for l in "$@"; do
-		echo "#   $l"
-	done
-}
-
-expect_eq() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		fail "$1" "got:  $2" "want: $3"
-	fi
-}
-
-finish() {
-	echo "1..$T_COUNT"
-	if [ "$T_FAILED" -ne 0 ]; then
-		echo "# $T_FAILED of $T_COUNT checks failed"
-		exit 1
-	fi
-	exit 0
-}
 
 # Sleep a fraction of a second (bounded waits poll with this).
 nap() {

@@ -561,34 +561,16 @@ lab_check_events() {
 # ---------------------------------------------------------------------
 # TAP.
 
-LAB_TAP_N=0
-LAB_TAP_FAILED=0
+# tests/tap.sh, under the lab's names.
+. "$LAB_SRC/../tap.sh"
 
-lab_tap_ok() {
-	LAB_TAP_N=$((LAB_TAP_N + 1))
-	echo "ok $LAB_TAP_N - $1"
-}
+lab_tap_ok() { ok "$@"; }
 
 # lab_tap_fail NAME [DIAGNOSTIC...]
-lab_tap_fail() {
-	local d
-	LAB_TAP_N=$((LAB_TAP_N + 1))
-	LAB_TAP_FAILED=$((LAB_TAP_FAILED + 1))
-	echo "not ok $LAB_TAP_N - $1"
-	shift
-	for d in "$@"; do
-		echo "#   $d"
-	done
-}
+lab_tap_fail() { fail "$@"; }
 
-# lab_tap_done: the plan; exit status 1 if anything failed.
-lab_tap_done() {
-	echo "1..$LAB_TAP_N"
-	[ "$LAB_TAP_FAILED" -eq 0 ] || {
-		echo "# $LAB_TAP_FAILED of $LAB_TAP_N failed"
-		return 1
-	}
-}
+# lab_tap_done: the plan; status 1 if anything failed.
+lab_tap_done() { tap_plan; }
 
 # ---------------------------------------------------------------------
 # Saving a run as corpus material (LAB_SAVE=dir in lab.test).
