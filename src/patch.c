@@ -613,6 +613,14 @@ patch_render(const struct patch *p, struct buf *out, char **cause)
 			free(done);
 			return -1;
 		}
+		/* Lines are C strings here: a NUL byte would cut one. */
+		if (memchr(data, '\0', len) != NULL) {
+			xasprintf(cause, "%s: the file has a NUL byte; no "
+			    "patch is made for it", file);
+			free(data);
+			free(done);
+			return -1;
+		}
 		lines_split(&l, data, len);
 		free(data);
 		parts = NULL;

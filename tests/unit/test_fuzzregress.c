@@ -197,7 +197,7 @@ struct conf {
 
 /* Write text to a temporary nginx.conf and load it. */
 static void
-conf_load(struct conf *c, const char *text)
+conf_loadn(struct conf *c, const char *text, size_t len)
 {
 	char	*cause = NULL;
 	FILE	*f;
@@ -206,11 +206,17 @@ conf_load(struct conf *c, const char *text)
 	assert_non_null(mkdtemp(c->root));
 	snprintf(c->path, sizeof c->path, "%s/nginx.conf", c->root);
 	assert_non_null(f = fopen(c->path, "w"));
-	fputs(text, f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
 	fclose(f);
 	c->t = confload_files(c->path, NULL, &cause);
 	if (c->t == NULL)
 		fail_msg("%s", cause);
+}
+
+static void
+conf_load(struct conf *c, const char *text)
+{
+	conf_loadn(c, text, strlen(text));
 }
 
 static void
@@ -344,6 +350,35 @@ test_patch_empty_name(void **state)
 }
 
 /*
+ * fuzz_patch skipped files with a NUL byte: patch handles lines as C
+ * strings, so the diff cut the line at the NUL and did not apply. Such a
+ * file now gets a cause and no patch.
+ */
+static void
+test_patch_nul_byte(void **state)
+{
+	static const char text[] = "a 1;\nb \"x\0y\";\nc 3;\n";
+	struct conf	 c;
+	struct patch	*p;
+	struct buf	 out;
+	char		*cause = NULL;
+
+	(void)state;
+	conf_loadn(&c, text, sizeof text - 1);
+	p = patch_new(c.root);
+	patch_replace(p, c.t->root.child[2], "c 4;");
+	buf_init(&out);
+	assert_int_equal(patch_render(p, &out, &cause), -1);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "NUL byte"));
+	assert_int_equal(out.len, 0);
+	free(cause);
+	buf_free(&out);
+	patch_free(p);
+	conf_free(&c);
+}
+
+/*
  * fuzz_patch: three edits of one statement set the cause twice (leak,
  * LeakSanitizer); an empty inserted line at column 0 passed NULL to
  * memcpy (UBSan); a file gone at render time leaked (both found under
@@ -396,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_patch_mixed_endings),
 		cmocka_unit_test(test_patch_no_final_newline),
 		cmocka_unit_test(test_patch_empty_name),
+		cmocka_unit_test(test_patch_nul_byte),
 		cmocka_unit_test(test_patch_errors_free),
 	};
 
