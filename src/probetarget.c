@@ -13,7 +13,9 @@
 #include "hswatch/buf.h"
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
+#include "hswatch/escape.h"
 #include "hswatch/probe.h"
+#include "hswatch/probeplan.h"
 #include "hswatch/probetarget.h"
 #include "hswatch/xmalloc.h"
 
@@ -322,4 +324,49 @@ probetarget_list_free(struct probetarget_list *l)
 	}
 	free(l->v);
 	memset(l, 0, sizeof *l);
+}
+
+/*
+ * The attempt that does what nginx does: the configured settings (round
+ * 0) with nginx's SNI, or none. Its index, or -1.
+ */
+static long
+probetarget_as_nginx(const struct probeplan *pl, const char *sni)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->n; i++) {
+		const struct probe_attempt *a = pl->attempts[i];
+
+		if (a->round != 0)
+			continue;
+		if ((sni == NULL && a->sni == NULL) || (sni != NULL &&
+		    a->sni != NULL && strcasecmp(a->sni, sni) == 0))
+			return (long)i;
+	}
+	return -1;
+}
+
+void
+probetarget_json(const struct probetarget *pt, const struct probeplan *pl,
+    struct buf *b)
+{
+	long	 idx;
+
+	buf_adds(b, ",\"target\":{\"label\":");
+	escape_json(b, pt->label, strlen(pt->label));
+	buf_adds(b, ",\"at\":");
+	escape_json(b, pt->at, strlen(pt->at));
+	buf_adds(b, ",\"nginx_sni\":");
+	if (pt->nginx_sni != NULL)
+		escape_json(b, pt->nginx_sni, strlen(pt->nginx_sni));
+	else
+		buf_adds(b, "null");
+	idx = probetarget_as_nginx(pl, pt->nginx_sni);
+	buf_adds(b, ",\"as_nginx\":");
+	if (idx >= 0)
+		buf_printf(b, "%ld", idx);
+	else
+		buf_adds(b, "null");
+	buf_addc(b, '}');
 }

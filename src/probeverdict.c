@@ -260,6 +260,8 @@ probeverdict_argv(const struct probeverdict_cmd *cmd, const char *at,
 	if (host != NULL && host[0] != '\0')
 		add_arg(&argv, &argc, "--log-host=", host);
 	add_arg(&argv, &argc, "--json", NULL);
+	if (cmd->idle)
+		add_arg(&argv, &argc, "--idle", NULL);
 	return argv;
 }
 
@@ -456,6 +458,7 @@ probeverdict_cache_new(const struct probeverdict_cmd *cmd)
 	c->cmd.prefix = dup_or_null(cmd->prefix);
 	c->cmd.version = dup_or_null(cmd->version);
 	c->cmd.timeout_s = cmd->timeout_s;
+	c->cmd.idle = cmd->idle;
 	return c;
 }
 

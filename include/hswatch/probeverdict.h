@@ -64,6 +64,7 @@ struct probeverdict_cmd {
 	const char	*prefix;	/* --prefix, or NULL */
 	const char	*version;	/* --nginx-version, or NULL */
 	int		 timeout_s;	/* whole child run; 0: 60 */
+	int		 idle;		/* --idle: background CPU priority */
 };
 
 /*
