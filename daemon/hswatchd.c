@@ -441,7 +441,7 @@ hsd_reload(struct hsd *d)
 	log_init("hswatchd", d->foreground, d->set.syslog, 0);
 	hsd_alerts_reload(d->alerts, &d->set);
 	if (d->probe != NULL)
-		hsd_probe_reset(d->probe);
+		hsd_probe_reset(d->probe, NULL, 0, 0);
 	hsd_logs_sync(d, restart);
 	log_info("reloaded: following %u error log(s)", d->n_logs);
 	notify_ready();
@@ -741,6 +741,8 @@ main(int argc, char **argv)
 		fatalx("cannot build the pipeline: %s", cause);
 
 	ev_set_syserr_cb(hsd_syserr);
+	/* A dead probe child's pipe is an EPIPE, not our death. */
+	signal(SIGPIPE, SIG_IGN);
 	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot initialise libev");
 	hsd_signal(&d, &d.sighup, SIGHUP);
