@@ -222,6 +222,16 @@ hsd_alerts_probe(struct hsd_alerts *a, const struct settings *s,
 	return 0;
 }
 
+void
+hsd_alerts_noprobe(struct hsd_alerts *a)
+{
+	analyze_set_probe_async(a->an, NULL, NULL, NULL);
+	probeverdict_cache_free(a->probe);
+	a->probe = NULL;
+	a->want = NULL;
+	a->want_arg = NULL;
+}
+
 size_t
 hsd_alerts_verdict(struct hsd_alerts *a, const char *at, const char *peer,
     struct probeverdict *pv)

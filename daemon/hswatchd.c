@@ -409,6 +409,90 @@ hsd_dump(struct hsd *d)
 	}
 }
 
+#ifndef HSWATCH_PROBE_PATH
+#define HSWATCH_PROBE_PATH "hswatch-probe"
+#endif
+
+/*
+ * hswatch-probe: probe_command, else $HSWATCH_PROBE, else the one next
+ * to this binary (the build tree), else the installed one.
+ */
+static const char *
+hsd_probe_path(const struct settings *s)
+{
+	if (s->probe_command != NULL)
+		return s->probe_command;
+	return probeverdict_program(HSWATCH_PROBE_PATH);
+}
+
+/* A diagnosis lacks a verdict: run the probe (never waiting for it). */
+static void
+hsd_probe_want_cb(const char *at, const char *peer, const char *host,
+    void *arg)
+{
+	struct hsd	*d = arg;
+
+	hsd_probe_want(d->probe, at, peer, host);
+}
+
+/* A probe run finished: its verdict goes to diagnosis. */
+static void
+hsd_probe_done_cb(const char *at, const char *peer, struct probeverdict *pv,
+    const char *cause, void *arg)
+{
+	struct hsd	*d = arg;
+	size_t		 n;
+
+	if (pv == NULL) {
+		log_warnx("probe of %s for %s: %s", peer, at, cause);
+		return;
+	}
+	n = hsd_alerts_verdict(d->alerts, at, peer, pv);
+	log_info("probe of %s for %s: verdict, %zu finding(s) diagnosed "
+	    "again", peer, at, n);
+}
+
+/*
+ * The probe keys as they are now set (at start and on SIGHUP): probe =
+ * yes starts the runner or gives it the new command and limits (and a
+ * fresh start: verdicts name the old model's FILE:LINEs); probe = no
+ * stops it, killing its child.
+ */
+static void
+hsd_probe_apply(struct hsd *d)
+{
+	struct probeverdict_cmd	 cmd;
+	char			*cause = NULL;
+
+	if (d->set.probe) {
+		memset(&cmd, 0, sizeof cmd);
+		cmd.path = hsd_probe_path(&d->set);
+		cmd.config = d->set.nginx_config;
+		cmd.timeout_s = (int)d->set.probe_timeout;
+		if (hsd_alerts_probe(d->alerts, &d->set, cmd.path,
+		    hsd_probe_want_cb, d, &cause) == 0) {
+			if (d->probe == NULL)
+				d->probe = hsd_probe_new(d->loop, &cmd,
+				    d->set.probe_max, d->set.probe_retry,
+				    hsd_probe_done_cb, d);
+			else
+				hsd_probe_reset(d->probe, &cmd,
+				    d->set.probe_max, d->set.probe_retry);
+			log_info("probe: %s, at most %u at once", cmd.path,
+			    d->set.probe_max);
+			return;
+		}
+		log_warnx("probe: %s; running without probes", cause);
+		free(cause);
+	}
+	if (d->probe != NULL) {
+		hsd_alerts_noprobe(d->alerts);
+		hsd_probe_free(d->probe);
+		d->probe = NULL;
+		log_info("probe: off");
+	}
+}
+
 /* SIGHUP: reopen the outputs, reload the settings. */
 static void
 hsd_reload(struct hsd *d)
@@ -440,8 +524,7 @@ hsd_reload(struct hsd *d)
 	d->set = s;
 	log_init("hswatchd", d->foreground, d->set.syslog, 0);
 	hsd_alerts_reload(d->alerts, &d->set);
-	if (d->probe != NULL)
-		hsd_probe_reset(d->probe, NULL, 0, 0);
+	hsd_probe_apply(d);
 	hsd_logs_sync(d, restart);
 	log_info("reloaded: following %u error log(s)", d->n_logs);
 	notify_ready();
@@ -532,74 +615,6 @@ hsd_override(struct hsd *d, const char *key, const char *value)
 	d->ov[d->n_ov].key = key;
 	d->ov[d->n_ov].value = value;
 	d->n_ov++;
-}
-
-#ifndef HSWATCH_PROBE_PATH
-#define HSWATCH_PROBE_PATH "hswatch-probe"
-#endif
-
-/*
- * hswatch-probe: probe_command, else $HSWATCH_PROBE, else the one next
- * to this binary (the build tree), else the installed one.
- */
-static const char *
-hsd_probe_path(const struct settings *s)
-{
-	if (s->probe_command != NULL)
-		return s->probe_command;
-	return probeverdict_program(HSWATCH_PROBE_PATH);
-}
-
-/* A diagnosis lacks a verdict: run the probe (never waiting for it). */
-static void
-hsd_probe_want_cb(const char *at, const char *peer, const char *host,
-    void *arg)
-{
-	struct hsd	*d = arg;
-
-	hsd_probe_want(d->probe, at, peer, host);
-}
-
-/* A probe run finished: its verdict goes to diagnosis. */
-static void
-hsd_probe_done_cb(const char *at, const char *peer, struct probeverdict *pv,
-    const char *cause, void *arg)
-{
-	struct hsd	*d = arg;
-	size_t		 n;
-
-	if (pv == NULL) {
-		log_warnx("probe of %s for %s: %s", peer, at, cause);
-		return;
-	}
-	n = hsd_alerts_verdict(d->alerts, at, peer, pv);
-	log_info("probe of %s for %s: verdict, %zu finding(s) diagnosed "
-	    "again", peer, at, n);
-}
-
-/* probe = yes: the runner on the loop, the verdicts to the alerts. */
-static void
-hsd_probe_setup(struct hsd *d)
-{
-	struct probeverdict_cmd	 cmd;
-	char			*cause = NULL;
-
-	if (!d->set.probe)
-		return;
-	memset(&cmd, 0, sizeof cmd);
-	cmd.path = hsd_probe_path(&d->set);
-	cmd.config = d->set.nginx_config;
-	cmd.timeout_s = (int)d->set.probe_timeout;
-	if (hsd_alerts_probe(d->alerts, &d->set, cmd.path, hsd_probe_want_cb,
-	    d, &cause) != 0) {
-		log_warnx("probe: %s; running without probes", cause);
-		free(cause);
-		return;
-	}
-	d->probe = hsd_probe_new(d->loop, &cmd, d->set.probe_max,
-	    d->set.probe_retry, hsd_probe_done_cb, d);
-	log_info("probe: %s, at most %u at once", cmd.path,
-	    d->set.probe_max);
 }
 
 /* Handle sig on the default loop. */
@@ -761,7 +776,7 @@ main(int argc, char **argv)
 	} else
 		ev_init(&d.watchdog, hsd_watchdog_cb);
 
-	hsd_probe_setup(&d);
+	hsd_probe_apply(&d);
 	hsd_logs_sync(&d, 0);
 	hsd_save_state(&d);
 	log_info("started, following %u error log(s)", d.n_logs);
