@@ -236,8 +236,9 @@ size_t
 hsd_alerts_verdict(struct hsd_alerts *a, const char *at, const char *peer,
     struct probeverdict *pv)
 {
-	if (a->probe == NULL || pv == NULL)
+	if (a->probe == NULL)
 		return 0;
+	/* A failed run too: what waits on every peer stops waiting. */
 	probeverdict_cache_put(a->probe, at, peer, pv);
 	return analyze_verdict(a->an, at, peer, emit, a);
 }

@@ -445,6 +445,7 @@ hsd_probe_done_cb(const char *at, const char *peer, struct probeverdict *pv,
 
 	if (pv == NULL) {
 		log_warnx("probe of %s for %s: %s", peer, at, cause);
+		(void)hsd_alerts_verdict(d->alerts, at, peer, NULL);
 		return;
 	}
 	n = hsd_alerts_verdict(d->alerts, at, peer, pv);

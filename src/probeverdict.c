@@ -541,6 +541,19 @@ probeverdict_cache_peek(const struct probeverdict_cache *c, const char *at,
 	return NULL;
 }
 
+int
+probeverdict_cache_has(const struct probeverdict_cache *c, const char *at,
+    const char *peer)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].at, at) == 0 &&
+		    strcmp(c->v[i].peer, peer) == 0)
+			return 1;
+	return 0;
+}
+
 void
 probeverdict_cache_put(struct probeverdict_cache *c, const char *at,
     const char *peer, struct probeverdict *pv)

@@ -136,6 +136,10 @@ const struct probeverdict *probeverdict_cache_peek(
 void		 probeverdict_cache_put(struct probeverdict_cache *,
 		    const char *at, const char *peer, struct probeverdict *pv);
 
+/* Whether (at, peer) has a verdict or a failed run stored. */
+int		 probeverdict_cache_has(const struct probeverdict_cache *,
+		    const char *at, const char *peer);
+
 /* Runs made and failed so far. */
 size_t		 probeverdict_cache_runs(const struct probeverdict_cache *,
 		    size_t *failed);
