@@ -33,7 +33,8 @@ struct probetarget {
 	char				*at;	/* the *_pass: "FILE:LINE" */
 	char				*label;	/* "location /x", "stream server A" */
 	char				*nginx_sni; /* what nginx sends; NULL: none */
-	char				*own[PROBE_MAX_NAMES + 4];
+	char				*own[PROBE_MAX_NAMES + 4 +
+					    3 * PROBE_MAX_CANDS];
 	size_t				 nown;
 };
 

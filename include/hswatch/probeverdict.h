@@ -45,6 +45,15 @@ struct probeverdict {
 	char			**advice;
 	size_t			 nadvice;
 	size_t			 nattempts;
+	/* The configuration's other client certificates, when tried. */
+	struct probeverdict_cand {
+		char		*cert;		/* as the configuration says */
+		char		*key;
+		char		*at;
+		int		 accepted;
+		int		 alert;		/* -1: none */
+	}			*cands;
+	size_t			 ncands;
 };
 
 /* Parse one line of hswatch-probe --json; -1 and *cause on error. */
