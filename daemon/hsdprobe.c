@@ -102,6 +102,7 @@ struct hsd_probe {
 	unsigned long long	 next_id;
 	int			 answered;	/* since it was started */
 	int			 reaping;	/* in hsd_probe_child_cb */
+	int			 dying;		/* killed, not reaped yet */
 	unsigned		 deaths;	/* in a row, without an answer */
 };
 
@@ -418,6 +419,7 @@ hsd_probe_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		    HSD_PROBE_ERR_KEEP);
 	hsd_probe_close(p);
 	p->pid = -1;
+	p->dying = 0;
 	/* Verdicts may ask for probes: sent to a new child at the end. */
 	p->reaping = 1;
 	while (hsd_probe_answers(p, 64))
@@ -474,8 +476,10 @@ hsd_probe_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	j->timed_out = 1;
 	p->st.timeouts++;
-	if (p->pid > 0)
+	if (p->pid > 0 && !p->dying) {
 		(void)kill(p->pid, SIGKILL);
+		p->dying = 1;	/* nothing more is sent to it */
+	}
 }
 
 /* A non-blocking, close-on-exec pipe. */
@@ -620,7 +624,7 @@ hsd_probe_pump(struct hsd_probe *p)
 	struct hsd_probe_key	*k;
 	const char		*s;
 
-	if (p->reaping)
+	if (p->reaping || p->dying)
 		return;
 	while (p->nrunning < p->max && (j = TAILQ_FIRST(&p->queue)) != NULL) {
 		TAILQ_REMOVE(&p->queue, j, entry);
@@ -684,11 +688,29 @@ hsd_probe_reset(struct hsd_probe *p, const struct probeverdict_cmd *cmd,
 		p->retry = retry;
 	}
 	/*
-	 * The child holds the old configuration: killed by its PID; the
-	 * requests it held are dropped when ev_child reaps it.
+	 * The child holds the old configuration: killed by its PID and
+	 * reaped here (SIGKILL: at once), so that the next request goes to
+	 * a new one; what it held is dropped (an old generation).
 	 */
-	if (p->pid > 0)
+	if (p->pid > 0) {
+		ev_child_stop(p->loop, &p->child_w);
+		hsd_probe_close(p);
 		(void)kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		p->pid = -1;
+		p->dying = 0;
+	}
+	ev_idle_stop(p->loop, &p->verdict_w);
+	buf_reset(&p->out);
+	buf_reset(&p->err);
+	while ((j = TAILQ_FIRST(&p->running)) != NULL) {
+		ev_timer_stop(p->loop, &j->deadline);
+		TAILQ_REMOVE(&p->running, j, entry);
+		p->nrunning--;
+		p->st.failed++;
+		hsd_probe_job_free(j);
+	}
 	p->noexec = 0;
 	p->deaths = 0;
 }
