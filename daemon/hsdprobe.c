@@ -482,12 +482,20 @@ hsd_probe_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
-/* A non-blocking, close-on-exec pipe. */
+/*
+ * A close-on-exec pipe whose end ours (0 or 1) is non-blocking; the
+ * child's end blocks (a full pipe makes it wait, not fail).
+ */
 static int
-hsd_probe_pipe(int fds[2])
+hsd_probe_pipe(int fds[2], int ours)
 {
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1)
+	if (pipe2(fds, O_CLOEXEC) == -1)
 		return -1;
+	if (fcntl(fds[ours], F_SETFL, O_NONBLOCK) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
 	return 0;
 }
 
@@ -513,14 +521,14 @@ hsd_probe_spawn(struct hsd_probe *p)
 	size_t				 argc = 0, i;
 	int				 inp[2], outp[2], errp[2], r;
 
-	if (hsd_probe_pipe(inp) == -1)
+	if (hsd_probe_pipe(inp, 1) == -1)
 		return -1;
-	if (hsd_probe_pipe(outp) == -1) {
+	if (hsd_probe_pipe(outp, 0) == -1) {
 		close(inp[0]);
 		close(inp[1]);
 		return -1;
 	}
-	if (hsd_probe_pipe(errp) == -1) {
+	if (hsd_probe_pipe(errp, 0) == -1) {
 		close(inp[0]);
 		close(inp[1]);
 		close(outp[0]);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,17 +52,27 @@ struct probeserve {
 	struct probeserve_reqs	 reqs;
 };
 
-/* Write all of b to stdout; a reader that went away ends us. */
+/*
+ * Write all of b to stdout, waiting while the pipe is full (the reader
+ * takes its time); a reader that went away ends us.
+ */
 static void
 probeserve_write(struct probeserve *s, const struct buf *b)
 {
-	size_t	 off = 0;
-	ssize_t	 n;
+	struct pollfd	 pfd;
+	size_t		 off = 0;
+	ssize_t		 n;
 
 	while (off < b->len) {
 		n = write(STDOUT_FILENO, b->data + off, b->len - off);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			pfd.fd = STDOUT_FILENO;
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, -1);
+			continue;
+		}
 		if (n <= 0) {
 			ev_break(s->loop, EVBREAK_ALL);
 			return;
