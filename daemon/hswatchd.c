@@ -19,6 +19,7 @@
 
 #include "hsdalerts.h"
 #include "hsdprobe.h"
+#include "hsdsaver.h"
 #include "hswatch/buf.h"
 #include "hswatch/event.h"
 #include "hswatch/log.h"
@@ -69,6 +70,7 @@ struct hsd {
 	struct outfile		*events;
 	struct hsd_alerts	*alerts;	/* findings to the sinks */
 	struct hsd_probe	*probe;		/* probe = yes, or NULL */
+	struct hsd_saver	*saver;		/* writes the state while running */
 	int64_t			 last_event;	/* wall clock of the last event */
 	double			 last_line;	/* ev_now() of the last line */
 	struct state		*state;
@@ -177,11 +179,32 @@ hsd_event(const struct event *ev, void *arg)
 	}
 }
 
-/* Record every position in the state and write it out. */
+/* A state write is over: log a failure once, and the recovery. */
+static void
+hsd_saved(int ok, const char *cause, void *arg)
+{
+	struct hsd	*d = arg;
+
+	if (!ok) {
+		if (!d->state_failed)
+			log_warnx("cannot save state: %s", cause);
+		d->state_failed = 1;
+	} else if (d->state_failed) {
+		log_info("state saved again to %s", state_file(d->state));
+		d->state_failed = 0;
+	}
+}
+
+/*
+ * Record every position in the state and write it out: on the loop,
+ * by the saver thread (the fsyncs never hold the loop); before and
+ * after it, here.
+ */
 static void
 hsd_save_state(struct hsd *d)
 {
 	struct state_pos	 cur, prev;
+	struct buf		 b;
 	char			*cause = NULL;
 	unsigned		 i;
 	int			 n;
@@ -193,15 +216,18 @@ hsd_save_state(struct hsd *d)
 			    n == 2 ? &prev : NULL);
 	}
 	d->saves++;
-	if (state_save(d->state, &cause) != 0) {
-		if (!d->state_failed)
-			log_warnx("cannot save state: %s", cause);
-		free(cause);
-		d->state_failed = 1;
-	} else if (d->state_failed) {
-		log_info("state saved again to %s", state_file(d->state));
-		d->state_failed = 0;
+	if (d->saver != NULL) {
+		buf_init(&b);
+		state_serialize(d->state, &b);
+		hsd_saver_put(d->saver, &b);
+		buf_free(&b);
+		return;
 	}
+	if (state_save(d->state, &cause) != 0) {
+		hsd_saved(0, cause, d);
+		free(cause);
+	} else
+		hsd_saved(1, NULL, d);
 }
 
 /* The rate-limited state save is due. */
@@ -780,11 +806,14 @@ main(int argc, char **argv)
 	hsd_probe_apply(&d);
 	hsd_logs_sync(&d, 0);
 	hsd_save_state(&d);
+	d.saver = hsd_saver_new(d.loop, state_file(d.state), hsd_saved, &d);
 	log_info("started, following %u error log(s)", d.n_logs);
 	notify_ready();
 
 	ev_run(d.loop, 0);
 
+	hsd_saver_free(d.saver);	/* its last write done */
+	d.saver = NULL;
 	hsd_save_state(&d);
 	hsd_dump(&d);
 	ev_timer_stop(d.loop, &d.save);
