@@ -222,12 +222,23 @@ hsd_alerts_probe(struct hsd_alerts *a, const struct settings *s,
 	return 0;
 }
 
+void
+hsd_alerts_noprobe(struct hsd_alerts *a)
+{
+	analyze_set_probe_async(a->an, NULL, NULL, NULL);
+	probeverdict_cache_free(a->probe);
+	a->probe = NULL;
+	a->want = NULL;
+	a->want_arg = NULL;
+}
+
 size_t
 hsd_alerts_verdict(struct hsd_alerts *a, const char *at, const char *peer,
     struct probeverdict *pv)
 {
-	if (a->probe == NULL || pv == NULL)
+	if (a->probe == NULL)
 		return 0;
+	/* A failed run too: what waits on every peer stops waiting. */
 	probeverdict_cache_put(a->probe, at, peer, pv);
 	return analyze_verdict(a->an, at, peer, emit, a);
 }

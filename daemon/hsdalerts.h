@@ -43,9 +43,12 @@ int		 hsd_alerts_probe(struct hsd_alerts *, const struct settings *,
 		    const char *path, hsd_alerts_want_fn *, void *,
 		    char **cause);
 
+/* Probe no more (probe = no after a reload): verdicts forgotten. */
+void		 hsd_alerts_noprobe(struct hsd_alerts *);
+
 /*
  * A probe run for (at, peer) finished: store the verdict (its contents
- * move; pv NULL: the run failed) and re-diagnose the findings that
+ * move; pv NULL: the run failed, stored as such) and re-diagnose the findings that
  * waited for it, sending the sinks an "updated" where they changed.
  * Returns how many findings were diagnosed again.
  */

@@ -1,14 +1,17 @@
 /*
- * hsdprobe: hswatchd's asynchronous probe runner. It runs hswatch-probe
- * as child processes on the daemon's libev loop, never blocking it:
- * posix_spawn, the child's stdout and stderr read from non-blocking pipes
- * (ev_io), its exit seen by ev_child, a deadline (ev_timer) after which
- * the child is killed by its PID. At most max children run at once; the
+ * hsdprobe: hswatchd's asynchronous probe runner. It runs one
+ * long-lived `hswatch-probe --serve` child (probeserve.h) on the
+ * daemon's libev loop, never blocking it: requests to its stdin and
+ * verdicts from its stdout through non-blocking pipes (ev_io), handled a
+ * few per loop turn when nothing else is pending (ev_idle at the lowest
+ * priority), its exit seen by ev_child. A request still unanswered after
+ * the timeout gets the child killed by its PID (a new one is started for
+ * what is queued). At most max requests are in the child at once; the
  * rest wait in a bounded queue. Each (target, peer) runs once; a failed
  * run may be asked for again after the retry interval.
  *
  * Only main's loop owns the runner: hsd_probe_free() stops every
- * watcher, kills and reaps every child, and calls nothing back.
+ * watcher, kills and reaps the child, and calls nothing back.
  */
 #ifndef HSWATCH_HSDPROBE_H
 #define HSWATCH_HSDPROBE_H
@@ -43,9 +46,13 @@ void		 hsd_probe_want(struct hsd_probe *, const char *at,
 
 /*
  * Forget every verdict and failure (a reloaded nginx configuration):
- * runs still going finish, but their results are dropped.
+ * the child (which holds the old configuration) is killed and what it
+ * held is dropped. cmd, when not NULL, replaces the command, max and
+ * retry (reloaded settings); the next request starts a new child.
  */
-void		 hsd_probe_reset(struct hsd_probe *);
+void		 hsd_probe_reset(struct hsd_probe *,
+		    const struct probeverdict_cmd *, unsigned max,
+		    double retry);
 
 struct hsd_probe_stats {
 	unsigned		 running;

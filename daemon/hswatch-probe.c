@@ -18,17 +18,20 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <ev.h>
 
 #include "cliconf.h"
+#include "probeserve.h"
 #include "hswatch/buf.h"
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
@@ -51,8 +54,10 @@ static const char *const usage_text =
     "           [--nginx-version V] (--location FILE:LINE | --upstream NAME)\n"
     "           [--peer ADDR:PORT] [--name NAME ...] [--log-host HOST ...]\n"
     "           [--timeout SECONDS] [--json]\n"
+    "       hswatch-probe --serve (--config FILE | --nginx-T FILE) [--prefix DIR]\n"
+    "           [--nginx-version V] [--timeout SECONDS]\n"
     "    common: [--max-running N] [--max-per-peer N] [--rate R] [--burst B]\n"
-    "           [--peer-rate R] [--peer-burst B]\n";
+    "           [--peer-rate R] [--peer-burst B] [--idle]\n";
 
 static void die(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));
@@ -81,27 +86,6 @@ struct peer_run {
 
 #define MAX_LOG_HOSTS	4
 
-/*
- * The attempt that does what nginx does: the configured settings (round
- * 0) with nginx's SNI, or none. Its index, or -1.
- */
-static long
-as_nginx(const struct probeplan *pl, const char *sni)
-{
-	size_t	 i;
-
-	for (i = 0; i < pl->n; i++) {
-		const struct probe_attempt *a = pl->attempts[i];
-
-		if (a->round != 0)
-			continue;
-		if ((sni == NULL && a->sni == NULL) || (sni != NULL &&
-		    a->sni != NULL && strcasecmp(a->sni, sni) == 0))
-			return (long)i;
-	}
-	return -1;
-}
-
 /* The target's header line for the text report. */
 static void
 target_text(const struct peer_run *pr, struct buf *b)
@@ -122,31 +106,6 @@ target_text(const struct peer_run *pr, struct buf *b)
 	} else
 		buf_adds(b, "no SNI");
 	buf_addc(b, '\n');
-}
-
-/* Members added to the JSON object of a target from the configuration. */
-static void
-target_json(const struct peer_run *pr, struct buf *b)
-{
-	const struct probetarget	*pt = pr->pt;
-	long				 idx;
-
-	buf_adds(b, ",\"target\":{\"label\":");
-	escape_json(b, pt->label, strlen(pt->label));
-	buf_adds(b, ",\"at\":");
-	escape_json(b, pt->at, strlen(pt->at));
-	buf_adds(b, ",\"nginx_sni\":");
-	if (pt->nginx_sni != NULL)
-		escape_json(b, pt->nginx_sni, strlen(pt->nginx_sni));
-	else
-		buf_adds(b, "null");
-	idx = as_nginx(pr->plan, pt->nginx_sni);
-	buf_adds(b, ",\"as_nginx\":");
-	if (idx >= 0)
-		buf_printf(b, "%ld", idx);
-	else
-		buf_adds(b, "null");
-	buf_addc(b, '}');
 }
 
 /* "127.0.0.2:8443", "[::1]:8443"; the port defaults to 443 as nginx's. */
@@ -193,6 +152,25 @@ parse_num(const char *opt, const char *s, double lo, double hi)
 	return d;
 }
 
+/*
+ * --idle: run as background work (SCHED_IDLE, else nice 19), set by the
+ * child itself: a parent that set it through posix_spawn would wait in
+ * vfork until an idle-priority child reached exec, which on a busy host
+ * holds hswatchd's loop for tens of milliseconds per spawn.
+ */
+static void
+go_idle(void)
+{
+#ifdef SCHED_IDLE
+	struct sched_param	 sp;
+
+	memset(&sp, 0, sizeof sp);
+	if (sched_setscheduler(0, SCHED_IDLE, &sp) == 0)
+		return;
+#endif
+	(void)setpriority(PRIO_PROCESS, 0, 19);
+}
+
 static void
 peer_done(struct probeplan *plan, void *arg)
 {
@@ -226,6 +204,8 @@ main(int argc, char **argv)
 		{ "location", required_argument, NULL, 'L' },
 		{ "upstream", required_argument, NULL, 'U' },
 		{ "log-host", required_argument, NULL, 'H' },
+		{ "idle", no_argument, NULL, 'I' },
+		{ "serve", no_argument, NULL, 'S' },
 		CLICONF_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -247,6 +227,7 @@ main(int argc, char **argv)
 	char				*cause = NULL;
 	size_t				 npeers = 0, i;
 	int				 ch, json = 0, all_ok = 1;
+	int				 serve = 0;
 
 	memset(&tmpl, 0, sizeof tmpl);
 	memset(&cc, 0, sizeof cc);
@@ -307,6 +288,12 @@ main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'I':
+			go_idle();
+			break;
+		case 'S':
+			serve = 1;
+			break;
 		case 1:
 			lim.max_running = (int)parse_num("max-running", optarg,
 			    1, 1024);
@@ -334,6 +321,22 @@ main(int argc, char **argv)
 			fputs(usage_text, stderr);
 			return EXIT_USAGE;
 		}
+	}
+	if (serve) {
+		/* Requests name the target and peer (probeserve.h). */
+		if (!cliconf_given(&cc) || where != NULL || upstream != NULL ||
+		    npeers > 0 || nhosts > 0 || tls_opts || tmpl.nnames > 0 ||
+		    json || optind != argc)
+			die("--serve takes a configuration and no target, "
+			    "peer, name or TLS option");
+		model = cliconf_load(&cc);
+		signal(SIGPIPE, SIG_IGN);
+		loop = ev_default_loop(EVFLAG_AUTO);
+		probeserve_run(loop, model, &lim, tmpl.timeout_ms,
+		    STDIN_FILENO);
+		confmodel_free(model);
+		ev_loop_destroy(loop);
+		return 0;
 	}
 	if (cliconf_given(&cc)) {
 		if ((where == NULL) == (upstream == NULL))
@@ -375,8 +378,11 @@ main(int argc, char **argv)
 				die("bad peer \"%s\"", peers[0]);
 		}
 		if (probetarget_select(model, where, upstream, peer, hosts,
-		    nhosts, &ptl, &cause) == -1)
+		    nhosts, &ptl, &cause) == -1) {
+			/* Freed before exit: LeakSanitizer counts it. */
+			free(peer);
 			die("%s", cause);
+		}
 		free(peer);
 		npeers = ptl.n;
 		runs = xcalloc(npeers, sizeof *runs);
@@ -428,7 +434,8 @@ main(int argc, char **argv)
 			probeplan_json(runs[i].plan, &v, &out);
 			if (runs[i].pt != NULL) {
 				out.len--;	/* the closing brace */
-				target_json(&runs[i], &out);
+				probetarget_json(runs[i].pt, runs[i].plan,
+				    &out);
 				buf_addc(&out, '}');
 			}
 			buf_addc(&out, '\n');

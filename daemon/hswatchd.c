@@ -19,6 +19,7 @@
 
 #include "hsdalerts.h"
 #include "hsdprobe.h"
+#include "hsdsaver.h"
 #include "hswatch/buf.h"
 #include "hswatch/event.h"
 #include "hswatch/log.h"
@@ -69,6 +70,7 @@ struct hsd {
 	struct outfile		*events;
 	struct hsd_alerts	*alerts;	/* findings to the sinks */
 	struct hsd_probe	*probe;		/* probe = yes, or NULL */
+	struct hsd_saver	*saver;		/* writes the state while running */
 	int64_t			 last_event;	/* wall clock of the last event */
 	double			 last_line;	/* ev_now() of the last line */
 	struct state		*state;
@@ -177,11 +179,32 @@ hsd_event(const struct event *ev, void *arg)
 	}
 }
 
-/* Record every position in the state and write it out. */
+/* A state write is over: log a failure once, and the recovery. */
+static void
+hsd_saved(int ok, const char *cause, void *arg)
+{
+	struct hsd	*d = arg;
+
+	if (!ok) {
+		if (!d->state_failed)
+			log_warnx("cannot save state: %s", cause);
+		d->state_failed = 1;
+	} else if (d->state_failed) {
+		log_info("state saved again to %s", state_file(d->state));
+		d->state_failed = 0;
+	}
+}
+
+/*
+ * Record every position in the state and write it out: on the loop,
+ * by the saver thread (the fsyncs never hold the loop); before and
+ * after it, here.
+ */
 static void
 hsd_save_state(struct hsd *d)
 {
 	struct state_pos	 cur, prev;
+	struct buf		 b;
 	char			*cause = NULL;
 	unsigned		 i;
 	int			 n;
@@ -193,15 +216,18 @@ hsd_save_state(struct hsd *d)
 			    n == 2 ? &prev : NULL);
 	}
 	d->saves++;
-	if (state_save(d->state, &cause) != 0) {
-		if (!d->state_failed)
-			log_warnx("cannot save state: %s", cause);
-		free(cause);
-		d->state_failed = 1;
-	} else if (d->state_failed) {
-		log_info("state saved again to %s", state_file(d->state));
-		d->state_failed = 0;
+	if (d->saver != NULL) {
+		buf_init(&b);
+		state_serialize(d->state, &b);
+		hsd_saver_put(d->saver, &b);
+		buf_free(&b);
+		return;
 	}
+	if (state_save(d->state, &cause) != 0) {
+		hsd_saved(0, cause, d);
+		free(cause);
+	} else
+		hsd_saved(1, NULL, d);
 }
 
 /* The rate-limited state save is due. */
@@ -409,6 +435,91 @@ hsd_dump(struct hsd *d)
 	}
 }
 
+#ifndef HSWATCH_PROBE_PATH
+#define HSWATCH_PROBE_PATH "hswatch-probe"
+#endif
+
+/*
+ * hswatch-probe: probe_command, else $HSWATCH_PROBE, else the one next
+ * to this binary (the build tree), else the installed one.
+ */
+static const char *
+hsd_probe_path(const struct settings *s)
+{
+	if (s->probe_command != NULL)
+		return s->probe_command;
+	return probeverdict_program(HSWATCH_PROBE_PATH);
+}
+
+/* A diagnosis lacks a verdict: run the probe (never waiting for it). */
+static void
+hsd_probe_want_cb(const char *at, const char *peer, const char *host,
+    void *arg)
+{
+	struct hsd	*d = arg;
+
+	hsd_probe_want(d->probe, at, peer, host);
+}
+
+/* A probe run finished: its verdict goes to diagnosis. */
+static void
+hsd_probe_done_cb(const char *at, const char *peer, struct probeverdict *pv,
+    const char *cause, void *arg)
+{
+	struct hsd	*d = arg;
+	size_t		 n;
+
+	if (pv == NULL) {
+		log_warnx("probe of %s for %s: %s", peer, at, cause);
+		(void)hsd_alerts_verdict(d->alerts, at, peer, NULL);
+		return;
+	}
+	n = hsd_alerts_verdict(d->alerts, at, peer, pv);
+	log_info("probe of %s for %s: verdict, %zu finding(s) diagnosed "
+	    "again", peer, at, n);
+}
+
+/*
+ * The probe keys as they are now set (at start and on SIGHUP): probe =
+ * yes starts the runner or gives it the new command and limits (and a
+ * fresh start: verdicts name the old model's FILE:LINEs); probe = no
+ * stops it, killing its child.
+ */
+static void
+hsd_probe_apply(struct hsd *d)
+{
+	struct probeverdict_cmd	 cmd;
+	char			*cause = NULL;
+
+	if (d->set.probe) {
+		memset(&cmd, 0, sizeof cmd);
+		cmd.path = hsd_probe_path(&d->set);
+		cmd.config = d->set.nginx_config;
+		cmd.timeout_s = (int)d->set.probe_timeout;
+		if (hsd_alerts_probe(d->alerts, &d->set, cmd.path,
+		    hsd_probe_want_cb, d, &cause) == 0) {
+			if (d->probe == NULL)
+				d->probe = hsd_probe_new(d->loop, &cmd,
+				    d->set.probe_max, d->set.probe_retry,
+				    hsd_probe_done_cb, d);
+			else
+				hsd_probe_reset(d->probe, &cmd,
+				    d->set.probe_max, d->set.probe_retry);
+			log_info("probe: %s, at most %u at once", cmd.path,
+			    d->set.probe_max);
+			return;
+		}
+		log_warnx("probe: %s; running without probes", cause);
+		free(cause);
+	}
+	if (d->probe != NULL) {
+		hsd_alerts_noprobe(d->alerts);
+		hsd_probe_free(d->probe);
+		d->probe = NULL;
+		log_info("probe: off");
+	}
+}
+
 /* SIGHUP: reopen the outputs, reload the settings. */
 static void
 hsd_reload(struct hsd *d)
@@ -440,8 +551,7 @@ hsd_reload(struct hsd *d)
 	d->set = s;
 	log_init("hswatchd", d->foreground, d->set.syslog, 0);
 	hsd_alerts_reload(d->alerts, &d->set);
-	if (d->probe != NULL)
-		hsd_probe_reset(d->probe);
+	hsd_probe_apply(d);
 	hsd_logs_sync(d, restart);
 	log_info("reloaded: following %u error log(s)", d->n_logs);
 	notify_ready();
@@ -532,74 +642,6 @@ hsd_override(struct hsd *d, const char *key, const char *value)
 	d->ov[d->n_ov].key = key;
 	d->ov[d->n_ov].value = value;
 	d->n_ov++;
-}
-
-#ifndef HSWATCH_PROBE_PATH
-#define HSWATCH_PROBE_PATH "hswatch-probe"
-#endif
-
-/*
- * hswatch-probe: probe_command, else $HSWATCH_PROBE, else the one next
- * to this binary (the build tree), else the installed one.
- */
-static const char *
-hsd_probe_path(const struct settings *s)
-{
-	if (s->probe_command != NULL)
-		return s->probe_command;
-	return probeverdict_program(HSWATCH_PROBE_PATH);
-}
-
-/* A diagnosis lacks a verdict: run the probe (never waiting for it). */
-static void
-hsd_probe_want_cb(const char *at, const char *peer, const char *host,
-    void *arg)
-{
-	struct hsd	*d = arg;
-
-	hsd_probe_want(d->probe, at, peer, host);
-}
-
-/* A probe run finished: its verdict goes to diagnosis. */
-static void
-hsd_probe_done_cb(const char *at, const char *peer, struct probeverdict *pv,
-    const char *cause, void *arg)
-{
-	struct hsd	*d = arg;
-	size_t		 n;
-
-	if (pv == NULL) {
-		log_warnx("probe of %s for %s: %s", peer, at, cause);
-		return;
-	}
-	n = hsd_alerts_verdict(d->alerts, at, peer, pv);
-	log_info("probe of %s for %s: verdict, %zu finding(s) diagnosed "
-	    "again", peer, at, n);
-}
-
-/* probe = yes: the runner on the loop, the verdicts to the alerts. */
-static void
-hsd_probe_setup(struct hsd *d)
-{
-	struct probeverdict_cmd	 cmd;
-	char			*cause = NULL;
-
-	if (!d->set.probe)
-		return;
-	memset(&cmd, 0, sizeof cmd);
-	cmd.path = hsd_probe_path(&d->set);
-	cmd.config = d->set.nginx_config;
-	cmd.timeout_s = (int)d->set.probe_timeout;
-	if (hsd_alerts_probe(d->alerts, &d->set, cmd.path, hsd_probe_want_cb,
-	    d, &cause) != 0) {
-		log_warnx("probe: %s; running without probes", cause);
-		free(cause);
-		return;
-	}
-	d->probe = hsd_probe_new(d->loop, &cmd, d->set.probe_max,
-	    d->set.probe_retry, hsd_probe_done_cb, d);
-	log_info("probe: %s, at most %u at once", cmd.path,
-	    d->set.probe_max);
 }
 
 /* Handle sig on the default loop. */
@@ -741,6 +783,8 @@ main(int argc, char **argv)
 		fatalx("cannot build the pipeline: %s", cause);
 
 	ev_set_syserr_cb(hsd_syserr);
+	/* A dead probe child's pipe is an EPIPE, not our death. */
+	signal(SIGPIPE, SIG_IGN);
 	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot initialise libev");
 	hsd_signal(&d, &d.sighup, SIGHUP);
@@ -759,14 +803,17 @@ main(int argc, char **argv)
 	} else
 		ev_init(&d.watchdog, hsd_watchdog_cb);
 
-	hsd_probe_setup(&d);
+	hsd_probe_apply(&d);
 	hsd_logs_sync(&d, 0);
 	hsd_save_state(&d);
+	d.saver = hsd_saver_new(d.loop, state_file(d.state), hsd_saved, &d);
 	log_info("started, following %u error log(s)", d.n_logs);
 	notify_ready();
 
 	ev_run(d.loop, 0);
 
+	hsd_saver_free(d.saver);	/* its last write done */
+	d.saver = NULL;
 	hsd_save_state(&d);
 	hsd_dump(&d);
 	ev_timer_stop(d.loop, &d.save);

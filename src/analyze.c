@@ -130,19 +130,19 @@ analyze_set_probe(struct analyze *a, struct probeverdict_cache *c,
 }
 
 /*
- * The probe verdict for a located event, or NULL: only TLS failures of
- * a target whose configured peers include the logged one (never an
- * address that only the log names).
+ * The target and configured peer of a located TLS failure that may be
+ * probed: at ("FILE:LINE" of its *_pass) and the group's own string for
+ * the logged peer; NULL when it is not probeable (never an address that
+ * only the log names).
  */
-static const struct probeverdict *
-probe_for(struct analyze *a, const struct event *ev,
-    const struct locate_result *loc)
+static const char *
+probe_key(const struct analyze *a, const struct event *ev,
+    const struct locate_result *loc, char *at, size_t atsz,
+    const struct confmodel_group **gp)
 {
 	const struct confmodel_target	*t = loc->target;
 	const struct confmodel_group	*g;
 	const char			*norm = NULL;
-	char				 at[4200], host[256], *cause = NULL;
-	const struct probeverdict	*pv;
 	size_t				 i;
 
 	if (a->probe == NULL || t == NULL || !t->tls ||
@@ -166,7 +166,43 @@ probe_for(struct analyze *a, const struct event *ev,
 			norm = g->peers[i].norm;
 	if (norm == NULL)
 		return NULL;
-	snprintf(at, sizeof at, "%s:%u", t->dir->file, t->dir->line);
+	snprintf(at, atsz, "%s:%u", t->dir->file, t->dir->line);
+	*gp = g;
+	return norm;
+}
+
+/* Whether peer i of g is a configured peer other than norm, first seen. */
+static int
+probe_other(const struct confmodel_group *g, size_t i, const char *norm)
+{
+	size_t	 j;
+
+	if (g->peers[i].norm == NULL || strcmp(g->peers[i].norm, norm) == 0)
+		return 0;
+	for (j = 0; j < i; j++)
+		if (g->peers[j].norm != NULL &&
+		    strcmp(g->peers[j].norm, g->peers[i].norm) == 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The probe verdict for a located event, or NULL. The other configured
+ * peers of its group are probed too (each once, under the runner's
+ * limits): what they say is added to the finding by probe_peers().
+ */
+static const struct probeverdict *
+probe_for(struct analyze *a, const struct event *ev,
+    const struct locate_result *loc)
+{
+	const struct confmodel_group	*g = NULL;
+	const char			*norm;
+	char				 at[4200], host[256], *cause = NULL;
+	const struct probeverdict	*pv;
+	size_t				 i;
+
+	if ((norm = probe_key(a, ev, loc, at, sizeof at, &g)) == NULL)
+		return NULL;
 	host[0] = '\0';
 	if (ev->host.p != NULL && ev->host.n < sizeof host) {
 		memcpy(host, ev->host.p, ev->host.n);
@@ -181,6 +217,12 @@ probe_for(struct analyze *a, const struct event *ev,
 			a->want_peer = xstrdup(norm);
 			a->probe_want(at, norm, host, a->probe_arg);
 		}
+		for (i = 0; i < g->npeers; i++)
+			if (probe_other(g, i, norm) &&
+			    !probeverdict_cache_has(a->probe, at,
+			    g->peers[i].norm))
+				a->probe_want(at, g->peers[i].norm, host,
+				    a->probe_arg);
 		return pv;
 	}
 	pv = probeverdict_cache_get(a->probe, at, norm, host, &cause);
@@ -189,7 +231,63 @@ probe_for(struct analyze *a, const struct event *ev,
 			a->probe_err(cause, a->probe_arg);
 		free(cause);
 	}
-	return pv;
+	for (i = 0; pv != NULL && i < g->npeers; i++) {
+		if (!probe_other(g, i, norm))
+			continue;
+		(void)probeverdict_cache_get(a->probe, at, g->peers[i].norm,
+		    host, &cause);
+		if (cause != NULL) {
+			if (a->probe_err != NULL)
+				a->probe_err(cause, a->probe_arg);
+			free(cause);
+		}
+	}
+	/* The cache may have grown: the primary's verdict again. */
+	return pv != NULL ? probeverdict_cache_peek(a->probe, at, norm) : NULL;
+}
+
+/*
+ * A finding diagnosed with the verdict of the logged peer says what the
+ * probes of the group's other peers found, one summary per peer.
+ */
+static void
+probe_peers(struct analyze *a, const char *at,
+    const struct confmodel_group *g, const char *norm, struct finding *f)
+{
+	const struct probeverdict	*pv;
+	struct buf			 b;
+	size_t				 i;
+	int				 more = 0;
+
+	if (f == NULL || f->probe == NULL)
+		return;
+	buf_init(&b);
+	buf_adds(&b, f->probe);
+	for (i = 0; i < g->npeers; i++) {
+		if (!probe_other(g, i, norm) || (pv = probeverdict_cache_peek(
+		    a->probe, at, g->peers[i].norm)) == NULL)
+			continue;
+		buf_adds(&b, " | ");
+		probeverdict_summary(pv, &b);
+		more = 1;
+	}
+	if (more)
+		finding_set(&f->probe, buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* Every configured peer of g has a verdict or a failed run for at. */
+static int
+probe_all_done(const struct analyze *a, const char *at,
+    const struct confmodel_group *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->npeers; i++)
+		if (g->peers[i].norm != NULL &&
+		    !probeverdict_cache_has(a->probe, at, g->peers[i].norm))
+			return 0;
+	return 1;
 }
 
 struct analyze *
@@ -415,6 +513,14 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 
 	f = diagnose_event_probe(a->m, a->root, ev, lp,
 	    lp != NULL ? probe_for(a, ev, lp) : NULL, a->combined);
+	if (f != NULL && lp != NULL) {
+		const struct confmodel_group	*pg = NULL;
+		const char			*pn;
+		char				 pat[4200];
+
+		if ((pn = probe_key(a, ev, lp, pat, sizeof pat, &pg)) != NULL)
+			probe_peers(a, pat, pg, pn, f);
+	}
 	if (f != NULL && f->key != NULL && memo_ok) {
 		if (strmap_count(a->memo) >= MEMO_MAX) {
 			strmap_free(a->memo, free);
@@ -460,20 +566,44 @@ verdict_one(const char *key, void *value, void *arg)
 	const struct probeverdict *pv;
 	struct finding		*f;
 
-	if (strcmp(w->at, x->at) != 0 || strcmp(w->peer, x->peer) != 0)
+	const struct confmodel_group *g;
+
+	if (strcmp(w->at, x->at) != 0)
 		return;
-	strmap_del(a->pending, key);
+	memset(&loc, 0, sizeof loc);
+	g = NULL;
+	if (a->m != NULL) {
+		locate_memo(a, &w->ev, &loc);
+		g = loc.target != NULL ? loc.target->group : NULL;
+	}
+	/* The logged peer's verdict, or (once it is in) another peer's. */
+	if (strcmp(w->peer, x->peer) != 0) {
+		size_t	 i;
+
+		for (i = 0; g != NULL && i < g->npeers; i++)
+			if (g->peers[i].norm != NULL &&
+			    strcmp(g->peers[i].norm, x->peer) == 0)
+				break;
+		if (g == NULL || i == g->npeers ||
+		    !probeverdict_cache_has(a->probe, w->at, w->peer))
+			return;
+	}
 	if (a->m != NULL &&
 	    (pv = probeverdict_cache_peek(a->probe, w->at, w->peer)) != NULL) {
-		memset(&loc, 0, sizeof loc);
-		locate_memo(a, &w->ev, &loc);
 		f = diagnose_event_probe(a->m, a->root, &w->ev, &loc, pv,
 		    a->combined);
+		if (g != NULL)
+			probe_peers(a, w->at, g, w->peer, f);
 		if (f != NULL) {
 			correlate_replace(a->corr, w->fkey, f, x->emit, x->arg);
 			x->n++;
 		}
 	}
+	/* Waits on while a peer of the group has not been probed. */
+	if (g != NULL && probeverdict_cache_has(a->probe, w->at, w->peer) &&
+	    !probe_all_done(a, w->at, g))
+		return;
+	strmap_del(a->pending, key);
 	pending_free(w);
 }
 

@@ -702,6 +702,52 @@ sibling_certs_differ(const struct dx *x, const struct confmodel_target *o)
 	return 0;
 }
 
+/*
+ * The probe tried the client certificates the configuration sends
+ * elsewhere: the fix is one the peer accepted, or none.
+ */
+static void
+rule_client_cert_probed(struct dx *x)
+{
+	const struct probeverdict	*pv = x->pv;
+	const struct probeverdict_cand	*c = NULL;
+	struct buf			 tried;
+	size_t				 i;
+
+	for (i = 0; i < pv->ncands; i++)
+		if (pv->cands[i].accepted) {
+			c = &pv->cands[i];
+			break;
+		}
+	if (c != NULL) {
+		set_directive(x, "ssl_certificate", c->cert);
+		set_directive(x, "ssl_certificate_key", c->key);
+		fix_note(x, "a probe of %s: the peer accepts this certificate "
+		    "and key (the ones %s sends)", pv->peer,
+		    c->at != NULL ? c->at : "another target");
+		x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+		return;
+	}
+	x->patch_ok = 0;
+	fix_note(x, "%s <client certificate issued by a CA the upstream "
+	    "trusts>;", dname(x, "ssl_certificate"));
+	fix_note(x, "%s <its key>;", dname(x, "ssl_certificate_key"));
+	buf_init(&tried);
+	for (i = 0; i < pv->ncands; i++) {
+		if (i > 0)
+			buf_adds(&tried, ", ");
+		buf_adds(&tried, pv->cands[i].cert);
+		if (pv->cands[i].alert >= 0)
+			buf_printf(&tried, " (alert %d)", pv->cands[i].alert);
+	}
+	fix_note(x, "a probe of %s tried every client certificate in the "
+	    "configuration (%s) and the peer accepts none: no patch; the "
+	    "certificate and key must come from you", pv->peer,
+	    buf_cstr(&tried));
+	buf_free(&tried);
+	x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+}
+
 /* The upstream requires a client certificate (116; 40 on TLS 1.2). */
 static void
 rule_client_cert(struct dx *x, int hypothesis)
@@ -760,7 +806,10 @@ rule_client_cert(struct dx *x, int hypothesis)
 		buf_adds(&x->cause, "; ");
 		event_said(x, &x->cause);
 	}
-	if ((o = sibling_with(x, "ssl_certificate", ok_cert)) != NULL &&
+	if (x->pv != NULL && x->pv->ncands > 0 &&
+	    x->pv->client_cert == PROBEPLAN_CC_REQUIRED) {
+		rule_client_cert_probed(x);
+	} else if ((o = sibling_with(x, "ssl_certificate", ok_cert)) != NULL &&
 	    sibling_certs_differ(x, o)) {
 		x->patch_ok = 0;
 		fix_note(x, "%s <client certificate>; %s <its key>;",

@@ -155,6 +155,7 @@ plan_copy(struct probeplan *pl, const struct probe_attempt *tmpl)
 	a->cafile = dup_or_null(tmpl->cafile);
 	a->cert = dup_or_null(tmpl->cert);
 	a->key = dup_or_null(tmpl->key);
+	a->cand = tmpl->cand;
 	a->verify_depth = tmpl->verify_depth;
 	a->timeout_ms = tmpl->timeout_ms;
 	a->linger_ms = tmpl->linger_ms;
@@ -231,6 +232,19 @@ probeplan_new(const struct probe_target *t, char **cause)
 	base.timeout_ms = t->timeout_ms > 0 ? t->timeout_ms : PROBE_TIMEOUT_MS;
 	base.linger_ms = t->linger_ms > 0 ? t->linger_ms : PROBE_LINGER_MS;
 
+	for (i = 0; i < t->ncands && i < PROBE_MAX_CANDS; i++) {
+		const struct probe_cand	*c = &t->cands[i];
+
+		if (c->cert == NULL || c->key == NULL || c->cert_as == NULL)
+			continue;
+		pl->cands[pl->ncands].cert = xstrdup(c->cert);
+		pl->cands[pl->ncands].key = xstrdup(c->key);
+		pl->cands[pl->ncands].cert_as = xstrdup(c->cert_as);
+		pl->cands[pl->ncands].key_as = dup_or_null(c->key_as);
+		pl->cands[pl->ncands].at = dup_or_null(c->at);
+		pl->ncands++;
+	}
+
 	base.sni_source = PROBE_NAME_NONE;
 	plan_copy(pl, &base);
 	for (i = 0; i < nn; i++) {
@@ -277,8 +291,8 @@ score(const struct probeplan *pl, const struct probe_attempt *a, size_t idx)
 {
 	long	 s = 0;
 
-	if (a->status != PROBE_OK)
-		return -1;
+	if (a->status != PROBE_OK || a->cand != 0)
+		return -1;	/* a candidate certificate: not the config's */
 	if (a->name_match == 1)
 		s += 1L << 20;
 	if (a->verify_code == 0)
@@ -312,7 +326,7 @@ best_attempt(const struct probeplan *pl)
 size_t
 probeplan_next(struct probeplan *pl, size_t *first)
 {
-	const struct probe_attempt	*best, *a;
+	const struct probe_attempt	*best, *a, *nocert = NULL;
 	struct probe_attempt		 tmpl, *na;
 	size_t				 i, n0 = pl->n, round0 = 0;
 	int				 version_failure = 0;
@@ -325,6 +339,12 @@ probeplan_next(struct probeplan *pl, size_t *first)
 			round0++;
 		if (is_version_failure(a))
 			version_failure = 1;
+		/* Asked for a certificate, had none, failed: the first of
+		 * those that sent SNI, else the first. */
+		if (a->cert == NULL && a->cand == 0 && a->cert_requested &&
+		    a->status != PROBE_OK && (nocert == NULL ||
+		    (nocert->sni == NULL && a->sni != NULL)))
+			nocert = a;
 	}
 
 	if (best == NULL && !pl->did_modern && version_failure &&
@@ -346,6 +366,16 @@ probeplan_next(struct probeplan *pl, size_t *first)
 		free(na->cert);
 		free(na->key);
 		na->cert = na->key = NULL;
+	} else if (nocert != NULL && best == NULL && pl->ncands > 0 &&
+	    !pl->did_cands) {
+		/* Required and none configured: the config's others. */
+		pl->did_cands = 1;
+		for (i = 0; i < pl->ncands; i++) {
+			na = plan_copy(pl, nocert);
+			na->cert = xstrdup(pl->cands[i].cert);
+			na->key = xstrdup(pl->cands[i].key);
+			na->cand = (unsigned)i + 1;
+		}
 	}
 	if (pl->n > n0)
 		pl->rounds++;
@@ -387,6 +417,13 @@ probeplan_free(struct probeplan *pl)
 		return;
 	for (i = 0; i < pl->n; i++)
 		attempt_free(pl->attempts[i]);
+	for (i = 0; i < pl->ncands; i++) {
+		free(pl->cands[i].cert);
+		free(pl->cands[i].key);
+		free(pl->cands[i].cert_as);
+		free(pl->cands[i].key_as);
+		free(pl->cands[i].at);
+	}
 	free(pl->attempts);
 	free(pl->label);
 	free(pl);
@@ -405,7 +442,8 @@ worst_failure(const struct probeplan *pl)
 	size_t				 i;
 
 	for (i = 0; i < pl->n; i++) {
-		if (rank[pl->attempts[i]->status] == 0)
+		if (rank[pl->attempts[i]->status] == 0 ||
+		    pl->attempts[i]->cand != 0)
 			continue;
 		if (w == NULL ||
 		    rank[pl->attempts[i]->status] > rank[w->status])
@@ -451,6 +489,8 @@ client_cert_verdict(const struct probeplan *pl, struct probeplan_verdict *v)
 
 	for (i = 0; i < pl->n; i++) {
 		a = pl->attempts[i];
+		if (a->cand != 0)
+			continue;	/* cand_verdict() */
 		if (a->handshake_done)
 			done = 1;
 		if (!a->cert_requested)
@@ -583,7 +623,8 @@ advice_cert(const struct probeplan *pl, struct probeplan_verdict *v)
 		a = pl->attempts[i];
 		if (a->nclient_cas > 0 && ca == NULL)
 			ca = a->client_cas[0];
-		if (a->cert != NULL && a->status == PROBE_ALERT &&
+		if (a->cert != NULL && a->cand == 0 &&
+		    a->status == PROBE_ALERT &&
 		    is_cert_alert(a->alert_received) && alert == -1)
 			alert = a->alert_received;
 	}
@@ -595,9 +636,25 @@ advice_cert(const struct probeplan *pl, struct probeplan_verdict *v)
 		    "check it against the peer's trust store");
 		break;
 	case PROBEPLAN_CC_REQUIRED:
-		if (v->cert_accepted)
+		if (v->cert_accepted) {
 			advise(v, "the peer requires a client certificate and "
 			    "accepts the configured one");
+			break;
+		}
+		for (i = 0; i < pl->ncands; i++)
+			if (v->cand_accepted[i])
+				break;
+		if (i < pl->ncands)
+			advise(v, "the peer requires a client certificate and "
+			    "accepts %s (from %s)", pl->cands[i].cert_as,
+			    pl->cands[i].at != NULL ? pl->cands[i].at :
+			    "the configuration");
+		else if (pl->did_cands)
+			advise(v, "the peer requires a client certificate and "
+			    "accepts none of the %zu in the configuration: set "
+			    "proxy_ssl_certificate and "
+			    "proxy_ssl_certificate_key to one issued by %s",
+			    pl->ncands, ca != NULL ? ca : "a CA the peer trusts");
 		else
 			advise(v, "the peer requires a client certificate: set "
 			    "proxy_ssl_certificate and "
@@ -733,6 +790,18 @@ probeplan_verdict(const struct probeplan *pl, struct probeplan_verdict *v)
 	} else
 		v->failure = worst_failure(pl);
 	client_cert_verdict(pl, v);
+	for (i = 0; i < PROBE_MAX_CANDS; i++)
+		v->cand_alert[i] = -1;
+	for (i = 0; i < pl->n; i++) {
+		a = pl->attempts[i];
+		if (a->cand == 0 || a->cand > pl->ncands)
+			continue;
+		v->cand_tried[a->cand - 1] = 1;
+		if (a->status == PROBE_OK)
+			v->cand_accepted[a->cand - 1] = 1;
+		else if (a->status == PROBE_ALERT)
+			v->cand_alert[a->cand - 1] = a->alert_received;
+	}
 
 	advice_transport(pl, v);
 	advice_cert(pl, v);
@@ -951,6 +1020,7 @@ attempt_json(const struct probe_attempt *a, struct buf *b)
 	json_str(b, &f, "ciphers", a->ciphers);
 	json_bool(b, &f, "modern", a->modern);
 	json_bool(b, &f, "client_cert", a->cert != NULL);
+	json_int(b, &f, "cert_candidate", (long)a->cand - 1, a->cand == 0);
 	json_str(b, &f, "status", probeplan_status_str(a->status));
 	json_str(b, &f, "phase", probeplan_phase_str(a->phase));
 	json_bool(b, &f, "handshake_done", a->handshake_done);
@@ -1016,6 +1086,24 @@ probeplan_json(const struct probeplan *pl, const struct probeplan_verdict *v,
 		if (pl->attempts[i] == v->best)
 			break;
 	json_int(b, &g, "best", (long)i, i == pl->n);	/* index */
+	json_key(b, &g, "cert_candidates");
+	buf_addc(b, '[');
+	for (i = 0; i < pl->ncands; i++) {
+		int	 h = 1;
+
+		if (i > 0)
+			buf_addc(b, ',');
+		buf_addc(b, '{');
+		json_str(b, &h, "cert", pl->cands[i].cert_as);
+		json_str(b, &h, "key", pl->cands[i].key_as);
+		json_str(b, &h, "at", pl->cands[i].at);
+		json_bool(b, &h, "tried", v->cand_tried[i]);
+		json_bool(b, &h, "accepted", v->cand_accepted[i]);
+		json_int(b, &h, "alert", v->cand_alert[i],
+		    v->cand_alert[i] < 0);
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
 	buf_addc(b, '}');
 	json_strs(b, &f, "advice", v->advice, v->nadvice);
 	buf_addc(b, '}');

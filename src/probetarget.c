@@ -13,7 +13,9 @@
 #include "hswatch/buf.h"
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
+#include "hswatch/escape.h"
 #include "hswatch/probe.h"
+#include "hswatch/probeplan.h"
 #include "hswatch/probetarget.h"
 #include "hswatch/xmalloc.h"
 
@@ -153,6 +155,78 @@ add_config_names(struct probetarget *pt, const struct confmodel *m)
 	}
 }
 
+/* Does o reach peer (a group's canonical "ip:port")? */
+static int
+reaches(const struct confmodel_target *o, const char *peer)
+{
+	size_t	 j;
+
+	for (j = 0; o->group != NULL && j < o->group->npeers; j++)
+		if (o->group->peers[j].norm != NULL &&
+		    strcmp(o->group->peers[j].norm, peer) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Client certificates the rest of the configuration sends (certificate
+ * and key both set, no variables), those sent to the same peer first:
+ * candidates for a target that has none (probeplan tries them when the
+ * peer requires one).
+ */
+static void
+add_cands(struct probetarget *pt, const struct confmodel *m,
+    const struct confmodel_target *t, const char *peer)
+{
+	const struct confmodel_target	*o;
+	const struct confmodel_setting	*c, *k;
+	struct probe_cand		*pc;
+	size_t				 i, j;
+	int				 pass;
+
+	if (pt->t.cert != NULL)
+		return;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < m->nlocs + m->nservers; i++) {
+			o = i < m->nlocs ? m->locs[i]->target :
+			    m->servers[i - m->nlocs]->target;
+			if (o == NULL || o == t || !o->tls ||
+			    reaches(o, peer) != (pass == 0) ||
+			    !is_explicit(o, "ssl_certificate") ||
+			    !is_explicit(o, "ssl_certificate_key"))
+				continue;
+			c = confmodel_setting(o, "ssl_certificate");
+			k = confmodel_setting(o, "ssl_certificate_key");
+			if (strchr(c->value, '$') != NULL ||
+			    strchr(k->value, '$') != NULL)
+				continue;
+			for (j = 0; j < pt->t.ncands; j++)
+				if (strcmp(pt->t.cands[j].cert_as,
+				    c->value) == 0)
+					break;
+			if (j < pt->t.ncands)
+				continue;
+			if (pt->t.ncands == PROBE_MAX_CANDS)
+				return;
+			pc = &pt->t.cands[pt->t.ncands];
+			pc->cert = path(pt, m, c->value);
+			pc->key = path(pt, m, k->value);
+			if (pc->cert == NULL || pc->key == NULL)
+				continue;
+			pc->cert_as = c->value;
+			pc->key_as = k->value;
+			if (c->dir != NULL) {
+				char	*s;
+
+				xasprintf(&s, "%s:%u", c->dir->file,
+				    c->dir->line);
+				pc->at = own(pt, s);
+			}
+			pt->t.ncands++;
+		}
+	}
+}
+
 static void
 fill(struct probetarget *pt, const struct confmodel *m,
     const struct confmodel_server *srv, const struct confmodel_loc *loc,
@@ -211,6 +285,7 @@ fill(struct probetarget *pt, const struct confmodel *m,
 		pt->t.cert = pt->t.key = NULL;
 	if ((v = val(t, "ssl_verify_depth")) != NULL && atoi(v) > 0)
 		pt->t.verify_depth = atoi(v) > 100 ? 100 : atoi(v);
+	add_cands(pt, m, t, peer->norm);
 }
 
 /* "FILE:LINE" against a directive; FILE may be a trailing part. */
@@ -322,4 +397,49 @@ probetarget_list_free(struct probetarget_list *l)
 	}
 	free(l->v);
 	memset(l, 0, sizeof *l);
+}
+
+/*
+ * The attempt that does what nginx does: the configured settings (round
+ * 0) with nginx's SNI, or none. Its index, or -1.
+ */
+static long
+probetarget_as_nginx(const struct probeplan *pl, const char *sni)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->n; i++) {
+		const struct probe_attempt *a = pl->attempts[i];
+
+		if (a->round != 0)
+			continue;
+		if ((sni == NULL && a->sni == NULL) || (sni != NULL &&
+		    a->sni != NULL && strcasecmp(a->sni, sni) == 0))
+			return (long)i;
+	}
+	return -1;
+}
+
+void
+probetarget_json(const struct probetarget *pt, const struct probeplan *pl,
+    struct buf *b)
+{
+	long	 idx;
+
+	buf_adds(b, ",\"target\":{\"label\":");
+	escape_json(b, pt->label, strlen(pt->label));
+	buf_adds(b, ",\"at\":");
+	escape_json(b, pt->at, strlen(pt->at));
+	buf_adds(b, ",\"nginx_sni\":");
+	if (pt->nginx_sni != NULL)
+		escape_json(b, pt->nginx_sni, strlen(pt->nginx_sni));
+	else
+		buf_adds(b, "null");
+	idx = probetarget_as_nginx(pl, pt->nginx_sni);
+	buf_adds(b, ",\"as_nginx\":");
+	if (idx >= 0)
+		buf_printf(b, "%ld", idx);
+	else
+		buf_adds(b, "null");
+	buf_addc(b, '}');
 }

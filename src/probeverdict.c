@@ -91,7 +91,7 @@ probeverdict_parse(const char *p, size_t len, struct probeverdict *pv,
     char **cause)
 {
 	struct jsonread		*o;
-	const struct jsonread	*v, *atts, *tg, *best, *ng, *adv;
+	const struct jsonread	*v, *atts, *tg, *best, *ng, *adv, *cc;
 	size_t			 i;
 
 	memset(pv, 0, sizeof *pv);
@@ -139,6 +139,26 @@ probeverdict_parse(const char *p, size_t len, struct probeverdict *pv,
 			pv->nginx_reason = dup_str(ng, "reason");
 		}
 	}
+	if ((cc = jsonread_get(v, "cert_candidates")) != NULL &&
+	    cc->type == JSONREAD_ARRAY && cc->n > 0) {
+		pv->cands = xcalloc(cc->n, sizeof *pv->cands);
+		for (i = 0; i < cc->n; i++) {
+			const struct jsonread	*c = cc->v[i];
+
+			if (c->type != JSONREAD_OBJECT ||
+			    !jsonread_bool(c, "tried") ||
+			    jsonread_str(c, "cert") == NULL ||
+			    jsonread_str(c, "key") == NULL)
+				continue;
+			pv->cands[pv->ncands].cert = dup_str(c, "cert");
+			pv->cands[pv->ncands].key = dup_str(c, "key");
+			pv->cands[pv->ncands].at = dup_str(c, "at");
+			pv->cands[pv->ncands].accepted =
+			    jsonread_bool(c, "accepted");
+			pv->cands[pv->ncands++].alert =
+			    (int)num_or(c, "alert", -1);
+		}
+	}
 	if ((adv = jsonread_get(o, "advice")) != NULL &&
 	    adv->type == JSONREAD_ARRAY && adv->n > 0) {
 		pv->advice = xcalloc(adv->n, sizeof *pv->advice);
@@ -171,6 +191,12 @@ probeverdict_free(struct probeverdict *pv)
 	for (i = 0; i < pv->nadvice; i++)
 		free(pv->advice[i]);
 	free(pv->advice);
+	for (i = 0; i < pv->ncands; i++) {
+		free(pv->cands[i].cert);
+		free(pv->cands[i].key);
+		free(pv->cands[i].at);
+	}
+	free(pv->cands);
 	memset(pv, 0, sizeof *pv);
 }
 
@@ -260,6 +286,8 @@ probeverdict_argv(const struct probeverdict_cmd *cmd, const char *at,
 	if (host != NULL && host[0] != '\0')
 		add_arg(&argv, &argc, "--log-host=", host);
 	add_arg(&argv, &argc, "--json", NULL);
+	if (cmd->idle)
+		add_arg(&argv, &argc, "--idle", NULL);
 	return argv;
 }
 
@@ -456,6 +484,7 @@ probeverdict_cache_new(const struct probeverdict_cmd *cmd)
 	c->cmd.prefix = dup_or_null(cmd->prefix);
 	c->cmd.version = dup_or_null(cmd->version);
 	c->cmd.timeout_s = cmd->timeout_s;
+	c->cmd.idle = cmd->idle;
 	return c;
 }
 
@@ -536,6 +565,19 @@ probeverdict_cache_peek(const struct probeverdict_cache *c, const char *at,
 		    strcmp(c->v[i].peer, peer) == 0)
 			return c->v[i].ok ? &c->v[i].pv : NULL;
 	return NULL;
+}
+
+int
+probeverdict_cache_has(const struct probeverdict_cache *c, const char *at,
+    const char *peer)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].at, at) == 0 &&
+		    strcmp(c->v[i].peer, peer) == 0)
+			return 1;
+	return 0;
 }
 
 void

@@ -288,56 +288,70 @@ state_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+void
+state_serialize(const struct state *st, struct buf *b)
+{
+	unsigned	 i;
+
+	buf_adds(b, STATE_MAGIC "\n");
+	for (i = 0; i < st->n; i++) {
+		state_put_pos(b, "cur", &st->v[i].cur, st->v[i].path);
+		if (st->v[i].has_prev)
+			state_put_pos(b, "prev", &st->v[i].prev,
+			    st->v[i].path);
+	}
+	buf_printf(b, "sum %016" PRIx64 "\n", state_hash(b->data, b->len));
+}
+
 int
 state_save(struct state *st, char **cause)
 {
 	struct buf	 b;
-	char		*tmp, *dcopy;
-	unsigned	 i;
-	int		 fd, dfd, saved;
+	int		 r;
 
 	buf_init(&b);
-	buf_adds(&b, STATE_MAGIC "\n");
-	for (i = 0; i < st->n; i++) {
-		state_put_pos(&b, "cur", &st->v[i].cur, st->v[i].path);
-		if (st->v[i].has_prev)
-			state_put_pos(&b, "prev", &st->v[i].prev,
-			    st->v[i].path);
-	}
-	buf_printf(&b, "sum %016" PRIx64 "\n", state_hash(b.data, b.len));
+	state_serialize(st, &b);
+	r = state_write(st->file, b.data, b.len, cause);
+	buf_free(&b);
+	return r;
+}
 
-	xasprintf(&tmp, "%s.tmp.%ld", st->file, (long)getpid());
+int
+state_write(const char *file, const char *data, size_t len, char **cause)
+{
+	char		*tmp, *dcopy;
+	int		 fd, dfd, saved;
+
+	xasprintf(&tmp, "%s.tmp.%ld", file, (long)getpid());
 	fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0600);
 	if (fd < 0) {
 		xasprintf(cause, "%s: %s", tmp, strerror(errno));
 		goto fail;
 	}
-	if (state_write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
+	if (state_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);
 		xasprintf(cause, "%s: %s", tmp, strerror(saved));
 		goto fail;
 	}
-	if (close(fd) != 0 || rename(tmp, st->file) != 0) {
+	if (close(fd) != 0 || rename(tmp, file) != 0) {
 		saved = errno;
 		unlink(tmp);
-		xasprintf(cause, "%s: %s", st->file, strerror(saved));
+		xasprintf(cause, "%s: %s", file, strerror(saved));
 		goto fail;
 	}
 	/* Make the rename itself durable. */
-	dcopy = xstrdup(st->file);
+	dcopy = xstrdup(file);
 	if ((dfd = open(dirname(dcopy), O_RDONLY|O_DIRECTORY|O_CLOEXEC)) >= 0) {
 		(void)fsync(dfd);
 		close(dfd);
 	}
 	free(dcopy);
 	free(tmp);
-	buf_free(&b);
 	return 0;
 fail:
 	free(tmp);
-	buf_free(&b);
 	return -1;
 }
 

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #define PROBE_MAX_NAMES		16
+#define PROBE_MAX_CANDS		4	/* client certificates to try */
 #define PROBE_MAX_SANS		32
 #define PROBE_MAX_CLIENT_CAS	4
 #define PROBE_TIMEOUT_MS	3000	/* connect + handshake */
@@ -52,6 +53,20 @@ struct probe_name {
  * configured": protocols and ciphers then use PROBE_MODERN_PROTOCOLS and
  * OpenSSL's defaults, cafile the system store, cert/key none.
  */
+/*
+ * A client certificate the configuration sends elsewhere: tried when
+ * the target has none and the peer requires one. cert and key are the
+ * paths to open; cert_as, key_as and at are what the configuration
+ * says and where (for a patch).
+ */
+struct probe_cand {
+	const char		*cert;
+	const char		*key;
+	const char		*cert_as;
+	const char		*key_as;
+	const char		*at;		/* "FILE:LINE" of cert_as */
+};
+
 struct probe_target {
 	const char		*addr;		/* numeric IPv4 or IPv6, no DNS */
 	unsigned		 port;
@@ -65,6 +80,8 @@ struct probe_target {
 	int			 verify_depth;	/* proxy_ssl_verify_depth; 0: OpenSSL's */
 	int			 timeout_ms;	/* 0: PROBE_TIMEOUT_MS */
 	int			 linger_ms;	/* 0: PROBE_LINGER_MS */
+	struct probe_cand	 cands[PROBE_MAX_CANDS];
+	size_t			 ncands;
 };
 
 /* How an attempt ended; probeplan_status_str() gives a fixed word. */
@@ -103,6 +120,7 @@ struct probe_attempt {
 	char			*cafile;	/* NULL: system store */
 	char			*cert;		/* NULL: no client certificate */
 	char			*key;
+	unsigned		 cand;		/* k: the target's candidate k-1 */
 	int			 verify_depth;
 	int			 timeout_ms;
 	int			 linger_ms;

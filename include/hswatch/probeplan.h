@@ -39,6 +39,15 @@ struct probeplan {
 	unsigned		 rounds;	/* rounds planned so far */
 	int			 did_modern;
 	int			 did_nocert;
+	int			 did_cands;
+	struct probeplan_cand {
+		char		*cert_as;	/* as the configuration says */
+		char		*key_as;
+		char		*at;
+		char		*cert;		/* paths to open */
+		char		*key;
+	}			 cands[PROBE_MAX_CANDS];
+	size_t			 ncands;
 	char			*label;		/* "127.0.0.2:8443" */
 };
 
@@ -86,6 +95,10 @@ struct probeplan_verdict {
 	int			 protocols_rejected; /* configured failed, modern worked */
 	const char		*need_version;	/* what the modern set negotiated */
 	const struct probe_attempt *failure;	/* most telling failure */
+	/* Candidate certificates (the plan's cands): tried, accepted. */
+	int			 cand_tried[PROBE_MAX_CANDS];
+	int			 cand_accepted[PROBE_MAX_CANDS];
+	int			 cand_alert[PROBE_MAX_CANDS];	/* -1: none */
 	char			*advice[PROBEPLAN_MAX_ADVICE];
 	size_t			 nadvice;
 };

@@ -33,7 +33,8 @@ struct probetarget {
 	char				*at;	/* the *_pass: "FILE:LINE" */
 	char				*label;	/* "location /x", "stream server A" */
 	char				*nginx_sni; /* what nginx sends; NULL: none */
-	char				*own[PROBE_MAX_NAMES + 4];
+	char				*own[PROBE_MAX_NAMES + 4 +
+					    3 * PROBE_MAX_CANDS];
 	size_t				 nown;
 };
 
@@ -55,6 +56,16 @@ int		 probetarget_select(const struct confmodel *, const char *where,
 		    const char *const *hosts, size_t nhosts,
 		    struct probetarget_list *, char **cause);
 void		 probetarget_list_free(struct probetarget_list *);
+
+/*
+ * The members hswatch-probe --json adds for a target from the
+ * configuration: ,"target":{label, at, nginx_sni, as_nginx (the index
+ * of pl's attempt that does what nginx does, or null)}.
+ */
+struct buf;
+struct probeplan;
+void		 probetarget_json(const struct probetarget *,
+		    const struct probeplan *, struct buf *);
 
 /* Whether nginx sends SNI for this target, and which name (or NULL). */
 const char	*probetarget_nginx_sni(const struct confmodel_target *);

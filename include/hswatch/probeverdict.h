@@ -45,6 +45,15 @@ struct probeverdict {
 	char			**advice;
 	size_t			 nadvice;
 	size_t			 nattempts;
+	/* The configuration's other client certificates, when tried. */
+	struct probeverdict_cand {
+		char		*cert;		/* as the configuration says */
+		char		*key;
+		char		*at;
+		int		 accepted;
+		int		 alert;		/* -1: none */
+	}			*cands;
+	size_t			 ncands;
 };
 
 /* Parse one line of hswatch-probe --json; -1 and *cause on error. */
@@ -64,6 +73,7 @@ struct probeverdict_cmd {
 	const char	*prefix;	/* --prefix, or NULL */
 	const char	*version;	/* --nginx-version, or NULL */
 	int		 timeout_s;	/* whole child run; 0: 60 */
+	int		 idle;		/* --idle: background CPU priority */
 };
 
 /*
@@ -134,6 +144,10 @@ const struct probeverdict *probeverdict_cache_peek(
  */
 void		 probeverdict_cache_put(struct probeverdict_cache *,
 		    const char *at, const char *peer, struct probeverdict *pv);
+
+/* Whether (at, peer) has a verdict or a failed run stored. */
+int		 probeverdict_cache_has(const struct probeverdict_cache *,
+		    const char *at, const char *peer);
 
 /* Runs made and failed so far. */
 size_t		 probeverdict_cache_runs(const struct probeverdict_cache *,

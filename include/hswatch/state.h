@@ -58,6 +58,17 @@ int		 state_load(struct state *, char **cause);
 /* Write the state file atomically; -1 with *cause set on failure. */
 int		 state_save(struct state *, char **cause);
 
+/*
+ * The two halves of state_save(), for a caller that writes elsewhere
+ * (hswatchd's saver thread): the file's contents appended to a buffer,
+ * and the atomic write of such contents to file (fsync, rename, fsync
+ * of the directory), which touches no struct state.
+ */
+struct buf;
+void		 state_serialize(const struct state *, struct buf *);
+int		 state_write(const char *file, const char *data, size_t len,
+		    char **cause);
+
 /* The entry for a log path, or NULL. */
 const struct state_entry *state_get(const struct state *, const char *path);
 

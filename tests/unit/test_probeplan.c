@@ -301,6 +301,63 @@ test_nocert_round(void **state)
 	probeplan_free(pl);
 }
 
+/*
+ * Required and none configured: the configuration's other certificates
+ * are tried, outside the verdict on the configured settings.
+ */
+static void
+test_candidate_certs(void **state)
+{
+	struct probe_target		 t;
+	struct probeplan		*pl;
+	struct probeplan_verdict	 v;
+	char				*cause = NULL;
+	size_t				 first;
+
+	(void)state;
+	target(&t, "192.0.2.1", 443);
+	t.protocols = "TLSv1.2";
+	t.cands[0].cert = "/p/rogue.crt";
+	t.cands[0].key = "/p/rogue.key";
+	t.cands[0].cert_as = "rogue.crt";
+	t.cands[0].key_as = "rogue.key";
+	t.cands[0].at = "a.conf:3";
+	t.cands[1].cert = "/p/good.crt";
+	t.cands[1].key = "/p/good.key";
+	t.cands[1].cert_as = "good.crt";
+	t.cands[1].key_as = "good.key";
+	t.ncands = 2;
+	pl = probeplan_new(&t, &cause);
+	assert_non_null(pl);
+	outcome(pl->attempts[0], PROBE_ALERT, 40, 1);
+	assert_int_equal(probeplan_next(pl, &first), 2);
+	assert_int_equal(first, 1);
+	assert_string_equal(pl->attempts[1]->cert, "/p/rogue.crt");
+	assert_string_equal(pl->attempts[2]->key, "/p/good.key");
+	assert_int_equal(pl->attempts[2]->cand, 2);
+	outcome(pl->attempts[1], PROBE_ALERT, 48, 1);
+	outcome(pl->attempts[2], PROBE_OK, -1, 1);
+	assert_int_equal(probeplan_next(pl, &first), 0);	/* once */
+	probeplan_verdict(pl, &v);
+	assert_null(v.best);		/* the configured settings fail */
+	assert_int_equal(v.client_cert, PROBEPLAN_CC_REQUIRED);
+	assert_false(v.cert_accepted);
+	assert_true(v.cand_tried[0] && !v.cand_accepted[0]);
+	assert_int_equal(v.cand_alert[0], 48);
+	assert_true(v.cand_tried[1] && v.cand_accepted[1]);
+	assert_true(has_advice(&v, "accepts good.crt"));
+	probeplan_verdict_free(&v);
+
+	/* Neither accepted. */
+	pl->attempts[2]->status = PROBE_ALERT;
+	pl->attempts[2]->alert_received = 48;
+	probeplan_verdict(pl, &v);
+	assert_false(v.cand_accepted[1]);
+	assert_true(has_advice(&v, "accepts none of the 2"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
 static void
 test_rejected_client_cert(void **state)
 {
@@ -398,6 +455,7 @@ main(void)
 		cmocka_unit_test(test_no_modern_round_when_modern),
 		cmocka_unit_test(test_required_client_cert),
 		cmocka_unit_test(test_nocert_round),
+		cmocka_unit_test(test_candidate_certs),
 		cmocka_unit_test(test_rejected_client_cert),
 		cmocka_unit_test(test_transport_advice),
 		cmocka_unit_test(test_output_escapes),
