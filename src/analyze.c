@@ -38,6 +38,9 @@ struct analyze {
 	 */
 	struct strmap		*memo;
 	struct strmap		*locmemo;	/* locate's results */
+	/* The two memo keys, built per event in buffers kept here (no
+	 * allocation per event). */
+	struct buf		 lkey, mkey;
 	struct probeverdict_cache *probe;
 	analyze_probe_err_fn	*probe_err;
 	void			*probe_arg;
@@ -198,6 +201,8 @@ analyze_new(const struct confmodel *m, const struct correlate_conf *conf)
 	struct analyze	*a;
 
 	a = xcalloc(1, sizeof *a);
+	buf_init(&a->lkey);
+	buf_init(&a->mkey);
 	a->corr = correlate_new(conf);
 	a->memo = strmap_new();
 	analyze_set_model(a, m);
@@ -233,6 +238,8 @@ analyze_free(struct analyze *a)
 	strmap_free(a->pending, pending_free);
 	free(a->want_at);
 	free(a->want_peer);
+	buf_free(&a->lkey);
+	buf_free(&a->mkey);
 	patch_free(a->combined);
 	free(a->root);
 	free(a);
@@ -265,7 +272,8 @@ span_key(struct buf *b, const struct span *s)
 	}
 	if (memchr(s->p, '\0', s->n) != NULL)
 		return -1;
-	buf_printf(b, "%zu|", s->n);
+	buf_addu(b, s->n);	/* not printf: this runs per event */
+	buf_addc(b, '|');
 	buf_add(b, s->p, s->n);
 	return 0;
 }
@@ -281,7 +289,7 @@ locate_memo(struct analyze *a, const struct event *ev,
 {
 	struct locate_result	*r;
 	struct span		 path = ev->uri;
-	struct buf		 k;
+	struct buf		*k = &a->lkey;
 	const char		*q;
 
 	if (path.p != NULL && (q = memchr(path.p, '?', path.n)) != NULL)
@@ -291,21 +299,18 @@ locate_memo(struct analyze *a, const struct event *ev,
 		locate_event(a->m, ev, loc);
 		return;
 	}
-	buf_init(&k);
-	buf_addc(&k, (char)('0' + (int)ev->module));
-	buf_addc(&k, (char)('a' + (int)(ev->flags & 0x0f)));
-	if (span_key(&k, &ev->server) != 0 || span_key(&k, &path) != 0 ||
-	    span_key(&k, &ev->host) != 0 || span_key(&k, &ev->peer) != 0 ||
-	    span_key(&k, &ev->scheme) != 0 ||
-	    span_key(&k, &ev->subrequest) != 0) {
-		buf_free(&k);
+	buf_reset(k);
+	buf_addc(k, (char)('0' + (int)ev->module));
+	buf_addc(k, (char)('a' + (int)(ev->flags & 0x0f)));
+	if (span_key(k, &ev->server) != 0 || span_key(k, &path) != 0 ||
+	    span_key(k, &ev->host) != 0 || span_key(k, &ev->peer) != 0 ||
+	    span_key(k, &ev->scheme) != 0 ||
+	    span_key(k, &ev->subrequest) != 0) {
 		locate_event(a->m, ev, loc);
 		return;
 	}
-	buf_cstr(&k);
-	if ((r = strmap_get(a->locmemo, k.data)) != NULL) {
+	if ((r = strmap_getn(a->locmemo, k->data, k->len)) != NULL) {
 		*loc = *r;
-		buf_free(&k);
 		return;
 	}
 	locate_event(a->m, ev, loc);
@@ -315,8 +320,7 @@ locate_memo(struct analyze *a, const struct event *ev,
 	}
 	r = xmalloc(sizeof *r);
 	*r = *loc;
-	strmap_put(a->locmemo, k.data, r);
-	buf_free(&k);
+	strmap_put(a->locmemo, buf_cstr(k), r);
 }
 
 void
@@ -326,7 +330,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	struct locate_result	 loc, *lp = NULL;
 	struct correlate_event	 ce;
 	struct finding		*f;
-	struct buf		 mk;
+	struct buf		*mk = &a->mkey;
 	const char		*fkey;
 	char			 peer[PEER_MAX], group[PEER_MAX];
 	int			 memo_ok;
@@ -374,7 +378,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	/* The memo key: what decides the diagnosis. */
 	/* The target's address in hex, then kind, alert and verify code
 	 * in decimal (offset by 1000: -1 means absent). */
-	buf_init(&mk);
+	buf_reset(mk);
 	{
 		const void	*tp = lp != NULL ? (const void *)loc.target :
 				    NULL;
@@ -391,27 +395,25 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			hex[2 * i + 1] = "0123456789abcdef"[raw[i] & 15];
 		}
 		hex[sizeof hex - 1] = '\0';
-		buf_adds(&mk, hex);
+		buf_add(mk, hex, sizeof hex - 1);
 		for (i = 0; i < 3; i++) {
 			unsigned	 u = (unsigned)v[i] + 1000u;
 
-			buf_addc(&mk, '|');
+			buf_addc(mk, '|');
 			do
-				buf_addc(&mk, (char)('0' + u % 10));
+				buf_addc(mk, (char)('0' + u % 10));
 			while ((u /= 10) != 0);
 		}
 	}
-	memo_ok = span_key(&mk, &ev->reason) == 0 &&
-	    span_key(&mk, &ev->name) == 0 &&
-	    span_key(&mk, &ev->cert_path) == 0 &&
+	memo_ok = span_key(mk, &ev->reason) == 0 &&
+	    span_key(mk, &ev->name) == 0 &&
+	    span_key(mk, &ev->cert_path) == 0 &&
 	    ((lp != NULL && loc.target != NULL) ||
-	    span_key(&mk, &ev->peer) == 0);
-	buf_cstr(&mk);
-	if (memo_ok && (fkey = strmap_get(a->memo, mk.data)) != NULL &&
-	    correlate_feed_key(a->corr, &ce, fkey, now, emit, arg)) {
-		buf_free(&mk);
+	    span_key(mk, &ev->peer) == 0);
+	buf_cstr(mk);
+	if (memo_ok && (fkey = strmap_getn(a->memo, mk->data, mk->len)) !=
+	    NULL && correlate_feed_key(a->corr, &ce, fkey, now, emit, arg))
 		return;
-	}
 
 	f = diagnose_event_probe(a->m, a->root, ev, lp,
 	    lp != NULL ? probe_for(a, ev, lp) : NULL, a->combined);
@@ -420,7 +422,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			strmap_free(a->memo, free);
 			a->memo = strmap_new();
 		}
-		free(strmap_put(a->memo, mk.data, xstrdup(f->key)));
+		free(strmap_put(a->memo, mk->data, xstrdup(f->key)));
 		if (a->want_at != NULL &&
 		    strmap_count(a->pending) < PENDING_MAX) {
 			struct pending	*w = xcalloc(1, sizeof *w);
@@ -430,13 +432,12 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			a->want_at = a->want_peer = NULL;
 			w->fkey = xstrdup(f->key);
 			pending_event(w, ev);
-			pending_free(strmap_put(a->pending, mk.data, w));
+			pending_free(strmap_put(a->pending, mk->data, w));
 		}
 	}
 	free(a->want_at);
 	free(a->want_peer);
 	a->want_at = a->want_peer = NULL;
-	buf_free(&mk);
 	correlate_feed(a->corr, &ce, f, now, emit, arg);
 }
 

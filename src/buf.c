@@ -47,26 +47,30 @@ buf_reserve(struct buf *b, size_t more)
 }
 
 void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (n == 0)
-		return;
-	buf_reserve(b, n);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-void
-buf_addc(struct buf *b, char c)
-{
-	buf_reserve(b, 1);
-	b->data[b->len++] = c;
-}
-
-void
 buf_adds(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addu(struct buf *b, uint64_t v)
+{
+	char	 tmp[20], *p = tmp + sizeof tmp;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+void
+buf_addi(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_addc(b, '-');
+		buf_addu(b, (uint64_t)0 - (uint64_t)v);
+	} else
+		buf_addu(b, (uint64_t)v);
 }
 
 void

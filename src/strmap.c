@@ -13,6 +13,7 @@
 struct strmap_entry {
 	struct strmap_entry	*next;
 	uint32_t		 hash;
+	uint32_t		 len;	/* in the padding after hash */
 	void			*value;
 	char			 key[];
 };
@@ -25,9 +26,8 @@ struct strmap {
 
 /* A word-at-a-time multiplicative hash (keys are often 100+ bytes). */
 static uint32_t
-hash_str(const char *s)
+hash_mem(const char *s, size_t n)
 {
-	size_t		 n = strlen(s);
 	uint64_t	 h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
 	for (; n >= 8; s += 8, n -= 8) {
@@ -73,24 +73,36 @@ strmap_free(struct strmap *m, void (*free_value)(void *))
 	free(m);
 }
 
+/* Lengths are kept with the keys: a lookup compares hash and length
+ * first and then memcmp()s, never strlen()s a stored key. */
 static struct strmap_entry **
-find(const struct strmap *m, const char *key, uint32_t h)
+find(const struct strmap *m, const char *key, size_t n, uint32_t h)
 {
 	struct strmap_entry	**ep;
 
 	ep = &m->buckets[h & (m->nbuckets - 1)];
 	for (; *ep != NULL; ep = &(*ep)->next)
-		if ((*ep)->hash == h && strcmp((*ep)->key, key) == 0)
+		if ((*ep)->hash == h && (*ep)->len == n &&
+		    memcmp((*ep)->key, key, n) == 0)
 			break;
 	return ep;
 }
 
 void *
+strmap_getn(const struct strmap *m, const char *key, size_t n)
+{
+	struct strmap_entry	*e;
+
+	if (n >= UINT32_MAX)
+		return NULL;	/* never stored */
+	e = *find(m, key, n, hash_mem(key, n));
+	return e != NULL ? e->value : NULL;
+}
+
+void *
 strmap_get(const struct strmap *m, const char *key)
 {
-	struct strmap_entry	*e = *find(m, key, hash_str(key));
-
-	return e != NULL ? e->value : NULL;
+	return strmap_getn(m, key, strlen(key));
 }
 
 static void
@@ -115,20 +127,23 @@ grow(struct strmap *m)
 void *
 strmap_put(struct strmap *m, const char *key, void *value)
 {
-	uint32_t		  h = hash_str(key);
-	struct strmap_entry	**ep = find(m, key, h), *e;
-	size_t			  len;
+	size_t			  len = strlen(key);
+	uint32_t		  h = hash_mem(key, len);
+	struct strmap_entry	**ep, *e;
 	void			 *old;
 
+	if (len >= UINT32_MAX)
+		abort();	/* keys are short: a caller bug */
+	ep = find(m, key, len, h);
 	if (*ep != NULL) {
 		old = (*ep)->value;
 		(*ep)->value = value;
 		return old;
 	}
-	len = strlen(key);
 	e = xmalloc(sizeof *e + len + 1);
 	memcpy(e->key, key, len + 1);
 	e->hash = h;
+	e->len = (uint32_t)len;
 	e->value = value;
 	e->next = NULL;
 	*ep = e;
@@ -140,7 +155,8 @@ strmap_put(struct strmap *m, const char *key, void *value)
 void *
 strmap_del(struct strmap *m, const char *key)
 {
-	struct strmap_entry	**ep = find(m, key, hash_str(key)), *e;
+	size_t			  len = strlen(key);
+	struct strmap_entry	**ep = find(m, key, len, hash_mem(key, len)), *e;
 	void			 *v;
 
 	if ((e = *ep) == NULL)

@@ -13,6 +13,8 @@ struct strmap	*strmap_new(void);
 /* Frees the map and its keys; free_value (may be NULL) for each value. */
 void		 strmap_free(struct strmap *, void (*free_value)(void *));
 void		*strmap_get(const struct strmap *, const char *key);
+/* The same, for a key of n bytes (need not be NUL-terminated). */
+void		*strmap_getn(const struct strmap *, const char *key, size_t n);
 /* Insert or replace; returns the previous value or NULL. */
 void		*strmap_put(struct strmap *, const char *key, void *value);
 /* Remove; returns the value or NULL. */
