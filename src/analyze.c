@@ -215,7 +215,7 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	a->m = m;
 	strmap_free(a->memo, free);
 	a->memo = strmap_new();
-	strmap_free(a->locmemo, free);
+	strmap_free(a->locmemo, NULL);
 	a->locmemo = strmap_new();
 	/* Targets are the old model's: what waited is diagnosed anew by
 	 * the next event. */
@@ -234,7 +234,7 @@ analyze_free(struct analyze *a)
 		return;
 	correlate_free(a->corr);
 	strmap_free(a->memo, free);
-	strmap_free(a->locmemo, free);
+	strmap_free(a->locmemo, NULL);
 	strmap_free(a->pending, pending_free);
 	free(a->want_at);
 	free(a->want_peer);
@@ -279,18 +279,43 @@ span_key(struct buf *b, const struct span *s)
 }
 
 /*
- * locate_event(), remembered: its result depends only on the fields in
- * the key (the URI without its arguments, which nginx's location lookup
- * ignores). Keys longer than a few hundred bytes are not remembered.
+ * locate_event(), remembered. What analyze and diagnose read of its
+ * result (server, location, target, group) depends only on the fields
+ * in the key: the URI without its arguments (nginx's location lookup
+ * ignores them), server, host, scheme, subrequest, module. The peer and
+ * the line's flags change only the notes and the confidence, and those
+ * pick the winner only among several candidate servers (ncandidates > 1,
+ * which the peer does not change): only then is the peer, with the
+ * flags, in a second key. So the memo holds one entry per location the
+ * log reaches, not one per location and peer (issue 12's RSS budget: at
+ * 32 peers that was 7,000 entries, 1.1 MB). Keys longer than a few
+ * hundred bytes are not remembered.
  */
+struct locmemo {
+	struct locate_result	 r;
+	int			 by_peer;	/* ties: see the second key */
+};
+
+static void
+locmemo_put(struct analyze *a, struct buf *k, const struct locmemo *v)
+{
+	if (strmap_count(a->locmemo) >= MEMO_MAX) {
+		strmap_free(a->locmemo, NULL);
+		a->locmemo = strmap_new();
+	}
+	/* The value lives in the key's entry (one allocation). */
+	strmap_put_copy(a->locmemo, buf_cstr(k), v, sizeof *v);
+}
+
 static void
 locate_memo(struct analyze *a, const struct event *ev,
     struct locate_result *loc)
 {
-	struct locate_result	*r;
+	struct locmemo		*r, v;
 	struct span		 path = ev->uri;
 	struct buf		*k = &a->lkey;
 	const char		*q;
+	size_t			 n;
 
 	if (path.p != NULL && (q = memchr(path.p, '?', path.n)) != NULL)
 		path.n = (size_t)(q - path.p);
@@ -300,27 +325,44 @@ locate_memo(struct analyze *a, const struct event *ev,
 		return;
 	}
 	buf_reset(k);
+	buf_addc(k, 'L');
 	buf_addc(k, (char)('0' + (int)ev->module));
-	buf_addc(k, (char)('a' + (int)(ev->flags & 0x0f)));
 	if (span_key(k, &ev->server) != 0 || span_key(k, &path) != 0 ||
-	    span_key(k, &ev->host) != 0 || span_key(k, &ev->peer) != 0 ||
-	    span_key(k, &ev->scheme) != 0 ||
+	    span_key(k, &ev->host) != 0 || span_key(k, &ev->scheme) != 0 ||
 	    span_key(k, &ev->subrequest) != 0) {
 		locate_event(a->m, ev, loc);
 		return;
 	}
+	n = k->len;
+	if ((r = strmap_getn(a->locmemo, k->data, n)) != NULL && !r->by_peer) {
+		*loc = r->r;
+		return;
+	}
+	if (r == NULL) {
+		locate_event(a->m, ev, loc);
+		memset(&v, 0, sizeof v);
+		v.r = *loc;
+		v.by_peer = loc->ncandidates > 1;
+		locmemo_put(a, k, &v);
+		if (!v.by_peer)
+			return;
+	}
+	/* Several candidates: the second key adds the peer and flags. */
+	k->data[0] = 'P';
+	buf_addc(k, (char)('a' + (int)(ev->flags & 0x0f)));
+	if (span_key(k, &ev->peer) != 0) {
+		locate_event(a->m, ev, loc);
+		return;
+	}
 	if ((r = strmap_getn(a->locmemo, k->data, k->len)) != NULL) {
-		*loc = *r;
+		*loc = r->r;
 		return;
 	}
 	locate_event(a->m, ev, loc);
-	if (strmap_count(a->locmemo) >= MEMO_MAX) {
-		strmap_free(a->locmemo, free);
-		a->locmemo = strmap_new();
-	}
-	r = xmalloc(sizeof *r);
-	*r = *loc;
-	strmap_put(a->locmemo, buf_cstr(k), r);
+	memset(&v, 0, sizeof v);
+	v.r = *loc;
+	v.by_peer = 1;
+	locmemo_put(a, k, &v);
 }
 
 void

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,12 +126,30 @@ grow(struct strmap *m)
 	m->nbuckets = n;
 }
 
+/* A new entry for key (not in the map) at *ep, with extra bytes. */
+static struct strmap_entry *
+insert(struct strmap *m, struct strmap_entry **ep, const char *key,
+    size_t len, uint32_t h, size_t extra)
+{
+	struct strmap_entry	*e;
+
+	e = xmalloc(sizeof *e + len + 1 + extra);
+	memcpy(e->key, key, len + 1);
+	e->hash = h;
+	e->len = (uint32_t)len;
+	e->value = NULL;
+	e->next = NULL;
+	*ep = e;
+	m->count++;
+	return e;
+}
+
 void *
 strmap_put(struct strmap *m, const char *key, void *value)
 {
 	size_t			  len = strlen(key);
 	uint32_t		  h = hash_mem(key, len);
-	struct strmap_entry	**ep, *e;
+	struct strmap_entry	**ep;
 	void			 *old;
 
 	if (len >= UINT32_MAX)
@@ -140,16 +160,37 @@ strmap_put(struct strmap *m, const char *key, void *value)
 		(*ep)->value = value;
 		return old;
 	}
-	e = xmalloc(sizeof *e + len + 1);
-	memcpy(e->key, key, len + 1);
-	e->hash = h;
-	e->len = (uint32_t)len;
-	e->value = value;
-	e->next = NULL;
-	*ep = e;
-	if (++m->count > m->nbuckets)
+	insert(m, ep, key, len, h, 0)->value = value;
+	if (m->count > m->nbuckets)
 		grow(m);
 	return NULL;
+}
+
+void *
+strmap_put_copy(struct strmap *m, const char *key, const void *value,
+    size_t size)
+{
+	size_t			  len = strlen(key), off;
+	uint32_t		  h = hash_mem(key, len);
+	struct strmap_entry	**ep, *e;
+
+	if (len >= UINT32_MAX)
+		abort();
+	ep = find(m, key, len, h);
+	if (*ep != NULL)
+		return (*ep)->value;
+	/* The copy follows the key, aligned for any type: one allocation
+	 * per entry instead of two (the memo maps are most of the heap). */
+	off = offsetof(struct strmap_entry, key) + len + 1;
+	off = (off + alignof(max_align_t) - 1) &
+	    ~(alignof(max_align_t) - 1);
+	e = insert(m, ep, key, len, h,
+	    off - offsetof(struct strmap_entry, key) - len - 1 + size);
+	e->value = (char *)e + off;
+	memcpy(e->value, value, size);
+	if (m->count > m->nbuckets)
+		grow(m);
+	return e->value;
 }
 
 void *
