@@ -55,11 +55,24 @@ buf_adds(struct buf *b, const char *s)
 void
 buf_addu(struct buf *b, uint64_t v)
 {
-	char	 tmp[20], *p = tmp + sizeof tmp;
+	/* Two digits per division (line numbers, offsets, PIDs: JSON). */
+	static const char	 d2[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "93949596979899";
+	char			 tmp[20], *p = tmp + sizeof tmp;
 
-	do
-		*--p = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, d2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, d2 + 2 * v, 2);
+	} else
+		*--p = (char)('0' + v);
 	buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 

@@ -3,7 +3,9 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "hswatch/buf.h"
 #include "hswatch/escape.h"
@@ -74,6 +76,26 @@ static const unsigned char json_plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+/*
+ * Eight bytes at once: none needs escaping (no byte < 0x20, >= 0x7f,
+ * '"' or '\\'). The classic bit tricks: (x - 0x01..) & ~x & 0x80.. is
+ * non-zero iff some byte of x is 0, (x - n * 0x01..) & ~x & 0x80.. iff
+ * some byte is below n.
+ */
+static int
+plain8(const unsigned char *p)
+{
+	const uint64_t	 lo = 0x0101010101010101ULL, hi = lo << 7;
+	uint64_t	 w, q, bs, del;
+
+	memcpy(&w, p, 8);
+	q = w ^ (lo * '"');
+	bs = w ^ (lo * '\\');
+	del = w ^ (lo * 0x7f);
+	return ((w | ((w - lo * 0x20) & ~w) | ((q - lo) & ~q) |
+	    ((bs - lo) & ~bs) | ((del - lo) & ~del)) & hi) == 0;
+}
+
 void
 escape_json(struct buf *b, const char *s, size_t n)
 {
@@ -86,7 +108,9 @@ escape_json(struct buf *b, const char *s, size_t n)
 	for (i = 0; i < n;) {
 		/* Copy the longest run that needs no escaping at once (one
 		 * table load per byte: this loop is most of --events). */
-		for (run = i; run < n && json_plain[p[run]]; run++)
+		for (run = i; n - run >= 8 && plain8(p + run); run += 8)
+			;
+		for (; run < n && json_plain[p[run]]; run++)
 			;
 		if (run > i) {
 			buf_add(b, p + i, run - i);

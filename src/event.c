@@ -75,21 +75,21 @@ event_clear(struct event *ev)
 }
 
 /*
- * Keys are string literals: JSON_KEY passes their length at compile
- * time, so that each key is one memcpy (event_json is the hot loop of
- * --events --json and of the daemon's events output).
+ * Keys are string literals: JSON_KEY makes the whole ',"key":' one
+ * literal of known length, so that each key is one memcpy (event_json
+ * is the hot loop of --events --json and of the daemon's events output).
  */
-#define JSON_KEY(k)	k, sizeof(k) - 1
+#define JSON_KEY(k)	",\"" k "\":", sizeof(",\"" k "\":") - 1
 
 static void
 json_key(struct buf *b, const char *key, size_t n, int *first)
 {
-	if (!*first)
-		buf_addc(b, ',');
+	if (*first) {
+		key++;		/* no ',' before the first key */
+		n--;
+	}
 	*first = 0;
-	buf_addc(b, '"');
 	buf_add(b, key, n);
-	buf_add(b, "\":", 2);
 }
 
 static void
