@@ -243,6 +243,7 @@ hsd_tail_opts(const struct settings *s, struct tail_opts *o)
 {
 	tail_opts_default(o);
 	o->poll_interval = s->poll_interval;
+	o->poll_always = s->poll_always;
 	o->rotate_wait = s->rotate_wait;
 	o->max_line = s->max_line;
 	o->start_at_end = s->start_at_end;
@@ -434,6 +435,7 @@ hsd_reload(struct hsd *d)
 		free(cause);
 	}
 	restart = s.poll_interval != d->set.poll_interval ||
+	    s.poll_always != d->set.poll_always ||
 	    s.rotate_wait != d->set.rotate_wait ||
 	    s.max_line != d->set.max_line;
 	settings_free(&d->set);
