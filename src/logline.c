@@ -421,9 +421,8 @@ quoted_end(const char *v, const char *end, const char *const *after,
 	const char	*q;
 	size_t		 i;
 
-	for (q = v; q < end; q++) {
-		if (*q != '"')
-			continue;
+	for (q = v; q < end &&
+	    (q = memchr(q, '"', (size_t)(end - q))) != NULL; q++) {
 		if (q + 1 == end)
 			return q;
 		if (after == NULL) {
