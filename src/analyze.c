@@ -538,6 +538,12 @@ analyze_tick(struct analyze *a, int64_t now, correlate_emit_fn *emit,
 	correlate_tick(a->corr, now, emit, arg);
 }
 
+int64_t
+analyze_next_tick(const struct analyze *a)
+{
+	return correlate_next_tick(a->corr);
+}
+
 const struct patch *
 analyze_patch(const struct analyze *a)
 {

@@ -208,6 +208,51 @@ correlate_open_findings(const struct correlate *c)
 	return n;
 }
 
+struct next_ctx {
+	const struct correlate	*c;
+	int64_t			 next;
+};
+
+static void
+next_finding(const char *key, void *value, void *arg)
+{
+	struct next_ctx		*x = arg;
+	const struct tracked	*t = value;
+
+	(void)key;
+	if (t->last_now + x->c->conf.resolve_after < x->next)
+		x->next = t->last_now + x->c->conf.resolve_after;
+}
+
+static void
+next_group(const char *key, void *value, void *arg)
+{
+	struct next_ctx		*x = arg;
+	const struct group	*g = value;
+	int64_t			 t;
+	unsigned		 i;
+
+	(void)key;
+	if (g->cascade != NULL &&
+	    (t = g->cascade->last_now + x->c->conf.resolve_after) < x->next)
+		x->next = t;
+	/* degraded -> healthy when the last failure leaves the window */
+	for (i = 0; i < g->npeers; i++)
+		if ((t = g->peers[i].last_fail + x->c->conf.window + 1) >
+		    x->c->clock && t < x->next)
+			x->next = t;
+}
+
+int64_t
+correlate_next_tick(const struct correlate *c)
+{
+	struct next_ctx	 x = { c, INT64_MAX };
+
+	strmap_foreach(c->findings, next_finding, &x);
+	strmap_foreach(c->groups, next_group, &x);
+	return x.next;
+}
+
 static struct group *
 group_get(struct correlate *c, const char *name)
 {
