@@ -114,6 +114,21 @@ json_cstr(struct buf *b, const char *key, size_t kn, const char *s,
 		escape_json(b, s, strlen(s));
 }
 
+/* A name from our own tables (plain ASCII): no escaping needed. */
+static void
+json_name(struct buf *b, const char *key, size_t kn, const char *s,
+    int *first)
+{
+	json_key(b, key, kn, first);
+	if (s == NULL) {
+		buf_add(b, "null", 4);
+		return;
+	}
+	buf_addc(b, '"');
+	buf_add(b, s, strlen(s));
+	buf_addc(b, '"');
+}
+
 static void
 json_num(struct buf *b, const char *key, size_t kn, long long v, int present,
     int *first)
@@ -145,21 +160,21 @@ event_json(const struct event *ev, struct buf *b)
 		json_cstr(b, JSON_KEY("file"), ev->source, &first);
 	json_num(b, JSON_KEY("line"), (long long)ev->line, 1, &first);
 	json_num(b, JSON_KEY("offset"), (long long)ev->offset, 1, &first);
-	json_cstr(b, JSON_KEY("kind"), event_kind_str(ev->kind), &first);
-	json_cstr(b, JSON_KEY("level"), event_level_str(ev->level), &first);
+	json_name(b, JSON_KEY("kind"), event_kind_str(ev->kind), &first);
+	json_name(b, JSON_KEY("level"), event_level_str(ev->level), &first);
 	json_span(b, JSON_KEY("time"), &ev->time, &first);
 	json_num(b, JSON_KEY("pid"), ev->pid, ev->time.p != NULL, &first);
 	json_num(b, JSON_KEY("tid"), ev->tid, ev->time.p != NULL, &first);
 	json_num(b, JSON_KEY("conn"), ev->conn, ev->conn >= 0, &first);
 	json_num(b, JSON_KEY("alert"), ev->alert, ev->alert >= 0, &first);
-	json_cstr(b, JSON_KEY("alert_name"),
+	json_name(b, JSON_KEY("alert_name"),
 	    ev->alert >= 0 ? tlsalert_name(ev->alert) : NULL, &first);
 	json_span(b, JSON_KEY("ssl_error"), &ev->ssl_error, &first);
 	json_span(b, JSON_KEY("reason"), &ev->reason, &first);
 	json_num(b, JSON_KEY("verify_code"), ev->verify_code, ev->verify_code >= 0,
 	    &first);
 	json_span(b, JSON_KEY("verify_text"), &ev->verify_text, &first);
-	json_cstr(b, JSON_KEY("module"), event_module_str(ev->module), &first);
+	json_name(b, JSON_KEY("module"), event_module_str(ev->module), &first);
 	json_span(b, JSON_KEY("scheme"), &ev->scheme, &first);
 	json_span(b, JSON_KEY("client"), &ev->client, &first);
 	json_span(b, JSON_KEY("server"), &ev->server, &first);
