@@ -35,7 +35,7 @@ IDLE=${BENCH_IDLE:-30}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/hswatch-follow.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
-exec python3 - "$HSWATCHD" "$dir" "$N" "$IDLE" <<'PY'
+python3 - "$HSWATCHD" "$dir" "$N" "$IDLE" <<'PY'
 import os, random, socket, subprocess, sys, time
 
 hswatchd, d, n, idle = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
