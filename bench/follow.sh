@@ -36,7 +36,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/hswatch-follow.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 python3 - "$HSWATCHD" "$dir" "$N" "$IDLE" <<'PY'
-import os, random, socket, subprocess, sys, time
+import atexit, os, random, socket, subprocess, sys, time
 
 hswatchd, d, n, idle = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 os.makedirs(d + "/state")
@@ -61,10 +61,17 @@ open(log, "w").close()
 rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 rx.bind(sock)
 
+def reap(p):
+    """On any exit, also a failure: the daemon is stopped by its PID."""
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+
 def start():
     err = open(d + "/daemon.err", "a")
     p = subprocess.Popen([hswatchd, "-f", "-c", d + "/hswatch.conf"],
                          stderr=err, stdout=subprocess.DEVNULL)
+    atexit.register(reap, p)
     for _ in range(200):
         with open(d + "/daemon.err") as f:
             if f.read().count("started, following") > start.n:
