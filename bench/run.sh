@@ -5,7 +5,11 @@
 #   sh bench/run.sh [HSWATCH]        (or: make bench)
 #
 # Environment: BENCH_LINES (default 1000000), BENCH_PCT (event percent,
-# default 3), BENCH_RUNS (best of N, default 3), BENCH_DIR (work dir).
+# default 3), BENCH_RUNS (best of N, default 3), BENCH_DIR (work dir),
+# BENCH_TOOL_RUNS (mtail, fail2ban-regex: best of N, default 1),
+# BENCH_TOOL_TIMEOUT (seconds, default 60), BENCH_BIG_LINES (the RSS run,
+# default 10000000; 0 skips it), BENCH_NO_INSTALL=1 (do not install mtail
+# and fail2ban when missing).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,16 +18,27 @@ HSWATCH=${1:-$top/_build/daemon/hswatch}
 LINES=${BENCH_LINES:-1000000}
 PCT=${BENCH_PCT:-3}
 RUNS=${BENCH_RUNS:-3}
+TOOL_RUNS=${BENCH_TOOL_RUNS:-1}
+TOOL_TIMEOUT=${BENCH_TOOL_TIMEOUT:-60}
+BIG=${BENCH_BIG_LINES:-10000000}
 dir=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/hswatch-bench.XXXXXX")}
 [ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$dir"' EXIT
 
 [ -x "$HSWATCH" ] || { echo "bench: $HSWATCH: not built (make first)" >&2; exit 2; }
+# The tools compared against: mtail and fail2ban-regex doing the same
+# job, /usr/bin/time for peak RSS. Installed when missing (Debian).
+if [ -z "${BENCH_NO_INSTALL:-}" ] && { ! command -v mtail >/dev/null ||
+    ! command -v fail2ban-regex >/dev/null || [ ! -x /usr/bin/time ]; }; then
+	sh "$top/scripts/deps.sh" --bench ||
+		echo "bench: could not install mtail/fail2ban; their rows are skipped" >&2
+fi
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 2; }
 export LC_ALL=C
 
 # The equivalent job for grep -E: upstream-TLS event lines, with the
 # message anchored after nginx's prefix so that a request or referrer
-# carrying look-alike text does not match.
+# carrying look-alike text does not match. bench/upstream-tls.mtail and
+# bench/upstream-tls-fail2ban.conf hold the same regex.
 PFX='^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} \[[a-z]+\] [0-9]+#[0-9]+: (\*[0-9]+ )?'
 HS='(SSL_do_handshake\(\) failed|upstream SSL certificate|peer closed connection in SSL handshake|upstream timed out|upstream server temporarily disabled)[^"]* while SSL handshaking to upstream, '
 RW='(SSL_read\(\) failed|SSL_write\(\) failed)[^"]* while [a-z ]*upstream, '
@@ -37,28 +52,53 @@ truth=$(python3 "$here/genlog.py" --lines "$LINES" --event-pct "$PCT" \
     --conf "$dir/conf" "$mixed")
 truth_all=$(python3 "$here/genlog.py" --lines "$LINES" --event-pct 100 --seed 2 "$allev")
 
-# best_of N CMD...: run N times, print "seconds maxrss_kib" of the
-# fastest. Output goes through a pipe: GNU grep stops at the first match
-# when its output is /dev/null.
-best_of() {
+# timed N CMD...: run N times, print "seconds maxrss_kib status" of the
+# fastest run that exited 0 (else of the last). Output goes through a
+# pipe to cat: GNU grep stops at the first match when its output is
+# /dev/null. With keep=1, cat writes it to $dir/out.txt instead (only
+# for commands that print a little: counts, summaries).
+keep=
+timed() {
 	n=$1
 	shift
 	best=
+	best_kib=0
+	best_st=1
 	for _ in $(seq "$n"); do
 		t0=$(date +%s%N)
-		/usr/bin/time -f '%M' -o "$dir/time.out" "$@" 2>"$dir/err.out" |
-		    cat >/dev/null
+		if [ -n "$keep" ]; then
+			/usr/bin/time -f '%x %M' -o "$dir/time.out" "$@" \
+			    2>"$dir/err.out" | cat >"$dir/run.out"
+		else
+			/usr/bin/time -f '%x %M' -o "$dir/time.out" "$@" \
+			    2>"$dir/err.out" | cat >/dev/null
+			: >"$dir/run.out"
+		fi
 		t1=$(date +%s%N)
-		[ -s "$dir/time.out" ] && ! grep -q 'exit status' "$dir/time.out" ||
-			{ echo "bench: failed: $*" >&2; cat "$dir/err.out" >&2; exit 1; }
-		kib=$(tail -n 1 "$dir/time.out")
+		st=$(tail -n 1 "$dir/time.out" | cut -d' ' -f1)
+		kib=$(tail -n 1 "$dir/time.out" | cut -d' ' -f2)
 		s=$(awk "BEGIN{printf \"%.4f\", ($t1 - $t0) / 1e9}")
-		if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then
+		if [ -z "$best" ] || { [ "$st" = 0 ] && { [ "$best_st" != 0 ] ||
+		    awk "BEGIN{exit !($s < $best)}"; }; }; then
 			best=$s
 			best_kib=$kib
+			best_st=$st
+			mv "$dir/run.out" "$dir/out.txt"
+			cp "$dir/err.out" "$dir/err.txt"
 		fi
 	done
-	echo "$best $best_kib"
+	echo "$best $best_kib $best_st"
+}
+
+# best_of N CMD...: timed, and the command must succeed.
+best_of() {
+	set -- $(timed "$@")
+	if [ "$3" != 0 ]; then
+		echo "bench: failed (exit $3)" >&2
+		cat "$dir/err.txt" >&2
+		exit 1
+	fi
+	echo "$1 $2"
 }
 
 count_check() {
@@ -73,42 +113,126 @@ count_check() {
 
 file_lines() { wc -l <"$1" | tr -d ' '; }
 
+# Events counted in hswatch replay's summary table (the COUNT column,
+# plus the rows past its bound).
+summary_events() {
+	awk '/^PEER +KIND/ { t = 1; next }
+	    t && /^\(/ { n += $1 + 0; next }
+	    t && length($0) > 83 { n += substr($0, 76, 8) + 0 }
+	    END { print n + 0 }' "$1"
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
 run_table() {
 	log=$1
 	want=$2
 	title=$3
 	n=$(file_lines "$log")
 	size=$(wc -c <"$log" | tr -d ' ')
+	rows=$dir/rows
+	: >"$rows"
 
-	count_check "grep -E" "$(grep -E -c "$REGEX" "$log")" "$want"
-	count_check "hswatch replay --events" \
-	    "$("$HSWATCH" replay --events --json "$log" | wc -l | tr -d ' ')" "$want"
+	set -- $(best_of "$RUNS" cat "$log"); cat_s=$1
+	echo "cat|$1|$2|-" >>"$rows"
+	set -- $(best_of "$RUNS" grep -F -c "upstream" "$log")
+	echo "grep -F -c upstream|$1|$2|-" >>"$rows"
+	keep=1
+	set -- $(best_of "$RUNS" grep -E -c "$REGEX" "$log"); ge_s=$1
+	got=$(cat "$dir/out.txt")
+	count_check "grep -E" "$got" "$want"
+	echo "grep -E -c <job regex>|$1|$2|$got" >>"$rows"
 
-	set -- $(best_of "$RUNS" cat "$log"); cat_s=$1; cat_kib=$2
-	set -- $(best_of "$RUNS" grep -F -c "upstream" "$log"); gf_s=$1; gf_kib=$2
-	set -- $(best_of "$RUNS" grep -E -c "$REGEX" "$log"); ge_s=$1; ge_kib=$2
-	set -- $(best_of "$RUNS" "$HSWATCH" replay --events --json "$log"); ev_s=$1; ev_kib=$2
-	set -- $(best_of "$RUNS" "$HSWATCH" replay "$log"); sm_s=$1; sm_kib=$2
-	set -- $(best_of "$RUNS" "$HSWATCH" replay --config "$dir/conf/nginx.conf" "$log"); fp_s=$1; fp_kib=$2
+	if have mtail; then
+		# mtail 3.0.0-rc50 --one_shot; --port 0: it still listens.
+		set -- $(timed "$TOOL_RUNS" timeout "$TOOL_TIMEOUT" mtail \
+		    --one_shot --one_shot_format prometheus --port 0 \
+		    --logtostderr=false --log_dir "$dir" \
+		    --progs "$here/upstream-tls.mtail" --logs "$log")
+		if [ "$3" = 0 ]; then
+			got=$(awk '/^upstream_tls_events\{/ { printf "%d", $2 }' "$dir/out.txt")
+			echo "mtail --one_shot|$1|$2|${got:-?}" >>"$rows"
+		else
+			echo "mtail --one_shot|-|$2|no result (timeout)" >>"$rows"
+		fi
+	fi
+	if have fail2ban-regex; then
+		set -- $(timed "$TOOL_RUNS" timeout "$TOOL_TIMEOUT" \
+		    fail2ban-regex "$log" "$here/upstream-tls-fail2ban.conf")
+		if [ "$3" = 0 ]; then
+			got=$(sed -n 's/^Lines: .* \([0-9]*\) matched.*/\1/p' "$dir/out.txt")
+			echo "fail2ban-regex|$1|$2|${got:-?}" >>"$rows"
+		else
+			echo "fail2ban-regex|-|$2|no result (timeout)" >>"$rows"
+		fi
+	fi
+
+	# --events prints 750 bytes an event: counted in a run of its own.
+	got=$("$HSWATCH" replay --events --json "$log" | wc -l | tr -d ' ')
+	count_check "hswatch replay --events" "$got" "$want"
+	keep=
+	set -- $(best_of "$RUNS" "$HSWATCH" replay --events --json "$log")
+	keep=1
+	echo "hswatch replay --events --json|$1|$2|$got" >>"$rows"
+	set -- $(best_of "$RUNS" "$HSWATCH" replay "$log")
+	got=$(summary_events "$dir/out.txt")
+	count_check "hswatch replay" "$got" "$want"
+	echo "hswatch replay (no config)|$1|$2|$got" >>"$rows"
+	set -- $(best_of "$RUNS" "$HSWATCH" replay --config "$dir/conf/nginx.conf" "$log")
+	got=$(summary_events "$dir/out.txt")
+	count_check "hswatch replay --config" "$got" "$want"
+	echo "hswatch replay --config (full)|$1|$2|$got" >>"$rows"
+	keep=
 
 	echo
-	echo "$title: $n lines, $(awk "BEGIN{printf \"%.1f\", $size/1048576}") MiB, $want upstream-TLS events (counts agree: grep -E = hswatch = $want)"
-	printf '%-36s %10s %14s %10s %10s %10s\n' "command" "seconds" "lines/s" "vs cat" "vs grep-E" "max RSS"
-	row() {
-		printf '%-36s %10.3f %14s %9.2fx %9.2fx %6.1f MiB\n' "$1" "$2" \
-		    "$(awk "BEGIN{s=$2; printf \"%.0f\", $n/s}")" \
-		    "$(awk "BEGIN{s=$2; print $cat_s/s}")" \
-		    "$(awk "BEGIN{s=$2; print $ge_s/s}")" \
-		    "$(awk "BEGIN{print $3/1024}")"
-	}
-	row "cat" "$cat_s" "$cat_kib"
-	row "grep -F -c upstream" "$gf_s" "$gf_kib"
-	row "grep -E -c <job regex>" "$ge_s" "$ge_kib"
-	row "hswatch replay --events --json" "$ev_s" "$ev_kib"
-	row "hswatch replay (no config)" "$sm_s" "$sm_kib"
-	row "hswatch replay --config (full)" "$fp_s" "$fp_kib"
+	echo "$title: $n lines, $(awk "BEGIN{printf \"%.1f\", $size/1048576}") MiB, $want upstream-TLS events (grep -E and every hswatch row count exactly these)"
+	printf '%-32s %8s %10s %7s %9s %9s  %s\n' "command" "seconds" "lines/s" \
+	    "vs cat" "vs grep-E" "max RSS" "events counted"
+	while IFS='|' read -r name s kib got; do
+		if [ "$got" = "-" ] || [ "$s" = "-" ]; then
+			note=$got
+		elif [ "$got" = "$want" ]; then
+			note=$got
+		else
+			note="$got  WRONG (the log has $want)"
+		fi
+		if [ "$s" = "-" ]; then
+			printf '%-32s %8s %10s %7s %9s %5.1f MiB  %s\n' "$name" \
+			    ">$TOOL_TIMEOUT" "-" "-" "-" \
+			    "$(awk "BEGIN{print $kib/1024}")" "$note"
+			continue
+		fi
+		printf '%-32s %8.3f %10s %6.2fx %8.2fx %5.1f MiB  %s\n' "$name" "$s" \
+		    "$(awk "BEGIN{printf \"%.0f\", $n/$s}")" \
+		    "$(awk "BEGIN{print $cat_s/$s}")" \
+		    "$(awk "BEGIN{print $ge_s/$s}")" \
+		    "$(awk "BEGIN{print $kib/1024}")" "$note"
+	done <"$rows"
 }
 
-echo "hswatch $("$HSWATCH" --version | cut -d' ' -f2), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), best of $RUNS runs"
+# Peak RSS on a long log with a small config (issue 12: <= 4 MiB on
+# 10 M lines). Every line an event, streamed from the generator through
+# a FIFO (10 M lines are 3 GB): the time is the generator's, so only
+# the peak RSS and the count are reported.
+big_rss() {
+	fifo=$dir/big.fifo
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	echo "bench: streaming $BIG lines from genlog.py (every line an event)" >&2
+	python3 "$here/genlog.py" --lines "$BIG" --event-pct 100 --seed 3 \
+	    "$fifo" >"$dir/big.truth" &
+	gen=$!
+	/usr/bin/time -f '%x %M' -o "$dir/time.out" "$HSWATCH" replay \
+	    --config "$dir/conf/nginx.conf" "$fifo" >"$dir/big.out" 2>"$dir/err.out" ||
+	    { echo "bench: failed: hswatch replay --config $fifo" >&2; cat "$dir/err.out" >&2; exit 1; }
+	wait "$gen"
+	got=$(summary_events "$dir/big.out")
+	count_check "hswatch replay --config (big)" "$got" "$(cat "$dir/big.truth")"
+	echo
+	echo "$BIG lines, every line an upstream-TLS event, streamed through a FIFO: hswatch replay --config: max RSS $(awk "BEGIN{printf \"%.1f\", $(cut -d' ' -f2 "$dir/time.out")/1024}") MiB ($got events counted, the generator wrote $(cat "$dir/big.truth"))"
+}
+
+echo "hswatch $("$HSWATCH" --version | cut -d' ' -f2), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), best of $RUNS runs (mtail, fail2ban-regex: $TOOL_RUNS, at most ${TOOL_TIMEOUT}s)"
 run_table "$mixed" "$truth" "mixed log ($PCT% events)"
 run_table "$allev" "$truth_all" "every line an upstream-TLS event"
+[ "$BIG" = 0 ] || big_rss

@@ -303,6 +303,12 @@ hsd_alerts_open(const struct hsd_alerts *a)
 	return correlate_open_findings(analyze_correlate(a->an));
 }
 
+int64_t
+hsd_alerts_next_tick(const struct hsd_alerts *a)
+{
+	return analyze_next_tick(a->an);
+}
+
 int
 hsd_alerts_textfile(const struct hsd_alerts *a)
 {

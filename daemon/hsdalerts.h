@@ -62,6 +62,8 @@ void		 hsd_alerts_timer(struct hsd_alerts *,
 /* Open findings (they need the timer to resolve); textfile configured. */
 size_t		 hsd_alerts_open(const struct hsd_alerts *);
 int		 hsd_alerts_textfile(const struct hsd_alerts *);
+/* When the correlator next has something to resolve (INT64_MAX: never). */
+int64_t		 hsd_alerts_next_tick(const struct hsd_alerts *);
 
 /* Last write (hswatch_up 0), save the counters, free everything. */
 void		 hsd_alerts_free(struct hsd_alerts *, int64_t now);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -72,8 +73,28 @@ die(const char *fmt, ...)
 static void
 flush_buf(struct buf *b)
 {
-	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len)
+	const char	*p = b->data;
+	size_t		 n = b->len;
+	ssize_t		 w;
+
+	if (n == 0)
+		return;
+	/*
+	 * Straight to the descriptor (after whatever stdio holds): fwrite
+	 * of a 64 KiB chunk would copy it into stdio's buffer first, and
+	 * --events --json writes 750 bytes per event.
+	 */
+	if (fflush(stdout) != 0)
 		die("writing output: %s", strerror(errno));
+	while (n > 0) {
+		if ((w = write(STDOUT_FILENO, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("writing output: %s", strerror(errno));
+		}
+		p += w;
+		n -= (size_t)w;
+	}
 	buf_reset(b);
 }
 
@@ -236,7 +257,8 @@ replay_event(const struct event *ev, void *arg)
 			locate_text(ro->model, &loc, ro->out);
 	}
 	buf_addc(ro->out, '\n');
-	if (ro->out->len >= 65536)
+	/* 256 KiB writes: a quarter of the pipe (F_SETPIPE_SZ above). */
+	if (ro->out->len >= 256 * 1024)
 		flush_buf(ro->out);
 }
 
@@ -405,6 +427,16 @@ cmd_replay(int argc, char **argv)
 	else if (probe && model == NULL)
 		(void)replay_probe_cache(&cc);	/* says why not */
 	tty = isatty(STDERR_FILENO);
+#ifdef F_SETPIPE_SZ
+	/*
+	 * --events into a pipe: 750 bytes per event fill the default 64 KiB
+	 * pipe every 90 events and the writer sleeps until the reader has
+	 * run. A 1 MiB pipe (the unprivileged maximum; refused is fine)
+	 * lets both run at once with 16 times fewer switches.
+	 */
+	if (events)
+		(void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
+#endif
 	sm = summary_new();
 	buf_init(&out);
 	memset(&ro, 0, sizeof ro);

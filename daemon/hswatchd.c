@@ -37,9 +37,12 @@
 #define HSD_CONF_DEFAULT	SYSCONFDIR "/hswatch/hswatch.conf"
 /*
  * Counters to the sinks and quiet findings resolved: every
- * HSD_ALERT_INTERVAL s while lines arrive or findings are open; when all
- * is quiet, only the textfile's liveness rewrite every HSD_ALERT_IDLE s
- * (node_exporter shows its mtime), or no timer at all without one.
+ * HSD_ALERT_INTERVAL s while lines arrive, and while findings are open
+ * with a textfile (its counters); when all is quiet, only the textfile's
+ * liveness rewrite every HSD_ALERT_IDLE s (node_exporter shows its
+ * mtime). Without a textfile, open findings need a wakeup only when the
+ * correlator can resolve one (correlate_next_tick), and nothing open
+ * needs none.
  */
 #define HSD_ALERT_INTERVAL	5.0
 #define HSD_ALERT_IDLE		60.0
@@ -269,6 +272,7 @@ hsd_tail_opts(const struct settings *s, struct tail_opts *o)
 {
 	tail_opts_default(o);
 	o->poll_interval = s->poll_interval;
+	o->poll_always = s->poll_always;
 	o->rotate_wait = s->rotate_wait;
 	o->max_line = s->max_line;
 	o->start_at_end = s->start_at_end;
@@ -545,6 +549,7 @@ hsd_reload(struct hsd *d)
 		free(cause);
 	}
 	restart = s.poll_interval != d->set.poll_interval ||
+	    s.poll_always != d->set.poll_always ||
 	    s.rotate_wait != d->set.rotate_wait ||
 	    s.max_line != d->set.max_line;
 	settings_free(&d->set);
@@ -597,6 +602,7 @@ hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct sink_file_count	*files;
 	struct sink_counters	 c;
 	struct pipeline_counts	 pc;
+	int64_t			 next;
 	unsigned		 i;
 
 	(void)revents;
@@ -614,12 +620,19 @@ hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	hsd_alerts_timer(d->alerts, &c, (int64_t)ev_now(loop));
 	free(files);
 
-	if (hsd_alerts_open(d->alerts) > 0 ||
-	    ev_now(loop) - (double)d->last_line < 2 * HSD_ALERT_INTERVAL)
+	next = hsd_alerts_next_tick(d->alerts);
+	if (ev_now(loop) - (double)d->last_line < 2 * HSD_ALERT_INTERVAL)
 		w->repeat = HSD_ALERT_INTERVAL;
 	else if (hsd_alerts_textfile(d->alerts))
-		w->repeat = HSD_ALERT_IDLE;
-	else
+		w->repeat = hsd_alerts_open(d->alerts) > 0 ?
+		    HSD_ALERT_INTERVAL : HSD_ALERT_IDLE;
+	else if (next != INT64_MAX) {
+		/* Just past the deadline (the clock is whole seconds);
+		 * at least a second, should it be due already. */
+		w->repeat = (double)next - ev_now(loop) + 0.01;
+		if (w->repeat < 1)
+			w->repeat = 1;
+	} else
 		w->repeat = 0;	/* idle: no wakeups */
 	if (w->repeat > 0)
 		ev_timer_again(loop, w);

@@ -1,6 +1,10 @@
 #!/bin/sh
 # Install every build and test dependency of hswatch on Debian bookworm.
 # Installs nothing when everything is already there. Needs root (or sudo).
+#
+#   sh scripts/deps.sh           build and test dependencies
+#   sh scripts/deps.sh --bench   only what bench/run.sh compares against
+#                                (mtail, fail2ban-regex, /usr/bin/time)
 set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
@@ -8,6 +12,11 @@ libev-dev libpcre2-dev libssl-dev libsystemd-dev libcmocka-dev zlib1g-dev
 nginx-full openssl curl ca-certificates procps psmisc iproute2
 systemd prometheus prometheus-node-exporter mandoc valgrind clang
 python3 python3-jsonschema gzip time patch rsyslog strace"
+BENCH=0
+if [ "${1:-}" = "--bench" ]; then
+	BENCH=1
+	PKGS="time python3 mtail fail2ban"
+fi
 
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then
@@ -20,7 +29,7 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-if ! command -v npm >/dev/null 2>&1; then
+if [ "$BENCH" = 0 ] && ! command -v npm >/dev/null 2>&1; then
 	missing="$missing npm"
 fi
 
@@ -28,8 +37,8 @@ if [ -n "$missing" ]; then
 	echo "deps: installing:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -qq
-	# nginx-full would start a system nginx on :80; policy-rc.d keeps it
-	# stopped.
+	# nginx-full would start a system nginx on :80 (mtail and fail2ban
+	# their services); policy-rc.d keeps them stopped.
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
 		$SUDO chmod 755 /usr/sbin/policy-rc.d
@@ -38,6 +47,8 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >&2
 fi
+
+[ "$BENCH" = 0 ] || exit 0
 
 # The SARIF 2.1.0 JSON schema that `hswatch lint --format sarif` output is
 # validated against in the tests (python3-jsonschema). It ships in the

@@ -38,6 +38,9 @@ struct analyze {
 	 */
 	struct strmap		*memo;
 	struct strmap		*locmemo;	/* locate's results */
+	/* The two memo keys, built per event in buffers kept here (no
+	 * allocation per event). */
+	struct buf		 lkey, mkey;
 	struct probeverdict_cache *probe;
 	analyze_probe_err_fn	*probe_err;
 	void			*probe_arg;
@@ -296,6 +299,8 @@ analyze_new(const struct confmodel *m, const struct correlate_conf *conf)
 	struct analyze	*a;
 
 	a = xcalloc(1, sizeof *a);
+	buf_init(&a->lkey);
+	buf_init(&a->mkey);
 	a->corr = correlate_new(conf);
 	a->memo = strmap_new();
 	analyze_set_model(a, m);
@@ -308,7 +313,7 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	a->m = m;
 	strmap_free(a->memo, free);
 	a->memo = strmap_new();
-	strmap_free(a->locmemo, free);
+	strmap_free(a->locmemo, NULL);
 	a->locmemo = strmap_new();
 	/* Targets are the old model's: what waited is diagnosed anew by
 	 * the next event. */
@@ -327,10 +332,12 @@ analyze_free(struct analyze *a)
 		return;
 	correlate_free(a->corr);
 	strmap_free(a->memo, free);
-	strmap_free(a->locmemo, free);
+	strmap_free(a->locmemo, NULL);
 	strmap_free(a->pending, pending_free);
 	free(a->want_at);
 	free(a->want_peer);
+	buf_free(&a->lkey);
+	buf_free(&a->mkey);
 	patch_free(a->combined);
 	free(a->root);
 	free(a);
@@ -363,24 +370,50 @@ span_key(struct buf *b, const struct span *s)
 	}
 	if (memchr(s->p, '\0', s->n) != NULL)
 		return -1;
-	buf_printf(b, "%zu|", s->n);
+	buf_addu(b, s->n);	/* not printf: this runs per event */
+	buf_addc(b, '|');
 	buf_add(b, s->p, s->n);
 	return 0;
 }
 
 /*
- * locate_event(), remembered: its result depends only on the fields in
- * the key (the URI without its arguments, which nginx's location lookup
- * ignores). Keys longer than a few hundred bytes are not remembered.
+ * locate_event(), remembered. What analyze and diagnose read of its
+ * result (server, location, target, group) depends only on the fields
+ * in the key: the URI without its arguments (nginx's location lookup
+ * ignores them), server, host, scheme, subrequest, module. The peer and
+ * the line's flags change only the notes and the confidence, and those
+ * pick the winner only among several candidate servers (ncandidates > 1,
+ * which the peer does not change): only then is the peer, with the
+ * flags, in a second key. So the memo holds one entry per location the
+ * log reaches, not one per location and peer (issue 12's RSS budget: at
+ * 32 peers that was 7,000 entries, 1.1 MB). Keys longer than a few
+ * hundred bytes are not remembered.
  */
+struct locmemo {
+	struct locate_result	 r;
+	int			 by_peer;	/* ties: see the second key */
+};
+
+static void
+locmemo_put(struct analyze *a, struct buf *k, const struct locmemo *v)
+{
+	if (strmap_count(a->locmemo) >= MEMO_MAX) {
+		strmap_free(a->locmemo, NULL);
+		a->locmemo = strmap_new();
+	}
+	/* The value lives in the key's entry (one allocation). */
+	strmap_put_copy(a->locmemo, buf_cstr(k), v, sizeof *v);
+}
+
 static void
 locate_memo(struct analyze *a, const struct event *ev,
     struct locate_result *loc)
 {
-	struct locate_result	*r;
+	struct locmemo		*r, v;
 	struct span		 path = ev->uri;
-	struct buf		 k;
+	struct buf		*k = &a->lkey;
 	const char		*q;
+	size_t			 n;
 
 	if (path.p != NULL && (q = memchr(path.p, '?', path.n)) != NULL)
 		path.n = (size_t)(q - path.p);
@@ -389,32 +422,45 @@ locate_memo(struct analyze *a, const struct event *ev,
 		locate_event(a->m, ev, loc);
 		return;
 	}
-	buf_init(&k);
-	buf_addc(&k, (char)('0' + (int)ev->module));
-	buf_addc(&k, (char)('a' + (int)(ev->flags & 0x0f)));
-	if (span_key(&k, &ev->server) != 0 || span_key(&k, &path) != 0 ||
-	    span_key(&k, &ev->host) != 0 || span_key(&k, &ev->peer) != 0 ||
-	    span_key(&k, &ev->scheme) != 0 ||
-	    span_key(&k, &ev->subrequest) != 0) {
-		buf_free(&k);
+	buf_reset(k);
+	buf_addc(k, 'L');
+	buf_addc(k, (char)('0' + (int)ev->module));
+	if (span_key(k, &ev->server) != 0 || span_key(k, &path) != 0 ||
+	    span_key(k, &ev->host) != 0 || span_key(k, &ev->scheme) != 0 ||
+	    span_key(k, &ev->subrequest) != 0) {
 		locate_event(a->m, ev, loc);
 		return;
 	}
-	buf_cstr(&k);
-	if ((r = strmap_get(a->locmemo, k.data)) != NULL) {
-		*loc = *r;
-		buf_free(&k);
+	n = k->len;
+	if ((r = strmap_getn(a->locmemo, k->data, n)) != NULL && !r->by_peer) {
+		*loc = r->r;
+		return;
+	}
+	if (r == NULL) {
+		locate_event(a->m, ev, loc);
+		memset(&v, 0, sizeof v);
+		v.r = *loc;
+		v.by_peer = loc->ncandidates > 1;
+		locmemo_put(a, k, &v);
+		if (!v.by_peer)
+			return;
+	}
+	/* Several candidates: the second key adds the peer and flags. */
+	k->data[0] = 'P';
+	buf_addc(k, (char)('a' + (int)(ev->flags & 0x0f)));
+	if (span_key(k, &ev->peer) != 0) {
+		locate_event(a->m, ev, loc);
+		return;
+	}
+	if ((r = strmap_getn(a->locmemo, k->data, k->len)) != NULL) {
+		*loc = r->r;
 		return;
 	}
 	locate_event(a->m, ev, loc);
-	if (strmap_count(a->locmemo) >= MEMO_MAX) {
-		strmap_free(a->locmemo, free);
-		a->locmemo = strmap_new();
-	}
-	r = xmalloc(sizeof *r);
-	*r = *loc;
-	strmap_put(a->locmemo, k.data, r);
-	buf_free(&k);
+	memset(&v, 0, sizeof v);
+	v.r = *loc;
+	v.by_peer = 1;
+	locmemo_put(a, k, &v);
 }
 
 void
@@ -424,7 +470,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	struct locate_result	 loc, *lp = NULL;
 	struct correlate_event	 ce;
 	struct finding		*f;
-	struct buf		 mk;
+	struct buf		*mk = &a->mkey;
 	const char		*fkey;
 	char			 peer[PEER_MAX], group[PEER_MAX];
 	int			 memo_ok;
@@ -472,7 +518,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	/* The memo key: what decides the diagnosis. */
 	/* The target's address in hex, then kind, alert and verify code
 	 * in decimal (offset by 1000: -1 means absent). */
-	buf_init(&mk);
+	buf_reset(mk);
 	{
 		const void	*tp = lp != NULL ? (const void *)loc.target :
 				    NULL;
@@ -489,27 +535,25 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			hex[2 * i + 1] = "0123456789abcdef"[raw[i] & 15];
 		}
 		hex[sizeof hex - 1] = '\0';
-		buf_adds(&mk, hex);
+		buf_add(mk, hex, sizeof hex - 1);
 		for (i = 0; i < 3; i++) {
 			unsigned	 u = (unsigned)v[i] + 1000u;
 
-			buf_addc(&mk, '|');
+			buf_addc(mk, '|');
 			do
-				buf_addc(&mk, (char)('0' + u % 10));
+				buf_addc(mk, (char)('0' + u % 10));
 			while ((u /= 10) != 0);
 		}
 	}
-	memo_ok = span_key(&mk, &ev->reason) == 0 &&
-	    span_key(&mk, &ev->name) == 0 &&
-	    span_key(&mk, &ev->cert_path) == 0 &&
+	memo_ok = span_key(mk, &ev->reason) == 0 &&
+	    span_key(mk, &ev->name) == 0 &&
+	    span_key(mk, &ev->cert_path) == 0 &&
 	    ((lp != NULL && loc.target != NULL) ||
-	    span_key(&mk, &ev->peer) == 0);
-	buf_cstr(&mk);
-	if (memo_ok && (fkey = strmap_get(a->memo, mk.data)) != NULL &&
-	    correlate_feed_key(a->corr, &ce, fkey, now, emit, arg)) {
-		buf_free(&mk);
+	    span_key(mk, &ev->peer) == 0);
+	buf_cstr(mk);
+	if (memo_ok && (fkey = strmap_getn(a->memo, mk->data, mk->len)) !=
+	    NULL && correlate_feed_key(a->corr, &ce, fkey, now, emit, arg))
 		return;
-	}
 
 	f = diagnose_event_probe(a->m, a->root, ev, lp,
 	    lp != NULL ? probe_for(a, ev, lp) : NULL, a->combined);
@@ -526,7 +570,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			strmap_free(a->memo, free);
 			a->memo = strmap_new();
 		}
-		free(strmap_put(a->memo, mk.data, xstrdup(f->key)));
+		free(strmap_put(a->memo, mk->data, xstrdup(f->key)));
 		if (a->want_at != NULL &&
 		    strmap_count(a->pending) < PENDING_MAX) {
 			struct pending	*w = xcalloc(1, sizeof *w);
@@ -536,13 +580,12 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			a->want_at = a->want_peer = NULL;
 			w->fkey = xstrdup(f->key);
 			pending_event(w, ev);
-			pending_free(strmap_put(a->pending, mk.data, w));
+			pending_free(strmap_put(a->pending, mk->data, w));
 		}
 	}
 	free(a->want_at);
 	free(a->want_peer);
 	a->want_at = a->want_peer = NULL;
-	buf_free(&mk);
 	correlate_feed(a->corr, &ce, f, now, emit, arg);
 }
 
@@ -623,6 +666,12 @@ analyze_tick(struct analyze *a, int64_t now, correlate_emit_fn *emit,
     void *arg)
 {
 	correlate_tick(a->corr, now, emit, arg);
+}
+
+int64_t
+analyze_next_tick(const struct analyze *a)
+{
+	return correlate_next_tick(a->corr);
 }
 
 const struct patch *

@@ -38,12 +38,21 @@ struct tracked {
 	int64_t		 last_now;	/* correlation clock */
 	int		 emitted;	/* opened was emitted */
 	uint64_t	 next_update;	/* count that triggers "updated" */
+	/*
+	 * peer_hash() of f->peers[0 .. nph), kept in step with the list
+	 * (it only grows, or is replaced whole: nph = 0): a peer already
+	 * listed, i.e. nearly every event, costs a scan of integers
+	 * instead of up to FINDING_MAX_PEERS string compares.
+	 */
+	uint32_t	*ph;
+	size_t		 nph;
 };
 
 struct peer {
 	char		*name;
 	int64_t		 last_fail;	/* TLS failure or disabled */
 	int		 seen;
+	uint32_t	 hash;		/* peer_hash(name) */
 };
 
 struct group {
@@ -102,7 +111,42 @@ tracked_free(void *p)
 		return;
 	finding_free(t->f);
 	free(t->group);
+	free(t->ph);
 	free(t);
+}
+
+/* FNV-1a: peers are short ("10.0.0.1:8443"); hashed once per event. */
+static uint32_t
+peer_hash(const char *s)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* finding_add_peer() for a tracked finding, through its hashes. */
+static void
+tracked_add_peer(struct tracked *t, const char *peer, uint32_t h)
+{
+	struct finding	*f = t->f;
+	size_t		 i;
+
+	if (t->nph > f->npeers)
+		t->nph = 0;	/* not ours any more: start over */
+	if (t->nph < f->npeers) {
+		t->ph = xreallocarray(t->ph, f->npeers, sizeof *t->ph);
+		for (i = t->nph; i < f->npeers; i++)
+			t->ph[i] = peer_hash(f->peers[i]);
+		t->nph = f->npeers;
+	}
+	for (i = 0; i < t->nph; i++)
+		if (t->ph[i] == h && strcmp(f->peers[i], peer) == 0)
+			return;
+	finding_add_peer(f, peer, strlen(peer));
 }
 
 static void
@@ -164,6 +208,51 @@ correlate_open_findings(const struct correlate *c)
 	return n;
 }
 
+struct next_ctx {
+	const struct correlate	*c;
+	int64_t			 next;
+};
+
+static void
+next_finding(const char *key, void *value, void *arg)
+{
+	struct next_ctx		*x = arg;
+	const struct tracked	*t = value;
+
+	(void)key;
+	if (t->last_now + x->c->conf.resolve_after < x->next)
+		x->next = t->last_now + x->c->conf.resolve_after;
+}
+
+static void
+next_group(const char *key, void *value, void *arg)
+{
+	struct next_ctx		*x = arg;
+	const struct group	*g = value;
+	int64_t			 t;
+	unsigned		 i;
+
+	(void)key;
+	if (g->cascade != NULL &&
+	    (t = g->cascade->last_now + x->c->conf.resolve_after) < x->next)
+		x->next = t;
+	/* degraded -> healthy when the last failure leaves the window */
+	for (i = 0; i < g->npeers; i++)
+		if ((t = g->peers[i].last_fail + x->c->conf.window + 1) >
+		    x->c->clock && t < x->next)
+			x->next = t;
+}
+
+int64_t
+correlate_next_tick(const struct correlate *c)
+{
+	struct next_ctx	 x = { c, INT64_MAX };
+
+	strmap_foreach(c->findings, next_finding, &x);
+	strmap_foreach(c->groups, next_group, &x);
+	return x.next;
+}
+
 static struct group *
 group_get(struct correlate *c, const char *name)
 {
@@ -181,15 +270,16 @@ group_get(struct correlate *c, const char *name)
 }
 
 static struct peer *
-group_peer(struct group *g, const char *name)
+group_peer(struct group *g, const char *name, uint32_t h)
 {
 	unsigned	 i;
 
 	for (i = 0; i < g->npeers; i++)
-		if (strcmp(g->peers[i].name, name) == 0)
+		if (g->peers[i].hash == h && strcmp(g->peers[i].name, name) == 0)
 			return &g->peers[i];
 	if (g->npeers >= GROUP_MAX_PEERS)
 		return NULL;
+	g->peers[g->npeers].hash = h;
 	g->peers[g->npeers].name = xstrdup(name);
 	g->peers[g->npeers].last_fail = INT64_MIN / 2;
 	return &g->peers[g->npeers++];
@@ -328,7 +418,8 @@ cascade_open(struct correlate *c, struct group *g, int64_t now, int64_t when,
 
 static void
 note_group(struct correlate *c, const struct correlate_event *ev,
-    struct tracked *t, int64_t now, correlate_emit_fn *emit, void *arg)
+    uint32_t ph, struct tracked *t, int64_t now, correlate_emit_fn *emit,
+    void *arg)
 {
 	struct group	*g;
 	struct peer	*p;
@@ -350,7 +441,7 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 		g->last_nolive = now;
 		g->nolive_seen = 1;
 	} else if (failure && ev->peer != NULL &&
-	    (p = group_peer(g, ev->peer)) != NULL)
+	    (p = group_peer(g, ev->peer, ph)) != NULL)
 		p->last_fail = now;
 
 	/*
@@ -372,7 +463,7 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 		g->cascade->last_now = now;
 		npeers = f->npeers;
 		if (ev->peer != NULL && failure)
-			finding_add_peer(f, ev->peer, strlen(ev->peer));
+			tracked_add_peer(g->cascade, ev->peer, ph);
 		if (f->npeers > npeers) {
 			/* One more peer down: a change worth saying
 			 * (bounded by the group's size). */
@@ -413,21 +504,23 @@ suppressed(struct correlate *c, struct tracked *t)
 }
 
 static void
-touch(struct tracked *t, const struct correlate_event *ev, int64_t now)
+touch(struct tracked *t, const struct correlate_event *ev, uint32_t ph,
+    int64_t now)
 {
 	t->f->count++;
 	if (ev->when > t->f->last_seen)
 		t->f->last_seen = ev->when;
 	if (ev->peer != NULL)
-		finding_add_peer(t->f, ev->peer, strlen(ev->peer));
+		tracked_add_peer(t, ev->peer, ph);
 	t->last_now = now;
 }
 
 static void
 after_feed(struct correlate *c, const struct correlate_event *ev,
-    struct tracked *t, int64_t now, correlate_emit_fn *emit, void *arg)
+    uint32_t ph, struct tracked *t, int64_t now, correlate_emit_fn *emit,
+    void *arg)
 {
-	note_group(c, ev, t, now, emit, arg);
+	note_group(c, ev, ph, t, now, emit, arg);
 	if (t == NULL || suppressed(c, t))
 		return;
 	if (!t->emitted) {
@@ -453,6 +546,7 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 {
 	struct tracked	*t = NULL;
 	char		*key = NULL;
+	uint32_t	 ph = ev->peer != NULL ? peer_hash(ev->peer) : 0;
 
 	now = clock_at(c, now);
 	if (f != NULL) {
@@ -462,7 +556,7 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 			f->key = key;
 		}
 		if ((t = strmap_get(c->findings, f->key)) != NULL) {
-			touch(t, ev, now);
+			touch(t, ev, ph, now);
 			finding_free(f);
 		} else if (strmap_count(c->findings) < c->conf.max_findings) {
 			t = xcalloc(1, sizeof *t);
@@ -479,7 +573,7 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 		} else
 			finding_free(f);	/* bounded: counted nowhere */
 	}
-	after_feed(c, ev, t, now, emit, arg);
+	after_feed(c, ev, ph, t, now, emit, arg);
 }
 
 int
@@ -487,12 +581,14 @@ correlate_feed_key(struct correlate *c, const struct correlate_event *ev,
     const char *key, int64_t now, correlate_emit_fn *emit, void *arg)
 {
 	struct tracked	*t;
+	uint32_t	 ph;
 
 	if ((t = strmap_get(c->findings, key)) == NULL)
 		return 0;
+	ph = ev->peer != NULL ? peer_hash(ev->peer) : 0;
 	now = clock_at(c, now);
-	touch(t, ev, now);
-	after_feed(c, ev, t, now, emit, arg);
+	touch(t, ev, ph, now);
+	after_feed(c, ev, ph, t, now, emit, arg);
 	return 1;
 }
 
@@ -619,6 +715,7 @@ correlate_replace(struct correlate *c, const char *key, struct finding *f,
 	for (i = 0; i < old->npeers; i++)
 		finding_add_peer(f, old->peers[i], strlen(old->peers[i]));
 	t->f = f;
+	t->nph = 0;	/* a new list */
 	finding_free(old);
 	g = tracked_group(c, t);
 	if (g != NULL && g->cascade != NULL) {

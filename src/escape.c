@@ -3,7 +3,9 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "hswatch/buf.h"
 #include "hswatch/escape.h"
@@ -54,72 +56,122 @@ escape_utf8_len(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* Bytes JSON output copies as they are: printable ASCII but '"', '\\'. */
+static const unsigned char json_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/*
+ * Eight bytes at once: none needs escaping (no byte < 0x20, >= 0x7f,
+ * '"' or '\\'). The classic bit tricks: (x - 0x01..) & ~x & 0x80.. is
+ * non-zero iff some byte of x is 0, (x - n * 0x01..) & ~x & 0x80.. iff
+ * some byte is below n.
+ */
+static int
+plain8(const unsigned char *p)
+{
+	const uint64_t	 lo = 0x0101010101010101ULL, hi = lo << 7;
+	uint64_t	 w, q, bs, del;
+
+	memcpy(&w, p, 8);
+	q = w ^ (lo * '"');
+	bs = w ^ (lo * '\\');
+	del = w ^ (lo * 0x7f);
+	return ((w | ((w - lo * 0x20) & ~w) | ((q - lo) & ~q) |
+	    ((bs - lo) & ~bs) | ((del - lo) & ~del)) & hi) == 0;
+}
+
 void
 escape_json(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, run, k;
-	char			 tmp[8];
+	size_t			 i, k;
+	char			 tmp[8], *o;
 
+	/*
+	 * Plain bytes are copied as they are scanned, a word at a time,
+	 * straight into the buffer: room for the rest of the input, plain,
+	 * and the closing quote is reserved before each run (this loop is
+	 * most of --events --json). What needs escaping goes through
+	 * buf_add.
+	 */
 	buf_reserve(b, n + 2);
-	buf_addc(b, '"');
-	for (i = 0; i < n;) {
-		/* Copy the longest run that needs no escaping at once. */
-		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x80 &&
-		    p[run] != '"' && p[run] != '\\' && p[run] != 0x7f; run++)
-			;
-		if (run > i) {
-			buf_add(b, p + i, run - i);
-			i = run;
-			continue;
+	o = b->data + b->len;
+	*o++ = '"';
+	for (i = 0;;) {
+		while (n - i >= 8 && plain8(p + i)) {
+			memcpy(o, p + i, 8);
+			o += 8;
+			i += 8;
 		}
+		while (i < n && json_plain[p[i]])
+			*o++ = (char)p[i++];
+		b->len = (size_t)(o - b->data);
+		if (i == n)
+			break;
 		switch (p[i]) {
 		case '"':
 			buf_add(b, "\\\"", 2);
-			i++;
-			continue;
+			k = 1;
+			break;
 		case '\\':
 			buf_add(b, "\\\\", 2);
-			i++;
-			continue;
+			k = 1;
+			break;
 		case '\n':
 			buf_add(b, "\\n", 2);
-			i++;
-			continue;
+			k = 1;
+			break;
 		case '\r':
 			buf_add(b, "\\r", 2);
-			i++;
-			continue;
+			k = 1;
+			break;
 		case '\t':
 			buf_add(b, "\\t", 2);
-			i++;
-			continue;
+			k = 1;
+			break;
+		default:
+			if (p[i] < 0x20 || p[i] == 0x7f) {
+				snprintf(tmp, sizeof tmp, "\\u%04x", p[i]);
+				buf_add(b, tmp, 6);
+				k = 1;
+			} else if ((k = escape_utf8_len(p + i, n - i)) == 0) {
+				buf_add(b, "\xef\xbf\xbd", 3);	/* U+FFFD */
+				k = 1;
+			} else if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+				/* C1 controls: terminals act on them. */
+				snprintf(tmp, sizeof tmp, "\\u%04x", p[i + 1]);
+				buf_add(b, tmp, 6);
+			} else if (k == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
+			    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+				/* U+2028/U+2029 end a line in JavaScript. */
+				snprintf(tmp, sizeof tmp, "\\u%04x",
+				    0x1f80 + p[i + 2]);
+				buf_add(b, tmp, 6);
+			} else
+				buf_add(b, p + i, k);
 		}
-		if (p[i] < 0x20 || p[i] == 0x7f) {
-			snprintf(tmp, sizeof tmp, "\\u%04x", p[i]);
-			buf_add(b, tmp, 6);
-			i++;
-			continue;
-		}
-		if ((k = escape_utf8_len(p + i, n - i)) == 0) {
-			buf_add(b, "\xef\xbf\xbd", 3);	/* U+FFFD */
-			i++;
-			continue;
-		}
-		if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
-			/* C1 controls: terminals act on them. */
-			snprintf(tmp, sizeof tmp, "\\u%04x", p[i + 1]);
-			buf_add(b, tmp, 6);
-		} else if (k == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
-		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
-			/* U+2028/U+2029 end a line in JavaScript. */
-			snprintf(tmp, sizeof tmp, "\\u%04x", 0x1f80 + p[i + 2]);
-			buf_add(b, tmp, 6);
-		} else
-			buf_add(b, p + i, k);
 		i += k;
+		buf_reserve(b, n - i + 2);
+		o = b->data + b->len;
 	}
-	buf_addc(b, '"');
+	*o++ = '"';
+	b->len = (size_t)(o - b->data);
 }
 
 void

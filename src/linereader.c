@@ -15,7 +15,12 @@
 #include "hswatch/linereader.h"
 #include "hswatch/xmalloc.h"
 
-#define LR_CHUNK	(128 * 1024)
+/*
+ * Bytes read (or inflated) at once. 64 KiB is past the point where
+ * larger reads make replay faster, and this buffer is a good part of
+ * hswatch's peak RSS (issue 12: <= 4 MiB).
+ */
+#define LR_CHUNK	(64 * 1024)
 
 struct linereader {
 	char		*path;
@@ -24,8 +29,7 @@ struct linereader {
 	int		 eof;		/* no more raw input */
 	int		 zend;		/* inflate finished the last member */
 	z_stream	 zs;
-	unsigned char	*zin;
-	size_t		 zin_len;
+	unsigned char	*zin;		/* compressed input (gzip only) */
 
 	char		*buf;		/* decoded bytes */
 	size_t		 start, end;	/* unread part of buf */
@@ -78,12 +82,11 @@ linereader_open(const char *path, char **cause)
 			lr->size = (uint64_t)st.st_size;
 	}
 	lr->buf = xmalloc(LR_CHUNK + LINEREADER_MAX);
-	lr->zin = xmalloc(LR_CHUNK);
 
-	/* Sniff the gzip magic from the first bytes. */
-	while (lr->zin_len < 2) {
-		r = lr_read(lr, lr->zin + lr->zin_len, LR_CHUNK - lr->zin_len,
-		    cause);
+	/* Sniff the gzip magic from the first bytes, read into buf: a
+	 * plain file never needs the second buffer. */
+	while (lr->end < 2) {
+		r = lr_read(lr, lr->buf + lr->end, LR_CHUNK - lr->end, cause);
 		if (r < 0) {
 			linereader_close(lr);
 			return NULL;
@@ -92,20 +95,21 @@ linereader_open(const char *path, char **cause)
 			lr->eof = 1;
 			break;
 		}
-		lr->zin_len += (size_t)r;
+		lr->end += (size_t)r;
 	}
-	if (lr->zin_len >= 2 && lr->zin[0] == 0x1f && lr->zin[1] == 0x8b) {
+	if (lr->end >= 2 && (unsigned char)lr->buf[0] == 0x1f &&
+	    (unsigned char)lr->buf[1] == 0x8b) {
 		lr->gz = 1;
+		lr->zin = xmalloc(LR_CHUNK);
+		memcpy(lr->zin, lr->buf, lr->end);
 		if (inflateInit2(&lr->zs, 15 + 32) != Z_OK) {
 			xasprintf(cause, "%s: inflateInit2 failed", path);
 			linereader_close(lr);
 			return NULL;
 		}
 		lr->zs.next_in = lr->zin;
-		lr->zs.avail_in = (uInt)lr->zin_len;
-	} else {
-		memcpy(lr->buf, lr->zin, lr->zin_len);
-		lr->end = lr->zin_len;
+		lr->zs.avail_in = (uInt)lr->end;
+		lr->end = 0;
 	}
 	return lr;
 }

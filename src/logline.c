@@ -73,12 +73,25 @@ starts(const char *p, const char *end, const char *lit, size_t n)
 	return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
 }
 
+/*
+ * First occurrence of lit (n >= 1) in [p, end). The literals looked for
+ * start with a byte that is rare in a log line (',', '(', ':'), so
+ * memchr() to it and compare is faster than memmem(), whose setup is
+ * paid on every call (several per line); a line is at most max_line
+ * bytes and a literal a few, so the worst case stays bounded.
+ */
 static const char *
 findmem(const char *p, const char *end, const char *lit, size_t n)
 {
-	if (p >= end)
-		return NULL;
-	return memmem(p, (size_t)(end - p), lit, n);
+	const char	*q;
+
+	while ((size_t)(end - p) >= n &&
+	    (q = memchr(p, lit[0], (size_t)(end - p) - n + 1)) != NULL) {
+		if (memcmp(q + 1, lit + 1, n - 1) == 0)
+			return q;
+		p = q + 1;
+	}
+	return NULL;
 }
 
 /* Last occurrence of lit in [p, end). */
@@ -408,9 +421,8 @@ quoted_end(const char *v, const char *end, const char *const *after,
 	const char	*q;
 	size_t		 i;
 
-	for (q = v; q < end; q++) {
-		if (*q != '"')
-			continue;
+	for (q = v; q < end &&
+	    (q = memchr(q, '"', (size_t)(end - q))) != NULL; q++) {
 		if (q + 1 == end)
 			return q;
 		if (after == NULL) {
@@ -772,12 +784,21 @@ logline_parse(struct logline *ll, const char *line, size_t len,
 	}
 	ll->st.candidates++;
 
-	/* The context starts at the first ", client: " (messages hold none). */
-	ctx = findmem(m, end, LIT(", client: "));
-	ctx2 = findmem(m, ctx ? ctx : end, LIT(", udp client: "));
-	if (ctx2 != NULL) {
-		ctx = ctx2;
-		ev->module = EVENT_MODULE_STREAM;
+	/*
+	 * The context starts at the first ", client: " (messages hold none),
+	 * or at a ", udp client: " before it: one pass over "client: ".
+	 */
+	ctx = ctx2 = NULL;
+	for (w = m; (w = findmem(w, end, LIT("client: "))) != NULL; w++) {
+		if (w - m >= 2 && w[-2] == ',' && w[-1] == ' ') {
+			ctx = w - 2;
+			break;
+		}
+		if (w - m >= 6 && memcmp(w - 6, ", udp ", 6) == 0) {
+			ctx = ctx2 = w - 6;
+			ev->module = EVENT_MODULE_STREAM;
+			break;
+		}
 	}
 	if (ctx == NULL) {
 		setspan(&ev->message, m, end);

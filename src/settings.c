@@ -165,6 +165,9 @@ settings_set(struct settings *s, const char *key, const char *v,
 	} else if (strcmp(key, "poll_interval") == 0) {
 		if (settings_seconds(v, 86400, &s->poll_interval) != 0)
 			goto bad;
+	} else if (strcmp(key, "poll_always") == 0) {
+		if (settings_bool(v, &s->poll_always) != 0)
+			goto bad;
 	} else if (strcmp(key, "rotate_wait") == 0) {
 		if (settings_seconds(v, 86400, &s->rotate_wait) != 0)
 			goto bad;

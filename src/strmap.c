@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 struct strmap_entry {
 	struct strmap_entry	*next;
 	uint32_t		 hash;
+	uint32_t		 len;	/* in the padding after hash */
 	void			*value;
 	char			 key[];
 };
@@ -25,9 +28,8 @@ struct strmap {
 
 /* A word-at-a-time multiplicative hash (keys are often 100+ bytes). */
 static uint32_t
-hash_str(const char *s)
+hash_mem(const char *s, size_t n)
 {
-	size_t		 n = strlen(s);
 	uint64_t	 h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
 	for (; n >= 8; s += 8, n -= 8) {
@@ -73,24 +75,36 @@ strmap_free(struct strmap *m, void (*free_value)(void *))
 	free(m);
 }
 
+/* Lengths are kept with the keys: a lookup compares hash and length
+ * first and then memcmp()s, never strlen()s a stored key. */
 static struct strmap_entry **
-find(const struct strmap *m, const char *key, uint32_t h)
+find(const struct strmap *m, const char *key, size_t n, uint32_t h)
 {
 	struct strmap_entry	**ep;
 
 	ep = &m->buckets[h & (m->nbuckets - 1)];
 	for (; *ep != NULL; ep = &(*ep)->next)
-		if ((*ep)->hash == h && strcmp((*ep)->key, key) == 0)
+		if ((*ep)->hash == h && (*ep)->len == n &&
+		    memcmp((*ep)->key, key, n) == 0)
 			break;
 	return ep;
 }
 
 void *
+strmap_getn(const struct strmap *m, const char *key, size_t n)
+{
+	struct strmap_entry	*e;
+
+	if (n >= UINT32_MAX)
+		return NULL;	/* never stored */
+	e = *find(m, key, n, hash_mem(key, n));
+	return e != NULL ? e->value : NULL;
+}
+
+void *
 strmap_get(const struct strmap *m, const char *key)
 {
-	struct strmap_entry	*e = *find(m, key, hash_str(key));
-
-	return e != NULL ? e->value : NULL;
+	return strmap_getn(m, key, strlen(key));
 }
 
 static void
@@ -112,35 +126,78 @@ grow(struct strmap *m)
 	m->nbuckets = n;
 }
 
+/* A new entry for key (not in the map) at *ep, with extra bytes. */
+static struct strmap_entry *
+insert(struct strmap *m, struct strmap_entry **ep, const char *key,
+    size_t len, uint32_t h, size_t extra)
+{
+	struct strmap_entry	*e;
+
+	e = xmalloc(sizeof *e + len + 1 + extra);
+	memcpy(e->key, key, len + 1);
+	e->hash = h;
+	e->len = (uint32_t)len;
+	e->value = NULL;
+	e->next = NULL;
+	*ep = e;
+	m->count++;
+	return e;
+}
+
 void *
 strmap_put(struct strmap *m, const char *key, void *value)
 {
-	uint32_t		  h = hash_str(key);
-	struct strmap_entry	**ep = find(m, key, h), *e;
-	size_t			  len;
+	size_t			  len = strlen(key);
+	uint32_t		  h = hash_mem(key, len);
+	struct strmap_entry	**ep;
 	void			 *old;
 
+	if (len >= UINT32_MAX)
+		abort();	/* keys are short: a caller bug */
+	ep = find(m, key, len, h);
 	if (*ep != NULL) {
 		old = (*ep)->value;
 		(*ep)->value = value;
 		return old;
 	}
-	len = strlen(key);
-	e = xmalloc(sizeof *e + len + 1);
-	memcpy(e->key, key, len + 1);
-	e->hash = h;
-	e->value = value;
-	e->next = NULL;
-	*ep = e;
-	if (++m->count > m->nbuckets)
+	insert(m, ep, key, len, h, 0)->value = value;
+	if (m->count > m->nbuckets)
 		grow(m);
 	return NULL;
 }
 
 void *
+strmap_put_copy(struct strmap *m, const char *key, const void *value,
+    size_t size)
+{
+	size_t			  len = strlen(key), off;
+	uint32_t		  h = hash_mem(key, len);
+	struct strmap_entry	**ep, *e;
+
+	if (len >= UINT32_MAX)
+		abort();
+	ep = find(m, key, len, h);
+	if (*ep != NULL)
+		return (*ep)->value;
+	/* The copy follows the key, aligned for any type: one allocation
+	 * per entry instead of two (the memo maps are most of the heap). */
+	off = offsetof(struct strmap_entry, key) + len + 1;
+	off = (off + alignof(max_align_t) - 1) &
+	    ~(alignof(max_align_t) - 1);
+	e = insert(m, ep, key, len, h,
+	    off - offsetof(struct strmap_entry, key) - len - 1 + size);
+	e->value = (char *)e + off;
+	memcpy(e->value, value, size);
+	if (m->count > m->nbuckets)
+		grow(m);
+	return e->value;
+}
+
+void *
 strmap_del(struct strmap *m, const char *key)
 {
-	struct strmap_entry	**ep = find(m, key, hash_str(key)), *e;
+	size_t			  len = strlen(key);
+	struct strmap_entry	**ep = find(m, key, len, hash_mem(key, len)), *e;
 	void			 *v;
 
 	if ((e = *ep) == NULL)

@@ -31,6 +31,7 @@ struct summary_row {
 struct summary {
 	struct summary_row	*rows;
 	size_t			 nrows;
+	size_t			 cap;		/* rows allocated */
 	int32_t			*slots;
 	uint64_t		 events;
 	uint64_t		 dropped;
@@ -55,7 +56,6 @@ summary_new(void)
 	struct summary	*sm;
 
 	sm = xcalloc(1, sizeof *sm);
-	sm->rows = xcalloc(SUMMARY_MAX_ROWS, sizeof *sm->rows);
 	sm->slots = xmalloc(SUMMARY_HASH * sizeof *sm->slots);
 	memset(sm->slots, 0xff, SUMMARY_HASH * sizeof *sm->slots);
 	return sm;
@@ -128,8 +128,17 @@ summary_add(struct summary *sm, const struct event *ev)
 		sm->dropped++;
 		return;
 	}
+	if (sm->nrows == sm->cap) {
+		/* Grown as rows come (a log has a few dozen), not 4096
+		 * rows up front: part of the RSS budget of issue 12. */
+		sm->cap = sm->cap ? 2 * sm->cap : 64;
+		if (sm->cap > SUMMARY_MAX_ROWS)
+			sm->cap = SUMMARY_MAX_ROWS;
+		sm->rows = xreallocarray(sm->rows, sm->cap, sizeof *sm->rows);
+	}
 	sm->slots[i] = (int32_t)sm->nrows;
 	r = &sm->rows[sm->nrows++];
+	memset(r, 0, sizeof *r);
 	r->kind = ev->kind;
 	r->alert = ev->alert;
 	r->verify_code = ev->verify_code;
@@ -169,7 +178,8 @@ summary_sort(struct summary *sm)
 {
 	size_t	 i;
 
-	qsort(sm->rows, sm->nrows, sizeof *sm->rows, row_cmp);
+	if (sm->nrows > 1)
+		qsort(sm->rows, sm->nrows, sizeof *sm->rows, row_cmp);
 	/* The hash slots point at old positions: rebuild them. */
 	memset(sm->slots, 0xff, SUMMARY_HASH * sizeof *sm->slots);
 	for (i = 0; i < sm->nrows; i++) {

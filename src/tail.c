@@ -23,6 +23,7 @@
 
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -87,6 +88,7 @@ struct tail {
 	unsigned	 nw;
 	int		 rewatch;	/* rebuild the watches */
 	int		 dir_watched;	/* the path's directory is watched */
+	int		 remote;	/* on a network filesystem */
 	ev_io		 io;
 	ev_timer	 poll;
 	ev_timer	 drain;
@@ -112,6 +114,7 @@ void
 tail_opts_default(struct tail_opts *o)
 {
 	o->poll_interval = TAIL_POLL_DEFAULT;
+	o->poll_always = 0;
 	o->rotate_wait = TAIL_ROTATE_WAIT_DEFAULT;
 	o->max_line = TAIL_MAX_LINE_DEFAULT;
 	o->start_at_end = 0;
@@ -144,6 +147,40 @@ tail_split(const char *path, char **dir, char **base)
 		*dir = xstrndup(path, (size_t)(slash - path));
 		*base = xstrdup(slash + 1);
 	}
+}
+
+/*
+ * Is fd (or path) on a filesystem where other hosts write without
+ * inotify hearing of it? (statfs magic numbers, linux/magic.h and the
+ * filesystems' own headers.)
+ */
+static int
+tail_remote_fs(int fd, const char *path)
+{
+	static const unsigned long remote[] = {
+		0x6969,		/* NFS */
+		0x517b,		/* SMB */
+		0xff534d42,	/* CIFS */
+		0xfe534d42,	/* SMB2 */
+		0x65735546,	/* FUSE (sshfs, ...) */
+		0x00c36400,	/* Ceph */
+		0x01021997,	/* 9P */
+		0x5346414f,	/* AFS */
+		0x73757245,	/* Coda */
+		0x564c,		/* NCP */
+		0x01161970,	/* GFS2 */
+		0x7461636f,	/* OCFS2 */
+		0x0bd00bd0,	/* Lustre */
+	};
+	struct statfs	 sf;
+	size_t		 i;
+
+	if ((fd >= 0 ? fstatfs(fd, &sf) : statfs(path, &sf)) != 0)
+		return 0;
+	for (i = 0; i < sizeof remote / sizeof remote[0]; i++)
+		if ((unsigned long)sf.f_type == remote[i])
+			return 1;
+	return 0;
 }
 
 /* Add an inotify watch on the current descriptor; -1 on failure. */
@@ -227,6 +264,7 @@ tail_watch_all(struct tail *t)
 
 	tail_watch_add(t, t->dir, t->base, TAIL_DIR_MASK);
 	t->dir_watched = t->nw > 0;
+	t->remote = tail_remote_fs(t->cur.fd, t->dir);
 	/*
 	 * The ancestors, each for the next component of the path, only
 	 * while the file is missing or unlinked (a busy /tmp above would
@@ -607,6 +645,31 @@ tail_check_files(struct tail *t)
 }
 
 /*
+ * The safety timer runs only where inotify may miss a change: no inotify
+ * descriptor, the path's directory or an open file not watched (watch
+ * limit, permissions), or the log on a network filesystem (other hosts'
+ * writes make no event here). Everywhere else inotify reports appends,
+ * renames, truncation and deletion, and a queue overflow is an event
+ * too (tail_io_cb), so an idle tail does not wake up at all.
+ * poll_always keeps the old behaviour: a look every poll_interval.
+ */
+static void
+tail_poll_update(struct tail *t)
+{
+	int	 need;
+
+	if (t->loop == NULL || t->opts.poll_interval <= 0)
+		return;
+	need = t->opts.poll_always || t->ifd < 0 || !t->dir_watched ||
+	    (t->cur.fd >= 0 && t->cur.wd < 0) ||
+	    (t->old.fd >= 0 && t->old.wd < 0) || t->remote;
+	if (need && !ev_is_active(&t->poll))
+		ev_timer_again(t->loop, &t->poll);
+	else if (!need && ev_is_active(&t->poll))
+		ev_timer_stop(t->loop, &t->poll);
+}
+
+/*
  * Rebuild the watches when asked to, then look at the files: whatever
  * happened before the new watches existed is seen by the look, whatever
  * happens after by the watches. Switching files asks for a rebuild, so
@@ -623,6 +686,7 @@ tail_check(struct tail *t)
 			tail_watch_all(t);
 		tail_check_files(t);
 	} while (t->rewatch && ++rounds < 4);
+	tail_poll_update(t);
 	if (t->loop != NULL) {
 		if (t->more)
 			ev_idle_start(t->loop, &t->more_w);
@@ -738,8 +802,8 @@ tail_new(const char *path, const struct tail_opts *opts, tail_line_cb *cb,
 	t->chunk = xmalloc(TAIL_CHUNK);
 	ev_io_init(&t->io, tail_io_cb, -1, EV_READ);
 	t->io.data = t;
-	ev_timer_init(&t->poll, tail_poll_cb, t->opts.poll_interval,
-	    t->opts.poll_interval);
+	ev_init(&t->poll, tail_poll_cb);
+	t->poll.repeat = t->opts.poll_interval;
 	t->poll.data = t;
 	ev_init(&t->drain, tail_drain_cb);
 	t->drain.data = t;
@@ -931,10 +995,8 @@ tail_start(struct tail *t, struct ev_loop *loop,
 		t->loop = NULL;
 		return -1;
 	}
-	if (t->opts.poll_interval > 0)
-		ev_timer_start(loop, &t->poll);
 	tail_resume(t, resume);
-	tail_check(t);
+	tail_check(t);		/* starts the safety timer if needed */
 	return 0;
 }
 

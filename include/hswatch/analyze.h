@@ -66,6 +66,8 @@ void		 analyze_event(struct analyze *, const struct event *,
 /* Resolve what went quiet. */
 void		 analyze_tick(struct analyze *, int64_t now,
 		    correlate_emit_fn *, void *);
+/* When analyze_tick() next has something to do (correlate_next_tick). */
+int64_t		 analyze_next_tick(const struct analyze *);
 
 /* Every fix so far as one patch (edits deduplicated). */
 const struct patch *analyze_patch(const struct analyze *);

@@ -105,5 +105,12 @@ void		 correlate_foreach_group(const struct correlate *,
 const char	*correlate_group_state_str(enum correlate_group_state);
 /* Open findings, cascades included. */
 size_t		 correlate_open_findings(const struct correlate *);
+/*
+ * The earliest clock value at which correlate_tick() can resolve a
+ * finding or a cascade or change a group's state; INT64_MAX when
+ * nothing is pending (a caller with no other reason to wake up can
+ * sleep until then).
+ */
+int64_t		 correlate_next_tick(const struct correlate *);
 
 #endif

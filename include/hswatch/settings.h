@@ -28,6 +28,7 @@ struct settings {
 	double		 resolve_after;
 	double		 down_fraction;
 	double		 poll_interval;
+	int		 poll_always;	/* safety check even with inotify */
 	double		 rotate_wait;
 	double		 state_interval;
 	size_t		 max_line;

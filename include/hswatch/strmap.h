@@ -13,9 +13,19 @@ struct strmap	*strmap_new(void);
 /* Frees the map and its keys; free_value (may be NULL) for each value. */
 void		 strmap_free(struct strmap *, void (*free_value)(void *));
 void		*strmap_get(const struct strmap *, const char *key);
+/* The same, for a key of n bytes (need not be NUL-terminated). */
+void		*strmap_getn(const struct strmap *, const char *key, size_t n);
 /* Insert or replace; returns the previous value or NULL. */
 void		*strmap_put(struct strmap *, const char *key, void *value);
 /* Remove; returns the value or NULL. */
+/*
+ * Insert key with a copy of size bytes of value kept in the entry itself
+ * (freed with it: the free_value of strmap_free must not free it, and a
+ * value strmap_del returns is gone). Returns the copy; a key already
+ * present keeps its value, which is returned.
+ */
+void		*strmap_put_copy(struct strmap *, const char *key,
+		    const void *value, size_t size);
 void		*strmap_del(struct strmap *, const char *key);
 size_t		 strmap_count(const struct strmap *);
 /* Call fn for each entry; fn may delete the entry it is given. */

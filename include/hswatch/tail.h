@@ -53,6 +53,7 @@ typedef void tail_line_cb(struct tail *, const struct tail_line *, void *);
 
 struct tail_opts {
 	double		 poll_interval;	/* safety check period, 0: none */
+	int		 poll_always;	/* also where inotify sees all */
 	double		 rotate_wait;	/* follow a rotated file this long */
 	size_t		 max_line;	/* longer lines are cut */
 	int		 start_at_end;	/* no saved position: skip history */

@@ -67,6 +67,42 @@ expect_eq "replay --json: findings (state changes), valid JSON" \
 expect_eq "without a config: no patch, never config-evidence" \
 	"$(json_eval "$T_TMP/sum.json" 'sum(o["patch"] is not None or o["confidence"] == "config-evidence" for o in objs)')" 0
 
+# Two servers with the same name: the peer decides which one the event
+# is located to (the other's pool does not hold it). replay remembers
+# locate's results; events alternating between the peers must still land
+# in their own pools, as --events locates them line by line.
+mkdir -p "$T_TMP/tie"
+cat >"$T_TMP/tie/nginx.conf" <<'EOF'
+events {}
+http {
+    upstream poolA { server 10.1.0.1:443; }
+    upstream poolB { server 10.2.0.1:443; }
+    server {
+        listen 8443 ssl;
+        server_name tie.test;
+        location / { proxy_pass https://poolA; }
+    }
+    server {
+        listen 9443 ssl;
+        server_name tie.test;
+        location / { proxy_pass https://poolB; }
+    }
+}
+EOF
+for i in 1 2 3 4; do
+	p=10.1.0.1
+	[ $((i % 2)) = 0 ] && p=10.2.0.1
+	echo "2026/11/25 00:00:0$i [crit] 4242#4242: *$i SSL_do_handshake() failed (SSL: error:0A000458:SSL routines::tlsv1 unrecognized name:SSL alert number 112) while SSL handshaking to upstream, client: 192.0.2.1, server: tie.test, request: \"GET /x?$i HTTP/1.1\", upstream: \"https://$p:443/x\", host: \"tie.test\""
+done >"$T_TMP/tie/error.log"
+"$HSWATCH" replay --events --json --config "$T_TMP/tie/nginx.conf" "$T_TMP/tie/error.log" >"$T_TMP/tie/ev.json"
+expect_eq "same server name twice: each event located by its peer" \
+	"$(json_eval "$T_TMP/tie/ev.json" '[(o["peer"], o["upstream_group"]) for o in objs]')" \
+	"[('10.1.0.1:443', 'poolA'), ('10.2.0.1:443', 'poolB'), ('10.1.0.1:443', 'poolA'), ('10.2.0.1:443', 'poolB')]"
+"$HSWATCH" replay --json --config "$T_TMP/tie/nginx.conf" "$T_TMP/tie/error.log" >"$T_TMP/tie/f.json"
+expect_eq "same server name twice: one finding per pool, each with its peer" \
+	"$(json_eval "$T_TMP/tie/f.json" 'sorted((o["code"], o["upstream"]["name"], o["peers"]) for o in objs if o["state"] == "opened")')" \
+	"[('HS-SNI-MISSING', 'poolA', ['10.1.0.1:443']), ('HS-SNI-MISSING', 'poolB', ['10.2.0.1:443'])]"
+
 # A corrupt gzip: the events before the damage, then exit 2 naming the file.
 head -c 300 "$T_TMP/error.log.2.gz" >"$T_TMP/cut.gz"
 expect_exit "corrupt gzip: exit 2" 2 "$HSWATCH" replay --events "$T_TMP/cut.gz"

@@ -595,11 +595,43 @@ test_bounds(void **state)
 	correlate_free(c);
 }
 
+/*
+ * correlate_next_tick: when a tick can next change something (the
+ * daemon sleeps until then): a finding's resolve_after after its last
+ * event, a peer leaving the window; nothing once all is resolved.
+ */
+static void
+test_next_tick(void **state)
+{
+	struct correlate	*c = correlate_new(NULL);
+	struct log		 l = { .n = 0 };
+	struct correlate_event	 e = ev(EVENT_HANDSHAKE_FAILED, "10.0.0.5:443",
+				    1, 1000);
+
+	(void)state;
+	assert_true(correlate_next_tick(c) == INT64_MAX);
+	feed(c, e, sni_finding(), &l);
+	/* the peer leaves the window before the finding resolves */
+	assert_int_equal(correlate_next_tick(c), 1000 + CORRELATE_WINDOW + 1);
+	e.when = 1100;
+	feed(c, e, sni_finding(), &l);
+	correlate_tick(c, 1100 + CORRELATE_WINDOW + 1, record, &l);
+	assert_int_equal(correlate_next_tick(c),
+	    1100 + CORRELATE_RESOLVE_AFTER);
+	correlate_tick(c, 1100 + CORRELATE_RESOLVE_AFTER - 1, record, &l);
+	assert_int_equal(correlate_open_findings(c), 1);
+	correlate_tick(c, correlate_next_tick(c), record, &l);
+	assert_int_equal(correlate_open_findings(c), 0);
+	assert_true(correlate_next_tick(c) == INT64_MAX);
+	correlate_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pool_cascade),
+		cmocka_unit_test(test_next_tick),
 		cmocka_unit_test(test_one_of_three),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_flapping),

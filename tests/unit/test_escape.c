@@ -150,6 +150,43 @@ test_exhaustive(void **state)
 	buf_free(&b);
 }
 
+/*
+ * escape_json copies plain runs 8 bytes at a time: every byte value, at
+ * every position of a longer plain string (within and across words),
+ * comes out exactly as it does alone, the rest unchanged.
+ */
+static void
+test_json_words(void **state)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvw";	/* 23 */
+	struct buf	 b, one, want;
+	char		 in[sizeof plain];
+	size_t		 n = sizeof plain - 1, pos;
+	unsigned	 c;
+
+	(void)state;
+	buf_init(&b);
+	buf_init(&one);
+	buf_init(&want);
+	for (c = 0; c < 256; c++) {
+		json(&one, (const char *)&(char){ (char)c }, 1);
+		for (pos = 0; pos < n; pos++) {
+			memcpy(in, plain, n);
+			in[pos] = (char)c;
+			buf_reset(&want);
+			buf_addc(&want, '"');
+			buf_add(&want, plain, pos);
+			buf_add(&want, one.data + 1, one.len - 2);
+			buf_add(&want, plain + pos + 1, n - pos - 1);
+			buf_addc(&want, '"');
+			assert_string_equal(json(&b, in, n), buf_cstr(&want));
+		}
+	}
+	buf_free(&b);
+	buf_free(&one);
+	buf_free(&want);
+}
+
 int
 main(void)
 {
@@ -158,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_exhaustive),
+		cmocka_unit_test(test_json_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
