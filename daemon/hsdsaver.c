@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,7 @@ hsd_saver_new(struct ev_loop *loop, const char *file, hsd_saver_done_fn *done,
     void *arg)
 {
 	struct hsd_saver	*s;
+	sigset_t		 all, old;
 	int			 r;
 
 	s = xcalloc(1, sizeof *s);
@@ -109,7 +111,12 @@ hsd_saver_new(struct ev_loop *loop, const char *file, hsd_saver_done_fn *done,
 	ev_async_init(&s->result_w, hsd_saver_result_cb);
 	s->result_w.data = s;
 	ev_async_start(loop, &s->result_w);
-	if ((r = pthread_create(&s->thread, NULL, hsd_saver_main, s)) != 0)
+	/* Signals stay with the loop's thread: the saver blocks them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&s->thread, NULL, hsd_saver_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
 		fatalx("cannot start the state saver thread: %s",
 		    strerror(r));
 	return s;

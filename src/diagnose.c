@@ -711,7 +711,7 @@ rule_client_cert_probed(struct dx *x)
 {
 	const struct probeverdict	*pv = x->pv;
 	const struct probeverdict_cand	*c = NULL;
-	struct buf			 tried;
+	struct buf			 tried, untried;
 	size_t				 i;
 
 	for (i = 0; i < pv->ncands; i++)
@@ -733,19 +733,34 @@ rule_client_cert_probed(struct dx *x)
 	    "trusts>;", dname(x, "ssl_certificate"));
 	fix_note(x, "%s <its key>;", dname(x, "ssl_certificate_key"));
 	buf_init(&tried);
+	buf_init(&untried);
 	for (i = 0; i < pv->ncands; i++) {
-		if (i > 0)
-			buf_adds(&tried, ", ");
-		buf_adds(&tried, pv->cands[i].cert);
+		struct buf	*b = pv->cands[i].tried ? &tried : &untried;
+
+		if (b->len > 0)
+			buf_adds(b, ", ");
+		buf_adds(b, pv->cands[i].cert);
 		if (pv->cands[i].alert >= 0)
-			buf_printf(&tried, " (alert %d)", pv->cands[i].alert);
+			buf_printf(b, " (alert %d)", pv->cands[i].alert);
 	}
-	fix_note(x, "a probe of %s tried every client certificate in the "
-	    "configuration (%s) and the peer accepts none: no patch; the "
-	    "certificate and key must come from you", pv->peer,
-	    buf_cstr(&tried));
+	if (untried.len == 0) {
+		fix_note(x, "a probe of %s tried every client certificate in "
+		    "the configuration (%s) and the peer accepts none: no "
+		    "patch; the certificate and key must come from you",
+		    pv->peer, buf_cstr(&tried));
+		x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+	} else
+		/*
+		 * The peer never judged these (e.g. hswatch may not read
+		 * nginx's keys): no claim about them, no confirmation.
+		 */
+		fix_note(x, "a probe of %s could not try %s (a key it cannot "
+		    "read, a timeout or a refused connection)%s%s: no "
+		    "patch", pv->peer, buf_cstr(&untried),
+		    tried.len > 0 ? "; the peer accepts none of " : "",
+		    buf_cstr(&tried));
 	buf_free(&tried);
-	x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+	buf_free(&untried);
 }
 
 /* The upstream requires a client certificate (116; 40 on TLS 1.2). */

@@ -85,7 +85,7 @@ findmem(const char *p, const char *end, const char *lit, size_t n)
 {
 	const char	*q;
 
-	while ((size_t)(end - p) >= n &&
+	while (p < end && (size_t)(end - p) >= n &&
 	    (q = memchr(p, lit[0], (size_t)(end - p) - n + 1)) != NULL) {
 		if (memcmp(q + 1, lit + 1, n - 1) == 0)
 			return q;
@@ -100,7 +100,7 @@ rfindmem(const char *p, const char *end, const char *lit, size_t n)
 {
 	const char	*q;
 
-	if ((size_t)(end - p) < n)
+	if (p > end || (size_t)(end - p) < n)
 		return NULL;
 	for (q = end - n; q >= p; q--)
 		if (*q == lit[0] && memcmp(q, lit, n) == 0)

@@ -616,7 +616,7 @@ advice_cert(const struct probeplan *pl, struct probeplan_verdict *v)
 {
 	const struct probe_attempt	*a;
 	const char			*ca = NULL;
-	size_t				 i;
+	size_t				 i, j, untried;
 	int				 alert = -1;
 
 	for (i = 0; i < pl->n; i++) {
@@ -644,11 +644,19 @@ advice_cert(const struct probeplan *pl, struct probeplan_verdict *v)
 		for (i = 0; i < pl->ncands; i++)
 			if (v->cand_accepted[i])
 				break;
+		for (j = 0, untried = 0; j < pl->ncands; j++)
+			untried += !v->cand_tried[j];
 		if (i < pl->ncands)
 			advise(v, "the peer requires a client certificate and "
 			    "accepts %s (from %s)", pl->cands[i].cert_as,
 			    pl->cands[i].at != NULL ? pl->cands[i].at :
 			    "the configuration");
+		else if (pl->did_cands && untried > 0)
+			advise(v, "the peer requires a client certificate; "
+			    "%zu of the %zu in the configuration could not be "
+			    "tried (a key this process cannot read, a timeout "
+			    "or a refused connection), the peer accepts none of "
+			    "the others", untried, pl->ncands);
 		else if (pl->did_cands)
 			advise(v, "the peer requires a client certificate and "
 			    "accepts none of the %zu in the configuration: set "
@@ -795,6 +803,13 @@ probeplan_verdict(const struct probeplan *pl, struct probeplan_verdict *v)
 	for (i = 0; i < pl->n; i++) {
 		a = pl->attempts[i];
 		if (a->cand == 0 || a->cand > pl->ncands)
+			continue;
+		/*
+		 * Tried: the peer judged the certificate (accepted it or
+		 * sent an alert). A key we could not load, a timeout or a
+		 * refused connection says nothing about it.
+		 */
+		if (a->status != PROBE_OK && a->status != PROBE_ALERT)
 			continue;
 		v->cand_tried[a->cand - 1] = 1;
 		if (a->status == PROBE_OK)

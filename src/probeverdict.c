@@ -146,13 +146,14 @@ probeverdict_parse(const char *p, size_t len, struct probeverdict *pv,
 			const struct jsonread	*c = cc->v[i];
 
 			if (c->type != JSONREAD_OBJECT ||
-			    !jsonread_bool(c, "tried") ||
 			    jsonread_str(c, "cert") == NULL ||
 			    jsonread_str(c, "key") == NULL)
 				continue;
 			pv->cands[pv->ncands].cert = dup_str(c, "cert");
 			pv->cands[pv->ncands].key = dup_str(c, "key");
 			pv->cands[pv->ncands].at = dup_str(c, "at");
+			pv->cands[pv->ncands].tried =
+			    jsonread_bool(c, "tried");
 			pv->cands[pv->ncands].accepted =
 			    jsonread_bool(c, "accepted");
 			pv->cands[pv->ncands++].alert =

@@ -50,6 +50,7 @@ struct probeverdict {
 		char		*cert;		/* as the configuration says */
 		char		*key;
 		char		*at;
+		int		 tried;		/* the peer judged it */
 		int		 accepted;
 		int		 alert;		/* -1: none */
 	}			*cands;

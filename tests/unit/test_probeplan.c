@@ -355,6 +355,27 @@ test_candidate_certs(void **state)
 	assert_false(v.cand_accepted[1]);
 	assert_true(has_advice(&v, "accepts none of the 2"));
 	probeplan_verdict_free(&v);
+
+	/*
+	 * A candidate whose key this process cannot read (or that timed
+	 * out) was not judged by the peer: not "tried", and no claim that
+	 * the peer accepts none.
+	 */
+	pl->attempts[2]->status = PROBE_LOCAL_ERROR;
+	pl->attempts[2]->alert_received = -1;
+	probeplan_verdict(pl, &v);
+	assert_true(v.cand_tried[0]);
+	assert_false(v.cand_tried[1]);
+	assert_false(v.cand_accepted[1]);
+	assert_false(has_advice(&v, "accepts none of the 2"));
+	assert_true(has_advice(&v, "1 of the 2 in the configuration could "
+	    "not be tried"));
+	probeplan_verdict_free(&v);
+	pl->attempts[2]->status = PROBE_TIMEOUT;
+	probeplan_verdict(pl, &v);
+	assert_false(v.cand_tried[1]);
+	assert_true(has_advice(&v, "could not be tried"));
+	probeplan_verdict_free(&v);
 	probeplan_free(pl);
 }
 
