@@ -218,8 +218,18 @@ next_finding(const char *key, void *value, void *arg)
 {
 	struct next_ctx		*x = arg;
 	const struct tracked	*t = value;
+	const struct group	*g;
 
 	(void)key;
+	/*
+	 * Raised and held under its group's open cascade: it resolves with
+	 * the cascade (tick_finding), whose deadline next_group() counts;
+	 * its own, already past, would wake the daemon every second.
+	 */
+	g = t->grp != NULL ? t->grp : t->group != NULL ?
+	    strmap_get(x->c->groups, t->group) : NULL;
+	if (t->emitted && g != NULL && g->cascade != NULL)
+		return;
 	if (t->last_now + x->c->conf.resolve_after < x->next)
 		x->next = t->last_now + x->c->conf.resolve_after;
 }

@@ -531,6 +531,13 @@ test_held_back_resolves_with_cascade(void **state)
 	for (t = 101; t <= 110; t++) {
 		feed(c, ev(EVENT_NO_LIVE_UPSTREAMS, NULL, 1, t), NULL, &l);
 		correlate_tick(c, t, record, &l);
+		/*
+		 * The held-back finding's own deadline (104) has passed;
+		 * the next tick that can change anything is the cascade's,
+		 * never one already past (the daemon would wake at once,
+		 * every second, for as long as the pool is down).
+		 */
+		assert_true(correlate_next_tick(c) > t);
 	}
 	assert_int_equal(count_lines(&l, "resolved"), 0);
 	assert_int_equal(correlate_open_findings(c), 2);
