@@ -303,6 +303,12 @@ hsd_alerts_open(const struct hsd_alerts *a)
 	return correlate_open_findings(analyze_correlate(a->an));
 }
 
+size_t
+hsd_alerts_pending(const struct hsd_alerts *a)
+{
+	return analyze_pending(a->an);
+}
+
 int64_t
 hsd_alerts_next_tick(const struct hsd_alerts *a)
 {

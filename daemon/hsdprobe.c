@@ -56,9 +56,13 @@ enum hsd_probe_state {
 struct hsd_probe_key {
 	enum hsd_probe_state	 state;
 	double			 retry_at;	/* FAILED: ev_now() */
+	int			 failing;	/* a no-run failure is due */
 };
 
-/* One request: queued, or sent to the child (id set, deadline armed). */
+/*
+ * One request: queued, sent to the child (id set, deadline armed), or
+ * one that will not run, its failure due (in failed).
+ */
 struct hsd_probe_job {
 	TAILQ_ENTRY(hsd_probe_job) entry;
 	struct hsd_probe	*p;
@@ -84,8 +88,10 @@ struct hsd_probe {
 	struct strmap		*keys;		/* -> struct hsd_probe_key */
 	struct hsd_probe_jobs	 queue;
 	struct hsd_probe_jobs	 running;
+	struct hsd_probe_jobs	 failed;	/* no run: done() is due */
 	unsigned		 nqueued;
 	unsigned		 nrunning;
+	unsigned		 nfailed;
 	unsigned		 gen;
 	int			 noexec;	/* the program cannot run */
 	struct hsd_probe_stats	 st;
@@ -155,6 +161,7 @@ hsd_probe_new(struct ev_loop *loop, const struct probeverdict_cmd *cmd,
 	p->pid = -1;
 	TAILQ_INIT(&p->queue);
 	TAILQ_INIT(&p->running);
+	TAILQ_INIT(&p->failed);
 	buf_init(&p->in);
 	buf_init(&p->out);
 	buf_init(&p->err);
@@ -174,6 +181,19 @@ hsd_probe_job_free(struct hsd_probe_job *j)
 	free(j->peer);
 	free(j->host);
 	free(j);
+}
+
+/* Free every job of q (their deadlines stopped), calling nothing back. */
+static void
+hsd_probe_jobs_free(struct hsd_probe *p, struct hsd_probe_jobs *q)
+{
+	struct hsd_probe_job	*j;
+
+	while ((j = TAILQ_FIRST(q)) != NULL) {
+		TAILQ_REMOVE(q, j, entry);
+		ev_timer_stop(p->loop, &j->deadline);
+		hsd_probe_job_free(j);
+	}
 }
 
 /* Stop the child's watchers and close its pipes; it may still run. */
@@ -196,8 +216,6 @@ hsd_probe_close(struct hsd_probe *p)
 void
 hsd_probe_free(struct hsd_probe *p)
 {
-	struct hsd_probe_job	*j;
-
 	if (p == NULL)
 		return;
 	if (p->pid > 0) {
@@ -208,15 +226,9 @@ hsd_probe_free(struct hsd_probe *p)
 			;
 	}
 	ev_idle_stop(p->loop, &p->verdict_w);
-	while ((j = TAILQ_FIRST(&p->running)) != NULL) {
-		TAILQ_REMOVE(&p->running, j, entry);
-		ev_timer_stop(p->loop, &j->deadline);
-		hsd_probe_job_free(j);
-	}
-	while ((j = TAILQ_FIRST(&p->queue)) != NULL) {
-		TAILQ_REMOVE(&p->queue, j, entry);
-		hsd_probe_job_free(j);
-	}
+	hsd_probe_jobs_free(p, &p->running);
+	hsd_probe_jobs_free(p, &p->queue);
+	hsd_probe_jobs_free(p, &p->failed);
 	strmap_free(p->keys, free);
 	buf_free(&p->in);
 	buf_free(&p->out);
@@ -306,6 +318,8 @@ hsd_probe_answers(struct hsd_probe *p, unsigned n)
 	char	*nl;
 	size_t	 off = 0, len;
 
+	if (p->out.len == 0)
+		return 0;	/* out.data may be NULL */
 	while (n-- > 0 && (nl = memchr(p->out.data + off, '\n',
 	    p->out.len - off)) != NULL) {
 		len = (size_t)(nl - (p->out.data + off));
@@ -320,14 +334,28 @@ hsd_probe_answers(struct hsd_probe *p, unsigned n)
 	return memchr(p->out.data, '\n', p->out.len) != NULL;
 }
 
-/* The loop has nothing else to do: a few verdicts. */
+/*
+ * The loop has nothing else to do: a few verdicts, the failures of
+ * requests that did not run first (nothing to parse).
+ */
 static void
 hsd_probe_verdict_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	struct hsd_probe	*p = w->data;
+	struct hsd_probe_job	*j;
+	struct hsd_probe_key	*k;
+	unsigned		 n = HSD_PROBE_BATCH;
 
 	(void)revents;
-	if (!hsd_probe_answers(p, HSD_PROBE_BATCH))
+	for (; n > 0 && (j = TAILQ_FIRST(&p->failed)) != NULL; n--) {
+		TAILQ_REMOVE(&p->failed, j, entry);
+		p->nfailed--;
+		if ((k = strmap_get(p->keys, j->key)) != NULL)
+			k->failing = 0;
+		p->done(j->at, j->peer, NULL, NULL, p->arg);
+		hsd_probe_job_free(j);
+	}
+	if (!hsd_probe_answers(p, n) && TAILQ_EMPTY(&p->failed))
 		ev_idle_stop(loop, w);
 	hsd_probe_pump(p);
 }
@@ -425,7 +453,8 @@ hsd_probe_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	while (hsd_probe_answers(p, 64))
 		;
 	buf_reset(&p->out);
-	ev_idle_stop(loop, &p->verdict_w);
+	if (TAILQ_EMPTY(&p->failed))
+		ev_idle_stop(loop, &p->verdict_w);
 	buf_cstr(&p->err);
 	while ((nl = strrchr(p->err.data, '\n')) != NULL && nl[1] == '\0')
 		*nl = '\0';
@@ -610,6 +639,32 @@ hsd_probe_spawn(struct hsd_probe *p)
 	return 0;
 }
 
+/*
+ * A wanted request will not run (the program cannot run, the queue is
+ * full, or it failed less than retry seconds ago): done() hears so, with
+ * no cause (it was logged, or counted), from the loop - never from
+ * inside hsd_probe_want(), whose caller is in the middle of a
+ * diagnosis. Without it, what waits for the verdict would wait forever.
+ * At most one is due per (target, peer) with a key, and at most
+ * HSD_PROBE_QUEUE_MAX in all.
+ */
+static void
+hsd_probe_fail_later(struct hsd_probe *p, struct hsd_probe_job *j)
+{
+	struct hsd_probe_key	*k;
+
+	k = strmap_get(p->keys, j->key);
+	if ((k != NULL && k->failing) || p->nfailed >= HSD_PROBE_QUEUE_MAX) {
+		hsd_probe_job_free(j);
+		return;
+	}
+	if (k != NULL)
+		k->failing = 1;
+	TAILQ_INSERT_TAIL(&p->failed, j, entry);
+	p->nfailed++;
+	ev_idle_start(p->loop, &p->verdict_w);
+}
+
 /* The job cannot run: remember the failure, retry later. */
 static void
 hsd_probe_drop(struct hsd_probe *p, struct hsd_probe_job *j)
@@ -621,7 +676,7 @@ hsd_probe_drop(struct hsd_probe *p, struct hsd_probe_job *j)
 		k->retry_at = ev_now(p->loop) + p->retry;
 	}
 	p->st.failed++;
-	hsd_probe_job_free(j);
+	hsd_probe_fail_later(p, j);
 }
 
 /* Send queued requests while there is room; start the child if need be. */
@@ -683,11 +738,12 @@ hsd_probe_reset(struct hsd_probe *p, const struct probeverdict_cmd *cmd,
 	struct hsd_probe_job	*j;
 
 	p->gen++;
-	while ((j = TAILQ_FIRST(&p->queue)) != NULL) {
-		TAILQ_REMOVE(&p->queue, j, entry);
-		hsd_probe_job_free(j);
-	}
+	/* What waited on the old runner was forgotten with it (a new
+	 * cache: analyze_set_probe_async). */
+	hsd_probe_jobs_free(p, &p->queue);
+	hsd_probe_jobs_free(p, &p->failed);
 	p->nqueued = 0;
+	p->nfailed = 0;
 	strmap_free(p->keys, free);
 	p->keys = strmap_new();
 	if (cmd != NULL) {
@@ -723,6 +779,22 @@ hsd_probe_reset(struct hsd_probe *p, const struct probeverdict_cmd *cmd,
 	p->deaths = 0;
 }
 
+static struct hsd_probe_job *
+hsd_probe_job_new(struct hsd_probe *p, char *key, const char *at,
+    const char *peer, const char *host)
+{
+	struct hsd_probe_job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->p = p;
+	j->key = key;
+	j->at = xstrdup(at);
+	j->peer = xstrdup(peer);
+	j->host = host != NULL && *host != '\0' ? xstrdup(host) : NULL;
+	j->gen = p->gen;
+	return j;
+}
+
 void
 hsd_probe_want(struct hsd_probe *p, const char *at, const char *peer,
     const char *host)
@@ -731,39 +803,30 @@ hsd_probe_want(struct hsd_probe *p, const char *at, const char *peer,
 	struct hsd_probe_job	*j;
 	char			*key;
 
-	if (p->noexec)
-		return;
 	xasprintf(&key, "%s\n%s", at, peer);
-	if ((k = strmap_get(p->keys, key)) != NULL) {
-		if (k->state != HSD_PROBE_FAILED ||
-		    ev_now(p->loop) < k->retry_at) {
-			free(key);
-			return;
-		}
-	} else {
-		if (strmap_count(p->keys) >= HSD_PROBE_KEYS_MAX) {
-			free(key);
-			p->st.dropped++;
-			return;
-		}
+	if ((k = strmap_get(p->keys, key)) != NULL &&
+	    k->state != HSD_PROBE_FAILED) {
+		/* Queued or running: its done() comes; done: it came. */
+		free(key);
+		return;
+	}
+	j = hsd_probe_job_new(p, key, at, peer, host);
+	if (p->noexec || (k != NULL && ev_now(p->loop) < k->retry_at)) {
+		hsd_probe_fail_later(p, j);
+		return;
+	}
+	if (p->nqueued >= HSD_PROBE_QUEUE_MAX || (k == NULL &&
+	    strmap_count(p->keys) >= HSD_PROBE_KEYS_MAX)) {
+		/* Asked again by a later event. */
+		p->st.dropped++;
+		hsd_probe_fail_later(p, j);
+		return;
+	}
+	if (k == NULL) {
 		k = xcalloc(1, sizeof *k);
 		strmap_put(p->keys, key, k);
 	}
-	if (p->nqueued >= HSD_PROBE_QUEUE_MAX) {
-		/* Asked again by a later event. */
-		free(strmap_del(p->keys, key));
-		free(key);
-		p->st.dropped++;
-		return;
-	}
 	k->state = HSD_PROBE_QUEUED;
-	j = xcalloc(1, sizeof *j);
-	j->p = p;
-	j->key = key;
-	j->at = xstrdup(at);
-	j->peer = xstrdup(peer);
-	j->host = host != NULL && *host != '\0' ? xstrdup(host) : NULL;
-	j->gen = p->gen;
 	TAILQ_INSERT_TAIL(&p->queue, j, entry);
 	p->nqueued++;
 	hsd_probe_pump(p);

@@ -24,7 +24,10 @@ struct hsd_probe;
 
 /*
  * A run finished: pv is the verdict (its contents may be moved out:
- * probeverdict_cache_put) or NULL with cause saying why none came.
+ * probeverdict_cache_put) or NULL with cause saying why none came; pv
+ * and cause both NULL: a wanted request did not run (the reason was
+ * logged or counted when it arose). Always called from the loop, never
+ * from inside hsd_probe_want().
  */
 typedef void	 hsd_probe_done_fn(const char *at, const char *peer,
 		    struct probeverdict *pv, const char *cause, void *arg);
@@ -38,8 +41,11 @@ void		 hsd_probe_free(struct hsd_probe *);
 /*
  * Ask for a verdict of the configured target at ("FILE:LINE") and peer
  * ("ip:port"), host an SNI candidate (may be NULL or ""). Does nothing
- * when that pair is queued, running, has a verdict, or failed less than
- * retry seconds ago, or when the program could not be run at all.
+ * when that pair is queued or running (its done() comes) or has a
+ * verdict. When it will not run - it failed less than retry seconds
+ * ago, the queue is full, or the program could not be run at all -
+ * done() hears that from the loop: every request that is not already
+ * answered or on its way gets one.
  */
 void		 hsd_probe_want(struct hsd_probe *, const char *at,
 		    const char *peer, const char *host);

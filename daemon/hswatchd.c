@@ -411,9 +411,10 @@ hsd_dump(struct hsd *d)
 
 		hsd_probe_stats(d->probe, &ps);
 		log_info("probe: %u running, %u queued, %llu runs, %llu "
-		    "verdicts, %llu failed (%llu timed out), %llu dropped",
-		    ps.running, ps.queued, ps.runs, ps.verdicts, ps.failed,
-		    ps.timeouts, ps.dropped);
+		    "verdicts, %llu failed (%llu timed out), %llu dropped, "
+		    "%zu diagnoses waiting", ps.running, ps.queued, ps.runs,
+		    ps.verdicts, ps.failed, ps.timeouts, ps.dropped,
+		    hsd_alerts_pending(d->alerts));
 	}
 	if (d->dups > 0)
 		log_info("events: %llu already written before a crash, "
@@ -474,7 +475,8 @@ hsd_probe_done_cb(const char *at, const char *peer, struct probeverdict *pv,
 	size_t		 n;
 
 	if (pv == NULL) {
-		log_warnx("probe of %s for %s: %s", peer, at, cause);
+		if (cause != NULL)
+			log_warnx("probe of %s for %s: %s", peer, at, cause);
 		(void)hsd_alerts_verdict(d->alerts, at, peer, NULL);
 		return;
 	}

@@ -117,6 +117,10 @@ void
 analyze_set_probe_async(struct analyze *a, struct probeverdict_cache *c,
     analyze_probe_want_fn *want, void *arg)
 {
+	/* What waited for a verdict of the old cache would wait forever:
+	 * diagnosed anew by the next event. */
+	strmap_free(a->pending, pending_free);
+	a->pending = strmap_new();
 	a->probe = c;
 	a->probe_err = NULL;
 	a->probe_want = want;
@@ -648,6 +652,12 @@ verdict_one(const char *key, void *value, void *arg)
 		return;
 	strmap_del(a->pending, key);
 	pending_free(w);
+}
+
+size_t
+analyze_pending(const struct analyze *a)
+{
+	return a->pending != NULL ? strmap_count(a->pending) : 0;
 }
 
 size_t

@@ -46,7 +46,7 @@ void		 analyze_set_probe(struct analyze *,
  * findings that waited for it again and hands correlate the new body
  * (correlate_replace: "updated" when it changed, e.g. confirmed by the
  * probe with its patch). Returns how many findings were diagnosed
- * again. A reloaded model forgets what waited.
+ * again. A reloaded model, or a new cache, forgets what waited.
  */
 typedef void	 analyze_probe_want_fn(const char *at, const char *peer,
 		    const char *host, void *);
@@ -55,6 +55,9 @@ void		 analyze_set_probe_async(struct analyze *,
 		    void *arg);
 size_t		 analyze_verdict(struct analyze *, const char *at,
 		    const char *peer, correlate_emit_fn *, void *);
+/* Diagnoses waiting for a verdict (each ends with its run's verdict or
+ * failure: hswatchd's SIGUSR1 shows the count). */
+size_t		 analyze_pending(const struct analyze *);
 
 /* Swap in a reloaded model (the old one stays the caller's). */
 void		 analyze_set_model(struct analyze *, const struct confmodel *);
