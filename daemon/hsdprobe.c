@@ -398,7 +398,8 @@ hsd_probe_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		close(w->fd);
 		w->fd = -1;
 	}
-	if (is_out && memchr(p->out.data, '\n', p->out.len) != NULL)
+	if (is_out && p->out.len > 0 &&
+	    memchr(p->out.data, '\n', p->out.len) != NULL)
 		ev_idle_start(loop, &p->verdict_w);
 }
 

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -30,6 +32,7 @@
 #include "hswatch/sink.h"
 #include "hswatch/settings.h"
 #include "hswatch/state.h"
+#include "hswatch/strmap.h"
 #include "hswatch/tail.h"
 #include "hswatch/xmalloc.h"
 #include "notify.h"
@@ -691,6 +694,25 @@ hsd_state_load(struct hsd *d)
 	free(path);
 }
 
+/*
+ * Hash maps keyed by log fields get a seed nobody can guess (strmap.h):
+ * from getrandom, or, before the kernel's pool is ready, the clock and
+ * PID (still not known in advance to whoever writes the log lines).
+ */
+static void
+hsd_seed(void)
+{
+	struct timespec	 ts;
+	uint64_t	 seed;
+
+	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != sizeof seed) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
+		    ((uint64_t)getpid() << 16);
+	}
+	strmap_seed(seed);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -720,6 +742,7 @@ main(int argc, char **argv)
 	double			 wd;
 	int			 ch;
 
+	hsd_seed();
 	memset(&d, 0, sizeof d);
 	d.conf_file = HSD_CONF_DEFAULT;
 	log_init("hswatchd", 1, 0, 0);

@@ -1,5 +1,14 @@
 /*
  * String-keyed chained hash map, doubling at load factor 1.
+ *
+ * Keys often carry attacker-controlled log fields (URI, Host): with a
+ * fixed hash, keys chosen to share a bucket would turn every lookup into
+ * a walk of the whole chain. So the hash is seeded (strmap_seed(): the
+ * daemon draws one from getrandom at start; each map keeps the seed it
+ * was made with) and ends with a full-avalanche finalizer (murmur3's
+ * fmix64), without which the low bits that pick the bucket would depend
+ * on the low bits of the last word only, whatever the seed. Not a keyed
+ * PRF like SipHash; enough that collisions cannot be precomputed.
  */
 #include "config.h"
 
@@ -24,13 +33,23 @@ struct strmap {
 	struct strmap_entry	**buckets;
 	size_t			  nbuckets;	/* a power of two */
 	size_t			  count;
+	uint64_t		  seed;
 };
+
+/* The seed of the maps made from now on (0: the same order every run). */
+static uint64_t	strmap_next_seed;
+
+void
+strmap_seed(uint64_t seed)
+{
+	strmap_next_seed = seed;
+}
 
 /* A word-at-a-time multiplicative hash (keys are often 100+ bytes). */
 static uint32_t
-hash_mem(const char *s, size_t n)
+hash_mem(uint64_t seed, const char *s, size_t n)
 {
-	uint64_t	 h = 0x9e3779b97f4a7c15ULL ^ n, w;
+	uint64_t	 h = 0x9e3779b97f4a7c15ULL ^ seed ^ n, w;
 
 	for (; n >= 8; s += 8, n -= 8) {
 		memcpy(&w, s, 8);
@@ -39,8 +58,13 @@ hash_mem(const char *s, size_t n)
 	}
 	w = 0;
 	memcpy(&w, s, n);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 29;
+	h ^= w;
+	/* fmix64: every input bit reaches the low bits. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return (uint32_t)h;
 }
 
@@ -50,6 +74,7 @@ strmap_new(void)
 	struct strmap	*m;
 
 	m = xcalloc(1, sizeof *m);
+	m->seed = strmap_next_seed;
 	m->nbuckets = 16;
 	m->buckets = xcalloc(m->nbuckets, sizeof *m->buckets);
 	return m;
@@ -97,7 +122,7 @@ strmap_getn(const struct strmap *m, const char *key, size_t n)
 
 	if (n >= UINT32_MAX)
 		return NULL;	/* never stored */
-	e = *find(m, key, n, hash_mem(key, n));
+	e = *find(m, key, n, hash_mem(m->seed, key, n));
 	return e != NULL ? e->value : NULL;
 }
 
@@ -148,7 +173,7 @@ void *
 strmap_put(struct strmap *m, const char *key, void *value)
 {
 	size_t			  len = strlen(key);
-	uint32_t		  h = hash_mem(key, len);
+	uint32_t		  h = hash_mem(m->seed, key, len);
 	struct strmap_entry	**ep;
 	void			 *old;
 
@@ -171,7 +196,7 @@ strmap_put_copy(struct strmap *m, const char *key, const void *value,
     size_t size)
 {
 	size_t			  len = strlen(key), off;
-	uint32_t		  h = hash_mem(key, len);
+	uint32_t		  h = hash_mem(m->seed, key, len);
 	struct strmap_entry	**ep, *e;
 
 	if (len >= UINT32_MAX)
@@ -197,9 +222,10 @@ void *
 strmap_del(struct strmap *m, const char *key)
 {
 	size_t			  len = strlen(key);
-	struct strmap_entry	**ep = find(m, key, len, hash_mem(key, len)), *e;
+	struct strmap_entry	**ep, *e;
 	void			 *v;
 
+	ep = find(m, key, len, hash_mem(m->seed, key, len));
 	if ((e = *ep) == NULL)
 		return NULL;
 	*ep = e->next;
@@ -213,6 +239,21 @@ size_t
 strmap_count(const struct strmap *m)
 {
 	return m->count;
+}
+
+size_t
+strmap_longest_chain(const struct strmap *m)
+{
+	struct strmap_entry	*e;
+	size_t			 i, n, max = 0;
+
+	for (i = 0; i < m->nbuckets; i++) {
+		for (n = 0, e = m->buckets[i]; e != NULL; e = e->next)
+			n++;
+		if (n > max)
+			max = n;
+	}
+	return max;
 }
 
 void

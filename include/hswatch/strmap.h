@@ -6,8 +6,17 @@
 #define HSWATCH_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct strmap;
+
+/*
+ * The hash seed of the maps made after this call (existing maps keep
+ * theirs). 0, the default, gives the same iteration order every run
+ * (the CLI's output); a long-lived process handling hostile keys sets a
+ * random one once at start.
+ */
+void		 strmap_seed(uint64_t);
 
 struct strmap	*strmap_new(void);
 /* Frees the map and its keys; free_value (may be NULL) for each value. */
@@ -28,6 +37,8 @@ void		*strmap_put_copy(struct strmap *, const char *key,
 		    const void *value, size_t size);
 void		*strmap_del(struct strmap *, const char *key);
 size_t		 strmap_count(const struct strmap *);
+/* The most entries sharing one bucket (the tests; a flooding check). */
+size_t		 strmap_longest_chain(const struct strmap *);
 /* Call fn for each entry; fn may delete the entry it is given. */
 void		 strmap_foreach(struct strmap *,
 		    void (*fn)(const char *key, void *value, void *arg), void *);

@@ -22,6 +22,8 @@
 #include "hswatch/correlate.h"
 #include "hswatch/xmalloc.h"
 
+#include "fuzzconf.h"
+
 #define MAX_SHADOW	256
 #define MAX_OPS		512	/* run.sh: -max_len=128, 32 */
 
@@ -119,11 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	st = xcalloc(1, sizeof *st);
 	buf_init(&st->b);
-	conf.window = 10;
-	conf.resolve_after = 30;
-	conf.down_fraction = 0.5;
-	conf.max_groups = 3;
-	conf.max_findings = 6;
+	fuzz_correlate_conf(&conf);
 	c = correlate_new(&conf);
 	for (i = 0; i + 4 <= size && i / 4 < MAX_OPS; i += 4) {
 		unsigned	 op = data[i] & 3, kind = (data[i] >> 2) % 10;

@@ -23,6 +23,8 @@
 #include "hswatch/patch.h"
 #include "hswatch/xmalloc.h"
 
+#include "../fuzz/fuzzconf.h"
+
 /* ---- correlate --------------------------------------------------------- */
 
 struct lifecycle {
@@ -68,11 +70,7 @@ test_resolved_under_cascade(void **state)
 	int64_t			 t0 = 1700000000;
 
 	(void)state;
-	conf.window = 10;
-	conf.resolve_after = 30;
-	conf.down_fraction = 0.5;
-	conf.max_groups = 3;
-	conf.max_findings = 6;
+	fuzz_correlate_conf(&conf);
 	c = correlate_new(&conf);
 	memset(&ev, 0, sizeof ev);
 	ev.kind = EVENT_HANDSHAKE_TIMEOUT;
@@ -136,11 +134,7 @@ test_cause_of_other_group(void **state)
 	int64_t			 t0 = 1700000000;
 
 	(void)state;
-	conf.window = 10;
-	conf.resolve_after = 30;
-	conf.down_fraction = 0.5;
-	conf.max_groups = 3;
-	conf.max_findings = 6;
+	fuzz_correlate_conf(&conf);
 	c = correlate_new(&conf);
 	memset(&ev, 0, sizeof ev);
 	ev.kind = EVENT_VERIFY_FAILED;
