@@ -44,6 +44,13 @@ extern char **environ;
 #define HSD_PROBE_BATCH		4	/* verdicts handled per loop turn */
 #define HSD_PROBE_ERR_KEEP	1024	/* bytes of the child's stderr kept */
 #define HSD_PROBE_DEATHS_MAX	3	/* deaths without an answer: give up */
+/*
+ * The child answers a request that is not over at the timeout itself
+ * (--deadline): one slow peer fails alone. Our own deadline, this much
+ * later, is for a child that is stuck (answers nothing): then it is
+ * killed, and what it held fails.
+ */
+#define HSD_PROBE_GRACE		5.0
 
 enum hsd_probe_state {
 	HSD_PROBE_QUEUED = 0,
@@ -113,6 +120,13 @@ struct hsd_probe {
 };
 
 static void	hsd_probe_pump(struct hsd_probe *);
+
+/* Seconds a request may take (probe_timeout; 60 when unset). */
+static int
+hsd_probe_timeout(const struct hsd_probe *p)
+{
+	return p->cmd.timeout_s > 0 ? p->cmd.timeout_s : 60;
+}
 static void	hsd_probe_verdict_cb(struct ev_loop *, ev_idle *, int);
 
 static char *
@@ -478,9 +492,9 @@ hsd_probe_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		if (j->timed_out) {
 			char	*why;
 
-			xasprintf(&why, "%s did not finish within %d s "
-			    "(killed)", p->cmd.path, p->cmd.timeout_s > 0 ?
-			    p->cmd.timeout_s : 60);
+			xasprintf(&why, "%s answered nothing within %g s "
+			    "(killed)", p->cmd.path,
+			    hsd_probe_timeout(p) + HSD_PROBE_GRACE);
 			hsd_probe_finish(j, NULL, why);
 			free(why);
 		} else
@@ -492,9 +506,9 @@ hsd_probe_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 }
 
 /*
- * A request passed its deadline: the child is stuck (its own attempts
- * have deadlines of seconds), so it is killed by its PID; ev_child
- * reaps it and fails what it still held.
+ * A request passed its deadline and the grace after it without the
+ * child's own "no verdict" answer: the child is stuck, so it is killed
+ * by its PID; ev_child reaps it and fails what it still held.
  */
 static void
 hsd_probe_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -604,6 +618,8 @@ hsd_probe_spawn(struct hsd_probe *p)
 	hsd_probe_arg(&argv, &argc, "--max-running=", num);
 	hsd_probe_arg(&argv, &argc, "--rate=", "200");
 	hsd_probe_arg(&argv, &argc, "--burst=", "200");
+	snprintf(num, sizeof num, "%d", hsd_probe_timeout(p));
+	hsd_probe_arg(&argv, &argc, "--deadline=", num);
 	r = posix_spawn(&p->pid, p->cmd.path, &fa, &attr, argv, environ);
 	for (i = 0; i < argc; i++)
 		free(argv[i]);
@@ -721,8 +737,7 @@ hsd_probe_pump(struct hsd_probe *p)
 		if (!ev_is_active(&p->in_w))
 			ev_io_start(p->loop, &p->in_w);
 		ev_timer_init(&j->deadline, hsd_probe_deadline_cb,
-		    p->cmd.timeout_s > 0 ? (double)p->cmd.timeout_s : 60.0,
-		    0);
+		    hsd_probe_timeout(p) + HSD_PROBE_GRACE, 0);
 		j->deadline.data = j;
 		ev_timer_start(p->loop, &j->deadline);
 		if ((k = strmap_get(p->keys, j->key)) != NULL)

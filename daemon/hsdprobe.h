@@ -4,10 +4,12 @@
  * daemon's libev loop, never blocking it: requests to its stdin and
  * verdicts from its stdout through non-blocking pipes (ev_io), handled a
  * few per loop turn when nothing else is pending (ev_idle at the lowest
- * priority), its exit seen by ev_child. A request still unanswered after
- * the timeout gets the child killed by its PID (a new one is started for
- * what is queued). At most max requests are in the child at once; the
- * rest wait in a bounded queue. Each (target, peer) runs once; a failed
+ * priority), its exit seen by ev_child. The child itself answers a
+ * request not over within the timeout ("no verdict", --deadline); one
+ * still unanswered a grace period later means the child is stuck: it is
+ * killed by its PID (a new one is started for what is queued). At most
+ * max requests are in the child at once; the rest wait in a bounded
+ * queue. Each (target, peer) runs once; a failed
  * run may be asked for again after the retry interval.
  *
  * Only main's loop owns the runner: hsd_probe_free() stops every

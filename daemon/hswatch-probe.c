@@ -55,7 +55,7 @@ static const char *const usage_text =
     "           [--peer ADDR:PORT] [--name NAME ...] [--log-host HOST ...]\n"
     "           [--timeout SECONDS] [--json]\n"
     "       hswatch-probe --serve (--config FILE | --nginx-T FILE) [--prefix DIR]\n"
-    "           [--nginx-version V] [--timeout SECONDS]\n"
+    "           [--nginx-version V] [--timeout SECONDS] [--deadline SECONDS]\n"
     "    common: [--max-running N] [--max-per-peer N] [--rate R] [--burst B]\n"
     "           [--peer-rate R] [--peer-burst B] [--idle]\n";
 
@@ -206,6 +206,7 @@ main(int argc, char **argv)
 		{ "log-host", required_argument, NULL, 'H' },
 		{ "idle", no_argument, NULL, 'I' },
 		{ "serve", no_argument, NULL, 'S' },
+		{ "deadline", required_argument, NULL, 'D' },
 		CLICONF_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -228,6 +229,7 @@ main(int argc, char **argv)
 	size_t				 npeers = 0, i;
 	int				 ch, json = 0, all_ok = 1;
 	int				 serve = 0;
+	double				 deadline = 0;
 
 	memset(&tmpl, 0, sizeof tmpl);
 	memset(&cc, 0, sizeof cc);
@@ -294,6 +296,9 @@ main(int argc, char **argv)
 		case 'S':
 			serve = 1;
 			break;
+		case 'D':
+			deadline = parse_num("deadline", optarg, 0.1, 3600);
+			break;
 		case 1:
 			lim.max_running = (int)parse_num("max-running", optarg,
 			    1, 1024);
@@ -332,12 +337,15 @@ main(int argc, char **argv)
 		model = cliconf_load(&cc);
 		signal(SIGPIPE, SIG_IGN);
 		loop = ev_default_loop(EVFLAG_AUTO);
-		probeserve_run(loop, model, &lim, tmpl.timeout_ms,
+		probeserve_run(loop, model, &lim, tmpl.timeout_ms, deadline,
 		    STDIN_FILENO);
 		confmodel_free(model);
 		ev_loop_destroy(loop);
 		return 0;
 	}
+	if (deadline > 0)
+		die("--deadline is for --serve (one-shot probes end on their "
+		    "attempts' --timeout)");
 	if (cliconf_given(&cc)) {
 		if ((where == NULL) == (upstream == NULL))
 			die("with a configuration, give one of --location "

@@ -37,6 +37,8 @@ struct probeserve_req {
 	struct probetarget_list	 ptl;
 	struct probe_target	 t;
 	struct probeplan	*plan;
+	ev_timer		 deadline;
+	int			 answered;	/* failed at its deadline */
 };
 
 TAILQ_HEAD(probeserve_reqs, probeserve_req);
@@ -46,6 +48,7 @@ struct probeserve {
 	const struct confmodel	*model;
 	struct probesched	*sched;
 	int			 timeout_ms;
+	double			 deadline;	/* s per request; 0: none */
 	ev_io			 in_w;
 	struct buf		 in;
 	int			 skipping;	/* inside an overlong line */
@@ -100,10 +103,32 @@ probeserve_fail(struct probeserve *s, const char *id, const char *cause)
 static void
 probeserve_req_free(struct probeserve_req *r)
 {
+	ev_timer_stop(r->s->loop, &r->deadline);
 	probeplan_free(r->plan);
 	probetarget_list_free(&r->ptl);
 	free(r->id);
 	free(r);
+}
+
+/*
+ * A request is past its deadline: answered now, so that one slow peer
+ * (its attempts queued behind others', or several rounds of timeouts)
+ * fails alone instead of getting the whole process killed by hswatchd.
+ * Its attempts go on (each has its own timeout); their verdict is not
+ * written.
+ */
+static void
+probeserve_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probeserve_req	*r = w->data;
+	char			*why;
+
+	(void)loop;
+	(void)revents;
+	r->answered = 1;
+	xasprintf(&why, "no verdict within %g s", r->s->deadline);
+	probeserve_fail(r->s, r->id, why);
+	free(why);
 }
 
 /* A request's plan is over: its verdict line, then it is gone. */
@@ -115,6 +140,11 @@ probeserve_done(struct probeplan *plan, void *arg)
 	struct probeplan_verdict v;
 	struct buf		 b;
 
+	if (r->answered) {
+		TAILQ_REMOVE(&s->reqs, r, entry);
+		probeserve_req_free(r);
+		return;
+	}
 	buf_init(&b);
 	buf_printf(&b, "%s\t", r->id);
 	probeplan_verdict(plan, &v);
@@ -157,6 +187,8 @@ probeserve_request(struct probeserve *s, char *line)
 	r = xcalloc(1, sizeof *r);
 	r->s = s;
 	r->id = xstrdup(f[0]);
+	ev_timer_init(&r->deadline, probeserve_deadline_cb, s->deadline, 0);
+	r->deadline.data = r;
 	if (probetarget_select(s->model, f[1], NULL, f[2], hosts, nhosts,
 	    &r->ptl, &cause) == -1) {
 		probeserve_fail(s, r->id, cause);
@@ -173,6 +205,8 @@ probeserve_request(struct probeserve *s, char *line)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&s->reqs, r, entry);
+	if (s->deadline > 0)
+		ev_timer_start(s->loop, &r->deadline);
 	probesched_plan(s->sched, r->plan, probeserve_done, r);
 }
 
@@ -218,7 +252,8 @@ probeserve_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 void
 probeserve_run(struct ev_loop *loop, const struct confmodel *model,
-    const struct probesched_limits *lim, int timeout_ms, int fd)
+    const struct probesched_limits *lim, int timeout_ms, double deadline,
+    int fd)
 {
 	struct probeserve	 s;
 	struct probeserve_req	*r;
@@ -227,6 +262,7 @@ probeserve_run(struct ev_loop *loop, const struct confmodel *model,
 	s.loop = loop;
 	s.model = model;
 	s.timeout_ms = timeout_ms;
+	s.deadline = deadline;
 	s.sched = probesched_new(loop, lim);
 	buf_init(&s.in);
 	TAILQ_INIT(&s.reqs);

@@ -13,7 +13,10 @@
  * All probes share one scheduler (its concurrency cap and rate limits)
  * on one libev loop, so many probes cost one process and one parse of
  * the configuration instead of one each. Only configured peers of the
- * target are probed, as in the one-shot mode. EOF on stdin ends it.
+ * target are probed, as in the one-shot mode. A request not over within
+ * the deadline is answered "!no verdict within N s" (its attempts run
+ * to their own timeouts; nothing more is written for it). EOF on stdin
+ * ends it.
  */
 #ifndef HSWATCH_PROBESERVE_H
 #define HSWATCH_PROBESERVE_H
@@ -22,8 +25,12 @@ struct confmodel;
 struct ev_loop;
 struct probesched_limits;
 
-/* Serve until EOF on fd; timeout_ms per attempt (0: the default). */
+/*
+ * Serve until EOF on fd; timeout_ms per attempt (0: the default),
+ * deadline in seconds per request (0: none).
+ */
 void	 probeserve_run(struct ev_loop *, const struct confmodel *,
-	    const struct probesched_limits *, int timeout_ms, int fd);
+	    const struct probesched_limits *, int timeout_ms,
+	    double deadline, int fd);
 
 #endif

@@ -38,7 +38,7 @@ struct settings {
 	char		*probe_command;	/* hswatch-probe, or NULL: built-in */
 	unsigned	 probe_max;	/* children at once */
 	double		 probe_retry;	/* after a failed run, seconds */
-	double		 probe_timeout;	/* one child run, then killed */
+	double		 probe_timeout;	/* one probe, then no verdict */
 };
 
 #define SETTINGS_STATE_DIR	"/var/lib/hswatch"
