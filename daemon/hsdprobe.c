@@ -210,6 +210,24 @@ hsd_probe_jobs_free(struct hsd_probe *p, struct hsd_probe_jobs *q)
 	}
 }
 
+/*
+ * Kill the child by its PID and reap it, calling nothing back; not when
+ * libev has reaped it already (its ev_child pending): that PID may be
+ * another process's by now.
+ */
+static void
+hsd_probe_kill(struct hsd_probe *p)
+{
+	int	 reaped = ev_is_pending(&p->child_w);
+
+	ev_child_stop(p->loop, &p->child_w);
+	if (reaped)
+		return;
+	(void)kill(p->pid, SIGKILL);
+	while (waitpid(p->pid, NULL, 0) == -1 && errno == EINTR)
+		;
+}
+
 /* Stop the child's watchers and close its pipes; it may still run. */
 static void
 hsd_probe_close(struct hsd_probe *p)
@@ -234,10 +252,7 @@ hsd_probe_free(struct hsd_probe *p)
 		return;
 	if (p->pid > 0) {
 		hsd_probe_close(p);
-		ev_child_stop(p->loop, &p->child_w);
-		(void)kill(p->pid, SIGKILL);
-		while (waitpid(p->pid, NULL, 0) == -1 && errno == EINTR)
-			;
+		hsd_probe_kill(p);
 	}
 	ev_idle_stop(p->loop, &p->verdict_w);
 	hsd_probe_jobs_free(p, &p->running);
@@ -520,7 +535,13 @@ hsd_probe_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	j->timed_out = 1;
 	p->st.timeouts++;
-	if (p->pid > 0 && !p->dying) {
+	/*
+	 * The PID is still our child's: libev runs child watchers at
+	 * EV_MAXPRI, so when it has reaped the child, hsd_probe_child_cb
+	 * (pid = -1) ran before this timer (priority 0). The pending check
+	 * keeps it so should that ever change.
+	 */
+	if (p->pid > 0 && !p->dying && !ev_is_pending(&p->child_w)) {
 		(void)kill(p->pid, SIGKILL);
 		p->dying = 1;	/* nothing more is sent to it */
 	}
@@ -773,11 +794,8 @@ hsd_probe_reset(struct hsd_probe *p, const struct probeverdict_cmd *cmd,
 	 * a new one; what it held is dropped (an old generation).
 	 */
 	if (p->pid > 0) {
-		ev_child_stop(p->loop, &p->child_w);
 		hsd_probe_close(p);
-		(void)kill(p->pid, SIGKILL);
-		while (waitpid(p->pid, NULL, 0) == -1 && errno == EINTR)
-			;
+		hsd_probe_kill(p);
 		p->pid = -1;
 		p->dying = 0;
 	}
