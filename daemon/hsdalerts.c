@@ -321,6 +321,12 @@ hsd_alerts_textfile(const struct hsd_alerts *a)
 	return a->prom != NULL;
 }
 
+int
+hsd_alerts_textfile_dirty(const struct hsd_alerts *a)
+{
+	return a->prom != NULL && sink_prom_dirty(a->prom);
+}
+
 void
 hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 {

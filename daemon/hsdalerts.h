@@ -62,6 +62,8 @@ void		 hsd_alerts_timer(struct hsd_alerts *,
 /* Open findings (they need the timer to resolve); textfile configured. */
 size_t		 hsd_alerts_open(const struct hsd_alerts *);
 int		 hsd_alerts_textfile(const struct hsd_alerts *);
+/* The textfile has changes not written yet (prom_interval holds them). */
+int		 hsd_alerts_textfile_dirty(const struct hsd_alerts *);
 /* Findings waiting for a probe verdict (analyze_pending). */
 size_t		 hsd_alerts_pending(const struct hsd_alerts *);
 /* When the correlator next has something to resolve (INT64_MAX: never). */

@@ -40,11 +40,11 @@
 #define HSD_CONF_DEFAULT	SYSCONFDIR "/hswatch/hswatch.conf"
 /*
  * Counters to the sinks and quiet findings resolved: every
- * HSD_ALERT_INTERVAL s while lines arrive, and while findings are open
- * with a textfile (its counters); when all is quiet, only the textfile's
- * liveness rewrite every HSD_ALERT_IDLE s (node_exporter shows its
- * mtime). Without a textfile, open findings need a wakeup only when the
- * correlator can resolve one (correlate_next_tick), and nothing open
+ * HSD_ALERT_INTERVAL s while lines arrive or the textfile has changes
+ * its prom_interval holds back; once quiet, open findings need a wakeup
+ * only when the correlator can resolve one (correlate_next_tick), and
+ * the textfile its liveness rewrite every HSD_ALERT_IDLE s
+ * (node_exporter shows its mtime); without a textfile, nothing open
  * needs none.
  */
 #define HSD_ALERT_INTERVAL	5.0
@@ -626,19 +626,23 @@ hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	free(files);
 
 	next = hsd_alerts_next_tick(d->alerts);
-	if (ev_now(loop) - (double)d->last_line < 2 * HSD_ALERT_INTERVAL)
+	if (ev_now(loop) - (double)d->last_line < 2 * HSD_ALERT_INTERVAL ||
+	    hsd_alerts_textfile_dirty(d->alerts))
 		w->repeat = HSD_ALERT_INTERVAL;
-	else if (hsd_alerts_textfile(d->alerts))
-		w->repeat = hsd_alerts_open(d->alerts) > 0 ?
-		    HSD_ALERT_INTERVAL : HSD_ALERT_IDLE;
-	else if (next != INT64_MAX) {
-		/* Just past the deadline (the clock is whole seconds);
-		 * at least a second, should it be due already. */
-		w->repeat = (double)next - ev_now(loop) + 0.01;
-		if (w->repeat < 1)
-			w->repeat = 1;
-	} else
+	else {
 		w->repeat = 0;	/* idle: no wakeups */
+		if (next != INT64_MAX) {
+			/* Just past the deadline (the clock is whole
+			 * seconds); at least a second, should it be due
+			 * already. */
+			w->repeat = (double)next - ev_now(loop) + 0.01;
+			if (w->repeat < 1)
+				w->repeat = 1;
+		}
+		if (hsd_alerts_textfile(d->alerts) &&
+		    (w->repeat == 0 || w->repeat > HSD_ALERT_IDLE))
+			w->repeat = HSD_ALERT_IDLE;	/* liveness */
+	}
 	if (w->repeat > 0)
 		ev_timer_again(loop, w);
 	else

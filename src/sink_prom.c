@@ -317,13 +317,20 @@ prom_metrics(struct sink *s, const struct sink_counters *c)
 		    SINK_PROM_MAX_SERIES);
 		if (e == NULL)
 			continue;	/* over the limit: not recorded */
+		if (e->v != c->files[i].lines)
+			sp->dirty = 1;
 		e->v = c->files[i].lines;
 	}
 	buf_free(&k);
+	/* Dirty only when a value changed: a quiet daemon has nothing to
+	 * write before the heartbeat (sink_prom_dirty). */
+	if (sp->parse_errors != c->parse_errors ||
+	    sp->config_load_time != c->config_load_time ||
+	    sp->last_event_time != c->last_event_time)
+		sp->dirty = 1;
 	sp->parse_errors = c->parse_errors;
 	sp->config_load_time = c->config_load_time;
 	sp->last_event_time = c->last_event_time;
-	sp->dirty = 1;
 }
 
 static void
@@ -450,6 +457,14 @@ sink_prom_write(struct sink *s, int final, char **cause)
 	if (rc == 0)
 		sp->dirty = 0;
 	return rc;
+}
+
+int
+sink_prom_dirty(const struct sink *s)
+{
+	const struct sink_prom	*sp = s->priv;
+
+	return sp->dirty;
 }
 
 static int

@@ -102,6 +102,8 @@ struct sink	*sink_prom_new(const char *dir, int64_t interval,
 		    char **cause);
 /* Write the file now (at shutdown, with up 0 when final). */
 int		 sink_prom_write(struct sink *, int final, char **cause);
+/* A value changed since the last write (held back by the interval). */
+int		 sink_prom_dirty(const struct sink *);
 /* Render the exposition text; for tests. */
 void		 sink_prom_render(struct sink *, int up, struct buf *);
 /* Counter values across restarts: atomic save, load before use. */

@@ -17,6 +17,7 @@ json = $S/findings.json"
 start_daemon --error-log "$S/error.log" || finish
 
 cat "$EX/error.log" >>"$S/error.log"
+t_written=$(date +%s)
 cp "$EX/error.log" "$S/written.log"
 wait_events 10
 
@@ -59,6 +60,20 @@ expect_eq "textfile: the pool cascade gauge" \
 expect_eq "textfile: lines read" \
 	"$(sed -n "s|^hswatch_log_lines_total{file=\"$S/error.log\"} ||p" "$S/prom/hswatch.prom")" \
 	"$(wc -l <"$EX/error.log" | tr -d ' ')"
+
+# Quiet, with findings open and a textfile: nothing changes, so nothing
+# wakes the daemon (the alert timer next runs at the correlator's next
+# deadline or the textfile's 60 s liveness rewrite). From 16 s after the
+# last line (lines keep the 5 s timer going for 10 s), 6 s of no
+# voluntary context switch.
+while [ "$(date +%s)" -lt $((t_written + 16)) ]; do
+	nap 0.5
+done
+before=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$DPID/status")
+sleep 6
+after=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$DPID/status")
+expect_eq "quiet with findings open and a textfile: no wakeup in 6 s" \
+	$((after - before)) 0
 
 # SIGHUP: the model is reloaded, nothing is emitted twice.
 before=$(wc -l <"$S/findings.json")
