@@ -113,12 +113,14 @@ count_check() {
 
 file_lines() { wc -l <"$1" | tr -d ' '; }
 
-# Events counted in hswatch replay's summary table (the COUNT column,
-# plus the rows past its bound).
+# Events counted in hswatch replay's summary table (the COUNT column:
+# the number before the FIRST timestamp, wherever a long peer name puts
+# it), plus the rows past its bound.
 summary_events() {
 	awk '/^PEER +KIND/ { t = 1; next }
-	    t && /^\(/ { n += $1 + 0; next }
-	    t && length($0) > 83 { n += substr($0, 76, 8) + 0 }
+	    t && /^\(/ { n += substr($1, 2) + 0; next }
+	    t && match($0, / [0-9]+  [0-9][0-9][0-9][0-9]\/[0-9][0-9]\/[0-9][0-9] /) {
+		split(substr($0, RSTART + 1), f, " "); n += f[1] }
 	    END { print n + 0 }' "$1"
 }
 

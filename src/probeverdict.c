@@ -22,6 +22,7 @@
 #include "hswatch/buf.h"
 #include "hswatch/jsonread.h"
 #include "hswatch/probeverdict.h"
+#include "hswatch/strmap.h"
 #include "hswatch/tlsalert.h"
 #include "hswatch/xmalloc.h"
 
@@ -452,17 +453,20 @@ syserr:
 
 /* ---- the cache ---------------------------------------------------------- */
 
+/*
+ * One (target, peer): its verdict, or a failed run. Allocated one by one
+ * (pointers to pv stay valid while the cache grows) and found through a
+ * map keyed "at\npeer" (the daemon looks up every peer of a group for
+ * every waiting diagnosis at each verdict).
+ */
 struct pv_entry {
-	char			*at;
-	char			*peer;
 	int			 ok;
 	struct probeverdict	 pv;
 };
 
 struct probeverdict_cache {
 	struct probeverdict_cmd	 cmd;
-	struct pv_entry		*v;
-	size_t			 n;
+	struct strmap		*entries;	/* "at\npeer" -> pv_entry */
 	size_t			 failed;
 	int			 noexec;
 };
@@ -471,6 +475,42 @@ static char *
 dup_or_null(const char *s)
 {
 	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+entry_free(void *p)
+{
+	struct pv_entry	*e = p;
+
+	probeverdict_free(&e->pv);
+	free(e);
+}
+
+/*
+ * The entry of (at, peer), or NULL; add: a new empty one when there is
+ * none (then *added is set).
+ */
+static struct pv_entry *
+cache_entry(const struct probeverdict_cache *c, const char *at,
+    const char *peer, int add, int *added)
+{
+	char		 small[512], *key = small;
+	size_t		 alen = strlen(at), plen = strlen(peer);
+	struct pv_entry	*e;
+
+	if (alen + plen + 2 > sizeof small)
+		key = xmalloc(alen + plen + 2);
+	memcpy(key, at, alen);
+	key[alen] = '\n';
+	memcpy(key + alen + 1, peer, plen + 1);
+	if ((e = strmap_get(c->entries, key)) == NULL && add) {
+		e = xcalloc(1, sizeof *e);
+		strmap_put(c->entries, key, e);
+		*added = 1;
+	}
+	if (key != small)
+		free(key);
+	return e;
 }
 
 struct probeverdict_cache *
@@ -486,22 +526,16 @@ probeverdict_cache_new(const struct probeverdict_cmd *cmd)
 	c->cmd.version = dup_or_null(cmd->version);
 	c->cmd.timeout_s = cmd->timeout_s;
 	c->cmd.idle = cmd->idle;
+	c->entries = strmap_new();
 	return c;
 }
 
 void
 probeverdict_cache_free(struct probeverdict_cache *c)
 {
-	size_t	 i;
-
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n; i++) {
-		free(c->v[i].at);
-		free(c->v[i].peer);
-		probeverdict_free(&c->v[i].pv);
-	}
-	free(c->v);
+	strmap_free(c->entries, entry_free);
 	free((char *)(uintptr_t)c->cmd.path);
 	free((char *)(uintptr_t)c->cmd.config);
 	free((char *)(uintptr_t)c->cmd.dump);
@@ -515,21 +549,13 @@ probeverdict_cache_get(struct probeverdict_cache *c, const char *at,
     const char *peer, const char *host, char **cause)
 {
 	struct pv_entry	*e;
-	size_t		 i;
-	int		 noexec;
+	int		 noexec, added = 0;
 
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->v[i].at, at) == 0 &&
-		    strcmp(c->v[i].peer, peer) == 0)
-			return c->v[i].ok ? &c->v[i].pv : NULL;
+	if ((e = cache_entry(c, at, peer, 0, NULL)) != NULL)
+		return e->ok ? &e->pv : NULL;
 	if (c->noexec)
 		return NULL;
-	if ((c->n & (c->n - 1)) == 0)
-		c->v = xreallocarray(c->v, c->n ? c->n * 2 : 1, sizeof *c->v);
-	e = &c->v[c->n++];
-	memset(e, 0, sizeof *e);
-	e->at = xstrdup(at);
-	e->peer = xstrdup(peer);
+	e = cache_entry(c, at, peer, 1, &added);
 	if (probeverdict_run(&c->cmd, at, peer, host, &e->pv, &noexec,
 	    cause) == 0)
 		e->ok = 1;
@@ -546,7 +572,7 @@ probeverdict_cache_runs(const struct probeverdict_cache *c, size_t *failed)
 {
 	if (failed != NULL)
 		*failed = c->failed;
-	return c->n;
+	return strmap_count(c->entries);
 }
 
 const struct probeverdict_cmd *
@@ -559,48 +585,27 @@ const struct probeverdict *
 probeverdict_cache_peek(const struct probeverdict_cache *c, const char *at,
     const char *peer)
 {
-	size_t	 i;
+	const struct pv_entry	*e = cache_entry(c, at, peer, 0, NULL);
 
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->v[i].at, at) == 0 &&
-		    strcmp(c->v[i].peer, peer) == 0)
-			return c->v[i].ok ? &c->v[i].pv : NULL;
-	return NULL;
+	return e != NULL && e->ok ? &e->pv : NULL;
 }
 
 int
 probeverdict_cache_has(const struct probeverdict_cache *c, const char *at,
     const char *peer)
 {
-	size_t	 i;
-
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->v[i].at, at) == 0 &&
-		    strcmp(c->v[i].peer, peer) == 0)
-			return 1;
-	return 0;
+	return cache_entry(c, at, peer, 0, NULL) != NULL;
 }
 
 void
 probeverdict_cache_put(struct probeverdict_cache *c, const char *at,
     const char *peer, struct probeverdict *pv)
 {
-	struct pv_entry	*e = NULL;
-	size_t		 i;
+	struct pv_entry	*e;
+	int		 added = 0;
 
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->v[i].at, at) == 0 &&
-		    strcmp(c->v[i].peer, peer) == 0)
-			e = &c->v[i];
-	if (e == NULL) {
-		if ((c->n & (c->n - 1)) == 0)
-			c->v = xreallocarray(c->v, c->n ? c->n * 2 : 1,
-			    sizeof *c->v);
-		e = &c->v[c->n++];
-		memset(e, 0, sizeof *e);
-		e->at = xstrdup(at);
-		e->peer = xstrdup(peer);
-	} else
+	e = cache_entry(c, at, peer, 1, &added);
+	if (!added)
 		probeverdict_free(&e->pv);
 	if (pv != NULL) {
 		e->pv = *pv;
