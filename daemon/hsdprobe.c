@@ -120,6 +120,7 @@ struct hsd_probe {
 };
 
 static void	hsd_probe_pump(struct hsd_probe *);
+static void	hsd_probe_verdict_cb(struct ev_loop *, ev_idle *, int);
 
 /* Seconds a request may take (probe_timeout; 60 when unset). */
 static int
@@ -127,7 +128,6 @@ hsd_probe_timeout(const struct hsd_probe *p)
 {
 	return p->cmd.timeout_s > 0 ? p->cmd.timeout_s : 60;
 }
-static void	hsd_probe_verdict_cb(struct ev_loop *, ev_idle *, int);
 
 static char *
 hsd_probe_dup(const char *s)
