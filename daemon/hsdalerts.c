@@ -157,7 +157,9 @@ hsd_alerts_new(const struct settings *s, char **cause)
 	model_source(a, s);
 	if (a->model != NULL) {
 		a->model_time = (int64_t)time(NULL);
-		log_info("nginx configuration: %s", a->model_source);
+		log_info("nginx configuration: %s%s", a->model_source,
+		    s->nginx_config_default ? " (the default: nginx_config "
+		    "is not set)" : "");
 	} else if (why != NULL) {
 		log_warnx("nginx configuration not loaded (findings without "
 		    "locations or patches): %s", why);

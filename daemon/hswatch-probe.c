@@ -232,6 +232,7 @@ main(int argc, char **argv)
 	double				 deadline = 0;
 
 	memset(&tmpl, 0, sizeof tmpl);
+	tmpl.verify_depth = -1;		/* OpenSSL's, unless given */
 	memset(&cc, 0, sizeof cc);
 	memset(&ptl, 0, sizeof ptl);
 	probesched_limits_default(&lim);
@@ -281,7 +282,7 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			tmpl.verify_depth = (int)parse_num("verify-depth",
-			    optarg, 1, 100);
+			    optarg, 0, 100);
 			break;
 		case 'T':
 			tmpl.timeout_ms = (int)(parse_num("timeout", optarg,

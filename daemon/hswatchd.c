@@ -90,6 +90,7 @@ struct hsd {
 	struct hsd_log		**logs;
 	unsigned		 n_logs;
 	int			 state_failed;	/* last save failed */
+	int			 probe_said_off; /* no model: said once */
 	int			 events_failed;	/* last event write failed */
 	unsigned long long	 saves;		/* state files written */
 
@@ -387,6 +388,9 @@ hsd_settings(struct hsd *d, struct settings *s, char **cause)
 		xasprintf(cause, "no error_log to follow (--error-log PATH)");
 		goto fail;
 	}
+	/* No model means no FILE:LINE and no patch: Debian's nginx.conf
+	 * when nothing else is set. */
+	(void)settings_defaults(s, SETTINGS_NGINX_CONFIG);
 	return 0;
 fail:
 	settings_free(s);
@@ -506,7 +510,14 @@ hsd_probe_apply(struct hsd *d)
 	struct probeverdict_cmd	 cmd;
 	char			*cause = NULL;
 
-	if (d->set.probe) {
+	if (d->set.probe && d->set.nginx_config == NULL &&
+	    d->set.nginx_t_command == NULL) {
+		/* Nothing to take targets from: not an error. */
+		if (d->probe == NULL && !d->probe_said_off)
+			log_info("probe: off (no nginx configuration to take "
+			    "the targets from)");
+		d->probe_said_off = 1;
+	} else if (d->set.probe) {
 		memset(&cmd, 0, sizeof cmd);
 		cmd.path = hsd_probe_path(&d->set);
 		cmd.config = d->set.nginx_config;

@@ -627,10 +627,15 @@ rule_sni(struct dx *x, int name_mismatch)
 }
 
 /* No common protocol version (alert 70, "unsupported protocol"). */
+static const struct probeverdict_cand *accepted_cand(
+		    const struct probeverdict *);
+
 static void
 rule_protocol(struct dx *x)
 {
 	const char	*v = val(x->t, "ssl_protocols");
+	const struct probeverdict_cand *cand;
+	int		 probed;
 
 	start(x, "HS-PROTOCOL-MISMATCH", FINDING_ERROR, "");
 	title_peer(x, "nginx and %s share no TLS version");
@@ -640,31 +645,58 @@ rule_protocol(struct dx *x)
 		return;
 	}
 	describe(x, &x->cause, "ssl_protocols");
-	if (v != NULL && strstr(v, "TLSv1.3") == NULL) {
-		buf_adds(&x->cause, " lacks TLSv1.3, which the upstream "
-		    "requires");
+	/* The probe: the configured protocols fail, the modern set gets
+	 * through (a version the list lacks). */
+	probed = probe_reproduced(x) && x->pv->protocols_rejected &&
+	    x->pv->need_version != NULL &&
+	    (strcmp(x->pv->need_version, "TLSv1.3") == 0 ||
+	    strcmp(x->pv->need_version, "TLSv1.2") == 0) &&
+	    (v == NULL || strstr(v, x->pv->need_version) == NULL);
+	if ((v != NULL && strstr(v, "TLSv1.3") == NULL) || probed) {
+		if (v != NULL && strstr(v, "TLSv1.2") == NULL &&
+		    strstr(v, "TLSv1.3") == NULL)
+			buf_adds(&x->cause, " offers neither TLSv1.2 nor "
+			    "TLSv1.3, which the upstream requires");
+		else
+			buf_adds(&x->cause, " lacks TLSv1.3, which the "
+			    "upstream requires");
 		if (x->ev != NULL) {
 			buf_adds(&x->cause, "; ");
 			event_said(x, &x->cause);
 		}
+		/* Never TLS <= 1.1: the secure set only. */
 		set_directive(x, "ssl_protocols", "TLSv1.2 TLSv1.3");
-		fix_note(x, "a TLS 1.3-only upstream fails with alert 70 "
-		    "before anything else is checked: other problems (e.g. "
-		    "a client certificate) may show only after this fix");
 		x->f->confidence = FINDING_CONFIG_EVIDENCE;
-		if (probe_reproduced(x) && x->pv->protocols_rejected &&
-		    x->pv->need_version != NULL &&
-		    strcmp(x->pv->need_version, "TLSv1.3") == 0) {
+		cand = NULL;
+		if (probed) {
 			fix_note(x, "a probe of %s confirms it: the configured "
-			    "protocols fail, TLSv1.3 works", x->pv->peer);
+			    "protocols fail, %s works", x->pv->peer,
+			    x->pv->need_version);
 			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
 			if (x->pv->client_cert == PROBEPLAN_CC_REQUIRED &&
+			    !explicit(x->t, "ssl_certificate") &&
+			    (cand = accepted_cand(x->pv)) != NULL) {
+				/* One patch for both causes. */
+				set_directive(x, "ssl_certificate", cand->cert);
+				set_directive(x, "ssl_certificate_key",
+				    cand->key);
+				fix_note(x, "the probe also found that the peer "
+				    "requires a client certificate and accepts "
+				    "this one (the one %s sends)", cand->at !=
+				    NULL ? cand->at : "another target");
+			} else if (x->pv->client_cert ==
+			    PROBEPLAN_CC_REQUIRED &&
 			    !explicit(x->t, "ssl_certificate"))
 				fix_note(x, "the probe also found that the peer "
 				    "requires a client certificate: set %s "
 				    "and %s too", dname(x, "ssl_certificate"),
 				    dname(x, "ssl_certificate_key"));
 		}
+		if (cand == NULL)
+			fix_note(x, "a protocol mismatch fails the handshake "
+			    "before anything else is checked: other problems "
+			    "(e.g. a client certificate) may show only after "
+			    "this fix");
 		return;
 	}
 	buf_adds(&x->cause, " already offers TLS 1.3 and 1.2: the upstream "
@@ -700,6 +732,18 @@ sibling_certs_differ(const struct dx *x, const struct confmodel_target *o)
 			return 1;
 	}
 	return 0;
+}
+
+/* A client certificate of the configuration the probe saw accepted. */
+static const struct probeverdict_cand *
+accepted_cand(const struct probeverdict *pv)
+{
+	size_t	 i;
+
+	for (i = 0; pv != NULL && i < pv->ncands; i++)
+		if (pv->cands[i].accepted)
+			return &pv->cands[i];
+	return NULL;
 }
 
 /*
@@ -769,6 +813,7 @@ rule_client_cert(struct dx *x, int hypothesis)
 {
 	const struct confmodel_target	*o;
 	const struct confmodel_setting	*c, *k;
+	const struct probeverdict_cand	*cand;
 
 	if (x->t != NULL && explicit(x->t, "ssl_certificate")) {
 		start(x, "HS-CLIENT-CERT-REJECTED", FINDING_ERROR, "");
@@ -793,15 +838,31 @@ rule_client_cert(struct dx *x, int hypothesis)
 		default:
 			break;
 		}
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		if (probe_reproduced(x) &&
+		    x->pv->client_cert == PROBEPLAN_CC_REJECTED &&
+		    (cand = accepted_cand(x->pv)) != NULL) {
+			/* Another certificate of the configuration works. */
+			set_directive(x, "ssl_certificate", cand->cert);
+			set_directive(x, "ssl_certificate_key", cand->key);
+			fix_note(x, "a probe of %s: the peer refuses %s and "
+			    "accepts this certificate and key (the ones %s "
+			    "sends), which replace it", x->pv->peer,
+			    confmodel_setting(x->t, "ssl_certificate")->value,
+			    cand->at != NULL ? cand->at : "another target");
+			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+			return;
+		}
 		x->patch_ok = 0;
 		fix_note(x, "use a client certificate issued by a CA the "
 		    "upstream trusts (full chain, clientAuth key usage) in %s",
 		    dname(x, "ssl_certificate"));
-		x->f->confidence = FINDING_CONFIG_EVIDENCE;
 		if (probe_reproduced(x) &&
 		    x->pv->client_cert == PROBEPLAN_CC_REJECTED) {
 			fix_note(x, "a probe of %s confirms it: the peer "
-			    "refuses the configured certificate", x->pv->peer);
+			    "refuses the configured certificate%s", x->pv->peer,
+			    x->pv->ncands > 0 ? " and every other one of the "
+			    "configuration" : "");
 			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
 		}
 		return;
@@ -954,6 +1015,47 @@ ok_ca(const struct confmodel_target *o, const char *v)
 }
 
 /* Verify errors: the upstream's certificate is not trusted. */
+/*
+ * The probe verified the peer's chain against another CA file of the
+ * configuration (or the system bundle), or with a larger verify depth:
+ * that is the fix. Returns 0 when it found neither.
+ */
+static int
+verify_probed(struct dx *x)
+{
+	const struct probeverdict	*pv = x->pv;
+	const struct probeverdict_ca	*ca = NULL;
+	char				 d[16];
+	size_t				 i;
+
+	for (i = 0; i < pv->ncas; i++)
+		if (pv->cas[i].verified) {
+			ca = &pv->cas[i];
+			break;
+		}
+	if (ca != NULL) {
+		set_directive(x, "ssl_trusted_certificate", ca->file);
+		fix_note(x, "a probe of %s: the peer's chain verifies against "
+		    "%s (%s%s)", pv->peer, ca->file, ca->at != NULL ?
+		    "trusted at " : "the system's CA bundle", ca->at != NULL ?
+		    ca->at : "");
+		buf_adds(&x->cause, "; the probe verified the chain against "
+		    "another CA file");
+	} else if (pv->need_depth > 0) {
+		finding_set(&x->f->code, "HS-VERIFY-DEPTH");
+		title_peer(x, "the certificate chain of %s is longer than "
+		    "proxy_ssl_verify_depth allows");
+		snprintf(d, sizeof d, "%d", pv->need_depth);
+		set_directive(x, "ssl_verify_depth", d);
+		fix_note(x, "a probe of %s: the chain verifies against the "
+		    "configured CA with depth %d, not with less", pv->peer,
+		    pv->need_depth);
+	} else
+		return 0;
+	x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+	return 1;
+}
+
 static void
 rule_verify(struct dx *x)
 {
@@ -995,6 +1097,8 @@ rule_verify(struct dx *x)
 		buf_adds(&x->cause, " with ");
 		describe(x, &x->cause, "ssl_verify_depth");
 	}
+	if (x->pv != NULL && x->pv->nginx_seen && verify_probed(x))
+		return;
 	o = sibling_with(x, "ssl_trusted_certificate", ok_ca);
 	if (o != NULL && (s = confmodel_setting(o, "ssl_trusted_certificate"))
 	    != NULL && strcmp(s->value, val(x->t,

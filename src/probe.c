@@ -354,7 +354,7 @@ probe_tls_setup(struct probe *p, char **cause)
 	}
 	SSL_CTX_set1_cert_store(p->ctx, st->store);	/* shared, refcounted */
 	SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER, probe_verify_cb);
-	if (a->verify_depth > 0)
+	if (a->verify_depth >= 0)
 		SSL_CTX_set_verify_depth(p->ctx, a->verify_depth);
 	if (a->cert != NULL) {
 		if (SSL_CTX_use_certificate_chain_file(p->ctx, a->cert) != 1) {
@@ -411,6 +411,11 @@ probe_collect(struct probe *p)
 	a->has_cert = 1;
 	a->verify_code = SSL_get_verify_result(p->ssl);
 	a->verify_text = xstrdup(X509_verify_cert_error_string(a->verify_code));
+	if (a->verify_code == X509_V_OK) {
+		STACK_OF(X509)	*chain = SSL_get0_verified_chain(p->ssl);
+
+		a->chain_len = chain != NULL ? sk_X509_num(chain) : 0;
+	}
 	a->subject = probe_name_str(X509_get_subject_name(x));
 	a->issuer = probe_name_str(X509_get_issuer_name(x));
 	if ((gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,

@@ -196,10 +196,39 @@ fi
 "$HSWATCH" status --state-dir "$S/state" --patch "$S/none.patch" 2>"$S/err"
 expect_eq "no finding with a patch: exit 1" "$?" 1
 expect_eq "no finding with a patch: no file written" "$(test -e "$S/none.patch" && echo yes || echo no)" no
-"$HSWATCH" status --socket "$S/state/status.sock" >/dev/null
+"$HSWATCH" status --socket "$S/state/status.sock" --json >"$S/plain.json"
 expect_eq "--socket PATH reaches it too" "$?" 0
 "$HSWATCH" status --bogus >/dev/null 2>&1
 expect_eq "bad usage: exit 2" "$?" 2
+stop_daemon
+# No nginx_config set: Debian's nginx.conf is modelled when it exists.
+if [ -r /etc/nginx/nginx.conf ]; then
+	expect_eq "no nginx_config: /etc/nginx/nginx.conf is modelled" \
+		"$(json_get "$S/plain.json" '(o["config"]["loaded"], o["config"]["source"])')" \
+		"(True, '/etc/nginx/nginx.conf')"
+	if grep -q "nginx configuration: /etc/nginx/nginx.conf (the default: nginx_config is not set)" "$S/daemon.err"; then
+		ok "the default model is said at start"
+	else
+		fail "the default model is said at start" "$(cat "$S/daemon.err")"
+	fi
+else
+	expect_eq "no nginx_config and no /etc/nginx/nginx.conf: no model" \
+		"$(json_get "$S/plain.json" 'o["config"]["loaded"]')" False
+	ok "# SKIP /etc/nginx/nginx.conf does not exist here"
+fi
+# nginx_config = none: no model, and the probe is off without a warning.
+scenario none
+: >"$S/error.log"
+EXTRA_CONF="nginx_config = none" start_daemon --error-log "$S/error.log" || exit 1
+"$HSWATCH" status --state-dir "$S/state" --json >"$S/none.json"
+expect_eq "nginx_config = none: no model, probe off" \
+	"$(json_get "$S/none.json" '(o["config"]["loaded"], o["config"]["source"], o["probe"]["enabled"])')" \
+	"(False, None, False)"
+if grep -q "probe: off (no nginx configuration" "$S/daemon.err" && ! grep -qi "warn\|running without probes" "$S/daemon.err"; then
+	ok "probe off without a model is said, not warned"
+else
+	fail "probe off without a model is said, not warned" "$(cat "$S/daemon.err")"
+fi
 stop_daemon
 
 tap_plan
