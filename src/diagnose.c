@@ -290,16 +290,10 @@ name_evidence_any(struct dx *x, struct buf *why, int *strong)
 			return host;
 		}
 	}
-	/* Another location of this config that reaches the same peers. */
-	if ((o = sibling_with(x, "ssl_name", ok_name)) != NULL) {
-		const struct confmodel_setting *s = confmodel_setting(o,
-		    "ssl_name");
-
-		buf_printf(why, "%s at %s:%u, which reaches the same peers",
-		    s->name, s->dir->file, s->dir->line);
-		return xstrdup(s->value);
-	}
-	/* A literal Host header sent to the upstream. */
+	/*
+	 * The location's own literal Host header: the name the upstream
+	 * routes this location's requests by.
+	 */
 	v = val(x->t, "set_header Host");
 	if (explicit(x->t, "set_header Host") && v != NULL &&
 	    is_dns_name(v)) {
@@ -309,6 +303,15 @@ name_evidence_any(struct dx *x, struct buf *why, int *strong)
 		buf_printf(why, "proxy_set_header Host at %s:%u",
 		    s->dir->file, s->dir->line);
 		return xstrdup(v);
+	}
+	/* Another location of this config that reaches the same peers. */
+	if ((o = sibling_with(x, "ssl_name", ok_name)) != NULL) {
+		const struct confmodel_setting *s = confmodel_setting(o,
+		    "ssl_name");
+
+		buf_printf(why, "%s at %s:%u, which reaches the same peers",
+		    s->name, s->dir->file, s->dir->line);
+		return xstrdup(s->value);
 	}
 	/* The Host the client sent, if it is one of the server's names. */
 	if (x->ev != NULL && x->ev->host.p != NULL && x->srv != NULL) {
@@ -923,6 +926,70 @@ rule_client_cert(struct dx *x, int hypothesis)
 	}
 }
 
+/*
+ * Alert 80 internal_error: OpenSSL 3 answers a ClientHello offering
+ * only TLS <= 1.1 this way, and CDN and PaaS front ends (Akamai,
+ * CloudFront, Heroku) answer one without SNI this way. The probe tells
+ * them apart; without it, the configured protocols rank first when they
+ * offer nothing newer than TLS 1.1, else missing SNI when nginx sends
+ * none. Either is a patch only when the probe's handshake with the new
+ * settings succeeded.
+ */
+static void
+rule_internal_error(struct dx *x)
+{
+	const char	*p = val(x->t, "ssl_protocols");
+	const char	*name = val(x->t, "ssl_name");
+	int		 sni = is_on(val(x->t, "ssl_server_name")) &&
+			    name != NULL && !name_sends_no_sni(name);
+	int		 old = p != NULL && strstr(p, "TLSv1.2") == NULL &&
+			    strstr(p, "TLSv1.3") == NULL;
+
+	if (x->t != NULL && probe_reproduced(x)) {
+		if (x->pv->protocols_rejected) {
+			rule_protocol(x);
+			return;
+		}
+		if (x->pv->sni_required && x->pv->cert_matches && !sni) {
+			rule_sni(x, 0);
+			buf_adds(&x->cause, " (front ends such as CDNs answer a "
+			    "ClientHello without SNI with alert 80)");
+			return;
+		}
+	}
+	if (x->t != NULL && old) {
+		rule_protocol(x);
+		if (x->pv == NULL) {
+			x->patch_ok = 0;
+			x->f->confidence = FINDING_HYPOTHESIS;
+			fix_note(x, "a hypothesis: confirm it with a probe "
+			    "(hswatch replay --probe) before applying it");
+		}
+		return;
+	}
+	if (x->t != NULL && !sni) {
+		rule_sni(x, 0);
+		buf_adds(&x->cause, " (alert 80 internal_error is what front "
+		    "ends such as CDNs answer to a ClientHello without SNI)");
+		if (!probe_reproduced(x)) {
+			x->patch_ok = 0;
+			x->f->confidence = FINDING_HYPOTHESIS;
+			fix_note(x, "a hypothesis: a probe (hswatch replay "
+			    "--probe) confirms the name before any patch");
+		}
+		return;
+	}
+	start(x, "HS-UNKNOWN-TLS-FAILURE", FINDING_ERROR, "");
+	title_peer(x, "%s fails the TLS handshake with an internal error "
+	    "(alert 80)");
+	event_said(x, &x->cause);
+	x->patch_ok = 0;
+	fix_note(x, "the upstream failed on its side: see its own logs, or "
+	    "probe it (hswatch probe) to compare protocols, names and "
+	    "certificates");
+	x->f->confidence = FINDING_HYPOTHESIS;
+}
+
 /* Alert 40: ranked hypotheses. */
 static void
 rule_handshake_failure(struct dx *x)
@@ -1419,6 +1486,9 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 			break;
 		case 40:
 			rule_handshake_failure(&x);
+			break;
+		case 80:
+			rule_internal_error(&x);
 			break;
 		case 42:
 		case 43:

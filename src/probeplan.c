@@ -1069,7 +1069,7 @@ probeplan_source_str(enum probe_name_source s)
 {
 	static const char *const names[] = {
 		"given", "proxy_ssl_name", "proxy_pass", "server_name",
-		"log_host", "config", "none", "certificate"
+		"log_host", "config", "none", "certificate", "host_header"
 	};
 
 	return (size_t)s < sizeof names / sizeof names[0] ? names[s] : "?";

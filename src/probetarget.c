@@ -333,6 +333,10 @@ fill(struct probetarget *pt, const struct confmodel *m,
 
 	if (is_explicit(t, "ssl_name"))
 		add_name(pt, val(t, "ssl_name"), PROBE_NAME_SSL_NAME);
+	/* The name this location's requests are routed by upstream. */
+	if (is_explicit(t, "set_header Host") &&
+	    (v = val(t, "set_header Host")) != NULL && strchr(v, '$') == NULL)
+		add_name(pt, v, PROBE_NAME_HOST);
 	add_name(pt, t->host, PROBE_NAME_PASS_HOST);
 	for (i = 0; srv != NULL && i < srv->nnames; i++)
 		add_name(pt, srv->names[i], PROBE_NAME_SERVER);

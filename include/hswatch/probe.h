@@ -42,7 +42,8 @@ enum probe_name_source {
 	PROBE_NAME_LOG_HOST,	/* a Host value seen in the log (SNI only) */
 	PROBE_NAME_CONFIG,	/* a name used elsewhere in the configuration */
 	PROBE_NAME_NONE,	/* the attempt sends no SNI */
-	PROBE_NAME_CERT		/* a DNS name on the peer's certificate */
+	PROBE_NAME_CERT,	/* a DNS name on the peer's certificate */
+	PROBE_NAME_HOST		/* the location's literal Host header */
 };
 
 struct probe_name {

@@ -109,6 +109,9 @@ verify-wrong-ca cfg /verify-wrong-ca/
 verify-group-name cfg /verify-group-name/
 verify-ip cfg /verify-ip/
 verify-depth cfg /verify-depth/
+cdn-no-sni cfg /cdn-no-sni/
+verify-chain2 cfg /verify-chain2/
+tls10-only cfg /tls10-only/
 grpc proto /grpc/
 uwsgi proto /uwsgi/
 stream-sni-missing cfg 9443

@@ -7,7 +7,8 @@ EXTRA_DIST += tests/e2e/lab.sh tests/e2e/lab.test tests/e2e/fix.test \
 	tests/e2e/fix-replay.test tests/e2e/fixlib.sh \
 	tests/e2e/cascade.test \
 	tests/e2e/SCENARIOS.md \
-	tests/e2e/labcheck.py tests/e2e/tcpbackend.py tests/e2e/conf \
+	tests/e2e/labcheck.py tests/e2e/tcpbackend.py tests/e2e/tlsbackend.py \
+	tests/e2e/conf \
 	tests/data/lab
 
 # lab.test and its library lab.sh share the stem "lab", so make's .sh.log
