@@ -86,6 +86,38 @@ http {
 CONF
 expect_exit "a clean config: exit 0" 0 "$HSWATCH" lint --config "$T_TMP/clean/nginx.conf"
 
+# The most common way verification is turned off: on the line right
+# after proxy_pass. The fix inserts after proxy_pass and replaces the
+# next statement: one patch, no overlap, and it passes nginx -t.
+mkdir -p "$T_TMP/off"
+cat >"$T_TMP/off/nginx.conf" <<'CONF'
+events {}
+http {
+    upstream backend {
+        server 127.0.0.1:8443;
+    }
+    server {
+        listen 127.0.0.1:8080;
+        location / {
+            proxy_pass https://backend;
+            proxy_ssl_verify off;
+        }
+    }
+}
+CONF
+"$HSWATCH" lint --format json --patch "$T_TMP/off.patch" --config "$T_TMP/off/nginx.conf" >"$T_TMP/off.json"
+expect_eq "verify off after proxy_pass: the finding has a patch" \
+	"$(json_eval "$T_TMP/off.json" '[(o["patch"] is not None, "overlap" in (o["fix"] or "")) for o in objs if o["code"] == "HS-VERIFY-OFF"]')" \
+	"[(True, False)]"
+if (cd "$T_TMP/off" && patch -s -p1 <"$T_TMP/off.patch") && out=$(nginx_t "$T_TMP/off") &&
+    grep -q "^ *proxy_ssl_verify on;" "$T_TMP/off/nginx.conf" &&
+    ! grep -q "proxy_ssl_verify off" "$T_TMP/off/nginx.conf"; then
+	ok "verify off after proxy_pass: the patch applies, turns it on, passes nginx -t"
+else
+	fail "verify off after proxy_pass: the patch applies, turns it on, passes nginx -t" \
+	    "$(cat "$T_TMP/off.patch")" "${out:-}"
+fi
+
 # Errors: exit 2 with nginx -t's wording.
 printf 'events {}\nhttp {\n    server {\n        location / {\n' >"$T_TMP/clean/broken.conf"
 expect_exit "a broken config: exit 2" 2 "$HSWATCH" lint --config "$T_TMP/clean/broken.conf"
