@@ -589,8 +589,13 @@ rule_sni(struct dx *x, int name_mismatch)
 		x->f->confidence = FINDING_CONFIG_EVIDENCE;
 	} else if (good == NULL) {
 		x->patch_ok = 0;
+		/* Never "on" alone: it sends the group name, or (an IP)
+		 * nothing at all. */
 		if (!is_on(sni))
-			set_directive(x, "ssl_server_name", "on");
+			fix_note(x, "%s on; only together with the name below "
+			    "(alone it sends %s)", dname(x, "ssl_server_name"),
+			    name == NULL || name_sends_no_sni(name) ? "no SNI: "
+			    "nginx never sends an IP address as SNI" : name);
 		fix_note(x, "%s <the virtual host name the upstream serves>; "
 		    "no name for it was found in the configuration%s",
 		    dname(x, "ssl_name"), x->pv != NULL ? " and the probe "
@@ -1615,8 +1620,14 @@ lint_target(const struct confmodel *m, const char *root,
 			x.f->confidence = FINDING_CONFIG_EVIDENCE;
 		} else {
 			x.patch_ok = 0;
+			/* Never "on" alone: it sends the group name, or
+			 * (an IP) nothing at all. */
 			if (!is_on(val(t, "ssl_server_name")))
-				set_directive(&x, "ssl_server_name", "on");
+				fix_note(&x, "%s on; only together with the name "
+				    "below (alone it sends %s)",
+				    dname(&x, "ssl_server_name"), name == NULL ||
+				    name_sends_no_sni(name) ? "no SNI: nginx "
+				    "never sends an IP address as SNI" : name);
 			fix_note(&x, "%s <the name the upstream serves>; no "
 			    "name for it was found in the configuration",
 			    dname(&x, "ssl_name"));

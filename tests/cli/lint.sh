@@ -118,6 +118,15 @@ else
 	    "$(cat "$T_TMP/off.patch")" "${out:-}"
 fi
 
+# A bare group target with no name anywhere: the SNI fix never offers
+# "proxy_ssl_server_name on;" alone (it would send the group name).
+expect_eq "bare group, no name: no directive line turns SNI on alone" \
+	"$(json_eval "$T_TMP/off.json" '[[l for l in o["fix"].split(chr(10)) if not l.startswith("#") and "server_name on" in l] for o in objs if o["code"] == "HS-SNI-MISSING"]')" \
+	"[[]]"
+expect_eq "bare group, no name: the note says what on alone would send" \
+	"$(json_eval "$T_TMP/off.json" '["alone it sends backend" in o["fix"] for o in objs if o["code"] == "HS-SNI-MISSING"]')" \
+	"[True]"
+
 # Errors: exit 2 with nginx -t's wording.
 printf 'events {}\nhttp {\n    server {\n        location / {\n' >"$T_TMP/clean/broken.conf"
 expect_exit "a broken config: exit 2" 2 "$HSWATCH" lint --config "$T_TMP/clean/broken.conf"
