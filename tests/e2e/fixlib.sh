@@ -112,6 +112,9 @@ verify-depth cfg /verify-depth/
 cdn-no-sni cfg /cdn-no-sni/
 verify-chain2 cfg /verify-chain2/
 tls10-only cfg /tls10-only/
+regex-server cfg api7.lab.test/regex-server/
+wild-server cfg wild.lab.test/wild-server/
+star-server cfg y.star.lab.test/star-server/
 grpc proto /grpc/
 uwsgi proto /uwsgi/
 stream-sni-missing cfg 9443
@@ -124,10 +127,22 @@ peer-closed up /peer-closed/
 handshake-timeout up /handshake-timeout/"
 
 # request NAME WHERE ROUND: one request; prints the status.
+# WHERE: /PATH/ (Host lab.test), HOST/PATH/ (another server), or a
+# stream PORT.
 request() {
 	case $2 in
 	/*)	lab_request "$2r$3" ;;
+	*/*)	lab_request "http://$N.1:8080/${2#*/}r$3" -H "Host: ${2%%/*}" ;;
 	*)	lab_request "http://$N.1:$2/$1-r$3" -H "Host: lab.test" ;;
+	esac
+}
+
+# loc WHERE: the location's name as findings give it (or portPORT).
+loc() {
+	case $1 in
+	/*)	echo "$1" ;;
+	*/*)	echo "/${1#*/}" ;;
+	*)	echo "port$1" ;;
 	esac
 }
 
@@ -135,6 +150,7 @@ request() {
 lines() {
 	case $2 in
 	/*)	lab_lines_request "$2r$3" "$4" ;;
+	*/*)	lab_lines_request "/${2#*/}r$3" "$4" ;;
 	*)	lab_lines_stream "$N.1:$2" "$4" ;;
 	esac
 }
@@ -168,7 +184,7 @@ PY
 # --- round 0: every scenario fails once (a pool twice: all peers down)
 echo "$SCEN" | while read -r name kind where; do
 	mark=$(lab_log_mark)
-	echo "$where $(date +%s.%N)" >>"$W/asked"
+	echo "$(loc "$where") $(date +%s.%N)" >>"$W/asked"
 	st=$(request "$name" "$where" 1)
 	[ "$name" = pool-sni ] && request "$name" "$where" 1 >/dev/null
 	lines "$name" "$where" 1 "$mark" >"$W/$name.0"
@@ -188,7 +204,7 @@ hswatch, state, asked, out = sys.argv[1:5]
 t_ask = {}
 for l in open(asked):
     where, t = l.split()
-    t_ask.setdefault(where if where.startswith("/") else "port" + where, float(t))
+    t_ask.setdefault(where, float(t))
 seen = {}
 end = time.time() + 40
 o = None
@@ -288,10 +304,10 @@ while read -r name kind where; do
 		else
 			FAILED="$FAILED $name"
 			lab_tap_fail "$name: fixed in one round" "status $st, $n TLS event(s)" \
-			    "$(grep " $where " "$W/findings.txt" 2>/dev/null)"
+			    "$(grep " $(loc "$where") " "$W/findings.txt" 2>/dev/null)"
 		fi ;;
 	up)
-		f=$(awk -v w="$where" '$2 == w' "$W/findings.txt")
+		f=$(awk -v w="$(loc "$where")" '$2 == w' "$W/findings.txt")
 		if [ -n "$f" ] && ! printf '%s\n' "$f" | grep -q " patch "; then
 			lab_tap_ok "$name: upstream-side, no patch ($(echo $f | cut -d' ' -f1))"
 		else
