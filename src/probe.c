@@ -263,6 +263,12 @@ probe_set_protocols(SSL_CTX *ctx, const char *list, char **cause)
 struct probe_cache *
 probe_cache_new(void)
 {
+	/*
+	 * As nginx does (ngx_ssl_init): the system's openssl.cnf applies
+	 * (its MinProtocol, CipherString, security level), so the probe
+	 * and nginx reach the same verdict on this host.
+	 */
+	(void)OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL);
 	return xcalloc(1, sizeof(struct probe_cache));
 }
 
