@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -689,6 +690,17 @@ advice_transport(const struct probeplan *pl, struct probeplan_verdict *v)
 		return;
 	switch (f->status) {
 	case PROBE_REFUSED:
+		if (f->sys_errno == EPERM || f->sys_errno == EACCES) {
+			/* Not the peer: this host forbade the connection. */
+			advise(v, "the probe could not reach %s: this host "
+			    "forbids the connection (%s): a local firewall, or "
+			    "the service's sandbox (hswatchd.service allows "
+			    "only the loopback: add the upstreams' addresses "
+			    "with IPAddressAllow= in a drop-in); no verdict on "
+			    "the peer", pl->label,
+			    f->reason ? f->reason : strerror(f->sys_errno));
+			break;
+		}
 		advise(v, "nothing accepts connections on %s (%s): check the "
 		    "address and port in the upstream", pl->label,
 		    f->reason ? f->reason : "refused");

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -540,6 +541,30 @@ test_verify_candidates(void **state)
 	probeplan_free(pl);
 }
 
+/* A connection this host forbids (sandbox, firewall): said so. */
+static void
+test_blocked_by_host(void **state)
+{
+	struct probeplan		*pl = plan(NULL, NULL, 0);
+	struct probeplan_verdict	 v;
+	size_t				 first;
+
+	(void)state;
+	pl->attempts[0]->status = PROBE_REFUSED;
+	pl->attempts[0]->phase = PROBE_PHASE_CONNECT;
+	pl->attempts[0]->sys_errno = EPERM;
+	pl->attempts[0]->reason = xstrdup("Operation not permitted");
+	assert_int_equal(probeplan_next(pl, &first), 0);
+	probeplan_verdict(pl, &v);
+	assert_false(v.working);
+	assert_true(has_advice(&v, "this host forbids the connection "
+	    "(Operation not permitted)"));
+	assert_true(has_advice(&v, "IPAddressAllow="));
+	assert_false(has_advice(&v, "nothing accepts connections"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
 /* Transport failures each get their own sentence. */
 static void
 test_transport_advice(void **state)
@@ -625,6 +650,7 @@ main(void)
 		cmocka_unit_test(test_rejected_candidates),
 		cmocka_unit_test(test_protocols_then_cert),
 		cmocka_unit_test(test_verify_candidates),
+		cmocka_unit_test(test_blocked_by_host),
 		cmocka_unit_test(test_transport_advice),
 		cmocka_unit_test(test_output_escapes),
 	};
