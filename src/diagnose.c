@@ -1128,6 +1128,70 @@ verify_probed(struct dx *x)
 	return 1;
 }
 
+/*
+ * A target reaching the same peers that verifies differently (another CA
+ * file, or not at all) with session reuse on, like this one: its
+ * cached sessions can be resumed here (NGINX-FACTS 0.7). NULL: none.
+ */
+static const struct confmodel_target *
+session_sibling(const struct dx *x)
+{
+	const struct confmodel_target	*all[MAX_TARGETS];
+	const char			*a, *b;
+	size_t				 i, n;
+
+	if (x->t == NULL || !is_on(val(x->t, "ssl_session_reuse")))
+		return NULL;
+	a = val(x->t, "ssl_trusted_certificate");
+	n = targets(x->m, all, MAX_TARGETS);
+	for (i = 0; i < n; i++) {
+		if (all[i] == x->t || !all[i]->tls ||
+		    !same_peers(all[i], x->t) ||
+		    !is_on(val(all[i], "ssl_session_reuse")))
+			continue;
+		b = val(all[i], "ssl_trusted_certificate");
+		if (!is_on(val(all[i], "ssl_verify")) || a == NULL ||
+		    b == NULL || strcmp(a, b) != 0)
+			return all[i];
+	}
+	return NULL;
+}
+
+/*
+ * The session-reuse trap: the log says the chain did not verify, but a
+ * fresh handshake with this target's own settings verifies (the probe),
+ * and another target reaching the same peers verifies differently: its
+ * session, resumed here, carried its verify result. Turning session
+ * reuse off here fixes this location whatever the other does (and the
+ * other's own finding fixes it).
+ */
+static int
+session_trap(struct dx *x)
+{
+	const struct confmodel_target	*o = session_sibling(x);
+	const struct confdir		*d;
+
+	if (o == NULL)
+		return 0;
+	d = o->dir;
+	finding_set(&x->f->code, "HS-UPSTREAM-CERT-UNTRUSTED");
+	title_peer(x, "a TLS session another location cached for %s "
+	    "fails this location's verification");
+	buf_printf(&x->cause, "; a fresh handshake with this location's own "
+	    "settings verifies (probe of %s), but %s at %s:%u reaches the "
+	    "same peers %s and sessions are cached per peer and shared: a "
+	    "session it set up was resumed here with its verify result "
+	    "(NGINX-FACTS 0.7)", x->pv->peer, d->args[0], d->file, d->line,
+	    is_on(val(o, "ssl_verify")) ? "verifying with another CA file" :
+	    "without verifying");
+	set_directive(x, "ssl_session_reuse", "off");
+	fix_note(x, "this location then makes its own handshakes; fixing the "
+	    "other location (see its finding) also ends it, after which "
+	    "this line can go");
+	x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+	return 1;
+}
+
 static void
 rule_verify(struct dx *x)
 {
@@ -1171,6 +1235,9 @@ rule_verify(struct dx *x)
 	}
 	if (x->pv != NULL && x->pv->nginx_seen && verify_probed(x))
 		return;
+	if (x->pv != NULL && x->pv->nginx_seen && x->pv->nginx_ok &&
+	    x->pv->nginx_verify == 0 && session_trap(x))
+		return;
 	o = sibling_with(x, "ssl_trusted_certificate", ok_ca);
 	if (o != NULL && (s = confmodel_setting(o, "ssl_trusted_certificate"))
 	    != NULL && strcmp(s->value, val(x->t,
@@ -1183,11 +1250,21 @@ rule_verify(struct dx *x)
 		buf_adds(&x->cause, "; another location verifies the same "
 		    "peers with a different CA file");
 		if (is_on(val(o, "ssl_session_reuse")) &&
-		    is_on(val(x->t, "ssl_session_reuse")))
-			fix_note(x, "TLS sessions are cached per peer and shared "
-			    "by every location reaching it: until the fix, a "
-			    "session one location set up can carry its verify "
-			    "result into the other (NGINX-FACTS 0.7)");
+		    is_on(val(x->t, "ssl_session_reuse"))) {
+			/*
+			 * Which of the two CA files is right is not known
+			 * from the configuration: this location may be the
+			 * right one, failing on a session the other cached.
+			 */
+			x->patch_ok = 0;
+			x->f->confidence = FINDING_HYPOTHESIS;
+			fix_note(x, "or this location's CA file is right and it "
+			    "failed on a session the other location cached: "
+			    "TLS sessions are cached per peer and shared by "
+			    "every location reaching it, with their verify "
+			    "result (NGINX-FACTS 0.7); a probe (hswatch replay "
+			    "--probe) tells which: no patch until then");
+		}
 		/* The right CA alone would only reveal the name failure. */
 		if (name != NULL && name_sends_no_sni(name)) {
 			struct buf	 why;

@@ -112,6 +112,8 @@ verify-depth cfg /verify-depth/
 cdn-no-sni cfg /cdn-no-sni/
 verify-chain2 cfg /verify-chain2/
 tls10-only cfg /tls10-only/
+reuse-wrong-ca cfg /reuse-wrong-ca/
+reuse-right-ca cfg /reuse-right-ca/
 regex-server cfg api7.lab.test/regex-server/
 wild-server cfg wild.lab.test/wild-server/
 star-server cfg y.star.lab.test/star-server/
@@ -253,6 +255,15 @@ PY
 else
 	replay_findings
 fi
+# The session-reuse trap: without the probe, which of the two CA files
+# is right is unknown (no patch, never the other's CA file); with it,
+# the right location turns session reuse off.
+f=$(awk '$2 == "/reuse-right-ca/"' "$W/findings.txt")
+case $FIX_MODE:$f in
+daemon:*" confirmed-by-probe patch "*|replay:*" hypothesis nopatch "*)
+	lab_tap_ok "reuse-right-ca ($FIX_MODE): $f" ;;
+*)	lab_tap_fail "reuse-right-ca ($FIX_MODE): no patch without the probe, session reuse off with it" "${f:-no finding}" ;;
+esac
 lab_log "open findings:"
 sed 's/^/#   /' "$W/findings.txt"
 
