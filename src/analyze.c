@@ -165,6 +165,7 @@ probe_key(const struct analyze *a, const struct event *ev,
 	case EVENT_NAME_MISMATCH:
 	case EVENT_PEER_CLOSED:
 	case EVENT_HANDSHAKE_TIMEOUT:
+	case EVENT_CERT_LOAD_FAILED:	/* which certificate the peer takes */
 		break;
 	default:
 		return NULL;

@@ -1502,6 +1502,8 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 	struct dx	 x;
 	struct finding	*f;
 
+	const struct probeverdict_cand *cand;
+
 	dx_init(&x, m, root, ev, loc);
 	if (x.t != NULL)
 		x.pv = pv;	/* a probe of a configured target only */
@@ -1549,10 +1551,24 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 			buf_adds(&x.cause, " from ");
 			describe(&x, &x.cause, "ssl_certificate");
 		}
+		x.f->confidence = FINDING_CONFIG_EVIDENCE;
+		if (x.t != NULL && x.pv != NULL &&
+		    (cand = accepted_cand(x.pv)) != NULL) {
+			/* The probe found a certificate the peer takes. */
+			set_directive(&x, "ssl_certificate", cand->cert);
+			set_directive(&x, "ssl_certificate_key", cand->key);
+			fix_note(&x, "a probe of %s: the peer requires a client "
+			    "certificate and accepts this one (the one %s "
+			    "sends); it replaces the per-request path %s, "
+			    "which nginx could not load", x.pv->peer,
+			    cand->at != NULL ? cand->at : "another target",
+			    val(x.t, "ssl_certificate"));
+			x.f->confidence = FINDING_CONFIRMED_BY_PROBE;
+			break;
+		}
 		x.patch_ok = 0;
 		fix_note(&x, "make the file exist and be readable by nginx's "
 		    "workers (the path is built per request from variables)");
-		x.f->confidence = FINDING_CONFIG_EVIDENCE;
 		break;
 	case EVENT_HANDSHAKE_FAILED:
 	case EVENT_READ_FAILED:

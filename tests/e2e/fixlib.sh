@@ -112,6 +112,7 @@ verify-depth cfg /verify-depth/
 cdn-no-sni cfg /cdn-no-sni/
 verify-chain2 cfg /verify-chain2/
 tls10-only cfg /tls10-only/
+cert-var cfg /cert-var/
 reuse-wrong-ca cfg /reuse-wrong-ca/
 reuse-right-ca cfg /reuse-right-ca/
 regex-server cfg api7.lab.test/regex-server/
@@ -238,10 +239,13 @@ print(" ".join("%s=%.1f" % (k, v) for v, k in late))
 PY
 	read -r nv worst worst_at missing <"$W/latency"
 	lab_log "seconds from each failure to its verdict: $(sed -n 2p "$W/latency")"
-	if awk -v w="$worst" 'BEGIN { exit !(w >= 0 && w <= 10) }'; then
-		lab_tap_ok "a verdict for $nv targets, each within 10 s of its first failure (slowest $worst s: $worst_at); none for: $missing"
+	# The target is 10 s; the sanitizer build runs 2-4 times slower.
+	bound=10
+	[ -z "${HSWATCH_SAN:-}" ] || bound=30
+	if awk -v w="$worst" -v b="$bound" 'BEGIN { exit !(w >= 0 && w <= b) }'; then
+		lab_tap_ok "a verdict for $nv targets, each within $bound s of its first failure (slowest $worst s: $worst_at); none for: $missing"
 	else
-		lab_tap_fail "a verdict for each target within 10 s of its first failure" \
+		lab_tap_fail "a verdict for each target within $bound s of its first failure" \
 		    "slowest $worst s ($worst_at); none for: $missing"
 	fi
 	python3 - "$W/status.json" >"$W/findings.txt" <<'PY'
