@@ -53,6 +53,7 @@ struct dx {
 	struct buf			 cause;
 	struct buf			 fix;
 	int				 patch_ok;	/* every value known */
+	int				 names_ambiguous; /* probe_name() */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -481,16 +482,83 @@ probe_reproduced(const struct dx *x)
  * certificate carries. Replaces *good (config evidence) when they
  * differ; returns 1 when the probe confirms the name and the failure.
  */
+/* The target's own literal Host header, when it is a DNS name. */
+static const char *
+literal_host(const struct dx *x)
+{
+	const char	*v = val(x->t, "set_header Host");
+
+	return explicit(x->t, "set_header Host") && v != NULL &&
+	    is_dns_name(v) ? v : NULL;
+}
+
+/*
+ * How many distinct names the configuration sends to this target's
+ * peers: the SNI names of the targets reaching them, and this target's
+ * literal Host.
+ */
+static size_t
+names_reaching(const struct dx *x)
+{
+	const struct confmodel_target	*all[MAX_TARGETS];
+	const char			*names[16], *v;
+	size_t				 i, k, n, nn = 0;
+
+	if ((v = literal_host(x)) != NULL)
+		names[nn++] = v;
+	n = targets(x->m, all, MAX_TARGETS);
+	for (i = 0; i < n && nn < sizeof names / sizeof names[0]; i++) {
+		if (!all[i]->tls || !same_peers(all[i], x->t) ||
+		    !explicit(all[i], "ssl_name"))
+			continue;
+		v = val(all[i], "ssl_name");
+		if (!ok_name(all[i], v))
+			continue;
+		for (k = 0; k < nn; k++)
+			if (strcasecmp(names[k], v) == 0)
+				break;
+		if (k == nn)
+			names[nn++] = v;
+	}
+	return nn;
+}
+
 static int
 probe_name(struct dx *x, char **good, struct buf *why, int name_mismatch)
 {
 	const struct probeverdict	*pv = x->pv;
+	const char			*host;
+	size_t				 i;
 
 	if (pv == NULL || !pv->working || pv->sni == NULL ||
 	    !pv->cert_matches)
 		return 0;
 	if (!name_mismatch && !probe_reproduced(x))
 		return 0;
+	/*
+	 * Several names reach these peers (a shared address, a CDN, an
+	 * ingress) and the peer takes more than one: the location's own
+	 * literal Host if it is one of them; otherwise no name is known
+	 * to be this location's, and there is no patch.
+	 */
+	if (pv->nnames_ok > 1 && names_reaching(x) > 1) {
+		host = literal_host(x);
+		for (i = 0; host != NULL && i < pv->nnames_ok; i++)
+			if (strcasecmp(pv->names_ok[i], host) == 0)
+				break;
+		if (host == NULL || i == pv->nnames_ok) {
+			x->names_ambiguous = 1;
+			return 0;
+		}
+		free(*good);
+		*good = xstrdup(host);
+		buf_reset(why);
+		buf_printf(why, "this location's proxy_set_header Host; a probe "
+		    "of %s: the peer accepts it as SNI and its certificate "
+		    "carries it (as it does other names sent to it)",
+		    pv->peer);
+		return 1;
+	}
 	if (*good != NULL && strcasecmp(*good, pv->sni) == 0) {
 		buf_printf(why, "; a probe of %s confirms it: the peer accepts "
 		    "it as SNI and its certificate carries it", pv->peer);
@@ -569,6 +637,32 @@ rule_sni(struct dx *x, int name_mismatch)
 	probed = probe_name(x, &good, &why, name_mismatch);
 	if (probed)
 		strong = 1;
+	if (x->names_ambiguous) {
+		size_t	 i;
+
+		/* No patch: the names are hypotheses. */
+		free(good);
+		good = NULL;
+		buf_reset(&why);
+		x->patch_ok = 0;
+		if (!is_on(sni))
+			fix_note(x, "%s on; only together with a name (alone "
+			    "it sends %s)", dname(x, "ssl_server_name"),
+			    name == NULL || name_sends_no_sni(name) ? "no SNI" :
+			    name);
+		for (i = 0; i < x->pv->nnames_ok; i++)
+			fix_note(x, "hypothesis: %s %s; (the peer %s accepts it "
+			    "and its certificate carries it)",
+			    dname(x, "ssl_name"), x->pv->names_ok[i],
+			    x->pv->peer);
+		fix_note(x, "several names reach these peers and the peer "
+		    "takes each: which one this location's requests belong "
+		    "to is not known (a literal proxy_set_header Host would "
+		    "say): no patch");
+		x->f->confidence = FINDING_HYPOTHESIS;
+		buf_free(&why);
+		return;
+	}
 	if (good != NULL && !strong && !is_on(sni) && explicit(x->t,
 	    "ssl_name")) {
 		/* A configured name beats a guess from the client's Host. */
@@ -616,6 +710,15 @@ rule_sni(struct dx *x, int name_mismatch)
 		    FINDING_HYPOTHESIS;
 		if (probed)
 			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+		else if (names_reaching(x) > 1) {
+			/* Several names reach these peers: only a probe
+			 * tells which the peer takes for this location. */
+			x->patch_ok = 0;
+			x->f->confidence = FINDING_HYPOTHESIS;
+			fix_note(x, "several names reach these peers: a "
+			    "hypothesis until a probe (hswatch replay "
+			    "--probe) confirms the peer takes it: no patch");
+		}
 		else if (!strong) {
 			/* The client's Host names this proxy, not
 			 * necessarily the upstream: no patch on that. */

@@ -49,7 +49,7 @@ struct settings {
  * exists (Debian and Ubuntu's layout). */
 #define SETTINGS_NGINX_CONFIG	"/etc/nginx/nginx.conf"
 #define SETTINGS_STATE_INTERVAL	1.0
-#define SETTINGS_PROBE_MAX	8
+#define SETTINGS_PROBE_MAX	16
 #define SETTINGS_PROBE_MAX_MAX	1024
 #define SETTINGS_PROBE_RETRY	300.0
 #define SETTINGS_PROBE_TIMEOUT	60.0
