@@ -123,6 +123,7 @@ star-server cfg y.star.lab.test/star-server/
 grpc proto /grpc/
 uwsgi proto /uwsgi/
 stream-sni-missing cfg 9443
+stream-http-name cfg 9445
 pool-sni cfg /pool-sni/
 verify-incomplete-chain up /verify-incomplete-chain/
 verify-expired up /verify-expired/
