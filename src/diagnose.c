@@ -482,6 +482,26 @@ probe_reproduced(const struct dx *x)
  * certificate carries. Replaces *good (config evidence) when they
  * differ; returns 1 when the probe confirms the name and the failure.
  */
+/*
+ * Where the name nginx sends once SNI is on comes from, exactly: its
+ * proxy_ssl_name (FILE:LINE), or, by default, the host of the *_pass.
+ */
+static void
+name_origin(struct dx *x, const char *name)
+{
+	const struct confmodel_setting	*s;
+
+	if (explicit(x->t, "ssl_name") &&
+	    (s = confmodel_setting(x->t, "ssl_name")) != NULL &&
+	    s->dir != NULL)
+		fix_note(x, "nginx then sends the name %s, from %s at %s:%u",
+		    name, s->name, s->dir->file, s->dir->line);
+	else
+		fix_note(x, "nginx then sends the name %s, the host of %s at "
+		    "%s:%u (%s's default)", name, x->t->dir->args[0],
+		    x->t->dir->file, x->t->dir->line, dname(x, "ssl_name"));
+}
+
 /* The target's own literal Host header, when it is a DNS name. */
 static const char *
 literal_host(const struct dx *x)
@@ -677,9 +697,7 @@ rule_sni(struct dx *x, int name_mismatch)
 		/* The name is right (set, or the DNS host of the target):
 		 * only SNI is off. */
 		set_directive(x, "ssl_server_name", "on");
-		fix_note(x, "nginx then sends the name %s from %s", name,
-		    explicit(x->t, "ssl_name") ? "its proxy_ssl_name" :
-		    "the proxy_pass host");
+		name_origin(x, name);
 		x->f->confidence = FINDING_CONFIG_EVIDENCE;
 	} else if (good == NULL) {
 		x->patch_ok = 0;
@@ -1811,8 +1829,7 @@ lint_target(const struct confmodel *m, const char *root,
 			/* proxy_pass https://api.internal: the name is right,
 			 * only SNI is off. */
 			set_directive(&x, "ssl_server_name", "on");
-			fix_note(&x, "the name %s is the host of the %s", name,
-			    t->dir->args[0]);
+			name_origin(&x, name);
 			x.f->confidence = FINDING_CONFIG_EVIDENCE;
 		} else {
 			x.patch_ok = 0;
