@@ -1825,7 +1825,8 @@ lint_target(const struct confmodel *m, const char *root,
 			x.f->confidence = strong ? FINDING_CONFIG_EVIDENCE :
 			    FINDING_HYPOTHESIS;
 		} else if (name != NULL && !name_sends_no_sni(name) &&
-		    (x.grp == NULL || x.grp->implicit)) {
+		    strchr(name, '$') == NULL && (explicit(t, "ssl_name") ||
+		    x.grp == NULL || x.grp->implicit)) {
 			/* proxy_pass https://api.internal: the name is right,
 			 * only SNI is off. */
 			set_directive(&x, "ssl_server_name", "on");

@@ -147,7 +147,7 @@ CONF
 "$HSWATCH" lint --format json --config "$T_TMP/prov/nginx.conf" >"$T_TMP/prov.json"
 expect_eq "SNI off with a name: the fix says where the name is set" \
 	"$(json_eval "$T_TMP/prov.json" '[l for o in objs if o["code"] == "HS-SNI-MISSING" for l in o["fix"].split(chr(10)) if "then sends" in l]')" \
-	"['# nginx then sends the name api.internal, from proxy_ssl_name at $T_TMP/prov/nginx.conf:11']"
+	"['# nginx then sends the name api.internal, from proxy_ssl_name at $T_TMP/prov/nginx.conf:10']"
 
 # Errors: exit 2 with nginx -t's wording.
 printf 'events {}\nhttp {\n    server {\n        location / {\n' >"$T_TMP/clean/broken.conf"
