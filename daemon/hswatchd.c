@@ -555,7 +555,7 @@ static void
 hsd_reload(struct hsd *d)
 {
 	struct settings	 s;
-	char		*cause = NULL;
+	char		*cause = NULL, keys[256];
 	int		 restart;
 
 	notify_reloading();
@@ -574,6 +574,9 @@ hsd_reload(struct hsd *d)
 		log_warnx("reload: %s (keeping the old output)", cause);
 		free(cause);
 	}
+	if (settings_keep_restart_keys(&d->set, &s, keys, sizeof keys) > 0)
+		log_warnx("reload: %s take effect at the next restart (the "
+		    "running values stay until then)", keys);
 	restart = s.poll_interval != d->set.poll_interval ||
 	    s.poll_always != d->set.poll_always ||
 	    s.rotate_wait != d->set.rotate_wait ||

@@ -75,6 +75,16 @@ int	 settings_set(struct settings *, const char *key, const char *value,
 /* Forget every error_log (command-line ones replace the file's). */
 void	 settings_clear_error_logs(struct settings *);
 
+/*
+ * A reload of hswatchd applies most keys; these take effect only at a
+ * restart (the outputs that own state, the state directory, the
+ * correlation bounds). Names the keys whose value differs between old
+ * and new into out (", "-separated), moves the old values into new (the
+ * running ones stay), and returns how many.
+ */
+size_t	 settings_keep_restart_keys(const struct settings *old,
+	    struct settings *new, char *out, size_t outlen);
+
 /* Read a config file; -1 with *cause "FILE:LINE: why" on error. */
 int	 settings_load(struct settings *, const char *file, char **cause);
 

@@ -44,6 +44,31 @@ printf 'error_log = %s/error.log\nstate_dir = %s/nope\n' "$S" "$S" >"$S/no-state
 expect_eq "a missing state directory: exit 1" "$?" 1
 "$HSWATCHD" --check -c "$S/nope.conf" >"$S/out" 2>"$S/err"
 expect_eq "a missing settings file given with -c: exit 1" "$?" 1
+# A reload says which changed keys wait for a restart, and keeps them.
+scenario reload
+: >"$S/error.log"
+start_daemon --error-log "$S/error.log" || exit 1
+printf 'window = 30\nresolve_after = 9\n' >>"$S/test.conf"
+kill -HUP "$DPID"
+i=0
+until grep -q "reloaded:" "$S/daemon.err" || [ $i -gt 100 ]; do i=$((i + 1)); nap; done
+if grep -q "reload: window, resolve_after take effect at the next restart" "$S/daemon.err"; then
+	ok "reload: the keys that need a restart are named"
+else
+	fail "reload: the keys that need a restart are named" "$(tail -5 "$S/daemon.err")"
+fi
+echo "bogus = 1" >>"$S/test.conf"
+kill -HUP "$DPID"
+i=0
+until grep -q "reload failed" "$S/daemon.err" || [ $i -gt 100 ]; do i=$((i + 1)); nap; done
+if grep -q "reload failed, keeping the running settings: $S/test.conf:.*unknown key \"bogus\"" "$S/daemon.err"; then
+	ok "reload with a bad key: refused with FILE:LINE, running settings kept"
+else
+	fail "reload with a bad key: refused with FILE:LINE, running settings kept" "$(tail -5 "$S/daemon.err")"
+fi
+kill -0 "$DPID" 2>/dev/null && ok "hswatchd runs on" || fail "hswatchd runs on"
+stop_daemon
+
 "$HSWATCHD" --help >"$S/out"
 if grep -q -- "--check" "$S/out"; then ok "--help lists --check"
 else fail "--help lists --check"; fi
