@@ -1499,6 +1499,14 @@ finish(struct dx *x, struct patch *combined)
 		finding_set(&x->f->fix, buf_cstr(&x->fix));
 	if (x->p != NULL && x->patch_ok && patch_count(x->p) > 0) {
 		buf_init(&d);
+		if (patch_stale_files(x->p, &d) > 0) {
+			/* The dump is what nginx runs: patch that. */
+			fix_note(x, "%s on disk differs from the nginx -T dump: "
+			    "the patch is against the dump's text (what nginx "
+			    "runs)", buf_cstr(&d));
+			finding_set(&x->f->fix, buf_cstr(&x->fix));
+			buf_reset(&d);
+		}
 		if (patch_render(x->p, &d, &cause) == 0) {
 			finding_set(&x->f->patch, buf_cstr(&d));
 			if (combined != NULL)
@@ -1538,8 +1546,10 @@ dx_init(struct dx *x, const struct confmodel *m, const char *root,
 			x->grp = x->t->group;
 	}
 	x->patch_ok = 1;
-	if (x->t != NULL)
+	if (x->t != NULL) {
 		x->p = patch_new(root);
+		patch_set_tree(x->p, m != NULL ? m->tree : NULL);
+	}
 	buf_init(&x->cause);
 	buf_init(&x->fix);
 }
@@ -1766,6 +1776,7 @@ lint_emit(struct dx *x, struct patch *combined,
 	x->f = NULL;
 	patch_free(x->p);
 	x->p = patch_new(x->root);
+	patch_set_tree(x->p, x->m != NULL ? x->m->tree : NULL);
 	buf_reset(&x->cause);
 	buf_reset(&x->fix);
 	x->patch_ok = 1;
