@@ -579,6 +579,13 @@ locate_memo(struct analyze *a, const struct event *ev,
 	locmemo_put(a, k, &v);
 }
 
+static int
+span_is(const struct span *s, const char *lit)
+{
+	return s->p != NULL && s->n == strlen(lit) &&
+	    memcmp(s->p, lit, s->n) == 0;
+}
+
 void
 analyze_event(struct analyze *a, const struct event *ev, int64_t now,
     correlate_emit_fn *emit, void *arg)
@@ -589,6 +596,8 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	struct buf		*mk = &a->mkey;
 	const char		*fkey;
 	char			 peer[PEER_MAX], group[PEER_MAX];
+	char			 action[64], note[161];
+	size_t			 n;
 	int			 memo_ok;
 	const struct confmodel_group *g = NULL;
 
@@ -624,7 +633,31 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	}
 	if (ev->kind != EVENT_NO_LIVE_UPSTREAMS && peer[0] != '\0')
 		ce.peer = peer;
+	/* A TLS target: by the configuration, else by the logged scheme. */
+	if (lp != NULL && loc.target != NULL)
+		ce.tls = loc.target->tls;
+	if (span_is(&ev->scheme, "https") || span_is(&ev->scheme, "grpcs") ||
+	    span_is(&ev->scheme, "suwsgi"))
+		ce.tls = 1;
+	if (ev->action.p != NULL && ev->action.n < sizeof action) {
+		memcpy(action, ev->action.p, ev->action.n);
+		action[ev->action.n] = '\0';
+		ce.action = action;
+	}
 
+	if (ev->kind == EVENT_NONE) {
+		/* A non-TLS upstream failure: remembered for HS-POOL-DOWN. */
+		if ((ev->flags & EVENT_F_UPSTREAM_FAIL) == 0 ||
+		    ev->message.p == NULL)
+			return;
+		n = ev->message.n < sizeof note - 1 ? ev->message.n :
+		    sizeof note - 1;
+		memcpy(note, ev->message.p, n);
+		note[n] = '\0';
+		ce.note = note;
+		correlate_feed(a->corr, &ce, NULL, now, emit, arg);
+		return;
+	}
 	if (ev->kind == EVENT_PEER_DISABLED ||
 	    ev->kind == EVENT_NO_LIVE_UPSTREAMS) {
 		correlate_feed(a->corr, &ce, NULL, now, emit, arg);

@@ -140,6 +140,17 @@ static const struct code_info codes[] = {
 	    "cause; the per-peer alerts it explains are suppressed.\n"
 	    "\n"
 	    "Fix: the fix of the root cause below." },
+	{ "HS-POOL-DOWN", "888a1a39760e40b983543c5b109fcf7c",
+	    FINDING_WARNING, "a whole upstream pool is down",
+	    "nginx marked the peers of one upstream group down (\"upstream\n"
+	    "server temporarily disabled\") or logged \"no live upstreams\" for\n"
+	    "it, and the log shows no failure of the kind hswatch diagnoses on\n"
+	    "its peers: the pool is down for another reason (connections\n"
+	    "refused or timed out, peers closing connections, a backend\n"
+	    "outage). Requests to the group get 502 until a peer recovers. The\n"
+	    "alert repeats the failures the log gave for its peers.\n"
+	    "\n"
+	    "Fix: bring the peers back (see the failures in the cause)." },
 	{ "HS-VERIFY-OFF", "9235b5e5a4d045fa9e7677b521028fb8",
 	    FINDING_WARNING, "nginx does not verify the upstream's certificate (MITM exposure)",
 	    "proxy_ssl_verify is off (the default) for a TLS upstream: anyone on\n"

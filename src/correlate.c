@@ -11,6 +11,14 @@
  * are counted, not emitted. Leaving "down" needs a quiet resolve_after
  * (hysteresis), so a flapping pool stays one open alert.
  *
+ * "temporarily disabled" and "no live upstreams" are logged for every
+ * scheme and every phase (NGINX-FACTS.md section 9): they make a TLS
+ * cascade only for a group that is a TLS target (configuration, or the
+ * https/grpcs/suwsgi scheme in the line) on whose peers TLS failures
+ * were seen within the window. Any other group that is down opens one
+ * HS-POOL-DOWN, whose title and cause say only what the log shows (the
+ * peers marked down, the failures logged for them).
+ *
  * Peers are counted once however many workers report them: without a
  * zone every worker disables a peer on its own (NGINX-FACTS.md section
  * 6), which must not look like more failing peers.
@@ -22,11 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hswatch/buf.h"
 #include "hswatch/correlate.h"
 #include "hswatch/strmap.h"
 #include "hswatch/xmalloc.h"
 
 #define CASCADE_CODE	"HS-POOL-CASCADE"
+#define POOLDOWN_CODE	"HS-POOL-DOWN"
+#define NOTE_MAX	160	/* bytes of a remembered failure text */
 #define GROUP_MAX_PEERS	256
 
 struct group;
@@ -53,6 +64,8 @@ struct peer {
 	int64_t		 last_fail;	/* TLS failure or disabled */
 	int		 seen;
 	uint32_t	 hash;		/* peer_hash(name) */
+	char		*note;		/* last non-TLS failure, or NULL */
+	int64_t		 note_when;
 };
 
 struct group {
@@ -68,6 +81,10 @@ struct group {
 	unsigned		 line;
 	struct tracked		*cascade;	/* open cascade, or NULL */
 	struct tracked		*cause;		/* dominant per-peer finding */
+	struct tracked		*pooldown;	/* open HS-POOL-DOWN, or NULL */
+	int			 tls;		/* a TLS target */
+	int64_t			 last_tls_fail;	/* on one of its peers */
+	char			*action;	/* of the last down line */
 };
 
 struct correlate {
@@ -75,6 +92,10 @@ struct correlate {
 	struct strmap		*findings;	/* key -> struct tracked */
 	struct strmap		*groups;	/* name -> struct group */
 	int64_t			 clock;		/* never goes backwards */
+	int64_t			 last_tls_fail;	/* any TLS failure */
+	char			*note;		/* last non-TLS failure ... */
+	char			*note_peer;	/* ... of this peer */
+	int64_t			 note_when;
 };
 
 void
@@ -93,6 +114,8 @@ correlate_new(const struct correlate_conf *conf)
 	struct correlate	*c;
 
 	c = xcalloc(1, sizeof *c);
+	c->last_tls_fail = INT64_MIN / 2;
+	c->note_when = INT64_MIN / 2;
 	if (conf != NULL)
 		c->conf = *conf;
 	else
@@ -157,9 +180,13 @@ group_free(void *p)
 
 	if (g == NULL)
 		return;
-	for (i = 0; i < g->npeers; i++)
+	for (i = 0; i < g->npeers; i++) {
 		free(g->peers[i].name);
+		free(g->peers[i].note);
+	}
 	tracked_free(g->cascade);
+	tracked_free(g->pooldown);
+	free(g->action);
 	free(g->file);
 	free(g->name);
 	free(g);
@@ -172,6 +199,8 @@ correlate_free(struct correlate *c)
 		return;
 	strmap_free(c->findings, tracked_free);
 	strmap_free(c->groups, group_free);
+	free(c->note);
+	free(c->note_peer);
 	free(c);
 }
 
@@ -196,6 +225,8 @@ count_cascade(const char *key, void *value, void *arg)
 
 	(void)key;
 	if (g->cascade != NULL)
+		(*(size_t *)arg)++;
+	if (g->pooldown != NULL)
 		(*(size_t *)arg)++;
 }
 
@@ -246,6 +277,9 @@ next_group(const char *key, void *value, void *arg)
 	if (g->cascade != NULL &&
 	    (t = g->cascade->last_now + x->c->conf.resolve_after) < x->next)
 		x->next = t;
+	if (g->pooldown != NULL &&
+	    (t = g->pooldown->last_now + x->c->conf.resolve_after) < x->next)
+		x->next = t;
 	/* degraded -> healthy when the last failure leaves the window */
 	for (i = 0; i < g->npeers; i++)
 		if ((t = g->peers[i].last_fail + x->c->conf.window + 1) >
@@ -275,6 +309,7 @@ group_get(struct correlate *c, const char *name)
 	g = xcalloc(1, sizeof *g);
 	g->name = xstrdup(name);
 	g->last_nolive = INT64_MIN / 2;
+	g->last_tls_fail = INT64_MIN / 2;
 	strmap_put(c->groups, name, g);
 	return g;
 }
@@ -426,6 +461,213 @@ cascade_open(struct correlate *c, struct group *g, int64_t now, int64_t when,
 	emit(t->f, FINDING_OPENED, arg);
 }
 
+/* A TLS failure of a peer (what can take a TLS pool down). */
+static int
+tls_failure(enum event_kind k)
+{
+	switch (k) {
+	case EVENT_HANDSHAKE_FAILED:
+	case EVENT_READ_FAILED:
+	case EVENT_VERIFY_FAILED:
+	case EVENT_NAME_MISMATCH:
+	case EVENT_PEER_CLOSED:
+	case EVENT_HANDSHAKE_TIMEOUT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Text that HS-POOL-DOWN may repeat: it says only what the log shows
+ * and never blames TLS, so nothing that names it (an action "SSL
+ * handshaking to upstream", a message about certificates).
+ */
+static int
+says_tls(const char *s)
+{
+	static const char *const words[] = {
+		"ssl", "tls", "handshak", "sni", "certificate"
+	};
+	size_t		 i, j, n;
+
+	for (; *s != '\0'; s++)
+		for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+			n = strlen(words[i]);
+			for (j = 0; j < n; j++)
+				if (s[j] == '\0' || (s[j] | 0x20) != words[i][j])
+					break;
+			if (j == n)
+				return 1;
+		}
+	return 0;
+}
+
+static void
+set_note(char **dst, const char *note)
+{
+	size_t	 n = strlen(note);
+
+	if (n > NOTE_MAX)
+		n = NOTE_MAX;
+	free(*dst);
+	*dst = xmalloc(n + 1);
+	memcpy(*dst, note, n);
+	(*dst)[n] = '\0';
+}
+
+/* Did TLS failures on the group's peers take it down? */
+static int
+tls_caused(const struct correlate *c, const struct group *g, int64_t now)
+{
+	if (!g->tls)
+		return 0;
+	if (now - g->last_tls_fail <= c->conf.window)
+		return 1;
+	/*
+	 * No configuration: nothing ties a peer to a group that only
+	 * "no live upstreams" named, so any TLS failure in the window
+	 * counts (the group's own scheme is TLS).
+	 */
+	return g->npeers == 0 && g->configured == 0 &&
+	    now - c->last_tls_fail <= c->conf.window;
+}
+
+static void
+pooldown_describe(struct group *g, int64_t now, const struct correlate *c)
+{
+	struct finding	*f = g->pooldown->f;
+	struct buf	 b;
+	unsigned	 failing = group_failing(c, g, now), total, i, n = 0;
+	char		*s;
+
+	total = group_total(g);
+	if (failing > total)
+		total = failing;
+	if (failing > 0)
+		xasprintf(&s, "upstream pool %s is down: %u of %u peers "
+		    "marked down", g->name, failing, total);
+	else
+		xasprintf(&s, "upstream pool %s is down: nginx found no live "
+		    "peer", g->name);
+	finding_set(&f->title, s);
+	free(s);
+
+	buf_init(&b);
+	buf_printf(&b, "nginx marked the peers of upstream %s down "
+	    "(\"upstream server temporarily disabled\" / \"no live "
+	    "upstreams\")", g->name);
+	if (g->action != NULL)
+		buf_printf(&b, " while %s", g->action);
+	buf_adds(&b, ", so requests to it get 502");
+	for (i = 0; i < g->npeers; i++) {
+		const struct peer *p = &g->peers[i];
+
+		if (p->note == NULL || now - p->note_when > c->conf.window)
+			continue;
+		if (n == 3) {
+			buf_adds(&b, "; ...");
+			break;
+		}
+		buf_printf(&b, "%s %s: %s", n == 0 ?
+		    "; the last failure logged for" : "; for", p->name,
+		    p->note);
+		n++;
+	}
+	if (n == 0 && c->note != NULL && g->npeers == 0 &&
+	    now - c->note_when <= c->conf.window)
+		buf_printf(&b, "; the last upstream failure logged before it: "
+		    "%s: %s (the log does not say which pool that peer is in)",
+		    c->note_peer, c->note);
+	else if (n == 0)
+		buf_adds(&b, "; the failures that took the peers down are not "
+		    "in the log seen so far");
+	finding_set(&f->cause, buf_cstr(&b));
+	buf_reset(&b);
+	buf_printf(&b, "bring the peers of upstream %s back (check the "
+	    "backends and the network path to them); nginx tries a peer "
+	    "again after its fail_timeout", g->name);
+	finding_set(&f->fix, buf_cstr(&b));
+	buf_free(&b);
+}
+
+static void
+pooldown_open(struct correlate *c, struct group *g, int64_t now, int64_t when,
+    correlate_emit_fn *emit, void *arg)
+{
+	struct tracked	*t;
+	char		*key;
+	unsigned	 i;
+
+	t = xcalloc(1, sizeof *t);
+	t->f = finding_new(POOLDOWN_CODE, FINDING_ERROR, "");
+	xasprintf(&key, "%s|%s", POOLDOWN_CODE, g->name);
+	t->f->key = key;
+	t->f->first_seen = t->f->last_seen = when;
+	t->f->confidence = FINDING_HYPOTHESIS;
+	finding_set_at(&t->f->upstream, g->name, g->file, g->line);
+	for (i = 0; i < g->npeers; i++)
+		if (now - g->peers[i].last_fail <= c->conf.window)
+			finding_add_peer(t->f, g->peers[i].name,
+			    strlen(g->peers[i].name));
+	t->group = xstrdup(g->name);
+	t->last_now = now;
+	t->next_update = 10;
+	t->emitted = 1;
+	g->pooldown = t;
+	g->state = CORRELATE_DOWN;
+	pooldown_describe(g, now, c);
+	t->f->count = 0;
+	for (i = 0; i < g->npeers; i++)
+		if (now - g->peers[i].last_fail <= c->conf.window)
+			t->f->count++;
+	if (t->f->count == 0)
+		t->f->count = 1;
+	emit(t->f, FINDING_OPENED, arg);
+}
+
+/* One more down line (or failure) for an open HS-POOL-DOWN. */
+static void
+pooldown_feed(struct correlate *c, struct group *g,
+    const struct correlate_event *ev, uint32_t ph, int failure, int64_t now,
+    correlate_emit_fn *emit, void *arg)
+{
+	struct finding	*f = g->pooldown->f;
+	size_t		 npeers = f->npeers;
+
+	f->count++;
+	if (ev->when > f->last_seen)
+		f->last_seen = ev->when;
+	g->pooldown->last_now = now;
+	if (ev->peer != NULL && failure)
+		tracked_add_peer(g->pooldown, ev->peer, ph);
+	if (f->npeers > npeers || crossed(g->pooldown)) {
+		pooldown_describe(g, now, c);
+		emit(f, FINDING_UPDATED, arg);
+	}
+}
+
+/* A remembered non-TLS failure of a peer (kind EVENT_NONE). */
+static void
+note_failure(struct correlate *c, const struct correlate_event *ev,
+    int64_t now)
+{
+	struct group	*g;
+	struct peer	*p;
+
+	if (ev->note == NULL || ev->peer == NULL || says_tls(ev->note))
+		return;
+	set_note(&c->note, ev->note);
+	set_note(&c->note_peer, ev->peer);
+	c->note_when = now;
+	if (ev->group == NULL || (g = group_get(c, ev->group)) == NULL)
+		return;
+	if ((p = group_peer(g, ev->peer, peer_hash(ev->peer))) != NULL) {
+		set_note(&p->note, ev->note);
+		p->note_when = now;
+	}
+}
+
 static void
 note_group(struct correlate *c, const struct correlate_event *ev,
     uint32_t ph, struct tracked *t, int64_t now, correlate_emit_fn *emit,
@@ -436,8 +678,25 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 	size_t		 npeers;
 	int		 failure;
 
+	if (ev->kind == EVENT_NONE && ev->note != NULL) {
+		note_failure(c, ev, now);
+		return;
+	}
+	if (tls_failure(ev->kind))
+		c->last_tls_fail = now;
 	if (ev->group == NULL || (g = group_get(c, ev->group)) == NULL)
 		return;
+	if (ev->tls)
+		g->tls = 1;
+	if (tls_failure(ev->kind)) {
+		g->tls = 1;
+		g->last_tls_fail = now;
+	}
+	if ((ev->kind == EVENT_PEER_DISABLED ||
+	    ev->kind == EVENT_NO_LIVE_UPSTREAMS) && ev->action != NULL &&
+	    !says_tls(ev->action) && strlen(ev->action) < NOTE_MAX &&
+	    (g->action == NULL || strcmp(g->action, ev->action) != 0))
+		set_note(&g->action, ev->action);
 	if (ev->group_peers > g->configured)
 		g->configured = ev->group_peers;
 	if (ev->group_file != NULL && g->file == NULL) {
@@ -490,8 +749,33 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 		}
 		return;
 	}
-	if (group_is_down(c, g, now))
+	if (!group_is_down(c, g, now)) {
+		if (g->pooldown != NULL && (ev->kind == EVENT_PEER_DISABLED ||
+		    ev->kind == EVENT_NO_LIVE_UPSTREAMS))
+			pooldown_feed(c, g, ev, ph, failure, now, emit, arg);
+		else if (g->pooldown == NULL && group_failing(c, g, now) > 0)
+			g->state = CORRELATE_DEGRADED;
+		return;
+	}
+	if (tls_caused(c, g, now)) {
+		/*
+		 * TLS failures explain a pool first seen down without
+		 * them (the log started mid-outage): the cascade takes
+		 * over, the HS-POOL-DOWN ends.
+		 */
+		if (g->pooldown != NULL) {
+			emit(g->pooldown->f, FINDING_RESOLVED, arg);
+			tracked_free(g->pooldown);
+			g->pooldown = NULL;
+		}
 		cascade_open(c, g, now, ev->when, emit, arg);
+	} else if (g->pooldown != NULL) {
+		if (ev->kind == EVENT_PEER_DISABLED ||
+		    ev->kind == EVENT_NO_LIVE_UPSTREAMS)
+			pooldown_feed(c, g, ev, ph, failure, now, emit, arg);
+	} else if (ev->kind == EVENT_PEER_DISABLED ||
+	    ev->kind == EVENT_NO_LIVE_UPSTREAMS)
+		pooldown_open(c, g, now, ev->when, emit, arg);
 	else if (group_failing(c, g, now) > 0)
 		g->state = CORRELATE_DEGRADED;
 }
@@ -643,7 +927,13 @@ tick_group(const char *key, void *value, void *arg)
 		tracked_free(g->cascade);
 		g->cascade = NULL;
 	}
-	if (g->cascade == NULL)
+	if (g->pooldown != NULL &&
+	    x->now - g->pooldown->last_now >= x->c->conf.resolve_after) {
+		x->emit(g->pooldown->f, FINDING_RESOLVED, x->arg);
+		tracked_free(g->pooldown);
+		g->pooldown = NULL;
+	}
+	if (g->cascade == NULL && g->pooldown == NULL)
 		g->state = group_failing(x->c, g, x->now) > 0 ?
 		    CORRELATE_DEGRADED : CORRELATE_HEALTHY;
 }

@@ -62,7 +62,8 @@ enum logline_msg {
 	MSG_TIMEOUT,
 	MSG_DISABLED,
 	MSG_NO_LIVE,
-	MSG_CERT
+	MSG_CERT,
+	MSG_UPFAIL		/* connect() failed, prematurely closed... */
 };
 
 #define LIT(s)	s, sizeof(s) - 1
@@ -269,6 +270,14 @@ classify(const char *m, const char *end)
 			return MSG_TIMEOUT;
 		if (starts(m, end, LIT("server temporarily disabled")))
 			return MSG_DISABLED;
+		if (starts(m, end, LIT("prematurely closed connection")) ||
+		    starts(m, end, LIT("sent invalid ")) ||
+		    starts(m, end, LIT("sent no valid ")))
+			return MSG_UPFAIL;
+		break;
+	case 'r':
+		if (starts(m, end, LIT("recv() failed (")))
+			return MSG_UPFAIL;
 		break;
 	case 'n':
 		if (starts(m, end, LIT("no live upstreams")))
@@ -277,6 +286,8 @@ classify(const char *m, const char *end)
 	case 'c':
 		if (starts(m, end, LIT("cannot load certificate")))
 			return MSG_CERT;
+		if (starts(m, end, LIT("connect() ")))
+			return MSG_UPFAIL;
 		break;
 	}
 	return MSG_NONE;
@@ -690,6 +701,8 @@ decide(enum logline_msg msg, const struct event *ev)
 		return hs ? EVENT_PEER_CLOSED : EVENT_NONE;
 	case MSG_TIMEOUT:
 		return hs ? EVENT_HANDSHAKE_TIMEOUT : EVENT_NONE;
+	case MSG_UPFAIL:
+		return EVENT_NONE;
 	case MSG_READ:
 		return up ? EVENT_READ_FAILED : EVENT_NONE;
 	case MSG_VERIFY:
@@ -829,6 +842,11 @@ logline_parse(struct logline *ll, const char *line, size_t len,
 
 	parse_message(ll, msg, ev);
 	ev->kind = decide(msg, ev);
+	/* Not a TLS event, but why a plain pool may be down. */
+	if (ev->kind == EVENT_NONE && (msg == MSG_UPFAIL ||
+	    msg == MSG_TIMEOUT) && span_ends(&ev->action, LIT("upstream")) &&
+	    ev->peer.p != NULL)
+		ev->flags |= EVENT_F_UPSTREAM_FAIL;
 	if (ev->kind != EVENT_NONE)
 		ll->st.events++;
 	return ev->kind;

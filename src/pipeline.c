@@ -92,8 +92,15 @@ pipeline_line(struct pipeline *p, struct pipeline_source *src,
 	logline_stats(p->ll, &after);
 	src->n.lines++;
 	src->n.candidates += after.candidates - before.candidates;
-	if (kind == EVENT_NONE)
+	if (kind == EVENT_NONE) {
+		/* Not an event, but why a plain pool may be down. */
+		if ((p->ev.flags & EVENT_F_UPSTREAM_FAIL) &&
+		    p->opts.analyze != NULL)
+			analyze_event(p->opts.analyze, &p->ev, p->opts.log_time ?
+			    p->ev.ts : (int64_t)now, p->opts.on_finding,
+			    p->opts.finding_arg);
 		return kind;
+	}
 	src->n.events++;
 	if (p->opts.on_event != NULL)
 		p->opts.on_event(&p->ev, p->opts.arg);

@@ -62,7 +62,11 @@ size_t		 analyze_pending(const struct analyze *);
 /* Swap in a reloaded model (the old one stays the caller's). */
 void		 analyze_set_model(struct analyze *, const struct confmodel *);
 
-/* One parsed event (kind != EVENT_NONE); now: the correlation clock. */
+/*
+ * One parsed event (kind != EVENT_NONE, or EVENT_NONE with
+ * EVENT_F_UPSTREAM_FAIL: a non-TLS upstream failure, remembered for
+ * HS-POOL-DOWN); now: the correlation clock.
+ */
 void		 analyze_event(struct analyze *, const struct event *,
 		    int64_t now, correlate_emit_fn *, void *);
 

@@ -4,7 +4,9 @@
  * setting shared by a pool makes nginx mark every peer down) and raises
  * one group-level HS-POOL-CASCADE finding for it, suppressing the
  * per-peer findings it explains, and resolves findings after a quiet
- * period. Emits state changes only, so a flood of identical failures
+ * period. A group down without TLS failures on its peers (a plain
+ * backend outage) is one HS-POOL-DOWN finding, which says only what the
+ * log shows. Emits state changes only, so a flood of identical failures
  * gives bounded output.
  *
  * Pure: time is an argument (log time in replay, monotonic seconds in
@@ -47,6 +49,22 @@ struct correlate_event {
 	const char	*peer;		/* "10.0.0.1:443"; NULL for no_live */
 	long		 pid;		/* the worker that logged it */
 	int64_t		 when;		/* log time, for first/last seen */
+	/*
+	 * The group is a TLS target: its configured targets use TLS, or
+	 * the line's scheme is https/grpcs/suwsgi. "temporarily disabled"
+	 * and "no live upstreams" count toward a TLS cascade (HS-POOL-
+	 * CASCADE) only for a TLS group on whose peers TLS failures were
+	 * seen within the window; otherwise a group that is down is an
+	 * HS-POOL-DOWN.
+	 */
+	int		 tls;
+	const char	*action;	/* "connecting to upstream", or NULL */
+	/*
+	 * With kind EVENT_NONE: an upstream failure that is not a TLS
+	 * event ("connect() failed (111: Connection refused)"), remembered
+	 * for the peer so that HS-POOL-DOWN can say what the log showed.
+	 */
+	const char	*note;
 };
 
 enum correlate_group_state {

@@ -56,6 +56,13 @@ enum event_module {
 #define EVENT_F_FORGED		0x02	/* a field carries look-alike fields */
 #define EVENT_F_PEER_ADDR	0x04	/* peer is an IP:port or unix: address */
 #define EVENT_F_NO_CONTEXT	0x08	/* no ", client: " context found */
+/*
+ * kind EVENT_NONE: an upstream failure that is not a TLS event
+ * ("connect() failed", "upstream timed out ... while connecting to
+ * upstream", "upstream prematurely closed connection"...). Not an event
+ * of its own; correlate remembers it to say why a pool is down.
+ */
+#define EVENT_F_UPSTREAM_FAIL	0x10
 
 struct event {
 	enum event_kind		 kind;

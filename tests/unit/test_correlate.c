@@ -234,21 +234,29 @@ test_workers_no_double_count(void **state)
 	correlate_free(c);
 }
 
-/* The log starts mid-cascade; the cause arrives later. */
+/*
+ * The log starts mid-cascade; the cause arrives later. Until a TLS
+ * failure is seen, nothing says the pool is down because of TLS: it is
+ * an HS-POOL-DOWN, which the cascade takes over once one arrives.
+ */
 static void
 test_cause_arrives_later(void **state)
 {
 	struct correlate	*c = correlate_new(NULL);
 	struct log		 l = { .n = 0 };
+	struct correlate_event	 e = ev(EVENT_NO_LIVE_UPSTREAMS, NULL, 1, 1000);
 
 	(void)state;
-	feed(c, ev(EVENT_NO_LIVE_UPSTREAMS, NULL, 1, 1000), NULL, &l);
+	e.tls = 1;	/* https:// in the line */
+	feed(c, e, NULL, &l);
 	assert_int_equal(l.n, 1);
-	assert_string_equal(l.lines[0], "opened HS-POOL-CASCADE 1");
+	assert_string_equal(l.lines[0], "opened HS-POOL-DOWN 1");
 	feed(c, ev(EVENT_HANDSHAKE_FAILED, "10.0.0.5:443", 1, 1010),
 	    sni_finding(), &l);
-	assert_int_equal(l.n, 2);
-	assert_string_equal(l.lines[1], "updated HS-POOL-CASCADE 2 +patch");
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.lines[1], "resolved HS-POOL-DOWN 1");
+	assert_string_equal(l.lines[2], "opened HS-POOL-CASCADE 1 +patch");
+	assert_int_equal(correlate_open_findings(c), 2);
 	correlate_free(c);
 }
 
@@ -310,13 +318,17 @@ test_single_server(void **state)
 	assert_string_equal(l.lines[l.n - 1], "opened HS-POOL-CASCADE 1 +patch");
 	correlate_free(c);
 
-	/* no live upstreams alone, on a group the log never showed failing. */
+	/*
+	 * no live upstreams alone, on a group the log never showed failing:
+	 * the pool is down, but nothing says TLS took it down.
+	 */
 	c = correlate_new(NULL);
 	l.n = l.total = 0;
 	feed(c, evg("pool", 1, EVENT_NO_LIVE_UPSTREAMS, NULL, 100, 50), NULL,
 	    &l);
 	assert_int_equal(l.n, 1);
-	assert_string_equal(l.lines[0], "opened HS-POOL-CASCADE 1");
+	assert_string_equal(l.lines[0], "opened HS-POOL-DOWN 1");
+	assert_int_equal(group_state(c).state, CORRELATE_DOWN);
 	correlate_free(c);
 }
 
@@ -403,6 +415,114 @@ test_two_workers_same_peers(void **state)
 	correlate_free(c);
 }
 
+
+/* The last HS-POOL-DOWN as a sink sees it. */
+struct podown {
+	struct log	 l;
+	char		 title[512];
+	char		 cause[1024];
+	char		 fix[512];
+};
+
+static void
+record_pooldown(const struct finding *f, enum finding_state st, void *arg)
+{
+	struct podown	*p = arg;
+
+	record(f, st, &p->l);
+	if (strcmp(f->code, "HS-POOL-DOWN") != 0)
+		return;
+	snprintf(p->title, sizeof p->title, "%s", f->title);
+	snprintf(p->cause, sizeof p->cause, "%s", f->cause);
+	snprintf(p->fix, sizeof p->fix, "%s", f->fix != NULL ? f->fix : "");
+}
+
+static int
+mentions_tls(const char *s)
+{
+	static const char *const words[] = {
+		"TLS", "tls", "SSL", "ssl", "andshak", "SNI", "certificate"
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strstr(s, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * A plain-http pool whose peers all refuse connections: nginx logs
+ * "connect() failed", "temporarily disabled" and "no live upstreams"
+ * exactly as for a TLS pool. That is no TLS cascade: one HS-POOL-DOWN
+ * that repeats what the log showed and never mentions TLS. An https
+ * pool down without any TLS failure in the window is the same.
+ */
+static void
+test_plain_pool_down(void **state)
+{
+	struct correlate	*c;
+	struct podown		 p;
+	struct correlate_event	 e;
+	const char		*peers[] = { "10.0.0.5:80", "10.0.0.6:80",
+				    "10.0.0.7:80" };
+	int			 i, tls;
+
+	(void)state;
+	for (tls = 0; tls <= 1; tls++) {
+		memset(&p, 0, sizeof p);
+		c = correlate_new(NULL);
+		for (i = 0; i < 3; i++) {
+			e = ev(EVENT_NONE, peers[i], 100, 1000);
+			e.note = "connect() failed (111: Connection refused)";
+			e.tls = tls;
+			correlate_feed(c, &e, NULL, e.when, record_pooldown, &p);
+			e = ev(EVENT_PEER_DISABLED, peers[i], 100, 1000);
+			e.action = "connecting to upstream";
+			e.tls = tls;
+			correlate_feed(c, &e, NULL, e.when, record_pooldown, &p);
+		}
+		e = ev(EVENT_NO_LIVE_UPSTREAMS, NULL, 100, 1001);
+		e.action = "connecting to upstream";
+		e.tls = tls;
+		correlate_feed(c, &e, NULL, e.when, record_pooldown, &p);
+		assert_int_equal(count_lines(&p.l, "opened HS-POOL-CASCADE"),
+		    0);
+		assert_int_equal(count_lines(&p.l, "opened HS-POOL-DOWN"), 1);
+		assert_int_equal(group_state(c).state, CORRELATE_DOWN);
+		assert_string_equal(p.title,
+		    "upstream pool pool is down: 3 of 3 peers marked down");
+		assert_non_null(strstr(p.cause, "while connecting to upstream"));
+		assert_non_null(strstr(p.cause, "10.0.0.5:80: connect() "
+		    "failed (111: Connection refused)"));
+		assert_false(mentions_tls(p.title));
+		assert_false(mentions_tls(p.cause));
+		assert_false(mentions_tls(p.fix));
+		correlate_tick(c, 1400, record_pooldown, &p);
+		assert_int_equal(count_lines(&p.l, "resolved HS-POOL-DOWN"), 1);
+		assert_int_equal(correlate_open_findings(c), 0);
+		correlate_free(c);
+	}
+
+	/* No configuration: only "no live upstreams" names the group. */
+	memset(&p, 0, sizeof p);
+	c = correlate_new(NULL);
+	e = ev(EVENT_NONE, "10.0.0.5:80", 100, 1000);
+	e.group = NULL;
+	e.note = "upstream timed out (110: Connection timed out)";
+	correlate_feed(c, &e, NULL, e.when, record_pooldown, &p);
+	e = ev(EVENT_NO_LIVE_UPSTREAMS, NULL, 100, 1001);
+	e.group_peers = 0;
+	e.action = "SSL handshaking to upstream";	/* never repeated */
+	correlate_feed(c, &e, NULL, e.when, record_pooldown, &p);
+	assert_int_equal(count_lines(&p.l, "opened HS-POOL-DOWN"), 1);
+	assert_string_equal(p.title,
+	    "upstream pool pool is down: nginx found no live peer");
+	assert_non_null(strstr(p.cause, "10.0.0.5:80: upstream timed out"));
+	assert_false(mentions_tls(p.cause));
+	correlate_free(c);
+}
+
 /*
  * The group's state machine, step by step (window 60 s, resolve_after
  * 300 s, three servers): each row is an event (or a tick), the group's
@@ -440,11 +560,12 @@ test_state_transitions(void **state)
 		/* ... until resolve_after without failures */
 		{ TICK, NULL, 1402, CORRELATE_HEALTHY, 0,
 		    "resolved HS-POOL-CASCADE 4 +patch" },
-		/* healthy -> down directly: nginx says so */
+		/* healthy -> down directly, no TLS failure in the window:
+		 * a pool down for another reason */
 		{ EVENT_NO_LIVE_UPSTREAMS, NULL, 2000, CORRELATE_DOWN, 0,
-		    "opened HS-POOL-CASCADE 1" },
+		    "opened HS-POOL-DOWN 1" },
 		{ TICK, NULL, 2300, CORRELATE_HEALTHY, 0,
-		    "resolved HS-POOL-CASCADE 1" },
+		    "resolved HS-POOL-DOWN 1" },
 	};
 	struct correlate_conf	 conf;
 	struct correlate	*c;
@@ -497,8 +618,8 @@ test_state_transitions(void **state)
 				    "");
 		}
 	}
-	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 2);
-	assert_int_equal(count_lines(&l, "resolved HS-POOL-CASCADE"), 2);
+	assert_int_equal(count_lines(&l, "opened HS-POOL-CASCADE"), 1);
+	assert_int_equal(count_lines(&l, "resolved HS-POOL-CASCADE"), 1);
 	assert_int_equal(correlate_open_findings(c), 0);
 	correlate_free(c);
 }
@@ -638,6 +759,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pool_cascade),
+		cmocka_unit_test(test_plain_pool_down),
 		cmocka_unit_test(test_next_tick),
 		cmocka_unit_test(test_one_of_three),
 		cmocka_unit_test(test_flood),

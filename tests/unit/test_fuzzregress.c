@@ -83,6 +83,12 @@ test_resolved_under_cascade(void **state)
 	correlate_feed(c, &ev, f, t0 + 1, lifecycle_emit, &l);
 	assert_int_equal(l.opened, 1);
 
+	/* A TLS failure on another peer (counted in the group only), so
+	 * that the pool going down is a TLS cascade. */
+	ev.peer = "10.0.0.2:443";
+	ev.when = t0 + 33;
+	correlate_feed(c, &ev, NULL, t0 + 33, lifecycle_emit, &l);
+
 	/* "no live upstreams": the pool is down, a cascade opens. */
 	ev.kind = EVENT_NO_LIVE_UPSTREAMS;
 	ev.peer = NULL;
