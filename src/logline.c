@@ -553,6 +553,97 @@ peer_is_addr(const struct span *s)
 	return 1;
 }
 
+/*
+ * ", NAME: \"" at p, NAME a field name ([a-z_][a-z0-9_]*, at most 32):
+ * a field nginx or a fork (Kong's request_id, Tengine, OpenResty)
+ * appends. Returns the value's start, or NULL.
+ */
+static const char *
+field_at(const char *p, const char *end, const char **name, size_t *namelen)
+{
+	const char	*q;
+
+	if (end - p < 6 || p[0] != ',' || p[1] != ' ')
+		return NULL;
+	for (q = p + 2; q < end && q - p - 2 <= 32 &&
+	    ((*q >= 'a' && *q <= 'z') || *q == '_' ||
+	    (q > p + 2 && isdig((unsigned char)*q))); q++)
+		;
+	if (q == p + 2 || end - q < 3 || q[0] != ':' || q[1] != ' ' ||
+	    q[2] != '"')
+		return NULL;
+	if (name != NULL) {
+		*name = p + 2;
+		*namelen = (size_t)(q - p - 2);
+	}
+	return q + 3;
+}
+
+/*
+ * End of a quoted value after host: (the host, a fork's extra field):
+ * the first '"' that ends the line or is followed by another field.
+ */
+static const char *
+field_end(const char *v, const char *end)
+{
+	const char	*q;
+
+	for (q = v; q < end &&
+	    (q = memchr(q, '"', (size_t)(end - q))) != NULL; q++)
+		if (q + 1 == end || field_at(q + 1, end, NULL, NULL) != NULL)
+			return q;
+	return NULL;
+}
+
+/* One of the fields nginx itself writes (a look-alike when misplaced). */
+static int
+nginx_field(const char *name, size_t n)
+{
+	static const char *const names[] = {
+		"client", "server", "request", "subrequest", "upstream", "host",
+		"referrer"
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Fields a fork appends after nginx's own ones end the referrer too
+ * (Kong: `, referrer: "r", request_id: "ab12"`): a trailing
+ * `", NAME: "VALUE"` whose value holds no quote is taken off, unless
+ * NAME is one of nginx's own (a look-alike, left for the forged-field
+ * check). The referrer is the client's anyway; nothing in it is trusted.
+ */
+static const char *
+referrer_end(const char *v, const char *end)
+{
+	const char	*q, *val;
+	int		 i;
+
+	for (i = 0; i < 4 && end - v >= 2 && end[-1] == '"'; i++) {
+		/* The value: back to the quote that opens it. */
+		for (q = end - 2; q >= v && *q != '"'; q--)
+			;
+		if (q < v + 1 || q[-1] != ' ' || q[-2] != ':')
+			break;
+		/* q: the opening quote; back to ", NAME: ". */
+		for (val = q - 2; val > v && ((val[-1] >= 'a' &&
+		    val[-1] <= 'z') || val[-1] == '_' ||
+		    isdig((unsigned char)val[-1])); val--)
+			;
+		if (val - v < 3 || val[-1] != ' ' || val[-2] != ',' ||
+		    val[-3] != '"' || field_at(val - 2, end, NULL, NULL) !=
+		    q + 1 || nginx_field(val, (size_t)(q - 2 - val)))
+			break;
+		end = val - 2;	/* the referrer's own closing quote + 1 */
+	}
+	return end;
+}
+
 static void
 parse_context(const char *p, const char *end, struct event *ev)
 {
@@ -562,8 +653,8 @@ parse_context(const char *p, const char *end, struct event *ev)
 	static const char *const after_sub[] = {
 		", upstream: \"", ", host: \"", ", referrer: \""
 	};
-	static const char *const after_host[] = { ", referrer: \"" };
-	const char	*q, *v;
+	const char	*q, *v, *name;
+	size_t		 namelen;
 
 	/* p points at the client address. */
 	if ((q = findmem(p, end, LIT(", server: "))) == NULL) {
@@ -607,18 +698,33 @@ parse_context(const char *p, const char *end, struct event *ev)
 	}
 	if (starts(p, end, LIT(", host: \""))) {
 		v = p + sizeof(", host: \"") - 1;
-		if ((q = quoted_end(v, end, after_host, 1)) == NULL) {
+		if ((q = field_end(v, end)) == NULL) {
 			q = end;
 			ev->flags |= EVENT_F_TRUNCATED;
 		}
 		setspan(&ev->host, v, q);
 		p = q < end ? q + 1 : end;
 	}
+	/*
+	 * Fields a fork appends (Kong's request_id...): skipped, never
+	 * read as anything; one of nginx's own names there is a
+	 * look-alike a client forged inside the host.
+	 */
+	while (!starts(p, end, LIT(", referrer: \"")) &&
+	    (v = field_at(p, end, &name, &namelen)) != NULL) {
+		if (nginx_field(name, namelen))
+			ev->flags |= EVENT_F_FORGED;
+		if ((q = field_end(v, end)) == NULL) {
+			ev->flags |= EVENT_F_TRUNCATED;
+			return;
+		}
+		p = q + 1;
+	}
 	if (starts(p, end, LIT(", referrer: \""))) {
 		v = p + sizeof(", referrer: \"") - 1;
 		q = end;
 		if (q > v && q[-1] == '"')
-			q--;
+			q = referrer_end(v, q) - 1;
 		else
 			ev->flags |= EVENT_F_TRUNCATED;
 		setspan(&ev->referrer, v, q);
