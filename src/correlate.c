@@ -93,6 +93,7 @@ struct correlate {
 	struct strmap		*groups;	/* name -> struct group */
 	int64_t			 clock;		/* never goes backwards */
 	int64_t			 last_tls_fail;	/* any TLS failure */
+	char			*last_tls_key;	/* its finding's key */
 	char			*note;		/* last non-TLS failure ... */
 	char			*note_peer;	/* ... of this peer */
 	int64_t			 note_when;
@@ -201,6 +202,7 @@ correlate_free(struct correlate *c)
 	strmap_free(c->groups, group_free);
 	free(c->note);
 	free(c->note_peer);
+	free(c->last_tls_key);
 	free(c);
 }
 
@@ -375,11 +377,31 @@ crossed(struct tracked *t)
 	return 1;
 }
 
+/*
+ * The group's shared cause. Without a configuration nothing ties a
+ * finding to a group that only "no live upstreams" named: the last TLS
+ * finding seen (looked up by key, never kept as a pointer) stands in.
+ */
+static struct tracked *
+group_cause(const struct correlate *c, const struct group *g, int64_t now)
+{
+	struct tracked	*t;
+
+	if (g->cause != NULL)
+		return g->cause;
+	if (g->npeers != 0 || g->configured != 0 || c->last_tls_key == NULL ||
+	    (t = strmap_get(c->findings, c->last_tls_key)) == NULL ||
+	    now - t->last_now > c->conf.window)
+		return NULL;
+	return t;
+}
+
 static void
 cascade_describe(struct group *g, int64_t now, const struct correlate *c)
 {
 	struct finding	*f = g->cascade->f;
-	struct finding	*cause = g->cause != NULL ? g->cause->f : NULL;
+	struct tracked	*ct = group_cause(c, g, now);
+	struct finding	*cause = ct != NULL ? ct->f : NULL;
 	char		*s;
 	unsigned	 failing = group_failing(c, g, now), total;
 	size_t		 i;
@@ -387,9 +409,15 @@ cascade_describe(struct group *g, int64_t now, const struct correlate *c)
 	total = group_total(g);
 	if (failing > total)
 		total = failing;
-	xasprintf(&s, "upstream pool %s is down: %u of %u peers failing%s%s",
-	    g->name, failing, total, cause != NULL ? ", shared cause " : "",
-	    cause != NULL ? cause->code : "");
+	if (total == 0)
+		xasprintf(&s, "upstream pool %s is down: nginx found no live "
+		    "peer%s%s", g->name, cause != NULL ? ", shared cause " : "",
+		    cause != NULL ? cause->code : "");
+	else
+		xasprintf(&s, "upstream pool %s is down: %u of %u peers "
+		    "failing%s%s", g->name, failing, total,
+		    cause != NULL ? ", shared cause " : "",
+		    cause != NULL ? cause->code : "");
 	finding_set(&f->title, s);
 	free(s);
 	if (cause == NULL) {
@@ -682,8 +710,14 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 		note_failure(c, ev, now);
 		return;
 	}
-	if (tls_failure(ev->kind))
+	if (tls_failure(ev->kind)) {
 		c->last_tls_fail = now;
+		if (t != NULL && t->f->key != NULL && (c->last_tls_key == NULL ||
+		    strcmp(c->last_tls_key, t->f->key) != 0)) {
+			free(c->last_tls_key);
+			c->last_tls_key = xstrdup(t->f->key);
+		}
+	}
 	if (ev->group == NULL || (g = group_get(c, ev->group)) == NULL)
 		return;
 	if (ev->tls)
