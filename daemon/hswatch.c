@@ -123,7 +123,7 @@ static void
 explain_one(struct logline *ll, struct event *ev, const char *line,
     size_t len, int json, struct buf *out)
 {
-	logline_parse(ll, line, len, ev);
+	logline_parse_partial(ll, line, len, ev);
 	if (json) {
 		event_json(ev, out);
 		buf_addc(out, '\n');

@@ -63,9 +63,11 @@ event_clear(struct event *ev)
 {
 	uint64_t	 line = ev->line, offset = ev->offset;
 	const char	*source = ev->source;
+	struct span	 st = ev->source_time;
 
 	memset(ev, 0, sizeof *ev);
 	ev->source = source;
+	ev->source_time = st;
 	ev->line = line;
 	ev->offset = offset;
 	ev->conn = -1;
@@ -150,6 +152,19 @@ json_bool(struct buf *b, const char *key, size_t kn, int v, int *first)
 		buf_add(b, "false", 5);
 }
 
+static int
+has_pid(const struct event *ev)
+{
+	return ev->time.p != NULL || ((ev->missing & EVENT_MISSING_PARTIAL) &&
+	    !(ev->missing & EVENT_MISSING_PID));
+}
+
+/* EVENT_MISSING_* bit i is named missing_names[i]. */
+static const char *const missing_names[] = {
+	"partial", "time", "level", "pid", "action", "client", "server",
+	"request", "upstream"
+};
+
 void
 event_json(const struct event *ev, struct buf *b)
 {
@@ -163,8 +178,8 @@ event_json(const struct event *ev, struct buf *b)
 	json_name(b, JSON_KEY("kind"), event_kind_str(ev->kind), &first);
 	json_name(b, JSON_KEY("level"), event_level_str(ev->level), &first);
 	json_span(b, JSON_KEY("time"), &ev->time, &first);
-	json_num(b, JSON_KEY("pid"), ev->pid, ev->time.p != NULL, &first);
-	json_num(b, JSON_KEY("tid"), ev->tid, ev->time.p != NULL, &first);
+	json_num(b, JSON_KEY("pid"), ev->pid, has_pid(ev), &first);
+	json_num(b, JSON_KEY("tid"), ev->tid, has_pid(ev), &first);
 	json_num(b, JSON_KEY("conn"), ev->conn, ev->conn >= 0, &first);
 	json_num(b, JSON_KEY("alert"), ev->alert, ev->alert >= 0, &first);
 	json_name(b, JSON_KEY("alert_name"),
@@ -197,6 +212,22 @@ event_json(const struct event *ev, struct buf *b)
 	json_bool(b, JSON_KEY("truncated"), (ev->flags & EVENT_F_TRUNCATED) != 0, &first);
 	json_bool(b, JSON_KEY("forged_fields"), (ev->flags & EVENT_F_FORGED) != 0,
 	    &first);
+	json_span(b, JSON_KEY("source_time"), &ev->source_time, &first);
+	if (ev->missing != 0) {
+		size_t	 i;
+		int	 n = 0;
+
+		json_key(b, JSON_KEY("missing"), &first);
+		buf_addc(b, '[');
+		for (i = 0; i < sizeof missing_names / sizeof missing_names[0];
+		    i++)
+			if (ev->missing & (1u << i)) {
+				if (n++ > 0)
+					buf_addc(b, ',');
+				buf_printf(b, "\"%s\"", missing_names[i]);
+			}
+		buf_addc(b, ']');
+	}
 	buf_addc(b, '}');
 }
 
@@ -207,6 +238,15 @@ text_span(struct buf *b, const struct span *s)
 		buf_add(b, "-", 1);
 	else
 		escape_text(b, s->p, s->n);
+}
+
+static void
+text_peer(struct buf *b, const struct event *ev)
+{
+	if (ev->peer.p == NULL && (ev->missing & EVENT_MISSING_PARTIAL))
+		buf_adds(b, "(peer not in the text)");
+	else
+		text_span(b, &ev->peer);
 }
 
 static void
@@ -251,7 +291,7 @@ text_summary(struct buf *b, const struct event *ev)
 	switch (ev->kind) {
 	case EVENT_HANDSHAKE_FAILED:
 		buf_adds(b, "nginx's TLS handshake with upstream ");
-		text_span(b, &ev->peer);
+		text_peer(b, ev);
 		buf_adds(b, " failed: ");
 		text_alert(b, ev);
 		buf_adds(b, ".\n");
@@ -263,7 +303,7 @@ text_summary(struct buf *b, const struct event *ev)
 		break;
 	case EVENT_READ_FAILED:
 		buf_adds(b, "nginx's TLS connection to upstream ");
-		text_span(b, &ev->peer);
+		text_peer(b, ev);
 		buf_adds(b, " failed after the handshake (");
 		text_span(b, &ev->ssl_func);
 		buf_adds(b, "): ");
@@ -276,7 +316,7 @@ text_summary(struct buf *b, const struct event *ev)
 		break;
 	case EVENT_VERIFY_FAILED:
 		buf_adds(b, "nginx could not verify the certificate of upstream ");
-		text_span(b, &ev->peer);
+		text_peer(b, ev);
 		buf_printf(b, ": verify error %d (", ev->verify_code);
 		text_span(b, &ev->verify_text);
 		buf_adds(b, ").\n");
@@ -284,7 +324,7 @@ text_summary(struct buf *b, const struct event *ev)
 		break;
 	case EVENT_NAME_MISMATCH:
 		buf_adds(b, "the certificate of upstream ");
-		text_span(b, &ev->peer);
+		text_peer(b, ev);
 		buf_adds(b, " does not carry the name nginx checked, \"");
 		text_span(b, &ev->name);
 		buf_adds(b, "\".\n");
@@ -292,7 +332,7 @@ text_summary(struct buf *b, const struct event *ev)
 		break;
 	case EVENT_PEER_CLOSED:
 		buf_adds(b, "upstream ");
-		text_span(b, &ev->peer);
+		text_peer(b, ev);
 		buf_adds(b, " closed the connection during the TLS handshake");
 		if (ev->err >= 0) {
 			buf_printf(b, " (errno %d: ", ev->err);
@@ -303,17 +343,17 @@ text_summary(struct buf *b, const struct event *ev)
 		break;
 	case EVENT_HANDSHAKE_TIMEOUT:
 		buf_adds(b, "the TLS handshake with upstream ");
-		text_span(b, &ev->peer);
+		text_peer(b, ev);
 		buf_adds(b, " timed out (proxy_connect_timeout covers connect and handshake).\n");
 		break;
 	case EVENT_PEER_DISABLED:
 		buf_adds(b, "nginx marked upstream peer ");
-		text_span(b, &ev->peer);
+		text_peer(b, ev);
 		buf_adds(b, " as temporarily unavailable (max_fails reached).\n");
 		break;
 	case EVENT_NO_LIVE_UPSTREAMS:
 		buf_adds(b, "every peer of upstream group ");
-		text_span(b, &ev->peer);
+		text_peer(b, ev);
 		buf_adds(b, " is unavailable: nginx answered 502 without contacting it.\n");
 		break;
 	case EVENT_CERT_LOAD_FAILED:
@@ -322,6 +362,17 @@ text_summary(struct buf *b, const struct event *ev)
 		buf_adds(b, " for the upstream connection (500 to the client).\n");
 		break;
 	default:
+		if (ev->missing & EVENT_MISSING_PARTIAL) {
+			buf_adds(b, "a fragment of a line, not an upstream-TLS "
+			    "event");
+			if (ev->action.p != NULL) {
+				buf_adds(b, " (nginx was ");
+				text_span(b, &ev->action);
+				buf_adds(b, ")");
+			}
+			buf_adds(b, ".\n");
+			return;
+		}
 		buf_adds(b, "not an upstream-TLS event");
 		if (ev->time.p == NULL)
 			buf_adds(b, " (not an nginx error-log line)");
@@ -332,17 +383,56 @@ text_summary(struct buf *b, const struct event *ev)
 		buf_printf(b, "  usually:   %s\n", hint);
 }
 
+/* What a pasted fragment lacks, in words. */
+static void
+text_missing(const struct event *ev, struct buf *b)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*what;
+	} parts[] = {
+		{ EVENT_MISSING_TIME, "the time" },
+		{ EVENT_MISSING_LEVEL, "the level" },
+		{ EVENT_MISSING_PID, "the pid" },
+		{ EVENT_MISSING_ACTION, "the \" while ...\" action (taken to "
+		    "be a connection to an upstream)" },
+		{ EVENT_MISSING_CLIENT, "client:" },
+		{ EVENT_MISSING_SERVER, "server:" },
+		{ EVENT_MISSING_REQUEST, "request:" },
+		{ EVENT_MISSING_UPSTREAM, "upstream: (so no peer)" },
+	};
+	size_t	 i;
+	int	 n = 0;
+
+	if ((ev->missing & EVENT_MISSING_PARTIAL) == 0)
+		return;
+	buf_adds(b, "  missing:   this is part of an nginx error-log line; "
+	    "not in it: ");
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (ev->missing & parts[i].bit) {
+			if (n++ > 0)
+				buf_adds(b, ", ");
+			buf_adds(b, parts[i].what);
+		}
+	if (n == 0)
+		buf_adds(b, "nothing hswatch reads");
+	buf_addc(b, '\n');
+}
+
 void
 event_text(const struct event *ev, struct buf *b)
 {
 	text_summary(b, ev);
 	if (ev->kind == EVENT_NONE)
 		return;
-	if (ev->time.p != NULL) {
+	if (ev->time.p != NULL || has_pid(ev) ||
+	    ev->level != EVENT_LEVEL_UNKNOWN) {
 		buf_printf(b, "  %-10s ", "at");
 		text_span(b, &ev->time);
-		buf_printf(b, " [%s] pid %ld", event_level_str(ev->level),
-		    ev->pid);
+		buf_printf(b, " [%s]", ev->level != EVENT_LEVEL_UNKNOWN ?
+		    event_level_str(ev->level) : "-");
+		if (has_pid(ev))
+			buf_printf(b, " pid %ld", ev->pid);
 		if (ev->conn >= 0)
 			buf_printf(b, " conn *%lld", ev->conn);
 		buf_addc(b, '\n');
@@ -358,4 +448,7 @@ event_text(const struct event *ev, struct buf *b)
 		buf_adds(b, "  warning:   the host or referrer field carries look-alike fields (forged by the client); they were ignored\n");
 	if (ev->flags & EVENT_F_TRUNCATED)
 		buf_adds(b, "  note:      the line was cut at nginx's 2048-byte limit\n");
+	if (ev->source_time.p != NULL)
+		text_field(b, "logged at", &ev->source_time);
+	text_missing(ev, b);
 }

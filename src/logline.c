@@ -879,22 +879,14 @@ logline_stats(const struct logline *ll, struct logline_stats *st)
 	*st = ll->st;
 }
 
-enum event_kind
-logline_parse(struct logline *ll, const char *line, size_t len,
-    struct event *ev)
+/* The message at m, the prefix read: the rest of the line. */
+static enum event_kind
+parse_body(struct logline *ll, const char *m, const char *end,
+    struct event *ev, int partial)
 {
-	const char		*end = line + len, *m, *ctx, *ctx2, *w;
+	const char		*ctx, *ctx2, *w;
 	enum logline_msg	 msg;
 
-	event_clear(ev);
-	ll->st.lines++;
-	if (len >= LOGLINE_NGX_MAX - 1)
-		ev->flags |= EVENT_F_TRUNCATED;
-	if ((m = parse_prefix(line, end, ev)) == NULL) {
-		ll->st.malformed++;
-		setspan(&ev->message, line, end);
-		return EVENT_NONE;
-	}
 	msg = m < end ? classify(m, end) : MSG_NONE;
 	if (msg == MSG_NONE) {
 		/* The common case: an ordinary line, rejected by the prefilter. */
@@ -922,15 +914,19 @@ logline_parse(struct logline *ll, const char *line, size_t len,
 	if (ctx == NULL) {
 		setspan(&ev->message, m, end);
 		ev->flags |= EVENT_F_NO_CONTEXT;
-		return EVENT_NONE;
+		if (!partial)
+			return EVENT_NONE;
+		/* A pasted fragment: the message, maybe its action. */
+		ctx = end;
 	}
 	if ((w = rfindmem(m, ctx, LIT(" while "))) != NULL) {
 		setspan(&ev->message, m, w);
 		setspan(&ev->action, w + sizeof(" while ") - 1, ctx);
 	} else
 		setspan(&ev->message, m, ctx);
-	parse_context(ctx + (ctx == ctx2 ? sizeof(", udp client: ") :
-	    sizeof(", client: ")) - 1, end, ev);
+	if (ctx < end)
+		parse_context(ctx + (ctx == ctx2 ? sizeof(", udp client: ") :
+		    sizeof(", client: ")) - 1, end, ev);
 
 	if (ev->module == EVENT_MODULE_UNKNOWN) {
 		if (ev->scheme.p != NULL || ev->request.p != NULL)
@@ -947,7 +943,20 @@ logline_parse(struct logline *ll, const char *line, size_t len,
 		ev->flags |= EVENT_F_FORGED;
 
 	parse_message(ll, msg, ev);
-	ev->kind = decide(msg, ev);
+	if (partial && ev->action.p == NULL) {
+		/* Nothing says which connection: the message alone. */
+		ev->missing |= EVENT_MISSING_ACTION;
+		ev->action.p = "to upstream";
+		ev->action.n = sizeof("to upstream") - 1;
+		if (msg == MSG_HANDSHAKE || msg == MSG_PEER_CLOSED ||
+		    msg == MSG_TIMEOUT)
+			ev->action.p = "SSL handshaking to upstream",
+			ev->action.n = sizeof("SSL handshaking to upstream") - 1;
+		ev->kind = decide(msg, ev);
+		ev->action.p = NULL;
+		ev->action.n = 0;
+	} else
+		ev->kind = decide(msg, ev);
 	/* Not a TLS event, but why a plain pool may be down. */
 	if (ev->kind == EVENT_NONE && (msg == MSG_UPFAIL ||
 	    msg == MSG_TIMEOUT) && span_ends(&ev->action, LIT("upstream")) &&
@@ -956,4 +965,125 @@ logline_parse(struct logline *ll, const char *line, size_t len,
 	if (ev->kind != EVENT_NONE)
 		ll->st.events++;
 	return ev->kind;
+}
+
+enum event_kind
+logline_parse(struct logline *ll, const char *line, size_t len,
+    struct event *ev)
+{
+	const char		*end = line + len, *m;
+
+	event_clear(ev);
+	ll->st.lines++;
+	if (len >= LOGLINE_NGX_MAX - 1)
+		ev->flags |= EVENT_F_TRUNCATED;
+	if ((m = parse_prefix(line, end, ev)) == NULL) {
+		ll->st.malformed++;
+		setspan(&ev->message, line, end);
+		return EVENT_NONE;
+	}
+	return parse_body(ll, m, end, ev, 0);
+}
+
+/* The earliest message we recognise in [p, end), or NULL. */
+static const char *
+find_message(const char *p, const char *end)
+{
+	static const struct {
+		const char	*s;
+		size_t		 n;
+	} lits[] = {
+		{ LIT("SSL_do_handshake() failed") },
+		{ LIT("SSL_read() failed") },
+		{ LIT("SSL_write() failed") },
+		{ LIT("peer closed connection in SSL handshake") },
+		{ LIT("upstream SSL certificate ") },
+		{ LIT("upstream timed out ") },
+		{ LIT("upstream server temporarily disabled") },
+		{ LIT("no live upstreams") },
+		{ LIT("cannot load certificate") },
+	};
+	const char	*best = NULL, *q;
+	size_t		 i;
+
+	for (i = 0; i < sizeof lits / sizeof lits[0]; i++)
+		if ((q = findmem(p, best != NULL ? best : end, lits[i].s,
+		    lits[i].n)) != NULL)
+			best = q;
+	return best;
+}
+
+/*
+ * What a fragment before the message still says: "[crit] 1#1: *5 ",
+ * "18:24:53 [error] 1#1: ", a whole time.
+ */
+static void
+parse_fragment(const char *p, const char *m, struct event *ev)
+{
+	const char	*q, *r, *h;
+
+	if (m - p >= 19 && parse_time(p, &ev->ts) == 0)
+		setspan(&ev->time, p, p + 19);
+	/* "*CONN " just before the message */
+	for (q = m - 1; q > p && isdig((unsigned char)q[-1]); q--)
+		;
+	if (m - p >= 3 && m[-1] == ' ' && q > p && q[-1] == '*' &&
+	    q < m - 1 && m - 1 - q <= 20) {
+		ev->conn = atoll_span(q, m - 1);
+		m = q - 1;
+	}
+	/* "[LEVEL]" */
+	if ((q = memchr(p, '[', (size_t)(m - p))) != NULL &&
+	    (r = memchr(q, ']', (size_t)(m - q))) != NULL)
+		ev->level = parse_level(q + 1, (size_t)(r - q - 1));
+	/* "PID#TID: " */
+	if ((h = memchr(p, '#', (size_t)(m - p))) != NULL) {
+		for (q = h; q > p && isdig((unsigned char)q[-1]); q--)
+			;
+		for (r = h + 1; r < m && isdig((unsigned char)*r); r++)
+			;
+		if (q < h && h - q <= 10 && r > h + 1 && r - h - 1 <= 10 &&
+		    r < m && *r == ':') {
+			ev->pid = (long)atoll_span(q, h);
+			ev->tid = (long)atoll_span(h + 1, r);
+			ev->missing &= ~(unsigned)EVENT_MISSING_PID;
+		}
+	}
+}
+
+enum event_kind
+logline_parse_partial(struct logline *ll, const char *line, size_t len,
+    struct event *ev)
+{
+	const char		*end = line + len, *m;
+	enum event_kind		 kind;
+
+	kind = logline_parse(ll, line, len, ev);
+	if (ev->time.p == NULL) {
+		/* Not a whole line: look for a failure's text in it. */
+		if ((m = find_message(line, end)) == NULL)
+			return kind;
+		event_clear(ev);
+		if (len >= LOGLINE_NGX_MAX - 1)
+			ev->flags |= EVENT_F_TRUNCATED;
+		ev->missing = EVENT_MISSING_PID;
+		parse_fragment(line, m, ev);
+		kind = parse_body(ll, m, end, ev, 1);
+		if (ev->time.p == NULL)
+			ev->missing |= EVENT_MISSING_TIME;
+		if (ev->level == EVENT_LEVEL_UNKNOWN)
+			ev->missing |= EVENT_MISSING_LEVEL;
+		ev->missing |= EVENT_MISSING_PARTIAL;
+	} else
+		return kind;	/* a whole line: nothing is missing */
+	if (ev->client.p == NULL)
+		ev->missing |= EVENT_MISSING_CLIENT;
+	if (ev->server.p == NULL)
+		ev->missing |= EVENT_MISSING_SERVER;
+	if (ev->upstream.p == NULL)
+		ev->missing |= EVENT_MISSING_UPSTREAM;
+	if (ev->module != EVENT_MODULE_STREAM && ev->request.p == NULL &&
+	    (ev->missing & EVENT_MISSING_PARTIAL))
+		ev->missing |= EVENT_MISSING_REQUEST;
+	return kind;
 }

@@ -64,6 +64,20 @@ enum event_module {
  */
 #define EVENT_F_UPSTREAM_FAIL	0x10
 
+/*
+ * What a pasted fragment lacks (logline_parse_partial(), for explain):
+ * never set for a whole line.
+ */
+#define EVENT_MISSING_PARTIAL	0x001	/* not a whole error-log line */
+#define EVENT_MISSING_TIME	0x002
+#define EVENT_MISSING_LEVEL	0x004
+#define EVENT_MISSING_PID	0x008
+#define EVENT_MISSING_ACTION	0x010	/* " while ... to upstream" */
+#define EVENT_MISSING_CLIENT	0x020
+#define EVENT_MISSING_SERVER	0x040
+#define EVENT_MISSING_REQUEST	0x080
+#define EVENT_MISSING_UPSTREAM	0x100	/* so no peer */
+
 struct event {
 	enum event_kind		 kind;
 	enum event_level	 level;
@@ -73,6 +87,13 @@ struct event {
 	const char		*source;	/* file name, or NULL */
 	uint64_t		 line;		/* 1-based line number */
 	uint64_t		 offset;	/* byte offset of the line */
+	/*
+	 * The timestamp of the record that carried the line (docker
+	 * json-file, CRI, syslog, journal), or absent for a plain file.
+	 * Kept by event_clear(), like source, line and offset.
+	 */
+	struct span		 source_time;
+	unsigned		 missing;	/* EVENT_MISSING_* */
 
 	struct span		 time;		/* "2026/11/24 17:58:45" */
 	int64_t			 ts;		/* seconds, log's local time as if UTC */

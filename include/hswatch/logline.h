@@ -36,6 +36,18 @@ void		 logline_free(struct logline *);
 enum event_kind	 logline_parse(struct logline *, const char *line, size_t len,
 		    struct event *ev);
 
+/*
+ * For explain: as logline_parse(), and when the line is not a whole
+ * error-log line but carries a failure's text (a pasted fragment:
+ * "SSL_do_handshake() failed (...) while SSL handshaking to upstream",
+ * "[crit] 1#1: *5 upstream SSL certificate verify error: (...)"), read
+ * what it has and set ev->missing to what it lacks. Without the
+ * " while ..." action the connection is taken to be an upstream one
+ * (EVENT_MISSING_ACTION says so).
+ */
+enum event_kind	 logline_parse_partial(struct logline *, const char *line,
+		    size_t len, struct event *ev);
+
 /* Counters since logline_new(). */
 struct logline_stats {
 	unsigned long long	 lines;

@@ -61,4 +61,23 @@ expect_exit "unknown option: exit 2" 2 "$HSWATCH" explain --bogus
 expect_exit "unknown command: exit 2" 2 "$HSWATCH" frobnicate
 expect_exit "--version: exit 0" 0 "$HSWATCH" --version
 
+# Partial lines as people paste them (issue 20): the failure is
+# recognised, the fields that are there are read, the rest is named.
+P1=${L1#*: \*1 }	# from the message on: no time, level, pid
+P2='[crit] 3299#3299: *1 SSL_do_handshake() failed (SSL: error:0A000458:SSL routines::tlsv1 unrecognized name:SSL alert number 112)'
+"$HSWATCH" explain --json "$P1" "$P2" 'just text' >"$T_TMP/p.json"
+expect_eq "partial: kinds" "$(json_eval "$T_TMP/p.json" '[o["kind"] for o in objs]')" \
+	"['handshake_failed', 'handshake_failed', 'none']"
+expect_eq "partial: alert, reason, peer when present" \
+	"$(json_eval "$T_TMP/p.json" '[(o["alert"], o["reason"], o["peer"]) for o in objs[:2]]')" \
+	"[(112, 'tlsv1 unrecognized name', '127.0.0.2:8443'), (112, 'tlsv1 unrecognized name', None)]"
+expect_eq "partial: what is missing" "$(json_eval "$T_TMP/p.json" '[o.get("missing") for o in objs]')" \
+	"[['partial', 'time', 'level', 'pid'], ['partial', 'time', 'action', 'client', 'server', 'request', 'upstream'], None]"
+out=$("$HSWATCH" explain "$P2")
+case $out in
+*"alert 112 unrecognized_name"*"missing:"*"the time"*"upstream: (so no peer)"*)
+	ok "partial: text names what is missing" ;;
+*)	fail "partial: text names what is missing" "$out" ;;
+esac
+
 finish

@@ -242,6 +242,13 @@ test_corpus(void **state)
 }
 
 static void
+parse_partial_str(const char *s, struct event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	logline_parse_partial(ll, s, strlen(s), ev);
+}
+
+static void
 parse_str(const char *s, struct event *ev)
 {
 	memset(ev, 0, sizeof *ev);
@@ -388,6 +395,98 @@ test_forged_host(void **state)
 	assert_true(span_is(&ev.host, "q\"x\",upstream:\"forged\xff"));
 }
 
+
+/*
+ * Pasted fragments (explain): the failure is recognised, what is there
+ * is read, and ev->missing says what is not. Whole lines have nothing
+ * missing; text without a failure stays "not an nginx line".
+ */
+static void
+test_partial(void **state)
+{
+	static const char full[] = "2026/11/25 18:24:53 [crit] 3299#3299: *1 "
+	    "SSL_do_handshake() failed (SSL: error:0A000458:SSL routines::"
+	    "tlsv1 unrecognized name:SSL alert number 112) while SSL "
+	    "handshaking to upstream, client: 127.0.0.1, server: lab.test, "
+	    "request: \"GET /s HTTP/1.1\", upstream: "
+	    "\"https://127.0.0.2:8443/s\", host: \"lab.test\"";
+	struct event	 ev;
+	const char	*p;
+	size_t		 n, cut, full_n = strlen(full);
+	char		*copy;
+
+	(void)state;
+	memset(&ev, 0, sizeof ev);
+	assert_int_equal(logline_parse_partial(ll, full, full_n, &ev),
+	    EVENT_HANDSHAKE_FAILED);
+	assert_int_equal(ev.missing, 0);
+
+	/* Without the prefix: everything else is read. */
+	p = strstr(full, "SSL_do_handshake");
+	assert_int_equal(logline_parse_partial(ll, p, strlen(p), &ev),
+	    EVENT_HANDSHAKE_FAILED);
+	assert_int_equal(ev.alert, 112);
+	assert_true(span_is(&ev.reason, "tlsv1 unrecognized name"));
+	assert_true(span_is(&ev.peer, "127.0.0.2:8443"));
+	assert_true(span_is(&ev.server, "lab.test"));
+	assert_int_equal(ev.missing, EVENT_MISSING_PARTIAL |
+	    EVENT_MISSING_TIME | EVENT_MISSING_LEVEL | EVENT_MISSING_PID);
+
+	/* Level, pid and conn, the message without its context. */
+	parse_partial_str("[crit] 3299#3299: *1 SSL_do_handshake() failed "
+	    "(SSL: error:0A000458:SSL routines::tlsv1 unrecognized name:SSL "
+	    "alert number 112)", &ev);
+	assert_int_equal(ev.kind, EVENT_HANDSHAKE_FAILED);
+	assert_int_equal(ev.level, EVENT_LEVEL_CRIT);
+	assert_int_equal(ev.pid, 3299);
+	assert_int_equal(ev.conn, 1);
+	assert_int_equal(ev.alert, 112);
+	assert_null(ev.peer.p);
+	assert_true(ev.missing & EVENT_MISSING_ACTION);
+	assert_true(ev.missing & EVENT_MISSING_UPSTREAM);
+	assert_false(ev.missing & EVENT_MISSING_PID);
+
+	/* A verify error cut after the client. */
+	parse_partial_str("upstream SSL certificate verify error: (21:unable "
+	    "to verify the first certificate) while SSL handshaking to "
+	    "upstream, client: 1.2.3.4", &ev);
+	assert_int_equal(ev.kind, EVENT_VERIFY_FAILED);
+	assert_int_equal(ev.verify_code, 21);
+	assert_true(span_is(&ev.client, "1.2.3.4"));
+	assert_true(ev.missing & EVENT_MISSING_SERVER);
+	assert_false(ev.missing & EVENT_MISSING_ACTION);
+
+	/* A downstream handshake stays no upstream event. */
+	parse_partial_str("SSL_do_handshake() failed (SSL: error:0A000102:SSL "
+	    "routines::unsupported protocol) while SSL handshaking, client: "
+	    "1.2.3.4, server: 0.0.0.0:443", &ev);
+	assert_int_equal(ev.kind, EVENT_NONE);
+
+	/* No failure text: not a line at all. */
+	parse_partial_str("hello, client: world", &ev);
+	assert_int_equal(ev.kind, EVENT_NONE);
+	assert_int_equal(ev.missing, 0);
+
+	/* Every cut of the line, from either end: in bounds (ASan). */
+	for (cut = 0; cut <= full_n; cut++)
+		for (n = 0; n < 2; n++) {
+			size_t	 len = n == 0 ? cut : full_n - cut;
+			const char *src = n == 0 ? full : full + cut;
+
+			copy = xmalloc(len > 0 ? len : 1);
+			memcpy(copy, src, len);
+			memset(&ev, 0, sizeof ev);
+			logline_parse_partial(ll, copy, len, &ev);
+			if (ev.peer.p != NULL)
+				assert_true(ev.peer.p + ev.peer.n <=
+				    copy + len);
+			if (ev.kind != EVENT_NONE)
+				assert_int_equal(ev.kind,
+				    EVENT_HANDSHAKE_FAILED);
+			free(copy);
+		}
+}
+
 /* Downstream handshake failures are not upstream events. */
 static void
 test_downstream(void **state)
@@ -505,6 +604,7 @@ main(void)
 		cmocka_unit_test(test_ipv6_peer),
 		cmocka_unit_test(test_forged),
 		cmocka_unit_test(test_forged_host),
+		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_downstream),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_binary),
