@@ -30,12 +30,14 @@
 #include "hswatch/pipeline.h"
 #include "hswatch/probeverdict.h"
 #include "hswatch/summary.h"
+#include "hswatch/unwrap.h"
 
 #define EXIT_USAGE	2
 
 static const char *const usage_text =
-    "usage: hswatch explain [--json] [LINE ...]\n"
+    "usage: hswatch explain [--json] [--source FORMAT] [LINE ...]\n"
     "       hswatch replay [--json] [--events] [--patch FILE] [--probe]\n"
+    "                      [--source auto|plain|docker|cri|timestamps|compose|syslog]\n"
     "                      [--config FILE | --nginx-T FILE]\n"
     "                      [--prefix DIR] [--nginx-version V] FILE ... | -\n"
     "       hswatch lint [--format text|json|sarif] [--patch FILE]\n"
@@ -119,6 +121,18 @@ parser_new(void)
 	return ll;
 }
 
+/* --source FORMAT */
+static enum unwrap_format
+source_opt(const char *arg)
+{
+	enum unwrap_format	 f;
+
+	if (unwrap_format_parse(arg, &f) != 0)
+		die("--source: unknown format \"%s\" (auto, plain, docker, "
+		    "cri, timestamps, compose, syslog)", arg);
+	return f;
+}
+
 static void
 explain_one(struct logline *ll, struct event *ev, const char *line,
     size_t len, int json, struct buf *out)
@@ -138,23 +152,30 @@ cmd_explain(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "source", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct logline		*ll;
+	struct unwrap		*uw;
+	struct unwrap_line	 ul;
+	enum unwrap_format	 fmt = UNWRAP_AUTO;
 	struct linereader	*lr;
 	struct event		 ev;
 	struct buf		 out;
 	const char		*line;
 	char			*cause = NULL;
 	size_t			 len;
-	uint64_t		 off = 0;
+	uint64_t		 off = 0, lineno;
 	int			 ch, json = 0, i, r;
 
 	while ((ch = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			json = 1;
+			break;
+		case 's':
+			fmt = source_opt(optarg);
 			break;
 		default:
 			usage();
@@ -171,22 +192,44 @@ cmd_explain(int argc, char **argv)
 			len = strlen(argv[i]);
 			if (len > 0 && argv[i][len - 1] == '\n')
 				len--;
-			ev.line = (uint64_t)i + 1;
-			ev.offset = off;
-			explain_one(ll, &ev, argv[i], len, json, &out);
+			/* Each argument on its own: a wrapper is per line. */
+			uw = unwrap_new(fmt, 0);
+			if (unwrap_record(uw, argv[i], len, (uint64_t)i + 1, off,
+			    &ul) == 1 || unwrap_flush(uw, &ul) == 1) {
+				ev.line = ul.lineno;
+				ev.offset = ul.offset;
+				ev.source_time.p = ul.time;
+				ev.source_time.n = ul.timelen;
+				explain_one(ll, &ev, ul.p, ul.len, json, &out);
+			}
+			unwrap_free(uw);
 			off += len + 1;
 			flush_buf(&out);
 		}
 	} else {
 		if ((lr = linereader_open("-", &cause)) == NULL)
 			die("%s", cause);
-		ev.line = 0;
+		uw = unwrap_new(fmt, 0);
+		lineno = 0;
 		while ((r = linereader_next(lr, &line, &len, &off, &cause)) == 1) {
-			ev.line++;
-			ev.offset = off;
-			explain_one(ll, &ev, line, len, json, &out);
+			if (unwrap_record(uw, line, len, ++lineno, off, &ul) == 0)
+				continue;	/* split record: held */
+			ev.line = ul.lineno;
+			ev.offset = ul.offset;
+			ev.source_time.p = ul.time;
+			ev.source_time.n = ul.timelen;
+			explain_one(ll, &ev, ul.p, ul.len, json, &out);
 			flush_buf(&out);
 		}
+		if (r == 0 && unwrap_flush(uw, &ul) == 1) {
+			ev.line = ul.lineno;
+			ev.offset = ul.offset;
+			ev.source_time.p = ul.time;
+			ev.source_time.n = ul.timelen;
+			explain_one(ll, &ev, ul.p, ul.len, json, &out);
+			flush_buf(&out);
+		}
+		unwrap_free(uw);
 		linereader_close(lr);
 		if (r < 0)
 			die("%s", cause);
@@ -374,6 +417,7 @@ cmd_replay(int argc, char **argv)
 		{ "events", no_argument, NULL, 'e' },
 		{ "patch", required_argument, NULL, 'p' },
 		{ "probe", no_argument, NULL, 'P' },
+		{ "source", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		CLICONF_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -396,6 +440,7 @@ cmd_replay(int argc, char **argv)
 	double			 last_progress = 0;
 	int			 ch, json = 0, events = 0, i, r, tty;
 	int			 probe = 0;
+	enum unwrap_format	 fmt = UNWRAP_AUTO;
 
 	memset(&cc, 0, sizeof cc);
 	while ((ch = getopt_long(argc, argv, "jehp:", longopts, NULL)) != -1) {
@@ -413,6 +458,9 @@ cmd_replay(int argc, char **argv)
 			break;
 		case 'P':
 			probe = 1;
+			break;
+		case 's':
+			fmt = source_opt(optarg);
 			break;
 		default:
 			usage();
@@ -449,6 +497,7 @@ cmd_replay(int argc, char **argv)
 	ro.events = events;
 	ro.json = json;
 	memset(&po, 0, sizeof po);
+	po.source_format = (int)fmt;
 	po.on_event = replay_event;
 	po.arg = &ro;
 	if (!events) {
@@ -482,6 +531,8 @@ cmd_replay(int argc, char **argv)
 		linereader_close(lr);
 		if (r < 0)
 			die("%s", cause);
+		/* A split record the file ended in (CRI "P"). */
+		pipeline_flush(pl, src, 0);
 	}
 	if (!events && !json) {
 		buf_printf(&out, "%llu finding%s opened, %llu updated, %llu "

@@ -10,10 +10,12 @@
 #include "hswatch/event.h"
 #include "hswatch/logline.h"
 #include "hswatch/pipeline.h"
+#include "hswatch/unwrap.h"
 #include "hswatch/xmalloc.h"
 
 struct pipeline_source {
 	char			*name;
+	struct unwrap		*uw;	/* records -> nginx lines */
 	struct pipeline_counts	 n;
 	struct pipeline_source	*next;
 };
@@ -52,6 +54,7 @@ pipeline_free(struct pipeline *p)
 		return;
 	for (s = p->sources; s != NULL; s = next) {
 		next = s->next;
+		unwrap_free(s->uw);
 		free(s->name);
 		free(s);
 	}
@@ -71,26 +74,29 @@ pipeline_source(struct pipeline *p, const char *name)
 			return s;
 	s = xcalloc(1, sizeof *s);
 	s->name = name != NULL ? xstrdup(name) : NULL;
+	s->uw = unwrap_new(p->opts.source_format, p->opts.max_line);
 	s->next = p->sources;
 	p->sources = s;
 	return s;
 }
 
-enum event_kind
-pipeline_line(struct pipeline *p, struct pipeline_source *src,
-    const char *line, size_t len, uint64_t lineno, uint64_t offset,
-    double now)
+static enum event_kind
+pipeline_unwrapped(struct pipeline *p, struct pipeline_source *src,
+    const struct unwrap_line *u, double now)
 {
 	struct logline_stats	 before, after;
 	enum event_kind		 kind;
 
 	logline_stats(p->ll, &before);
 	p->ev.source = src->name;
-	p->ev.line = lineno;
-	p->ev.offset = offset;
-	kind = logline_parse(p->ll, line, len, &p->ev);
+	p->ev.line = u->lineno;
+	p->ev.offset = u->offset;
+	p->ev.source_time.p = u->time;
+	p->ev.source_time.n = u->timelen;
+	kind = logline_parse(p->ll, u->p, u->len, &p->ev);
+	if (u->cut)
+		p->ev.flags |= EVENT_F_TRUNCATED;
 	logline_stats(p->ll, &after);
-	src->n.lines++;
 	src->n.candidates += after.candidates - before.candidates;
 	if (kind == EVENT_NONE) {
 		/* Not an event, but why a plain pool may be down. */
@@ -117,6 +123,35 @@ pipeline_line(struct pipeline *p, struct pipeline_source *src,
 		    p->opts.on_finding, p->opts.finding_arg);
 	}
 	return kind;
+}
+
+enum event_kind
+pipeline_line(struct pipeline *p, struct pipeline_source *src,
+    const char *line, size_t len, uint64_t lineno, uint64_t offset,
+    double now)
+{
+	struct unwrap_line	 u;
+
+	src->n.lines++;
+	if (unwrap_record(src->uw, line, len, lineno, offset, &u) == 0)
+		return EVENT_NONE;	/* part of a split line, held */
+	return pipeline_unwrapped(p, src, &u, now);
+}
+
+enum event_kind
+pipeline_flush(struct pipeline *p, struct pipeline_source *src, double now)
+{
+	struct unwrap_line	 u;
+
+	if (unwrap_flush(src->uw, &u) == 0)
+		return EVENT_NONE;
+	return pipeline_unwrapped(p, src, &u, now);
+}
+
+const char *
+pipeline_source_format(const struct pipeline_source *s)
+{
+	return unwrap_format_name(unwrap_format(s->uw));
 }
 
 void

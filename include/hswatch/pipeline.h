@@ -41,6 +41,13 @@ struct pipeline_opts {
 	 * whole file) or the now passed to pipeline_line (the daemon).
 	 */
 	int			 log_time;
+	/*
+	 * How records are unwrapped into nginx lines (unwrap.h): 0
+	 * (UNWRAP_AUTO) detects per file or per line; max_line cuts the
+	 * unwrapped line (0: 16384).
+	 */
+	int			 source_format;	/* enum unwrap_format */
+	size_t			 max_line;
 };
 
 /* Resolve quiet findings at most this often (seconds of the clock). */
@@ -67,11 +74,25 @@ struct pipeline_source *pipeline_source(struct pipeline *, const char *name);
 /*
  * Run one line (without '\n') through the pipeline. lineno is 1-based in
  * its file, offset the byte offset of the line, now the current time
- * (seconds; ev_now() in the daemon). Returns the event's kind.
+ * (seconds; ev_now() in the daemon). The line is a record of the
+ * source's log: a wrapper (Docker json-file, CRI, syslog...) is taken
+ * off first (unwrap.h); the event keeps the record's lineno and offset
+ * and gets the wrapper's time as source_time. Returns the event's kind.
  */
 enum event_kind	 pipeline_line(struct pipeline *, struct pipeline_source *,
 		    const char *line, size_t len, uint64_t lineno,
 		    uint64_t offset, double now);
+
+/*
+ * The end of a source's input (replay, at the end of a file): a line
+ * held because its record was split (CRI "P", Docker's 16 KiB parts)
+ * goes through as it is. Returns its kind, EVENT_NONE when none.
+ */
+enum event_kind	 pipeline_flush(struct pipeline *, struct pipeline_source *,
+		    double now);
+
+/* The wrapping detected for a source: "plain", "docker", "auto"... */
+const char	*pipeline_source_format(const struct pipeline_source *);
 
 /* Resolve what went quiet by now (the daemon's timer; replay's end). */
 void		 pipeline_tick(struct pipeline *, double now);
