@@ -213,20 +213,12 @@ bsdtime_at(const char *p, const char *end)
 	return 15;
 }
 
-/*
- * "host tag: " or "host tag[pid]: " at p (a syslog file's fields after
- * the time): a pointer past it, or NULL.
- */
+/* "tag: " or "tag[pid]: " at p: a pointer past it, or NULL. */
 static const char *
-host_tag_at(const char *p, const char *end)
+host_tag_at_tag(const char *p, const char *end)
 {
-	const char	*q;
+	const char	*q = p;
 
-	for (q = p; q < end && *q != ' ' && q - p < 256; q++)
-		;
-	if (q == p || q >= end || *q != ' ')
-		return NULL;
-	p = ++q;
 	for (; q < end && *q != ':' && *q != ' ' && *q != '[' && q - p < 64;
 	    q++)
 		;
@@ -244,6 +236,30 @@ host_tag_at(const char *p, const char *end)
 	return q + 2;
 }
 
+/*
+ * "host tag: " or "host tag[pid]: " at p (a syslog file's fields after
+ * the time): a pointer past it, or NULL. nginx puts its hostname in the
+ * header unless told "nohostname", and rsyslog's local socket expects
+ * none, so such a line reads "host host nginx: ": one more word is
+ * allowed before the tag.
+ */
+static const char *
+host_tag_at(const char *p, const char *end)
+{
+	const char	*q, *r;
+	int		 words;
+
+	for (words = 0; words < 2; words++) {
+		for (q = p; q < end && *q != ' ' && q - p < 256; q++)
+			;
+		if (q == p || q >= end)
+			return NULL;
+		p = q + 1;
+		if ((r = host_tag_at_tag(p, end)) != NULL)
+			return r;
+	}
+	return NULL;
+}
 /* A docker compose prefix "name  | ": a pointer past it, or NULL. */
 static const char *
 compose_at(const char *p, const char *end)

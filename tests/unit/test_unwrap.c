@@ -201,6 +201,11 @@ test_per_line(void **state)
 	rec(u, "2026-12-02T13:01:04.123456+01:00 host nginx[12]: " NGX, 7, &l);
 	assert_true(line_is(&l, NGX));
 	assert_true(time_is(&l, "2026-12-02T13:01:04.123456+01:00"));
+	/* nginx's header keeps its hostname: rsyslog's local socket
+	 * reads it as the tag ("host host nginx: ") */
+	rec(u, "Dec  2 13:06:49 vm vm nginx: " NGX, 8, &l);
+	assert_true(line_is(&l, NGX));
+	assert_int_equal(l.format, UNWRAP_SYSLOG);
 	/* other programs' lines pass through */
 	rec(u, "Dec  2 13:01:04 host cron[1]: job", 8, &l);
 	assert_true(line_is(&l, "Dec  2 13:01:04 host cron[1]: job"));
