@@ -137,7 +137,10 @@ static void
 explain_one(struct logline *ll, struct event *ev, const char *line,
     size_t len, int json, struct buf *out)
 {
+	struct span	 st = ev->source_time;
+
 	logline_parse_partial(ll, line, len, ev);
+	ev->source_time = st;	/* the wrapper's, set by the caller */
 	if (json) {
 		event_json(ev, out);
 		buf_addc(out, '\n');

@@ -579,11 +579,12 @@ locate_memo(struct analyze *a, const struct event *ev,
 	locmemo_put(a, k, &v);
 }
 
+#define LIT(s)	s, sizeof(s) - 1
+
 static int
-span_is(const struct span *s, const char *lit)
+span_is(const struct span *s, const char *lit, size_t n)
 {
-	return s->p != NULL && s->n == strlen(lit) &&
-	    memcmp(s->p, lit, s->n) == 0;
+	return s->p != NULL && s->n == n && memcmp(s->p, lit, n) == 0;
 }
 
 void
@@ -596,11 +597,21 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	struct buf		*mk = &a->mkey;
 	const char		*fkey;
 	char			 peer[PEER_MAX], group[PEER_MAX];
-	char			 action[64], note[161];
-	size_t			 n;
+	char			 action[64];
 	int			 memo_ok;
 	const struct confmodel_group *g = NULL;
 
+	if (ev->kind == EVENT_NONE) {
+		/*
+		 * A non-TLS upstream failure: only remembered for the peer
+		 * (an HS-POOL-DOWN says it), without locating: these lines
+		 * are many in an outage.
+		 */
+		if ((ev->flags & EVENT_F_UPSTREAM_FAIL) && ev->message.p != NULL)
+			correlate_note(a->corr, ev->pid, ev->conn,
+			    ev->message.p, ev->message.n, now);
+		return;
+	}
 	memset(&loc, 0, sizeof loc);
 	if (a->m != NULL) {
 		locate_memo(a, ev, &loc);
@@ -612,6 +623,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	memset(&ce, 0, sizeof ce);
 	ce.kind = ev->kind;
 	ce.pid = ev->pid;
+	ce.conn = ev->conn;
 	ce.when = ev->ts;
 	peer[0] = group[0] = '\0';
 	if (ev->peer.p != NULL && ev->peer.n < sizeof peer) {
@@ -633,31 +645,26 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	}
 	if (ev->kind != EVENT_NO_LIVE_UPSTREAMS && peer[0] != '\0')
 		ce.peer = peer;
-	/* A TLS target: by the configuration, else by the logged scheme. */
-	if (lp != NULL && loc.target != NULL)
-		ce.tls = loc.target->tls;
-	if (span_is(&ev->scheme, "https") || span_is(&ev->scheme, "grpcs") ||
-	    span_is(&ev->scheme, "suwsgi"))
-		ce.tls = 1;
-	if (ev->action.p != NULL && ev->action.n < sizeof action) {
-		memcpy(action, ev->action.p, ev->action.n);
-		action[ev->action.n] = '\0';
-		ce.action = action;
+	/*
+	 * For the down lines (a TLS failure makes its group a TLS one by
+	 * itself): a TLS target by the configuration, else by the logged
+	 * scheme, and the phase nginx was in.
+	 */
+	if (ev->kind == EVENT_PEER_DISABLED ||
+	    ev->kind == EVENT_NO_LIVE_UPSTREAMS) {
+		if (lp != NULL && loc.target != NULL)
+			ce.tls = loc.target->tls;
+		if (span_is(&ev->scheme, LIT("https")) ||
+		    span_is(&ev->scheme, LIT("grpcs")) ||
+		    span_is(&ev->scheme, LIT("suwsgi")))
+			ce.tls = 1;
+		if (ev->action.p != NULL && ev->action.n < sizeof action) {
+			memcpy(action, ev->action.p, ev->action.n);
+			action[ev->action.n] = '\0';
+			ce.action = action;
+		}
 	}
 
-	if (ev->kind == EVENT_NONE) {
-		/* A non-TLS upstream failure: remembered for HS-POOL-DOWN. */
-		if ((ev->flags & EVENT_F_UPSTREAM_FAIL) == 0 ||
-		    ev->message.p == NULL)
-			return;
-		n = ev->message.n < sizeof note - 1 ? ev->message.n :
-		    sizeof note - 1;
-		memcpy(note, ev->message.p, n);
-		note[n] = '\0';
-		ce.note = note;
-		correlate_feed(a->corr, &ce, NULL, now, emit, arg);
-		return;
-	}
 	if (ev->kind == EVENT_PEER_DISABLED ||
 	    ev->kind == EVENT_NO_LIVE_UPSTREAMS) {
 		correlate_feed(a->corr, &ce, NULL, now, emit, arg);

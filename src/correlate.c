@@ -38,6 +38,17 @@
 #define CASCADE_CODE	"HS-POOL-CASCADE"
 #define POOLDOWN_CODE	"HS-POOL-DOWN"
 #define NOTE_MAX	160	/* bytes of a remembered failure text */
+#define NOTE_SLOTS	256	/* by peer */
+#define CONN_SLOTS	64	/* by worker and connection */
+
+struct note {
+	uint32_t	 hash;		/* peer_hash(peer), or of pid/conn */
+	int64_t		 when;
+	long		 pid;
+	long long	 conn;
+	char		 peer[64];	/* "" in the by-connection table */
+	char		 text[NOTE_MAX + 1];
+};
 #define GROUP_MAX_PEERS	256
 
 struct group;
@@ -64,8 +75,6 @@ struct peer {
 	int64_t		 last_fail;	/* TLS failure or disabled */
 	int		 seen;
 	uint32_t	 hash;		/* peer_hash(name) */
-	char		*note;		/* last non-TLS failure, or NULL */
-	int64_t		 note_when;
 };
 
 struct group {
@@ -93,10 +102,14 @@ struct correlate {
 	struct strmap		*groups;	/* name -> struct group */
 	int64_t			 clock;		/* never goes backwards */
 	int64_t			 last_tls_fail;	/* any TLS failure */
-	char			*last_tls_key;	/* its finding's key */
-	char			*note;		/* last non-TLS failure ... */
-	char			*note_peer;	/* ... of this peer */
-	int64_t			 note_when;
+	struct tracked		*last_tls_t;	/* its finding, or NULL */
+	/*
+	 * The last non-TLS failure of each peer (few slots, overwritten:
+	 * it only words an HS-POOL-DOWN), and the very last one.
+	 */
+	struct note		*notes;		/* NOTE_SLOTS, or NULL */
+	struct note		*conns;		/* CONN_SLOTS, or NULL */
+	int			 last_note;	/* conns slot, or -1 */
 };
 
 void
@@ -116,7 +129,7 @@ correlate_new(const struct correlate_conf *conf)
 
 	c = xcalloc(1, sizeof *c);
 	c->last_tls_fail = INT64_MIN / 2;
-	c->note_when = INT64_MIN / 2;
+	c->last_note = -1;
 	if (conf != NULL)
 		c->conf = *conf;
 	else
@@ -153,7 +166,7 @@ peer_hash(const char *s)
 }
 
 /* finding_add_peer() for a tracked finding, through its hashes. */
-static void
+static inline void
 tracked_add_peer(struct tracked *t, const char *peer, uint32_t h)
 {
 	struct finding	*f = t->f;
@@ -181,10 +194,8 @@ group_free(void *p)
 
 	if (g == NULL)
 		return;
-	for (i = 0; i < g->npeers; i++) {
+	for (i = 0; i < g->npeers; i++)
 		free(g->peers[i].name);
-		free(g->peers[i].note);
-	}
 	tracked_free(g->cascade);
 	tracked_free(g->pooldown);
 	free(g->action);
@@ -200,9 +211,8 @@ correlate_free(struct correlate *c)
 		return;
 	strmap_free(c->findings, tracked_free);
 	strmap_free(c->groups, group_free);
-	free(c->note);
-	free(c->note_peer);
-	free(c->last_tls_key);
+	free(c->notes);
+	free(c->conns);
 	free(c);
 }
 
@@ -380,7 +390,7 @@ crossed(struct tracked *t)
 /*
  * The group's shared cause. Without a configuration nothing ties a
  * finding to a group that only "no live upstreams" named: the last TLS
- * finding seen (looked up by key, never kept as a pointer) stands in.
+ * finding seen stands in (tick_finding() forgets it when it is freed).
  */
 static struct tracked *
 group_cause(const struct correlate *c, const struct group *g, int64_t now)
@@ -389,9 +399,8 @@ group_cause(const struct correlate *c, const struct group *g, int64_t now)
 
 	if (g->cause != NULL)
 		return g->cause;
-	if (g->npeers != 0 || g->configured != 0 || c->last_tls_key == NULL ||
-	    (t = strmap_get(c->findings, c->last_tls_key)) == NULL ||
-	    now - t->last_now > c->conf.window)
+	if (g->npeers != 0 || g->configured != 0 ||
+	    (t = c->last_tls_t) == NULL || now - t->last_now > c->conf.window)
 		return NULL;
 	return t;
 }
@@ -514,20 +523,31 @@ tls_failure(enum event_kind k)
 static int
 says_tls(const char *s)
 {
-	static const char *const words[] = {
-		"ssl", "tls", "handshak", "sni", "certificate"
+	static const struct {
+		const char	*w;
+		size_t		 n;
+	} words[] = {
+		{ "ssl", 3 }, { "sni", 3 }, { "tls", 3 }, { "handshak", 8 },
+		{ "certificate", 11 }
 	};
-	size_t		 i, j, n;
+	size_t		 i, j;
+	int		 c;
 
-	for (; *s != '\0'; s++)
+	for (; *s != '\0'; s++) {
+		c = *s | 0x20;
+		if (c != 's' && c != 't' && c != 'h' && c != 'c')
+			continue;
 		for (i = 0; i < sizeof words / sizeof words[0]; i++) {
-			n = strlen(words[i]);
-			for (j = 0; j < n; j++)
-				if (s[j] == '\0' || (s[j] | 0x20) != words[i][j])
+			if (words[i].w[0] != c)
+				continue;
+			for (j = 1; j < words[i].n; j++)
+				if (s[j] == '\0' ||
+				    (s[j] | 0x20) != words[i].w[j])
 					break;
-			if (j == n)
+			if (j == words[i].n)
 				return 1;
 		}
+	}
 	return 0;
 }
 
@@ -561,6 +581,87 @@ tls_caused(const struct correlate *c, const struct group *g, int64_t now)
 	    now - c->last_tls_fail <= c->conf.window;
 }
 
+/* The remembered failure of a peer, or NULL. */
+static const struct note *
+note_of(const struct correlate *c, const char *peer, uint32_t h)
+{
+	const struct note	*no;
+
+	if (c->notes == NULL)
+		return NULL;
+	no = &c->notes[h % NOTE_SLOTS];
+	if (no->hash != h || no->peer[0] == '\0' || strcmp(no->peer, peer) != 0)
+		return NULL;
+	return no;
+}
+
+static uint32_t
+conn_hash(long pid, long long conn)
+{
+	uint64_t	 v = (uint64_t)pid * 0x9e3779b97f4a7c15ULL ^ (uint64_t)conn;
+
+	v ^= v >> 31;
+	v *= 0xbf58476d1ce4e5b9ULL;
+	return (uint32_t)(v ^ v >> 29);
+}
+
+/*
+ * A non-TLS failure, by the worker and connection that logged it: the
+ * "temporarily disabled" line that follows (same pid and *conn) names
+ * the peer. Nothing but the message is read from such a line.
+ */
+void
+correlate_note(struct correlate *c, long pid, long long conn,
+    const char *text, size_t textlen, int64_t now)
+{
+	struct note	*no;
+	uint32_t	 h = conn_hash(pid, conn);
+
+	if (conn < 0 || memchr(text, '\0', textlen) != NULL)
+		return;
+	if (textlen > NOTE_MAX)
+		textlen = NOTE_MAX;
+	if (c->conns == NULL)
+		c->conns = xcalloc(CONN_SLOTS, sizeof *c->conns);
+	no = &c->conns[h % CONN_SLOTS];
+	no->hash = h;
+	no->pid = pid;
+	no->conn = conn;
+	if (strncmp(no->text, text, textlen) != 0 || no->text[textlen] != '\0') {
+		memcpy(no->text, text, textlen);
+		no->text[textlen] = '\0';
+	}
+	no->when = now;
+	c->last_note = (int)(no - c->conns);
+}
+
+/* A peer disabled: the failure its connection logged is the peer's. */
+static void
+note_peer(struct correlate *c, const struct correlate_event *ev,
+    uint32_t ph, int64_t now)
+{
+	const struct note	*cn;
+	struct note		*no;
+	uint32_t		 h;
+	size_t			 n;
+
+	if (c->conns == NULL || ev->peer == NULL || ev->conn < 0)
+		return;
+	h = conn_hash(ev->pid, ev->conn);
+	cn = &c->conns[h % CONN_SLOTS];
+	if (cn->hash != h || cn->pid != ev->pid || cn->conn != ev->conn ||
+	    now - cn->when > c->conf.window ||
+	    (n = strlen(ev->peer)) >= sizeof no->peer)
+		return;
+	if (c->notes == NULL)
+		c->notes = xcalloc(NOTE_SLOTS, sizeof *c->notes);
+	no = &c->notes[ph % NOTE_SLOTS];
+	no->hash = ph;
+	memcpy(no->peer, ev->peer, n + 1);
+	memcpy(no->text, cn->text, sizeof no->text);
+	no->when = now;
+}
+
 static void
 pooldown_describe(struct group *g, int64_t now, const struct correlate *c)
 {
@@ -589,24 +690,28 @@ pooldown_describe(struct group *g, int64_t now, const struct correlate *c)
 		buf_printf(&b, " while %s", g->action);
 	buf_adds(&b, ", so requests to it get 502");
 	for (i = 0; i < g->npeers; i++) {
-		const struct peer *p = &g->peers[i];
+		const struct note *no = note_of(c, g->peers[i].name,
+		    g->peers[i].hash);
 
-		if (p->note == NULL || now - p->note_when > c->conf.window)
+		/* Never repeated: anything that names TLS. */
+		if (no == NULL || now - no->when > c->conf.window ||
+		    says_tls(no->text))
 			continue;
 		if (n == 3) {
 			buf_adds(&b, "; ...");
 			break;
 		}
 		buf_printf(&b, "%s %s: %s", n == 0 ?
-		    "; the last failure logged for" : "; for", p->name,
-		    p->note);
+		    "; the last failure logged for" : "; for", no->peer,
+		    no->text);
 		n++;
 	}
-	if (n == 0 && c->note != NULL && g->npeers == 0 &&
-	    now - c->note_when <= c->conf.window)
+	if (n == 0 && c->last_note >= 0 && g->npeers == 0 &&
+	    now - c->conns[c->last_note].when <= c->conf.window &&
+	    !says_tls(c->conns[c->last_note].text))
 		buf_printf(&b, "; the last upstream failure logged before it: "
-		    "%s: %s (the log does not say which pool that peer is in)",
-		    c->note_peer, c->note);
+		    "%s (the log does not say which pool it was in)",
+		    c->conns[c->last_note].text);
 	else if (n == 0)
 		buf_adds(&b, "; the failures that took the peers down are not "
 		    "in the log seen so far");
@@ -675,27 +780,6 @@ pooldown_feed(struct correlate *c, struct group *g,
 	}
 }
 
-/* A remembered non-TLS failure of a peer (kind EVENT_NONE). */
-static void
-note_failure(struct correlate *c, const struct correlate_event *ev,
-    int64_t now)
-{
-	struct group	*g;
-	struct peer	*p;
-
-	if (ev->note == NULL || ev->peer == NULL || says_tls(ev->note))
-		return;
-	set_note(&c->note, ev->note);
-	set_note(&c->note_peer, ev->peer);
-	c->note_when = now;
-	if (ev->group == NULL || (g = group_get(c, ev->group)) == NULL)
-		return;
-	if ((p = group_peer(g, ev->peer, peer_hash(ev->peer))) != NULL) {
-		set_note(&p->note, ev->note);
-		p->note_when = now;
-	}
-}
-
 static void
 note_group(struct correlate *c, const struct correlate_event *ev,
     uint32_t ph, struct tracked *t, int64_t now, correlate_emit_fn *emit,
@@ -706,17 +790,12 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 	size_t		 npeers;
 	int		 failure;
 
-	if (ev->kind == EVENT_NONE && ev->note != NULL) {
-		note_failure(c, ev, now);
-		return;
-	}
+	if (ev->kind == EVENT_PEER_DISABLED)
+		note_peer(c, ev, ph, now);
 	if (tls_failure(ev->kind)) {
 		c->last_tls_fail = now;
-		if (t != NULL && t->f->key != NULL && (c->last_tls_key == NULL ||
-		    strcmp(c->last_tls_key, t->f->key) != 0)) {
-			free(c->last_tls_key);
-			c->last_tls_key = xstrdup(t->f->key);
-		}
+		if (t != NULL)
+			c->last_tls_t = t;	/* cleared when t is freed */
 	}
 	if (ev->group == NULL || (g = group_get(c, ev->group)) == NULL)
 		return;
@@ -944,6 +1023,8 @@ tick_finding(const char *key, void *value, void *arg)
 		x->emit(t->f, FINDING_RESOLVED, x->arg);
 	if ((g = tracked_group(x->c, t)) != NULL && g->cause == t)
 		g->cause = NULL;
+	if (x->c->last_tls_t == t)
+		x->c->last_tls_t = NULL;
 	strmap_del(x->c->findings, key);
 	tracked_free(t);
 }

@@ -63,11 +63,9 @@ event_clear(struct event *ev)
 {
 	uint64_t	 line = ev->line, offset = ev->offset;
 	const char	*source = ev->source;
-	struct span	 st = ev->source_time;
 
 	memset(ev, 0, sizeof *ev);
 	ev->source = source;
-	ev->source_time = st;
 	ev->line = line;
 	ev->offset = offset;
 	ev->conn = -1;

@@ -16,6 +16,7 @@
 struct pipeline_source {
 	char			*name;
 	struct unwrap		*uw;	/* records -> nginx lines */
+	int			 plain;	/* known to be nginx's own log */
 	struct pipeline_counts	 n;
 	struct pipeline_source	*next;
 };
@@ -41,6 +42,7 @@ pipeline_new(const struct pipeline_opts *opts, char **cause)
 	if (opts != NULL)
 		p->opts = *opts;
 	p->ll = ll;
+	logline_upstream_failures(ll, p->opts.analyze != NULL);
 	event_clear(&p->ev);
 	return p;
 }
@@ -80,21 +82,23 @@ pipeline_source(struct pipeline *p, const char *name)
 	return s;
 }
 
-static enum event_kind
-pipeline_unwrapped(struct pipeline *p, struct pipeline_source *src,
-    const struct unwrap_line *u, double now)
+/* One nginx line, unwrapped (time: the wrapper's, or NULL). */
+static inline enum event_kind
+pipeline_parsed(struct pipeline *p, struct pipeline_source *src,
+    const char *line, size_t len, uint64_t lineno, uint64_t offset,
+    const char *time, size_t timelen, int cut, double now)
 {
 	struct logline_stats	 before, after;
 	enum event_kind		 kind;
 
 	logline_stats(p->ll, &before);
 	p->ev.source = src->name;
-	p->ev.line = u->lineno;
-	p->ev.offset = u->offset;
-	p->ev.source_time.p = u->time;
-	p->ev.source_time.n = u->timelen;
-	kind = logline_parse(p->ll, u->p, u->len, &p->ev);
-	if (u->cut)
+	p->ev.line = lineno;
+	p->ev.offset = offset;
+	kind = logline_parse(p->ll, line, len, &p->ev);
+	p->ev.source_time.p = time;
+	p->ev.source_time.n = timelen;
+	if (cut)
 		p->ev.flags |= EVENT_F_TRUNCATED;
 	logline_stats(p->ll, &after);
 	src->n.candidates += after.candidates - before.candidates;
@@ -133,9 +137,16 @@ pipeline_line(struct pipeline *p, struct pipeline_source *src,
 	struct unwrap_line	 u;
 
 	src->n.lines++;
+	/* nginx's own error.log, once known: straight to the parser. */
+	if (src->plain)
+		return pipeline_parsed(p, src, line, len, lineno, offset, NULL,
+		    0, 0, now);
 	if (unwrap_record(src->uw, line, len, lineno, offset, &u) == 0)
 		return EVENT_NONE;	/* part of a split line, held */
-	return pipeline_unwrapped(p, src, &u, now);
+	if (unwrap_format(src->uw) == UNWRAP_PLAIN)
+		src->plain = 1;
+	return pipeline_parsed(p, src, u.p, u.len, u.lineno, u.offset, u.time,
+	    u.timelen, u.cut, now);
 }
 
 enum event_kind
@@ -145,7 +156,8 @@ pipeline_flush(struct pipeline *p, struct pipeline_source *src, double now)
 
 	if (unwrap_flush(src->uw, &u) == 0)
 		return EVENT_NONE;
-	return pipeline_unwrapped(p, src, &u, now);
+	return pipeline_parsed(p, src, u.p, u.len, u.lineno, u.offset, u.time,
+	    u.timelen, u.cut, now);
 }
 
 const char *

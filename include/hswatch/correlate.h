@@ -48,6 +48,7 @@ struct correlate_event {
 	unsigned	 group_line;
 	const char	*peer;		/* "10.0.0.1:443"; NULL for no_live */
 	long		 pid;		/* the worker that logged it */
+	long long	 conn;		/* its *N, -1 when none */
 	int64_t		 when;		/* log time, for first/last seen */
 	/*
 	 * The group is a TLS target: its configured targets use TLS, or
@@ -59,12 +60,6 @@ struct correlate_event {
 	 */
 	int		 tls;
 	const char	*action;	/* "connecting to upstream", or NULL */
-	/*
-	 * With kind EVENT_NONE: an upstream failure that is not a TLS
-	 * event ("connect() failed (111: Connection refused)"), remembered
-	 * for the peer so that HS-POOL-DOWN can say what the log showed.
-	 */
-	const char	*note;
 };
 
 enum correlate_group_state {
@@ -109,6 +104,16 @@ int		 correlate_feed_key(struct correlate *,
  */
 int		 correlate_replace(struct correlate *, const char *key,
 		    struct finding *f, correlate_emit_fn *, void *);
+
+/*
+ * An upstream failure that is not a TLS event ("connect() failed (111:
+ * Connection refused)", a span), by the worker and connection (*N) that
+ * logged it: the "temporarily disabled" event of the same pid and conn
+ * ties it to its peer, so that an HS-POOL-DOWN can say what the log
+ * showed. Cheap: a few fixed slots.
+ */
+void		 correlate_note(struct correlate *, long pid, long long conn,
+		    const char *text, size_t textlen, int64_t now);
 
 /* Resolve what has been quiet for resolve_after; call periodically. */
 void		 correlate_tick(struct correlate *, int64_t now,

@@ -90,7 +90,7 @@ struct event {
 	/*
 	 * The timestamp of the record that carried the line (docker
 	 * json-file, CRI, syslog, journal), or absent for a plain file.
-	 * Kept by event_clear(), like source, line and offset.
+	 * Set by the caller after parsing (event_clear() empties it).
 	 */
 	struct span		 source_time;
 	unsigned		 missing;	/* EVENT_MISSING_* */

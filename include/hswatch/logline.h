@@ -48,6 +48,16 @@ enum event_kind	 logline_parse(struct logline *, const char *line, size_t len,
 enum event_kind	 logline_parse_partial(struct logline *, const char *line,
 		    size_t len, struct event *ev);
 
+/*
+ * Also read the upstream failures that are not TLS events ("connect()
+ * failed", "upstream prematurely closed connection", "upstream timed
+ * out" while connecting or reading...): still EVENT_NONE, with
+ * EVENT_F_UPSTREAM_FAIL, the message and the context (peer) read. Off by
+ * default (such lines then cost nothing); the pipeline turns it on when
+ * it correlates (HS-POOL-DOWN says what the log showed).
+ */
+void		 logline_upstream_failures(struct logline *, int on);
+
 /* Counters since logline_new(). */
 struct logline_stats {
 	unsigned long long	 lines;

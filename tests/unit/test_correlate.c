@@ -473,11 +473,12 @@ test_plain_pool_down(void **state)
 		memset(&p, 0, sizeof p);
 		c = correlate_new(NULL);
 		for (i = 0; i < 3; i++) {
-			e = ev(EVENT_NONE, peers[i], 100, 1000);
-			e.note = "connect() failed (111: Connection refused)";
-			e.tls = tls;
-			correlate_feed(c, &e, NULL, e.when, record_pooldown, &p);
+			/* the failure, then "disabled" on the same *conn */
+			correlate_note(c, 100, 20 + i,
+			    "connect() failed (111: Connection refused)xyz", 42,
+			    1000);
 			e = ev(EVENT_PEER_DISABLED, peers[i], 100, 1000);
+			e.conn = 20 + i;
 			e.action = "connecting to upstream";
 			e.tls = tls;
 			correlate_feed(c, &e, NULL, e.when, record_pooldown, &p);
@@ -507,10 +508,8 @@ test_plain_pool_down(void **state)
 	/* No configuration: only "no live upstreams" names the group. */
 	memset(&p, 0, sizeof p);
 	c = correlate_new(NULL);
-	e = ev(EVENT_NONE, "10.0.0.5:80", 100, 1000);
-	e.group = NULL;
-	e.note = "upstream timed out (110: Connection timed out)";
-	correlate_feed(c, &e, NULL, e.when, record_pooldown, &p);
+	correlate_note(c, 100, 7, "upstream timed out (110: "
+	    "Connection timed out)", 46, 1000);
 	e = ev(EVENT_NO_LIVE_UPSTREAMS, NULL, 100, 1001);
 	e.group_peers = 0;
 	e.action = "SSL handshaking to upstream";	/* never repeated */
@@ -518,7 +517,18 @@ test_plain_pool_down(void **state)
 	assert_int_equal(count_lines(&p.l, "opened HS-POOL-DOWN"), 1);
 	assert_string_equal(p.title,
 	    "upstream pool pool is down: nginx found no live peer");
-	assert_non_null(strstr(p.cause, "10.0.0.5:80: upstream timed out"));
+	assert_non_null(strstr(p.cause, "before it: upstream timed out (110: "
+	    "Connection timed out) (the log does not say"));
+	assert_false(mentions_tls(p.cause));
+	correlate_free(c);
+
+	/* A failure text naming TLS is never repeated. */
+	memset(&p, 0, sizeof p);
+	c = correlate_new(NULL);
+	correlate_note(c, 100, 7, "SSL_read() failed", 17, 1000);
+	e = ev(EVENT_NO_LIVE_UPSTREAMS, NULL, 100, 1001);
+	correlate_feed(c, &e, NULL, e.when, record_pooldown, &p);
+	assert_int_equal(count_lines(&p.l, "opened HS-POOL-DOWN"), 1);
 	assert_false(mentions_tls(p.cause));
 	correlate_free(c);
 }

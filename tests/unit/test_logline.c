@@ -32,6 +32,8 @@ setup(void **state)
 
 	(void)state;
 	ll = logline_new(&cause);
+	if (ll != NULL)
+		logline_upstream_failures(ll, 1);
 	return ll == NULL ? -1 : 0;
 }
 
