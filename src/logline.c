@@ -136,7 +136,7 @@ atoll_span(const char *p, const char *end)
 	return v;
 }
 
-static int64_t
+static inline int64_t
 days_from_civil(int y, int m, int d)
 {
 	int		 era;
@@ -250,7 +250,10 @@ parse_prefix(const char *p, const char *end, struct event *ev)
 	return p;
 }
 
-static enum logline_msg
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline enum logline_msg
 classify(const char *m, const char *end)
 {
 	switch (*m) {
@@ -937,21 +940,42 @@ parse_body(struct logline *ll, const char *m, const char *end,
 		/* A pasted fragment: the message, maybe its action. */
 		ctx = end;
 	}
+	/*
+	 * A non-TLS upstream failure is no event: its message is all that
+	 * is kept, the context is not read (they are many in an outage;
+	 * the "temporarily disabled" line that follows names the peer).
+	 * The action is one of nginx's upstream ones, compared in place.
+	 */
+	if (msg == MSG_UPFAIL && !partial) {
+		static const struct {
+			const char	*s;
+			size_t		 n;
+		} acts[] = {
+			{ LIT(" while connecting to upstream") },
+			{ LIT(" while reading response header from upstream") },
+			{ LIT(" while sending request to upstream") },
+			{ LIT(" while reading upstream") },
+		};
+		size_t	 i;
+
+		setspan(&ev->message, m, ctx);
+		for (i = 0; i < sizeof acts / sizeof acts[0]; i++)
+			if ((size_t)(ctx - m) > acts[i].n &&
+			    memcmp(ctx - acts[i].n, acts[i].s, acts[i].n) == 0) {
+				setspan(&ev->message, m, ctx - acts[i].n);
+				setspan(&ev->action, ctx - acts[i].n +
+				    sizeof(" while ") - 1, ctx);
+				if (ev->conn >= 0)
+					ev->flags |= EVENT_F_UPSTREAM_FAIL;
+				break;
+			}
+		return EVENT_NONE;
+	}
 	if ((w = rfindmem(m, ctx, LIT(" while "))) != NULL) {
 		setspan(&ev->message, m, w);
 		setspan(&ev->action, w + sizeof(" while ") - 1, ctx);
 	} else
 		setspan(&ev->message, m, ctx);
-	/*
-	 * A non-TLS upstream failure is no event: its message is all that
-	 * is kept, the context is not read (they are many in an outage;
-	 * the "temporarily disabled" line that follows names the peer).
-	 */
-	if (msg == MSG_UPFAIL && !partial) {
-		if (span_ends(&ev->action, LIT("upstream")) && ev->conn >= 0)
-			ev->flags |= EVENT_F_UPSTREAM_FAIL;
-		return EVENT_NONE;
-	}
 	if (ctx < end)
 		parse_context(ctx + (ctx == ctx2 ? sizeof(", udp client: ") :
 		    sizeof(", client: ")) - 1, end, ev);
