@@ -1057,6 +1057,7 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	memset(&po, 0, sizeof po);
 	po.on_event = hsd_event;
+	po.max_line = d.set.max_line;	/* of the unwrapped line */
 	po.arg = &d;
 	hsd_alerts_pipeline(d.alerts, &po);
 	if ((d.pl = pipeline_new(&po, &cause)) == NULL)
