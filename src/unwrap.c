@@ -182,6 +182,10 @@ rfc3339_at(const char *p, const char *end)
 	    q[3] == ':' && isdig((unsigned char)q[4]) &&
 	    isdig((unsigned char)q[5]))
 		q += 6;
+	else if (end - q >= 5 && (*q == '+' || *q == '-') &&
+	    isdig((unsigned char)q[1]) && isdig((unsigned char)q[2]) &&
+	    isdig((unsigned char)q[3]) && isdig((unsigned char)q[4]))
+		q += 5;		/* journalctl -o short-iso: "+0000" */
 	else
 		return 0;
 	if (q < end && *q != ' ')

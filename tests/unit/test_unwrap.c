@@ -201,6 +201,14 @@ test_per_line(void **state)
 	rec(u, "2026-12-02T13:01:04.123456+01:00 host nginx[12]: " NGX, 7, &l);
 	assert_true(line_is(&l, NGX));
 	assert_true(time_is(&l, "2026-12-02T13:01:04.123456+01:00"));
+	/* journalctl -t nginx (-o short, short-iso, short-iso-precise) */
+	rec(u, "Dec 02 13:01:04 host nginx[12]: " NGX, 9, &l);
+	assert_true(line_is(&l, NGX));
+	rec(u, "2026-12-02T13:01:04+0000 host nginx[12]: " NGX, 10, &l);
+	assert_true(line_is(&l, NGX));
+	assert_true(time_is(&l, "2026-12-02T13:01:04+0000"));
+	rec(u, "2026-12-02T13:01:04.123456+0100 host nginx[12]: " NGX, 11, &l);
+	assert_true(line_is(&l, NGX));
 	/* nginx's header keeps its hostname: rsyslog's local socket
 	 * reads it as the tag ("host host nginx: ") */
 	rec(u, "Dec  2 13:06:49 vm vm nginx: " NGX, 8, &l);
@@ -270,6 +278,54 @@ test_max(void **state)
 	unwrap_free(u);
 }
 
+/* Random records in every mode: in bounds (ASan), never stuck. */
+static void
+test_garbage(void **state)
+{
+	static const char *const seeds[] = {
+		"{\"log\":\"", "2026-11-25T17:24:53Z stderr P ", "web-1  | ",
+		"Dec  2 13:01:04 h nginx: ", "2026-11-25T17:24:53Z ",
+		"\\u12", "\\ud83d", "\"", "\\", "\n", NGX, "}", ","
+	};
+	struct unwrap_line	 l;
+	struct unwrap		*u;
+	unsigned		 seed = 12345, i, j, k;
+	char			 r[300], *copy;
+	size_t			 n;
+	int			 f;
+
+	(void)state;
+	for (f = 0; f < UNWRAP_FORMAT_MAX; f++) {
+		u = unwrap_new((enum unwrap_format)f, 100);
+		for (i = 0; i < 3000; i++) {
+			n = 0;
+			for (j = 0; j < 6; j++) {
+				seed = seed * 1103515245u + 12345u;
+				k = (seed >> 16) % (sizeof seeds / sizeof seeds[0] + 1);
+				if (k == sizeof seeds / sizeof seeds[0]) {
+					if (n < sizeof r)
+						r[n++] = (char)(seed >> 8);
+					continue;
+				}
+				if (n + strlen(seeds[k]) < sizeof r) {
+					memcpy(r + n, seeds[k], strlen(seeds[k]));
+					n += strlen(seeds[k]);
+				}
+			}
+			copy = malloc(n > 0 ? n : 1);	/* exact: ASan */
+			assert_non_null(copy);
+			memcpy(copy, r, n);
+			if (unwrap_record(u, copy, n, i + 1, i * 10, &l) == 1) {
+				assert_true(l.len <= 100);
+				assert_true(l.timelen < 64);
+			}
+			free(copy);
+		}
+		(void)unwrap_flush(u, &l);
+		unwrap_free(u);
+	}
+}
+
 static void
 test_names(void **state)
 {
@@ -297,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_per_line),
 		cmocka_unit_test(test_plain_fixed),
 		cmocka_unit_test(test_max),
+		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_names),
 	};
 
