@@ -4,7 +4,7 @@
 # json-file log (split objects), written as the kubelet and Docker
 # write them (tests/cli/wrap.py). Every event arrives exactly once, with
 # the wrapper's time as source_time, also across a restart (the saved
-# position is the wrapper file's).
+# position is the wrapper file's) and a crash.
 . "${TESTSRC:-$(dirname "$0")/..}/daemon/lib.sh"
 
 WRAP="python3 $TESTSRC/cli/wrap.py"
@@ -38,6 +38,28 @@ PY
 	$WRAP $fmt --split 150 <"$S/batch" >>"$log"
 	wait_events
 	check_events "$fmt: across a restart"
+	stop_daemon
+done
+# A crash (SIGKILL) before the state was saved, on an rsyslog file and a
+# CRI log: the records are read again, the events already in --events
+# are not written again.
+for fmt in syslog cri; do
+	scenario "crash-$fmt"
+	log=$S/0.log
+	: >"$log"
+	EXTRA_CONF='state_interval = 60'
+	start_daemon --error-log "$log" || continue
+	EXTRA_CONF=
+	gen 30 >"$S/batch"
+	$WRAP $fmt <"$S/batch" >>"$log"
+	wait_events
+	kill -KILL "$DPID"
+	wait "$DPID" 2>/dev/null
+	start_daemon --error-log "$log" || continue
+	gen 30 >"$S/batch"
+	$WRAP $fmt <"$S/batch" >>"$log"
+	wait_events
+	check_events "$fmt: after SIGKILL"
 	stop_daemon
 done
 tap_plan
