@@ -20,6 +20,7 @@
 #include <ev.h>
 
 #include "hsdalerts.h"
+#include "hsdjournal.h"
 #include "hsdlooptime.h"
 #include "hsdprobe.h"
 #include "hsdreport.h"
@@ -62,6 +63,13 @@ struct hsd_log {
 	double			 last_read;	/* ev_now() of its last line */
 };
 
+/* One journal source (error_log = journal:FIELD=VALUE ...). */
+struct hsd_jlog {
+	struct hsd		*d;
+	struct hsd_journal	*hj;
+	struct pipeline_source	*src;
+};
+
 /* A command-line setting, applied over the config file's. */
 struct hsd_override {
 	const char	*key;
@@ -89,6 +97,8 @@ struct hsd {
 	struct state		*state;
 	struct hsd_log		**logs;
 	unsigned		 n_logs;
+	struct hsd_jlog		**jlogs;	/* journal sources */
+	unsigned		 n_jlogs;
 	int			 state_failed;	/* last save failed */
 	int			 probe_said_off; /* no model: said once */
 	char			*status_sent;	/* the last STATUS= */
@@ -231,6 +241,12 @@ hsd_save_state(struct hsd *d)
 			state_put(d->state, tail_path(d->logs[i]->tail), &cur,
 			    n == 2 ? &prev : NULL);
 	}
+	for (i = 0; i < d->n_jlogs; i++)
+		if (hsd_journal_save(d->jlogs[i]->hj, &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+			cause = NULL;
+		}
 	d->saves++;
 	if (d->saver != NULL) {
 		buf_init(&b);
@@ -255,6 +271,8 @@ hsd_save_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	hsd_save_state(w->data);
 }
 
+static void	 hsd_lines_arrive(struct hsd *);
+
 /* Each line of each log goes through the pipeline. */
 static void
 hsd_line(struct tail *t, const struct tail_line *l, void *arg)
@@ -265,7 +283,29 @@ hsd_line(struct tail *t, const struct tail_line *l, void *arg)
 	(void)t;
 	pipeline_line(d->pl, hl->src, l->p, l->len, l->lineno, l->offset,
 	    ev_now(d->loop));
-	d->last_line = hl->last_read = ev_now(d->loop);
+	hl->last_read = ev_now(d->loop);
+	hsd_lines_arrive(d);
+}
+
+/* Each entry of a journal source: its MESSAGE is the nginx line. */
+static void
+hsd_jline(const char *line, size_t len, uint64_t usec, const char *time,
+    size_t timelen, void *arg)
+{
+	struct hsd_jlog	*jl = arg;
+	struct hsd	*d = jl->d;
+
+	/* No line number in a journal: 0, the entry's time as offset. */
+	pipeline_line_at(d->pl, jl->src, line, len, 0, usec, time, timelen,
+	    ev_now(d->loop));
+	hsd_lines_arrive(d);
+}
+
+/* After lines: the timers that depend on them. */
+static void
+hsd_lines_arrive(struct hsd *d)
+{
+	d->last_line = ev_now(d->loop);
 	/* Lines arrive: the alert timer runs at its busy pace. */
 	if (!ev_is_active(&d->alert_timer) ||
 	    d->alert_timer.repeat > HSD_ALERT_INTERVAL) {
@@ -330,9 +370,38 @@ static void
 hsd_logs_sync(struct hsd *d, int restart)
 {
 	struct hsd_log	**logs;
-	unsigned	  i, j, n = d->set.n_error_logs;
+	struct hsd_jlog	 *jl;
+	char		 *cause = NULL;
+	unsigned	  i, j, k, n = 0;
 
 	hsd_save_state(d);
+	/*
+	 * Journal sources start again from their saved cursors (saved
+	 * just above); files are kept when they stay.
+	 */
+	for (j = 0; j < d->n_jlogs; j++) {
+		hsd_journal_free(d->jlogs[j]->hj);
+		free(d->jlogs[j]);
+	}
+	free(d->jlogs);
+	d->jlogs = NULL;
+	d->n_jlogs = 0;
+	for (i = 0; i < d->set.n_error_logs; i++) {
+		if (!hsd_journal_is(d->set.error_logs[i])) {
+			n++;
+			continue;
+		}
+		jl = xcalloc(1, sizeof *jl);
+		jl->d = d;
+		jl->src = pipeline_source(d->pl, d->set.error_logs[i]);
+		if ((jl->hj = hsd_journal_new(d->loop, d->set.error_logs[i],
+		    d->set.state_dir, d->set.start_at_end, hsd_jline, jl,
+		    &cause)) == NULL)
+			fatalx("%s", cause);
+		d->jlogs = xreallocarray(d->jlogs, d->n_jlogs + 1,
+		    sizeof *d->jlogs);
+		d->jlogs[d->n_jlogs++] = jl;
+	}
 	/* New tail options: restart every tail from its saved position. */
 	if (restart) {
 		for (j = 0; j < d->n_logs; j++) {
@@ -341,16 +410,18 @@ hsd_logs_sync(struct hsd *d, int restart)
 		}
 	}
 	logs = xcalloc(n == 0 ? 1 : n, sizeof *logs);
-	for (i = 0; i < n; i++) {
+	for (i = k = 0; i < d->set.n_error_logs; i++) {
+		if (hsd_journal_is(d->set.error_logs[i]))
+			continue;
 		for (j = 0; j < d->n_logs; j++)
 			if (d->logs[j] != NULL && strcmp(d->set.error_logs[i],
 			    tail_path(d->logs[j]->tail)) == 0)
 				break;
 		if (j < d->n_logs) {
-			logs[i] = d->logs[j];
+			logs[k++] = d->logs[j];
 			d->logs[j] = NULL;
 		} else
-			logs[i] = hsd_log_new(d, d->set.error_logs[i]);
+			logs[k++] = hsd_log_new(d, d->set.error_logs[i]);
 	}
 	for (j = 0; j < d->n_logs; j++) {
 		if (d->logs[j] != NULL) {
@@ -587,7 +658,7 @@ hsd_reload(struct hsd *d)
 	hsd_alerts_reload(d->alerts, &d->set);
 	hsd_probe_apply(d);
 	hsd_logs_sync(d, restart);
-	log_info("reloaded: following %u error log(s)", d->n_logs);
+	log_info("reloaded: following %u error log(s)", d->n_logs + d->n_jlogs);
 	hsd_notify_status(d);
 	notify_ready();
 }
@@ -1091,7 +1162,7 @@ main(int argc, char **argv)
 	hsd_logs_sync(&d, 0);
 	hsd_save_state(&d);
 	d.saver = hsd_saver_new(d.loop, state_file(d.state), hsd_saved, &d);
-	log_info("started, following %u error log(s)", d.n_logs);
+	log_info("started, following %u error log(s)", d.n_logs + d.n_jlogs);
 	hsd_notify_status(&d);
 	notify_ready();
 
@@ -1113,6 +1184,11 @@ main(int argc, char **argv)
 	for (i = 0; i < d.n_logs; i++)
 		hsd_log_free(d.logs[i]);
 	free(d.logs);
+	for (i = 0; i < d.n_jlogs; i++) {
+		hsd_journal_free(d.jlogs[i]->hj);	/* saves its cursor */
+		free(d.jlogs[i]);
+	}
+	free(d.jlogs);
 	hsd_probe_free(d.probe);
 	pipeline_free(d.pl);
 	hsd_alerts_free(d.alerts, (int64_t)ev_now(d.loop));

@@ -150,6 +150,16 @@ pipeline_line(struct pipeline *p, struct pipeline_source *src,
 }
 
 enum event_kind
+pipeline_line_at(struct pipeline *p, struct pipeline_source *src,
+    const char *line, size_t len, uint64_t lineno, uint64_t offset,
+    const char *time, size_t timelen, double now)
+{
+	src->n.lines++;
+	return pipeline_parsed(p, src, line, len, lineno, offset, time,
+	    timelen, 0, now);
+}
+
+enum event_kind
 pipeline_flush(struct pipeline *p, struct pipeline_source *src, double now)
 {
 	struct unwrap_line	 u;

@@ -84,6 +84,16 @@ enum event_kind	 pipeline_line(struct pipeline *, struct pipeline_source *,
 		    uint64_t offset, double now);
 
 /*
+ * One nginx line that needs no unwrapping (a journal entry's MESSAGE),
+ * with the time of the record that carried it (source_time; NULL for
+ * none).
+ */
+enum event_kind	 pipeline_line_at(struct pipeline *, struct pipeline_source *,
+		    const char *line, size_t len, uint64_t lineno,
+		    uint64_t offset, const char *time, size_t timelen,
+		    double now);
+
+/*
  * The end of a source's input (replay, at the end of a file): a line
  * held because its record was split (CRI "P", Docker's 16 KiB parts)
  * goes through as it is. Returns its kind, EVENT_NONE when none.
