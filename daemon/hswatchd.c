@@ -396,8 +396,14 @@ hsd_logs_sync(struct hsd *d, int restart)
 		jl->src = pipeline_source(d->pl, d->set.error_logs[i]);
 		if ((jl->hj = hsd_journal_new(d->loop, d->set.error_logs[i],
 		    d->set.state_dir, d->set.start_at_end, hsd_jline, jl,
-		    &cause)) == NULL)
-			fatalx("%s", cause);
+		    &cause)) == NULL) {
+			/* Said, not fatal: a reload must not kill us. */
+			log_warnx("not following %s", cause);
+			free(cause);
+			cause = NULL;
+			free(jl);
+			continue;
+		}
 		d->jlogs = xreallocarray(d->jlogs, d->n_jlogs + 1,
 		    sizeof *d->jlogs);
 		d->jlogs[d->n_jlogs++] = jl;
