@@ -20,6 +20,7 @@
 #include <ev.h>
 
 #include "hsdalerts.h"
+#include "hsdglob.h"
 #include "hsdjournal.h"
 #include "hsdlooptime.h"
 #include "hsdprobe.h"
@@ -61,6 +62,8 @@ struct hsd_log {
 	struct tail		*tail;
 	struct pipeline_source	*src;
 	double			 last_read;	/* ev_now() of its last line */
+	int			 globbed;	/* matched by an error_log pattern */
+	double			 gone_since;	/* no longer matched, or 0 */
 };
 
 /* One journal source (error_log = journal:FIELD=VALUE ...). */
@@ -99,6 +102,9 @@ struct hsd {
 	unsigned		 n_logs;
 	struct hsd_jlog		**jlogs;	/* journal sources */
 	unsigned		 n_jlogs;
+	struct hsd_globwatch	*globwatch;	/* error_log patterns' dirs */
+	ev_timer		 glob_timer;	/* drop files gone long enough */
+	int			 files_synced;	/* the first sync is done */
 	int			 state_failed;	/* last save failed */
 	int			 probe_said_off; /* no model: said once */
 	char			*status_sent;	/* the last STATUS= */
@@ -272,6 +278,7 @@ hsd_save_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void	 hsd_lines_arrive(struct hsd *);
+static void	 hsd_glob_cb(void *);
 
 /* Each line of each log goes through the pipeline. */
 static void
@@ -333,13 +340,15 @@ hsd_tail_opts(const struct settings *s, struct tail_opts *o)
 
 /* Start following path (resuming from the state). */
 static struct hsd_log *
-hsd_log_new(struct hsd *d, const char *path)
+hsd_log_new(struct hsd *d, const char *path, int from_start)
 {
 	struct hsd_log		*hl;
 	struct tail_opts	 o;
 	char			*cause = NULL;
 
 	hsd_tail_opts(&d->set, &o);
+	if (from_start)
+		o.start_at_end = 0;	/* a file that appeared: all of it */
 	hl = xcalloc(1, sizeof *hl);
 	hl->d = d;
 	hl->last_read = ev_now(d->loop);
@@ -361,6 +370,154 @@ hsd_log_free(struct hsd_log *hl)
 	free(hl);
 }
 
+/* The files wanted: the paths given, and what the patterns match now. */
+static unsigned
+hsd_files_wanted(struct hsd *d, char ***want, int **globbed)
+{
+	char		**m, *cause = NULL;
+	size_t		  nm, x;
+	unsigned	  i, j, n = 0;
+	const char	 *e;
+
+	*want = NULL;
+	*globbed = NULL;
+	for (i = 0; i < d->set.n_error_logs; i++) {
+		e = d->set.error_logs[i];
+		if (hsd_journal_is(e))
+			continue;
+		if (!hsd_glob_is(e)) {
+			m = xcalloc(1, sizeof *m);
+			m[0] = xstrdup(e);
+			nm = 1;
+		} else {
+			if (d->globwatch == NULL && (d->globwatch =
+			    hsd_globwatch_new(d->loop, hsd_glob_cb, d,
+			    &cause)) == NULL) {
+				log_warnx("%s", cause);
+				free(cause);
+				cause = NULL;
+			}
+			if (d->globwatch != NULL &&
+			    hsd_globwatch_add(d->globwatch, e, &cause) != 0) {
+				log_warnx("%s", cause);
+				free(cause);
+				cause = NULL;
+			}
+			nm = hsd_glob_expand(e, &m);
+		}
+		for (x = 0; x < nm; x++) {
+			for (j = 0; j < n; j++)
+				if (strcmp((*want)[j], m[x]) == 0)
+					break;
+			if (j < n)
+				continue;	/* a file given twice: once */
+			*want = xreallocarray(*want, n + 1, sizeof **want);
+			*globbed = xreallocarray(*globbed, n + 1,
+			    sizeof **globbed);
+			(*want)[n] = xstrdup(m[x]);
+			(*globbed)[n++] = hsd_glob_is(e);
+		}
+		hsd_glob_free(m, nm);
+	}
+	return n;
+}
+
+/*
+ * Follow exactly the files wanted: keep those that stay (with their
+ * position and open files), start the new ones (a file a pattern finds
+ * after the start is read from its beginning), finish the others: a
+ * file no pattern matches any more is followed rotate_wait longer (what
+ * was written before it went is read), then dropped with its saved
+ * position.
+ */
+static void
+hsd_files_sync(struct hsd *d, int restart)
+{
+	struct hsd_log	**logs;
+	char		**want;
+	int		 *globbed;
+	unsigned	  i, j, k, n;
+	double		  now = ev_now(d->loop), wait;
+
+	n = hsd_files_wanted(d, &want, &globbed);
+	/* New tail options: restart every tail from its saved position. */
+	if (restart) {
+		hsd_save_state(d);
+		for (j = 0; j < d->n_logs; j++) {
+			hsd_log_free(d->logs[j]);
+			d->logs[j] = NULL;
+		}
+	}
+	logs = xcalloc(n + d->n_logs + 1, sizeof *logs);
+	for (i = k = 0; i < n; i++) {
+		for (j = 0; j < d->n_logs; j++)
+			if (d->logs[j] != NULL && strcmp(want[i],
+			    tail_path(d->logs[j]->tail)) == 0)
+				break;
+		if (j < d->n_logs) {
+			logs[k] = d->logs[j];
+			d->logs[j] = NULL;
+			logs[k]->gone_since = 0;
+		} else {
+			logs[k] = hsd_log_new(d, want[i], d->files_synced &&
+			    globbed[i] && !restart);
+			if (d->files_synced)
+				log_info("following %s", want[i]);
+		}
+		logs[k++]->globbed = globbed[i];
+	}
+	for (j = 0; j < d->n_logs; j++) {
+		struct hsd_log	*hl = d->logs[j];
+
+		if (hl == NULL)
+			continue;
+		if (hl->globbed && !restart && (hl->gone_since == 0 ||
+		    now - hl->gone_since < d->set.rotate_wait)) {
+			if (hl->gone_since == 0)
+				hl->gone_since = now;
+			wait = hl->gone_since + d->set.rotate_wait - now + 0.01;
+			if (!ev_is_active(&d->glob_timer) ||
+			    ev_timer_remaining(d->loop, &d->glob_timer) > wait) {
+				ev_timer_stop(d->loop, &d->glob_timer);
+				ev_timer_set(&d->glob_timer, wait, 0.);
+				ev_timer_start(d->loop, &d->glob_timer);
+			}
+			logs[k++] = hl;		/* finishing */
+			continue;
+		}
+		log_info("no longer following %s", tail_path(hl->tail));
+		if (hl->globbed)
+			state_del(d->state, tail_path(hl->tail));
+		hsd_log_free(hl);
+	}
+	free(d->logs);
+	d->logs = logs;
+	d->n_logs = k;
+	d->files_synced = 1;
+	for (i = 0; i < n; i++)
+		free(want[i]);
+	free(want);
+	free(globbed);
+}
+
+/* A pattern's directory changed, or a gone file waited long enough. */
+static void
+hsd_glob_cb(void *arg)
+{
+	struct hsd	*d = arg;
+
+	hsd_files_sync(d, 0);
+	hsd_save_state(d);
+}
+
+static void
+hsd_glob_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	hsd_glob_cb(w->data);
+}
+
 /*
  * Follow exactly the error logs of the settings: keep those that stay
  * (with their position and their open files), drop the others (their
@@ -369,10 +526,9 @@ hsd_log_free(struct hsd_log *hl)
 static void
 hsd_logs_sync(struct hsd *d, int restart)
 {
-	struct hsd_log	**logs;
 	struct hsd_jlog	 *jl;
 	char		 *cause = NULL;
-	unsigned	  i, j, k, n = 0;
+	unsigned	  i, j;
 
 	hsd_save_state(d);
 	/*
@@ -387,10 +543,8 @@ hsd_logs_sync(struct hsd *d, int restart)
 	d->jlogs = NULL;
 	d->n_jlogs = 0;
 	for (i = 0; i < d->set.n_error_logs; i++) {
-		if (!hsd_journal_is(d->set.error_logs[i])) {
-			n++;
+		if (!hsd_journal_is(d->set.error_logs[i]))
 			continue;
-		}
 		jl = xcalloc(1, sizeof *jl);
 		jl->d = d;
 		jl->src = pipeline_source(d->pl, d->set.error_logs[i]);
@@ -408,37 +562,7 @@ hsd_logs_sync(struct hsd *d, int restart)
 		    sizeof *d->jlogs);
 		d->jlogs[d->n_jlogs++] = jl;
 	}
-	/* New tail options: restart every tail from its saved position. */
-	if (restart) {
-		for (j = 0; j < d->n_logs; j++) {
-			hsd_log_free(d->logs[j]);
-			d->logs[j] = NULL;
-		}
-	}
-	logs = xcalloc(n == 0 ? 1 : n, sizeof *logs);
-	for (i = k = 0; i < d->set.n_error_logs; i++) {
-		if (hsd_journal_is(d->set.error_logs[i]))
-			continue;
-		for (j = 0; j < d->n_logs; j++)
-			if (d->logs[j] != NULL && strcmp(d->set.error_logs[i],
-			    tail_path(d->logs[j]->tail)) == 0)
-				break;
-		if (j < d->n_logs) {
-			logs[k++] = d->logs[j];
-			d->logs[j] = NULL;
-		} else
-			logs[k++] = hsd_log_new(d, d->set.error_logs[i]);
-	}
-	for (j = 0; j < d->n_logs; j++) {
-		if (d->logs[j] != NULL) {
-			log_info("no longer following %s",
-			    tail_path(d->logs[j]->tail));
-			hsd_log_free(d->logs[j]);
-		}
-	}
-	free(d->logs);
-	d->logs = logs;
-	d->n_logs = n;
+	hsd_files_sync(d, restart);
 }
 
 /* Settings = defaults + config file + command line. */
@@ -1151,6 +1275,8 @@ main(int argc, char **argv)
 	hsd_signal(&d, &d.sigusr1, SIGUSR1);
 	ev_init(&d.save, hsd_save_cb);
 	d.save.data = &d;
+	ev_init(&d.glob_timer, hsd_glob_timer_cb);
+	d.glob_timer.data = &d;
 	ev_init(&d.alert_timer, hsd_alert_cb);
 	d.alert_timer.repeat = HSD_ALERT_INTERVAL;
 	d.alert_timer.data = &d;
@@ -1195,6 +1321,8 @@ main(int argc, char **argv)
 		free(d.jlogs[i]);
 	}
 	free(d.jlogs);
+	ev_timer_stop(d.loop, &d.glob_timer);
+	hsd_globwatch_free(d.globwatch);
 	hsd_probe_free(d.probe);
 	pipeline_free(d.pl);
 	hsd_alerts_free(d.alerts, (int64_t)ev_now(d.loop));
