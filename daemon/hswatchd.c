@@ -890,7 +890,7 @@ hsd_notify_status(struct hsd *d)
 	buf_init(&b);
 	hsd_alerts_model(d->alerts, &mi);
 	buf_printf(&b, "following %u error log(s); %zu finding(s) open; "
-	    "nginx configuration %s; probe %s", d->n_logs,
+	    "nginx configuration %s; probe %s", d->n_logs + d->n_jlogs,
 	    hsd_alerts_open(d->alerts), mi.loaded ? "loaded" : "none",
 	    d->probe != NULL ? "on" : "off");
 	if (mi.error != NULL)
