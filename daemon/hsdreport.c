@@ -201,6 +201,26 @@ hsd_report_json(const struct hsd_report *r, struct buf *b)
 		events += r->files[i].pc.events;
 	}
 	buf_addc(b, ']');
+	jkey(b, &first, "journals");
+	buf_addc(b, '[');
+	for (i = 0; i < r->njournals; i++) {
+		const struct hsd_report_journal	*j = &r->journals[i];
+
+		if (i > 0)
+			buf_addc(b, ',');
+		f2 = 1;
+		buf_addc(b, '{');
+		jstr(b, &f2, "source", j->source);
+		ju(b, &f2, "entries", j->entries);
+		ju(b, &f2, "lines", j->pc.lines);
+		ju(b, &f2, "candidates", j->pc.candidates);
+		ju(b, &f2, "events", j->pc.events);
+		buf_addc(b, '}');
+		lines += j->pc.lines;
+		cand += j->pc.candidates;
+		events += j->pc.events;
+	}
+	buf_addc(b, ']');
 
 	open_findings(r, &l);
 	jkey(b, &first, "counters");
@@ -383,6 +403,17 @@ hsd_report_text(const struct hsd_report *r, struct buf *b)
 		    f->ts.partial, f->ts.rotations, f->ts.truncations,
 		    f->ts.copies, f->ts.resumed, f->ts.resume_lost,
 		    f->ts.errors);
+	}
+
+	if (r->njournals > 0)
+		buf_printf(b, "\njournal sources: %zu\n", r->njournals);
+	for (i = 0; i < r->njournals; i++) {
+		buf_adds(b, "  ");
+		tstr(b, r->journals[i].source);
+		buf_printf(b, "\n    entries %llu, lines %" PRIu64 ", candidates "
+		    "%" PRIu64 ", events %" PRIu64 "\n",
+		    r->journals[i].entries, r->journals[i].pc.lines,
+		    r->journals[i].pc.candidates, r->journals[i].pc.events);
 	}
 
 	open_findings(r, &l);

@@ -33,6 +33,13 @@ struct hsd_report_file {
 	double			 lag_seconds;	/* since the last read */
 };
 
+/* A journal source (error_log = journal:...). */
+struct hsd_report_journal {
+	const char		*source;	/* the error_log value */
+	unsigned long long	 entries;	/* read since start */
+	struct pipeline_counts	 pc;
+};
+
 struct hsd_report {
 	const char		*version;
 	long			 pid;
@@ -41,6 +48,8 @@ struct hsd_report {
 	const char		*socket;
 	struct hsd_report_file	*files;
 	size_t			 nfiles;
+	struct hsd_report_journal *journals;
+	size_t			 njournals;
 	unsigned long long	 saves;
 	unsigned long long	 dups;
 	unsigned long long	 status_served;

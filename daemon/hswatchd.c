@@ -951,6 +951,14 @@ hsd_report_fill(struct hsd *d, struct hsd_report *r)
 			f->lag_seconds = ev_now(d->loop) -
 			    d->logs[i]->last_read;
 	}
+	r->journals = xcalloc(d->n_jlogs ? d->n_jlogs : 1,
+	    sizeof *r->journals);
+	r->njournals = d->n_jlogs;
+	for (i = 0; i < d->n_jlogs; i++) {
+		r->journals[i].source = hsd_journal_name(d->jlogs[i]->hj);
+		r->journals[i].entries = hsd_journal_entries(d->jlogs[i]->hj);
+		pipeline_counts(d->jlogs[i]->src, &r->journals[i].pc);
+	}
 	r->saves = d->saves;
 	r->dups = d->dups;
 	if (d->status != NULL)
@@ -1009,6 +1017,7 @@ hsd_status_cb(const char *req, struct buf *out, void *arg)
 	else
 		hsd_report_text(&r, out);
 	free(r.files);
+	free(r.journals);
 }
 
 /*

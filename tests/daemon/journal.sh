@@ -123,6 +123,11 @@ if [ "$1" = "$2" ] && [ "$2" -gt 0 ]; then
 else
 	fail "journal: every event has the entry's time as source_time" "$r"
 fi
+# hswatch status shows the journal source with its counts.
+"$HSWATCH" status --state-dir "$S/state" --json >"$S/status.json"
+expect_eq "hswatch status: the journal source, entries read, events" \
+	"$(json_get "$S/status.json" '[(j["source"], j["entries"] > 0, j["events"]) for j in o["journals"]]')" \
+	"[('journal:SYSLOG_IDENTIFIER=nginx', True, $(wc -l <"$S/events.json" | tr -d ' '))]"
 
 stop_daemon
 ls "$S/state"/journal-*.cursor >/dev/null 2>&1 &&
