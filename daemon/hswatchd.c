@@ -32,6 +32,7 @@
 #include "hswatch/sink.h"
 #include "hswatch/settings.h"
 #include "hswatch/state.h"
+#include "hswatch/stdfds.h"
 #include "hswatch/strmap.h"
 #include "hswatch/tail.h"
 #include "hswatch/xmalloc.h"
@@ -746,6 +747,7 @@ main(int argc, char **argv)
 	double			 wd;
 	int			 ch;
 
+	(void)stdfds_ensure();	/* first: nothing may take fds 0-2 */
 	hsd_seed();
 	memset(&d, 0, sizeof d);
 	d.conf_file = HSD_CONF_DEFAULT;
