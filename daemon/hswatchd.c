@@ -396,6 +396,10 @@ hsd_outfile(const char *path, struct outfile **of, char **cause)
 
 	if (path != NULL && (n = outfile_open(path, cause)) == NULL)
 		return -1;
+	if (n != NULL && outfile_repaired(n) > 0)
+		log_warnx("%s: cut off a torn last record (%llu bytes, "
+		    "written when a write was interrupted)", path,
+		    (unsigned long long)outfile_repaired(n));
 	outfile_close(*of);
 	*of = n;
 	return 0;
