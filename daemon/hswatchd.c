@@ -270,6 +270,24 @@ hsd_line(struct tail *t, const struct tail_line *l, void *arg)
 	}
 }
 
+/*
+ * The file a tail follows changed (first followed, rotated, truncated):
+ * save the positions at once, not at the next periodic save, so a crash
+ * soon after neither skips the new file (start_at = end) nor forgets
+ * where the old one stood.
+ */
+static void
+hsd_switch(struct tail *t, void *arg)
+{
+	struct hsd_log	*hl = arg;
+	struct hsd	*d = hl->d;
+
+	(void)t;
+	ev_timer_stop(d->loop, &d->save);
+	ev_timer_set(&d->save, 0, 0);
+	ev_timer_start(d->loop, &d->save);
+}
+
 /* Tail options from the settings. */
 static void
 hsd_tail_opts(const struct settings *s, struct tail_opts *o)
@@ -295,6 +313,7 @@ hsd_log_new(struct hsd *d, const char *path)
 	hl->d = d;
 	hl->src = pipeline_source(d->pl, path);
 	hl->tail = tail_new(path, &o, hsd_line, hl);
+	tail_set_switch_cb(hl->tail, hsd_switch, hl);
 	if (tail_start(hl->tail, d->loop, state_get(d->state, path),
 	    &cause) != 0)
 		fatalx("%s: %s", path, cause);

@@ -81,6 +81,8 @@ struct tail {
 	struct tail_opts opts;
 	tail_line_cb	*cb;
 	void		*arg;
+	tail_switch_cb	*switch_cb;	/* or NULL */
+	void		*switch_arg;
 
 	struct ev_loop	*loop;
 	int		 ifd;
@@ -293,6 +295,21 @@ tail_watch_all(struct tail *t)
 		/* The same inode as the directory's gives the same wd. */
 		tail_watch_add(t, t->tdir, t->tbase, TAIL_DIR_MASK);
 	}
+}
+
+/* The file followed changed: tell the owner (it saves the position). */
+static void
+tail_switched(struct tail *t)
+{
+	if (t->switch_cb != NULL)
+		t->switch_cb(t, t->switch_arg);
+}
+
+void
+tail_set_switch_cb(struct tail *t, tail_switch_cb *cb, void *arg)
+{
+	t->switch_cb = cb;
+	t->switch_arg = arg;
 }
 
 /* Deliver one line to the callback. */
@@ -583,6 +600,7 @@ tail_switch(struct tail *t, int fd, const struct stat *sb)
 		} else if (t->loop != NULL)
 			ev_timer_stop(t->loop, &t->drain);
 		t->rewatch = 1;
+		tail_switched(t);
 		return;
 	}
 	if (t->cur.fd >= 0) {
@@ -598,6 +616,7 @@ tail_switch(struct tail *t, int fd, const struct stat *sb)
 		t->st.rotations++;
 	}
 	tail_file_open(t, &t->cur, fd, sb);
+	tail_switched(t);
 }
 
 /* Reconcile the open files with what the path names now. */
@@ -627,6 +646,7 @@ tail_check_files(struct tail *t)
 			t->cur.skip = 0;
 			t->cur.head_len = 0;
 			(void)tail_head(&t->cur);
+			tail_switched(t);
 		}
 		tail_read(t, &t->cur);
 	}
@@ -996,6 +1016,8 @@ tail_start(struct tail *t, struct ev_loop *loop,
 		return -1;
 	}
 	tail_resume(t, resume);
+	if (t->cur.fd >= 0 || t->old.fd >= 0)
+		tail_switched(t);	/* first followed: save it now */
 	tail_check(t);		/* starts the safety timer if needed */
 	return 0;
 }
