@@ -279,6 +279,29 @@ hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
 	}
 }
 
+/* One open finding's count so far, to the textfile's counter. */
+static void
+observe(const struct finding *f, void *arg)
+{
+	sink_prom_observe(arg, f);
+}
+
+/*
+ * Every failure counted at every flush (correlate emits only state
+ * changes: 1, 10, 100, ...), and the true number of open findings.
+ */
+static void
+prom_observe(struct hsd_alerts *a)
+{
+	const struct correlate	*c = analyze_correlate(a->an);
+
+	if (a->prom == NULL)
+		return;
+	correlate_foreach_finding(c, observe, a->prom);
+	sink_prom_observed(a->prom);
+	sink_prom_findings(a->prom, correlate_open_findings(c), 0);
+}
+
 void
 hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
     int64_t now)
@@ -288,6 +311,7 @@ hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
 	unsigned		 i;
 
 	cc.config_load_time = a->model_time;
+	prom_observe(a);
 	for (i = 0; i < a->nsinks; i++) {
 		sink_metrics(a->sinks[i], &cc);
 		if (sink_flush(a->sinks[i], now, 0, &cause) != 0) {
@@ -337,6 +361,7 @@ hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 		return;
 	(void)now;
 	if (a->prom != NULL) {
+		prom_observe(a);	/* the final counts */
 		if (sink_prom_write(a->prom, 1, &cause) != 0 ||
 		    sink_prom_save(a->prom, a->prom_state, &cause) != 0) {
 			log_warnx("%s", cause);

@@ -737,3 +737,27 @@ correlate_replace(struct correlate *c, const char *key, struct finding *f,
 		emit(t->f, FINDING_UPDATED, arg);
 	return 1;
 }
+
+struct finding_ctx {
+	correlate_finding_fn	*fn;
+	void			*arg;
+};
+
+static void
+foreach_finding(const char *key, void *value, void *arg)
+{
+	struct finding_ctx	*x = arg;
+	struct tracked		*t = value;
+
+	(void)key;
+	x->fn(t->f, x->arg);
+}
+
+void
+correlate_foreach_finding(const struct correlate *c, correlate_finding_fn *fn,
+    void *arg)
+{
+	struct finding_ctx	 x = { fn, arg };
+
+	strmap_foreach(c->findings, foreach_finding, &x);
+}

@@ -27,8 +27,13 @@
 #include "hswatch/xmalloc.h"
 
 #define PROM_FILE	"hswatch.prom"
-#define PROM_BUCKETS	256
-#define PROM_MAX_OPEN	4096	/* findings whose last count we remember */
+#define PROM_BUCKETS	4096
+/*
+ * Findings whose last count we remember: more than the correlator keeps
+ * open (16384, and one overflow finding per code), so that every open
+ * finding's failures are counted.
+ */
+#define PROM_MAX_OPEN	20480
 #define PROM_HEARTBEAT	60	/* rewrite at least this often (mtime) */
 #define STATE_MAGIC	"hswatch-prom-state 1"
 #define CASCADE_CODE	"HS-POOL-CASCADE"
@@ -40,6 +45,7 @@ struct pent {
 	size_t		 keylen;
 	uint64_t	 v;		/* value, or the finding's last count */
 	uint64_t	 base;		/* loaded from the state file */
+	uint32_t	 gen;		/* open: the last pass that saw it */
 };
 
 struct pmap {
@@ -61,6 +67,10 @@ struct sink_prom {
 	struct pmap	 lines;		/* file */
 	struct pmap	 open;		/* finding key -> last count */
 	size_t		 nseries;
+	uint32_t	 gen;		/* sink_prom_observe() passes */
+	size_t		 findings_open;	/* the correlator's true number */
+	int		 findings_known;
+	uint64_t	 overflowed;	/* findings not tracked separately */
 	uint64_t	 dropped;
 	uint64_t	 parse_errors;
 	uint64_t	 parse_errors_base;
@@ -249,12 +259,84 @@ count_delta(struct sink_prom *sp, const struct finding *f,
 		d = f->count;	/* a new life of the finding */
 	else
 		d = f->count - e->v;
-	if (e != NULL)
+	if (e != NULL) {
 		e->v = f->count;
+		e->gen = sp->gen;
+	}
 	if (st == FINDING_RESOLVED)
 		pmap_del(&sp->open, key.data, key.len);
 	buf_free(&key);
 	return d;
+}
+
+/* d more failures of finding f, to its series. */
+static void
+count_failures(struct sink_prom *sp, const struct finding *f, uint64_t d)
+{
+	struct buf	 k;
+	char		 alert[16];
+	const char	*an = "";
+
+	if (d == 0)
+		return;
+	if (f->alert >= 0 && (an = tlsalert_name(f->alert)) == NULL) {
+		snprintf(alert, sizeof alert, "%d", f->alert);
+		an = alert;
+	}
+	buf_init(&k);
+	label(&k, "server", f->server.what);
+	label(&k, "location", f->location.what);
+	label(&k, "upstream", f->upstream.what);
+	label(&k, "code", f->code);
+	label(&k, "alert", an);
+	series_add(sp, &sp->failures, &k, d);
+	buf_free(&k);
+	sp->dirty = 1;
+}
+
+void
+sink_prom_observe(struct sink *s, const struct finding *f)
+{
+	struct sink_prom	*sp = s->priv;
+
+	if (strcmp(f->code, CASCADE_CODE) == 0)
+		return;
+	count_failures(sp, f, count_delta(sp, f, FINDING_UPDATED));
+}
+
+void
+sink_prom_observed(struct sink *s)
+{
+	struct sink_prom	*sp = s->priv;
+	struct pent		**ep, *e;
+	size_t			 i;
+
+	/* Findings gone without "resolved" (never emitted): forget. */
+	for (i = 0; i < PROM_BUCKETS; i++) {
+		for (ep = &sp->open.b[i]; (e = *ep) != NULL;) {
+			if (e->gen != sp->gen) {
+				*ep = e->next;
+				free(e->key);
+				free(e);
+				sp->open.n--;
+			} else
+				ep = &e->next;
+		}
+	}
+	sp->gen++;
+}
+
+void
+sink_prom_findings(struct sink *s, size_t open, uint64_t overflowed)
+{
+	struct sink_prom	*sp = s->priv;
+
+	if (!sp->findings_known || sp->findings_open != open ||
+	    sp->overflowed != overflowed)
+		sp->dirty = 1;
+	sp->findings_known = 1;
+	sp->findings_open = open;
+	sp->overflowed = overflowed;
 }
 
 static int
@@ -265,8 +347,6 @@ prom_emit(struct sink *s, const struct finding *f, enum finding_state st,
 	struct buf		 k;
 	struct pent		*e;
 	uint64_t		 d;
-	char			 alert[16];
-	const char		*an = "";
 
 	(void)cause;
 	d = count_delta(sp, f, st);
@@ -279,18 +359,8 @@ prom_emit(struct sink *s, const struct finding *f, enum finding_state st,
 			sp->dropped++;
 		else
 			e->v = st != FINDING_RESOLVED;
-	} else if (d > 0) {
-		if (f->alert >= 0 && (an = tlsalert_name(f->alert)) == NULL) {
-			snprintf(alert, sizeof alert, "%d", f->alert);
-			an = alert;
-		}
-		label(&k, "server", f->server.what);
-		label(&k, "location", f->location.what);
-		label(&k, "upstream", f->upstream.what);
-		label(&k, "code", f->code);
-		label(&k, "alert", an);
-		series_add(sp, &sp->failures, &k, d);
-	}
+	} else
+		count_failures(sp, f, d);
 	if (st == FINDING_OPENED) {
 		buf_reset(&k);
 		label(&k, "code", f->code);
@@ -371,7 +441,13 @@ sink_prom_render(struct sink *s, int up, struct buf *b)
 	samples(b, "hswatch_alerts_total", &sp->alerts);
 	family(b, "hswatch_findings_open", "gauge",
 	    "Findings currently open.");
-	buf_printf(b, "hswatch_findings_open %zu\n", sp->open.n);
+	buf_printf(b, "hswatch_findings_open %zu\n", sp->findings_known ?
+	    sp->findings_open : sp->open.n);
+	family(b, "hswatch_findings_overflow_total", "counter",
+	    "Findings not tracked on their own: past the open-finding limit, "
+	    "counted in their code's overflow finding.");
+	buf_printf(b, "hswatch_findings_overflow_total %" PRIu64 "\n",
+	    sp->overflowed);
 	family(b, "hswatch_log_lines_total", "counter",
 	    "Lines read from each followed nginx error log.");
 	samples(b, "hswatch_log_lines_total", &sp->lines);

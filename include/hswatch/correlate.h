@@ -103,6 +103,14 @@ typedef void	 correlate_group_fn(const char *group,
 void		 correlate_foreach_group(const struct correlate *,
 		    correlate_group_fn *, void *);
 const char	*correlate_group_state_str(enum correlate_group_state);
+/*
+ * Every open finding (per-peer findings counted under a cascade too,
+ * cascades not), with its count so far: for counters that must count
+ * every failure, not only the state changes emit reports.
+ */
+typedef void	 correlate_finding_fn(const struct finding *, void *);
+void		 correlate_foreach_finding(const struct correlate *,
+		    correlate_finding_fn *, void *);
 /* Open findings, cascades included. */
 size_t		 correlate_open_findings(const struct correlate *);
 /*
