@@ -40,7 +40,12 @@ struct hsd_alerts {
 	struct sink		*prom;		/* one of sinks[], or NULL */
 	char			*prom_state;	/* counters across restarts */
 	int			 failed[MAX_SINKS];
+	uint64_t		 overflow_logged;	/* overflows said */
+	int64_t			 overflow_time;		/* when, 0: never */
 };
+
+/* At most one overflow warning per this many seconds. */
+#define OVERFLOW_WARN_INTERVAL	60
 
 /* Run cmd (sh -c) and read what it prints; -1 with *cause set. */
 static int
@@ -299,7 +304,27 @@ prom_observe(struct hsd_alerts *a)
 		return;
 	correlate_foreach_finding(c, observe, a->prom);
 	sink_prom_observed(a->prom);
-	sink_prom_findings(a->prom, correlate_open_findings(c), 0);
+	sink_prom_findings(a->prom, correlate_open_findings(c),
+	    correlate_overflowed(c));
+}
+
+/* Past the open-finding limit: say so, at most once a minute. */
+static void
+overflow_warn(struct hsd_alerts *a, int64_t now)
+{
+	const struct correlate	*c = analyze_correlate(a->an);
+	uint64_t		 ov = correlate_overflowed(c);
+
+	if (ov == a->overflow_logged || (a->overflow_time != 0 &&
+	    now - a->overflow_time < OVERFLOW_WARN_INTERVAL))
+		return;
+	log_warnx("findings: %llu more past the open-finding limit (%zu open; "
+	    "unlocated findings may take 3/4 of it), counted in one "
+	    "overflow finding per code (%llu in all)",
+	    (unsigned long long)(ov - a->overflow_logged),
+	    correlate_open_findings(c), (unsigned long long)ov);
+	a->overflow_logged = ov;
+	a->overflow_time = now;
 }
 
 void
@@ -311,6 +336,7 @@ hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
 	unsigned		 i;
 
 	cc.config_load_time = a->model_time;
+	overflow_warn(a, now);
 	prom_observe(a);
 	for (i = 0; i < a->nsinks; i++) {
 		sink_metrics(a->sinks[i], &cc);

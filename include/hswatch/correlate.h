@@ -111,6 +111,12 @@ const char	*correlate_group_state_str(enum correlate_group_state);
 typedef void	 correlate_finding_fn(const struct finding *, void *);
 void		 correlate_foreach_finding(const struct correlate *,
 		    correlate_finding_fn *, void *);
+/*
+ * Findings that came past max_findings (unlocated ones past three
+ * quarters of it: located findings come first) and were counted in
+ * their code's overflow finding instead (key "CODE|(overflow)").
+ */
+uint64_t	 correlate_overflowed(const struct correlate *);
 /* Open findings, cascades included. */
 size_t		 correlate_open_findings(const struct correlate *);
 /*
