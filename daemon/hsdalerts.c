@@ -39,7 +39,9 @@ struct hsd_alerts {
 	unsigned		 nsinks;
 	struct sink		*prom;		/* one of sinks[], or NULL */
 	char			*prom_state;	/* counters across restarts */
+	char			*prom_dir;	/* textfile_dir */
 	int			 failed[MAX_SINKS];
+	int			 flush_failed[MAX_SINKS];
 	uint64_t		 overflow_logged;	/* overflows said */
 	int64_t			 overflow_time;		/* when, 0: never */
 };
@@ -182,6 +184,7 @@ hsd_alerts_new(const struct settings *s, char **cause)
 			goto fail;
 		add_sink(a, sk);
 		a->prom = sk;
+		a->prom_dir = xstrdup(s->textfile_dir);
 		xasprintf(&a->prom_state, "%s/metrics", s->state_dir);
 		if (sink_prom_load(sk, a->prom_state, &why) != 0) {
 			log_warnx("%s (counters start from zero)", why);
@@ -340,9 +343,21 @@ hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
 	prom_observe(a);
 	for (i = 0; i < a->nsinks; i++) {
 		sink_metrics(a->sinks[i], &cc);
+		/* Say a failing output once, and when it works again. */
 		if (sink_flush(a->sinks[i], now, 0, &cause) != 0) {
-			log_warnx("%s", cause);
+			if (!a->flush_failed[i])
+				log_warnx("%s (said once until it works "
+				    "again)", cause);
 			free(cause);
+			a->flush_failed[i] = 1;
+		} else if (a->flush_failed[i]) {
+			if (a->sinks[i] == a->prom)
+				log_info("textfile: writing again to "
+				    "%s/hswatch.prom", a->prom_dir);
+			else
+				log_info("%s output: writing again",
+				    a->sinks[i]->ops->name);
+			a->flush_failed[i] = 0;
 		}
 	}
 }
@@ -400,5 +415,6 @@ hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 	probeverdict_cache_free(a->probe);
 	confmodel_free(a->model);
 	free(a->prom_state);
+	free(a->prom_dir);
 	free(a);
 }

@@ -60,6 +60,7 @@ struct sink_prom {
 	int64_t		 interval;
 	int64_t		 last_write;	/* 0: never */
 	int		 dirty;
+	int		 failing;	/* the last write failed: retry */
 
 	struct pmap	 failures;	/* server,location,upstream,code,alert */
 	struct pmap	 cascade;	/* upstream */
@@ -549,11 +550,16 @@ prom_flush(struct sink *s, int64_t now, int force, char **cause)
 	struct sink_prom	*sp = s->priv;
 	int64_t			 age = now - sp->last_write;
 
-	if (!force && sp->last_write != 0 &&
+	int			 rc;
+
+	/* After a failure every flush tries again: 0 means written. */
+	if (!force && !sp->failing && sp->last_write != 0 &&
 	    !(sp->dirty && age >= sp->interval) && age < PROM_HEARTBEAT)
 		return 0;
 	sp->last_write = now;
-	return sink_prom_write(s, 0, cause);
+	rc = sink_prom_write(s, 0, cause);
+	sp->failing = rc != 0;
+	return rc;
 }
 
 static void

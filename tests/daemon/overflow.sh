@@ -79,6 +79,9 @@ expect_eq "one overflow finding for the code" \
 	"$(opened 'o["title"].startswith("More HS-SNI-MISSING findings than can be tracked")')" 1
 expect_eq "unlocated findings take at most 3/4 of the limit" \
 	"$(opened 'o["location"] is None and not o["title"].startswith("More ")')" 12288
+expect_eq "an unlocated finding's cause, with a configuration loaded, says why" \
+	"$(opened 'o["location"] is None and "no nginx configuration was given" not in o["cause"] and "no place in the loaded nginx configuration matches this event (no server block serves the logged server name or host)" in o["cause"]')" \
+	"$(opened 'o["location"] is None')"
 open_json=$(opened True)
 expect_eq "hswatch_findings_open is the true number" \
 	"$(prom hswatch_findings_open)" "$open_json"
