@@ -37,6 +37,7 @@
 #include <ev.h>
 
 #include "hswatch/buf.h"
+#include "hswatch/rotated.h"
 #include "hswatch/state.h"
 #include "hswatch/tail.h"
 #include "hswatch/xmalloc.h"
@@ -929,6 +930,106 @@ tail_drain_copy(struct tail *t, const struct state_pos *pos)
 	return 1;
 }
 
+/*
+ * Read one rotated file (a .gz inflated) to its end, from pos (NULL:
+ * from 0), its lines delivered as from the rotated file. -1 when it
+ * cannot be opened or is shorter than pos.
+ */
+static int
+tail_read_rotated(struct tail *t, const struct rotated_file *rf,
+    const struct state_pos *pos)
+{
+	struct tail_file	 c;
+	struct rotated_reader	*rr;
+	ssize_t			 r;
+
+	if ((rr = rotated_open(rf)) == NULL)
+		return -1;
+	tail_file_init(&c, TAIL_LINE_ROTATED);
+	if (pos != NULL) {
+		if (rotated_skip(rr, pos->offset) != 0) {
+			rotated_close(rr);
+			return -1;
+		}
+		c.rpos = c.start = pos->offset;
+		c.line = pos->line;
+		c.skip = pos->skip;
+	}
+	while ((r = rotated_read(rr, t->chunk, TAIL_CHUNK)) > 0) {
+		t->st.bytes += (uint64_t)r;
+		tail_process(t, &c, t->chunk, (size_t)r);
+	}
+	if (r < 0)
+		t->st.errors++;
+	tail_flush(t, &c);
+	buf_free(&c.part);
+	rotated_close(rr);
+	return 0;
+}
+
+/*
+ * The file pos describes is no longer the path's: find it among the
+ * rotated files (renamed, copied, compressed with gzip), finish it from
+ * pos, then read every file rotated after it, oldest first: rotated
+ * twice or more while we were stopped (or busy), nothing in between is
+ * skipped. The newest, when it is the plain file pos describes, stays
+ * open as the old file (nginx may still write to it) when follow_last.
+ * Files compressed other than with gzip cannot be read: counted in
+ * resume_lost. Returns 1 when the file was found.
+ */
+static int
+tail_catch_up(struct tail *t, const struct state_pos *pos, int follow_last)
+{
+	struct rotated		 r;
+	const struct rotated_file *rf;
+	struct stat		 sb;
+	const char		*dirs[2], *bases[2];
+	ssize_t			 k;
+	size_t			 j;
+	int			 i, copy, fd;
+
+	dirs[0] = t->dir;
+	bases[0] = t->base;
+	dirs[1] = t->tdir;
+	bases[1] = t->tbase;
+	for (i = 0; i < 2; i++) {
+		if (dirs[i] == NULL || (i == 1 && strcmp(dirs[0], dirs[1]) == 0 &&
+		    strcmp(bases[0], bases[1]) == 0))
+			continue;
+		rotated_list(dirs[i], bases[i], &r);
+		if ((k = rotated_find(&r, pos, &copy)) < 0) {
+			rotated_free(&r);
+			continue;
+		}
+		if (copy)
+			t->st.copies++;
+		for (j = (size_t)k; j < r.n; j++) {
+			rf = &r.v[j];
+			if (rf->comp == ROTATED_OTHER) {
+				t->st.resume_lost++;
+				continue;
+			}
+			t->st.rotations += j > (size_t)k;
+			if (follow_last && j == r.n - 1 && j == (size_t)k &&
+			    !copy && rf->comp == ROTATED_PLAIN &&
+			    t->old.fd < 0 &&
+			    (fd = tail_open_path(rf->path, &sb)) >= 0) {
+				tail_file_resume(t, &t->old, fd, pos);
+				t->old.flags = TAIL_LINE_ROTATED;
+				tail_read(t, &t->old);
+				tail_drain_arm(t);
+				continue;
+			}
+			if (tail_read_rotated(t, rf, j == (size_t)k ? pos :
+			    NULL) != 0)
+				t->st.errors++;
+		}
+		rotated_free(&r);
+		return 1;
+	}
+	return 0;
+}
+
 /* Position at the end of an existing file, counting its lines. */
 static void
 tail_skip_history(struct tail *t, struct tail_file *f)
@@ -962,7 +1063,7 @@ static void
 tail_resume(struct tail *t, const struct state_entry *e)
 {
 	struct stat	 sb;
-	int		 fd, rfd;
+	int		 fd;
 
 	if (e != NULL && e->has_prev) {
 		if ((fd = tail_find(t, &e->prev, 0)) >= 0) {
@@ -985,20 +1086,17 @@ tail_resume(struct tail *t, const struct state_entry *e)
 		tail_file_resume(t, &t->cur, fd, &e->cur);
 		return;
 	}
-	/* Replaced while we were stopped: finish the rotated file first. */
+	/*
+	 * Replaced while we were stopped: finish the saved file where it
+	 * is now (renamed, copied, compressed), and every file rotated
+	 * after it, before the path's file.
+	 */
 	if (fd >= 0 && (uint64_t)sb.st_dev == e->cur.dev &&
-	    (uint64_t)sb.st_ino == e->cur.ino) {
-		/* Same file, shorter or rewritten: copytruncate. */
-		t->st.truncations++;
-		(void)tail_drain_copy(t, &e->cur);
-	}
-	else if ((rfd = tail_find(t, &e->cur, 0)) >= 0) {
-		tail_file_resume(t, &t->old, rfd, &e->cur);
-		t->old.flags = TAIL_LINE_ROTATED;
-		tail_read(t, &t->old);
+	    (uint64_t)sb.st_ino == e->cur.ino)
+		t->st.truncations++;	/* same file rewritten: copytruncate */
+	else
 		t->st.rotations++;
-		tail_drain_arm(t);
-	} else
+	if (!tail_catch_up(t, &e->cur, 1))
 		t->st.resume_lost++;
 	if (fd >= 0)
 		tail_file_open(t, &t->cur, fd, &sb);
