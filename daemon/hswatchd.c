@@ -300,6 +300,39 @@ hsd_tail_opts(const struct settings *s, struct tail_opts *o)
 	o->start_at_end = s->start_at_end;
 }
 
+/*
+ * The saved file was not found at start (deleted, or compressed other
+ * than with gzip): say what is lost, with its identity, the offset and
+ * when the state was saved.
+ */
+static void
+hsd_log_lost(struct hsd *d, struct hsd_log *hl, const struct state_entry *e)
+{
+	struct tail_stats	 ts;
+	struct stat		 sb;
+	struct tm		 tm;
+	time_t			 t;
+	char			 when[32] = "unknown";
+
+	tail_stats(hl->tail, &ts);
+	if (e == NULL || ts.resume_lost == 0)
+		return;
+	if (stat(state_file(d->state), &sb) == 0) {
+		t = sb.st_mtime;
+		if (gmtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	log_warnx("%s: %llu rotated file(s) could not be read: the file read "
+	    "when the state was saved (device %llu, inode %llu, offset %llu, "
+	    "line %llu; saved %s) or one rotated after it was deleted or "
+	    "compressed other than with gzip; the lines it held past that "
+	    "point are lost (resume_lost)", tail_path(hl->tail),
+	    (unsigned long long)ts.resume_lost,
+	    (unsigned long long)e->cur.dev, (unsigned long long)e->cur.ino,
+	    (unsigned long long)e->cur.offset, (unsigned long long)e->cur.line,
+	    when);
+}
+
 /* Start following path (resuming from the state). */
 static struct hsd_log *
 hsd_log_new(struct hsd *d, const char *path)
@@ -317,6 +350,7 @@ hsd_log_new(struct hsd *d, const char *path)
 	if (tail_start(hl->tail, d->loop, state_get(d->state, path),
 	    &cause) != 0)
 		fatalx("%s: %s", path, cause);
+	hsd_log_lost(d, hl, state_get(d->state, path));
 	return hl;
 }
 

@@ -179,4 +179,34 @@ variant plain "" "create 0640"
 variant copytruncate pause compress delaycompress copytruncate
 variant dateext "" compress delaycompress "create 0640" dateext \
     "dateformat -%Y%m%d-%s"
+
+# xz (compresscmd): the saved file is error.log.2.xz, which cannot be
+# read. Said at start, counted in resume_lost; nothing is duplicated.
+scenario rotate2-xz
+L=$S/error.log
+: >"$L"
+stanza compress delaycompress "create 0640" "compresscmd /usr/bin/xz" \
+    "uncompresscmd /usr/bin/unxz" "compressext .xz"
+start_daemon --error-log "$L" || finish
+start_writer
+sleep 0.5
+stop_daemon || finish
+rotate
+sleep 1.1
+rotate
+sleep 0.3
+start_daemon --error-log "$L" || finish
+stop_writer
+wait_quiet
+stop_daemon
+expect_eq "xz: the saved file is counted as lost" "$(counter resume_lost)" 1
+if grep -q "could not be read: the file read when the state was saved (device [0-9]*, inode [0-9]*, offset [0-9]*, line [0-9]*; saved 20" "$S/daemon.err"; then
+	ok "xz: said at start, with the file's identity, offset and save time"
+else
+	fail "xz: said at start" "$(grep -i lost "$S/daemon.err" | head -2)"
+fi
+expect_eq "xz: no event twice" "$(python3 -c '
+import json, sys
+got = [json.loads(l)["conn"] for l in open(sys.argv[1], "rb")]
+print(len(got) - len(set(got)))' "$S/events.json")" 0
 finish
