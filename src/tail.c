@@ -112,6 +112,9 @@ struct tail {
 static void	tail_file_close(struct tail *, struct tail_file *);
 static void	tail_file_pos(struct tail_file *, struct state_pos *);
 static int	tail_drain_copy(struct tail *, const struct state_pos *);
+static int	tail_catch_up(struct tail *, const struct state_pos *, int);
+static void	tail_catch_up_after(struct tail *, struct tail_file *,
+		    const struct stat *);
 
 void
 tail_opts_default(struct tail_opts *o)
@@ -615,6 +618,8 @@ tail_switch(struct tail *t, int fd, const struct stat *sb)
 		t->cur.wd = -1;
 		tail_drain_arm(t);
 		t->st.rotations++;
+		/* Rotated twice or more since we last looked? */
+		tail_catch_up_after(t, &t->old, sb);
 	}
 	tail_file_open(t, &t->cur, fd, sb);
 	tail_switched(t);
@@ -907,27 +912,14 @@ tail_find(struct tail *t, const struct state_pos *pos, int copy)
 
 /*
  * copytruncate: what was not read yet before the truncation is in the
- * copy (error.log.1). Read it from pos to the copy's end. 1 if found.
+ * copy (error.log.1, or error.log.2.gz when it was truncated twice while
+ * we were busy). Read it from pos to the copy's end, and every copy made
+ * after it. 1 if found.
  */
 static int
 tail_drain_copy(struct tail *t, const struct state_pos *pos)
 {
-	struct tail_file	 c;
-	int			 fd;
-
-	if ((fd = tail_find(t, pos, 1)) < 0)
-		return 0;
-	tail_file_init(&c, TAIL_LINE_ROTATED);
-	c.fd = fd;
-	c.rpos = c.start = pos->offset;
-	c.line = pos->line;
-	c.skip = pos->skip;
-	tail_read_upto(t, &c, 0);
-	tail_flush(t, &c);
-	close(fd);
-	buf_free(&c.part);
-	t->st.copies++;
-	return 1;
+	return tail_catch_up(t, pos, 0);
 }
 
 /*
@@ -1028,6 +1020,46 @@ tail_catch_up(struct tail *t, const struct state_pos *pos, int follow_last)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * The path names a new file (sb) while we were reading f: every file
+ * rotated after f and before it (the loop was busy, or stopped, through
+ * two rotations) is read whole, oldest first. f itself is read on, as
+ * the old file.
+ */
+static void
+tail_catch_up_after(struct tail *t, struct tail_file *f, const struct stat *sb)
+{
+	struct rotated		 r;
+	const struct rotated_file *rf;
+	struct state_pos	 pos;
+	ssize_t			 k;
+	size_t			 j;
+	int			 copy;
+
+	if (f->fd < 0)
+		return;
+	tail_file_pos(f, &pos);
+	rotated_list(t->dir, t->base, &r);
+	if ((k = rotated_find(&r, &pos, &copy)) >= 0) {
+		for (j = (size_t)k + 1; j < r.n; j++) {
+			rf = &r.v[j];
+			if (rf->comp == ROTATED_PLAIN &&
+			    ((rf->dev == f->dev && rf->ino == f->ino) ||
+			    (rf->dev == (uint64_t)sb->st_dev &&
+			    rf->ino == (uint64_t)sb->st_ino)))
+				continue;
+			if (rf->comp == ROTATED_OTHER) {
+				t->st.resume_lost++;
+				continue;
+			}
+			t->st.rotations++;
+			if (tail_read_rotated(t, rf, NULL) != 0)
+				t->st.errors++;
+		}
+	}
+	rotated_free(&r);
 }
 
 /* Position at the end of an existing file, counting its lines. */

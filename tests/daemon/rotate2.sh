@@ -174,11 +174,42 @@ variant() {
 	rm -f "$S/events.json" "$S"/error.log*
 }
 
+# frozen NAME PAUSE OPTIONS...: two rotations while the daemon's loop
+# does not run (SIGSTOP, as a long reload or a busy host would hold it).
+frozen() {
+	name=$1
+	pause=$2
+	shift 2
+	scenario "rotate2-frozen-$name"
+	L=$S/error.log
+	: >"$L"
+	stanza "$@"
+	start_daemon --error-log "$L" || return
+	start_writer
+	sleep 0.5
+	kill -STOP "$DPID"
+	rotate "$pause"
+	sleep 1.1
+	rotate "$pause"
+	sleep 0.3
+	files=$(cd "$S" && ls error.log* | tr '\n' ' ')
+	kill -CONT "$DPID"
+	sleep 0.5
+	stop_writer
+	wait_quiet
+	check_once "$name: two rotations while the loop was stopped ($files)"
+	stop_daemon
+	rm -f "$S/events.json" "$S"/error.log*
+}
+
 variant debian "" compress delaycompress "create 0640"
 variant plain "" "create 0640"
 variant copytruncate pause compress delaycompress copytruncate
 variant dateext "" compress delaycompress "create 0640" dateext \
     "dateformat -%Y%m%d-%s"
+
+frozen debian "" compress delaycompress "create 0640"
+frozen copytruncate pause compress delaycompress copytruncate
 
 # xz (compresscmd): the saved file is error.log.2.xz, which cannot be
 # read. Said at start, counted in resume_lost; nothing is duplicated.
