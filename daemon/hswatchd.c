@@ -447,6 +447,9 @@ hsd_outfile(const char *path, struct outfile **of, char **cause)
 {
 	struct outfile	*n = NULL;
 
+	/* The same path: reopen (a lock is not taken twice). */
+	if (path != NULL && *of != NULL && strcmp(outfile_path(*of), path) == 0)
+		return outfile_reopen(*of, cause);
 	if (path != NULL && (n = outfile_open(path, cause)) == NULL)
 		return -1;
 	if (n != NULL && outfile_repaired(n) > 0)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hswatch/outfile.h"
+#include "hswatch/outlock.h"
 #include "hswatch/xmalloc.h"
 
 #define OUTFILE_TAIL	65536	/* bytes read back to find a record end */
@@ -101,6 +102,10 @@ outfile_open(const char *path, char **cause)
 
 	if ((fd = outfile_fd(path, cause)) < 0)
 		return NULL;
+	if (fd != STDOUT_FILENO && outlock_fd(fd, path, cause) != 0) {
+		close(fd);
+		return NULL;
+	}
 	of = xcalloc(1, sizeof *of);
 	of->path = xstrdup(path);
 	of->fd = fd;
@@ -177,6 +182,14 @@ outfile_reopen(struct outfile *of, char **cause)
 		return 0;
 	if ((fd = outfile_fd(of->path, cause)) < 0)
 		return -1;
+	if (outlock_same(fd, of->fd)) {
+		close(fd);	/* not moved: keep it, and its lock */
+		return 0;
+	}
+	if (outlock_fd(fd, of->path, cause) != 0) {
+		close(fd);
+		return -1;
+	}
 	close(of->fd);
 	of->fd = fd;
 	of->torn = outfile_repair(of) != 0;

@@ -22,6 +22,7 @@
 #include "hswatch/buf.h"
 #include "hswatch/escape.h"
 #include "hswatch/finding.h"
+#include "hswatch/outlock.h"
 #include "hswatch/sink.h"
 #include "hswatch/tlsalert.h"
 #include "hswatch/xmalloc.h"
@@ -57,6 +58,7 @@ struct sink_prom {
 	char		*dir;
 	char		*path;
 	char		*tmp;
+	int		 lockfd;	/* hswatch.prom.lock, held */
 	int64_t		 interval;
 	int64_t		 last_write;	/* 0: never */
 	int		 dirty;
@@ -711,6 +713,8 @@ prom_free(struct sink *s)
 	pmap_clear(&sp->alerts);
 	pmap_clear(&sp->lines);
 	pmap_clear(&sp->open);
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
 	free(sp->dir);
 	free(sp->path);
 	free(sp->tmp);
@@ -737,12 +741,24 @@ struct sink *
 sink_prom_new(const char *dir, int64_t interval, char **cause)
 {
 	struct sink_prom	*sp;
+	char			*lock, *what;
+	int			 fd;
 
 	if (access(dir, W_OK) == -1) {
 		xasprintf(cause, "%s: %s", dir, strerror(errno));
 		return NULL;
 	}
+	/* Replaced by rename(): the lock is on a sidecar file that
+	 * node_exporter does not read (not *.prom). */
+	xasprintf(&what, "textfile %s/%s", dir, PROM_FILE);
+	xasprintf(&lock, "%s/%s.lock", dir, PROM_FILE);
+	fd = outlock_file(lock, what, cause);
+	free(lock);
+	free(what);
+	if (fd < 0)
+		return NULL;
 	sp = xcalloc(1, sizeof *sp);
+	sp->lockfd = fd;
 	sp->dir = xstrdup(dir);
 	xasprintf(&sp->path, "%s/%s", dir, PROM_FILE);
 	xasprintf(&sp->tmp, "%s/%s.%ld", dir, PROM_FILE, (long)getpid());
