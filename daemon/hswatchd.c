@@ -20,6 +20,7 @@
 #include <ev.h>
 
 #include "hsdalerts.h"
+#include "hsdmark.h"
 #include "hsdprobe.h"
 #include "hsdsaver.h"
 #include "hswatch/buf.h"
@@ -56,6 +57,7 @@ struct hsd_log {
 	struct hsd		*d;
 	struct tail		*tail;
 	struct pipeline_source	*src;
+	struct hsd_mark		 mark;	/* lines written before a crash */
 };
 
 /* A command-line setting, applied over the config file's. */
@@ -92,6 +94,11 @@ struct hsd {
 	const char		**caught_up;	/* sources past that point */
 	unsigned		 n_caught_up;
 	unsigned long long	 dups;
+	struct hsd_mark		*marks;		/* per error_logs[i], at start */
+	unsigned		 n_marks;
+	unsigned long long	 skipped;	/* lines up to a mark */
+	uint64_t		 line_dev;	/* the line in the pipeline */
+	uint64_t		 line_ino;
 
 	ev_signal		 sighup, sigterm, sigint, sigusr1;
 	ev_timer		 save;
@@ -170,6 +177,13 @@ hsd_event(const struct event *ev, void *arg)
 		return;
 	buf_reset(&d->out);
 	event_json(ev, &d->out);
+	/* Where it comes from: the resume mark after a crash. */
+	if (d->out.len > 0 && d->out.data[d->out.len - 1] == '}') {
+		d->out.len--;
+		buf_printf(&d->out, ",\"file_dev\":%llu,\"file_ino\":%llu}",
+		    (unsigned long long)d->line_dev,
+		    (unsigned long long)d->line_ino);
+	}
 	if (hsd_seen(d, ev->source, d->out.data, d->out.len))
 		return;
 	buf_addc(&d->out, '\n');
@@ -254,6 +268,13 @@ hsd_line(struct tail *t, const struct tail_line *l, void *arg)
 	struct hsd	*d = hl->d;
 
 	(void)t;
+	/* Processed (and its event written) before a crash: skip. */
+	if (hsd_mark_skip(&hl->mark, l->dev, l->ino, l->offset)) {
+		d->skipped++;
+		return;
+	}
+	d->line_dev = l->dev;
+	d->line_ino = l->ino;
 	pipeline_line(d->pl, hl->src, l->p, l->len, l->lineno, l->offset,
 	    ev_now(d->loop));
 	d->last_line = ev_now(d->loop);
@@ -340,6 +361,7 @@ hsd_log_new(struct hsd *d, const char *path)
 	struct hsd_log		*hl;
 	struct tail_opts	 o;
 	char			*cause = NULL;
+	unsigned		 i;
 
 	hsd_tail_opts(&d->set, &o);
 	hl = xcalloc(1, sizeof *hl);
@@ -347,6 +369,18 @@ hsd_log_new(struct hsd *d, const char *path)
 	hl->src = pipeline_source(d->pl, path);
 	hl->tail = tail_new(path, &o, hsd_line, hl);
 	tail_set_switch_cb(hl->tail, hsd_switch, hl);
+	for (i = 0; i < d->n_marks; i++) {
+		if (d->marks[i].on &&
+		    strcmp(d->set.error_logs[i], path) == 0) {
+			hl->mark = d->marks[i];
+			log_info("%s: lines up to offset %llu of device %llu "
+			    "inode %llu were processed before a crash (the "
+			    "last --events record): not again", path,
+			    (unsigned long long)hl->mark.offset,
+			    (unsigned long long)hl->mark.dev,
+			    (unsigned long long)hl->mark.ino);
+		}
+	}
 	if (tail_start(hl->tail, d->loop, state_get(d->state, path),
 	    &cause) != 0)
 		fatalx("%s: %s", path, cause);
@@ -483,6 +517,9 @@ hsd_dump(struct hsd *d)
 	if (d->dups > 0)
 		log_info("events: %llu already written before a crash, "
 		    "not written again", d->dups);
+	if (d->skipped > 0)
+		log_info("events: %llu lines processed before a crash (up to "
+		    "the last record), skipped", d->skipped);
 	for (i = 0; i < d->n_logs; i++) {
 		tail_stats(d->logs[i]->tail, &ts);
 		pipeline_counts(d->logs[i]->src, &pc);
@@ -908,7 +945,16 @@ main(int argc, char **argv)
 		ev_init(&d.watchdog, hsd_watchdog_cb);
 
 	hsd_probe_apply(&d);
+	if (d.set.events != NULL && d.set.n_error_logs > 0) {
+		d.n_marks = d.set.n_error_logs;
+		d.marks = xcalloc(d.n_marks, sizeof *d.marks);
+		hsd_mark_load(d.set.events,
+		    (const char *const *)d.set.error_logs, d.n_marks, d.marks);
+	}
 	hsd_logs_sync(&d, 0);
+	free(d.marks);		/* used once, at start */
+	d.marks = NULL;
+	d.n_marks = 0;
 	hsd_save_state(&d);
 	d.saver = hsd_saver_new(d.loop, state_file(d.state), hsd_saved, &d);
 	log_info("started, following %u error log(s)", d.n_logs);

@@ -334,6 +334,8 @@ tail_deliver(struct tail *t, struct tail_file *f, const char *p, size_t len,
 	l.offset = offset;
 	l.lineno = f->line;
 	l.flags = flags | f->flags;
+	l.dev = f->dev;
+	l.ino = f->ino;
 	t->cb(t, &l, t->arg);
 }
 
@@ -938,6 +940,8 @@ tail_read_rotated(struct tail *t, const struct rotated_file *rf,
 	if ((rr = rotated_open(rf)) == NULL)
 		return -1;
 	tail_file_init(&c, TAIL_LINE_ROTATED);
+	c.dev = pos != NULL ? pos->dev : rf->dev;
+	c.ino = pos != NULL ? pos->ino : rf->ino;
 	if (pos != NULL) {
 		if (rotated_skip(rr, pos->offset) != 0) {
 			rotated_close(rr);

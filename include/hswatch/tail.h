@@ -43,6 +43,8 @@ struct tail_line {
 	uint64_t	 offset;	/* of the line's first byte */
 	uint64_t	 lineno;	/* 1-based, in its file */
 	unsigned	 flags;
+	uint64_t	 dev, ino;	/* the file it was read from (for a
+					   .gz read back: the original's) */
 };
 
 /*
