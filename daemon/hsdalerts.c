@@ -17,6 +17,7 @@
 #include "hswatch/correlate.h"
 #include "hswatch/finding.h"
 #include "hswatch/log.h"
+#include "hswatch/patch.h"
 #include "hswatch/pipeline.h"
 #include "hswatch/probeverdict.h"
 #include "hswatch/settings.h"
@@ -31,6 +32,8 @@
 struct hsd_alerts {
 	struct confmodel	*model;
 	int64_t			 model_time;
+	char			*model_source;	/* file or command */
+	char			*model_error;	/* of the last (re)load */
 	struct analyze		*an;
 	struct probeverdict_cache *probe;	/* probe = yes, or NULL */
 	hsd_alerts_want_fn	*want;
@@ -108,6 +111,18 @@ load_model(const struct settings *s, char **cause)
 	return confmodel_new(t, NULL, cause);
 }
 
+/* What the model is loaded from, as the settings say. */
+static void
+model_source(struct hsd_alerts *a, const struct settings *s)
+{
+	free(a->model_source);
+	a->model_source = NULL;
+	if (s->nginx_t_command != NULL)
+		a->model_source = xstrdup(s->nginx_t_command);
+	else if (s->nginx_config != NULL)
+		a->model_source = xstrdup(s->nginx_config);
+}
+
 static void
 add_sink(struct hsd_alerts *a, struct sink *s)
 {
@@ -146,14 +161,16 @@ hsd_alerts_new(const struct settings *s, char **cause)
 
 	a = xcalloc(1, sizeof *a);
 	a->model = load_model(s, &why);
+	model_source(a, s);
 	if (a->model != NULL) {
 		a->model_time = (int64_t)time(NULL);
-		log_info("nginx configuration: %s", s->nginx_t_command ?
-		    s->nginx_t_command : s->nginx_config);
+		log_info("nginx configuration: %s%s", a->model_source,
+		    s->nginx_config_default ? " (the default: nginx_config "
+		    "is not set)" : "");
 	} else if (why != NULL) {
 		log_warnx("nginx configuration not loaded (findings without "
 		    "locations or patches): %s", why);
-		free(why);
+		a->model_error = why;
 	}
 	correlate_conf_defaults(&cc);
 	cc.window = (int64_t)s->window;
@@ -259,7 +276,10 @@ hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
 	char			*cause = NULL;
 	unsigned		 i;
 
+	free(a->model_error);
+	a->model_error = NULL;
 	if ((m = load_model(s, &cause)) != NULL) {
+		model_source(a, s);
 		analyze_set_model(a->an, m);
 		if (a->probe != NULL) {
 			/* Verdicts name the old model's FILE:LINEs. */
@@ -277,7 +297,15 @@ hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
 	} else if (cause != NULL) {
 		log_warnx("nginx configuration not reloaded, keeping the "
 		    "previous one: %s", cause);
-		free(cause);
+		a->model_error = cause;
+	} else if (a->model != NULL) {
+		/* No configuration in the settings any more. */
+		analyze_set_model(a->an, NULL);
+		confmodel_free(a->model);
+		a->model = NULL;
+		a->model_time = 0;
+		model_source(a, s);
+		log_info("nginx configuration: none");
 	}
 	for (i = 0; i < a->nsinks; i++) {
 		if (sink_reopen(a->sinks[i], &cause) != 0) {
@@ -414,7 +442,63 @@ hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 	analyze_free(a->an);
 	probeverdict_cache_free(a->probe);
 	confmodel_free(a->model);
+	free(a->model_source);
+	free(a->model_error);
 	free(a->prom_state);
 	free(a->prom_dir);
 	free(a);
+}
+
+void
+hsd_alerts_model(const struct hsd_alerts *a, struct hsd_alerts_model *mi)
+{
+	const struct confmodel	*m = a->model;
+
+	memset(mi, 0, sizeof *mi);
+	mi->source = a->model_source;
+	mi->error = a->model_error;
+	if (m == NULL)
+		return;
+	mi->loaded = 1;
+	mi->load_time = a->model_time;
+	mi->version = m->version;
+	if (m->tree != NULL && m->tree->nfiles > 0)
+		mi->main_file = m->tree->files[0];
+	if (m->tree != NULL)
+		mi->files = m->tree->nfiles;
+	mi->servers = m->nservers;
+	mi->upstreams = m->ngroups;
+	mi->locations = m->nlocs;
+	mi->warnings = m->nwarnings;
+}
+
+void
+hsd_alerts_foreach_open(const struct hsd_alerts *a, correlate_open_fn *fn,
+    void *arg)
+{
+	correlate_foreach_open(analyze_correlate(a->an), fn, arg);
+}
+
+int
+hsd_alerts_patch(const struct hsd_alerts *a, struct buf *out,
+    size_t *nfindings, char **cause)
+{
+	struct patch	*p;
+	size_t		 n = 0;
+	int		 rc = 0;
+
+	*cause = NULL;
+	p = analyze_open_patch(a->an, &n);
+	if (nfindings != NULL)
+		*nfindings = n;
+	if (patch_count(p) > 0)
+		rc = patch_render(p, out, cause) == 0 ? 1 : -1;
+	patch_free(p);
+	return rc;
+}
+
+const char *
+hsd_alerts_root(const struct hsd_alerts *a)
+{
+	return analyze_root(a->an);
 }

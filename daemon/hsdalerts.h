@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hswatch/correlate.h"
+
+struct buf;
 struct pipeline_opts;
 struct probeverdict;
 struct settings;
@@ -68,6 +71,33 @@ int		 hsd_alerts_textfile_dirty(const struct hsd_alerts *);
 size_t		 hsd_alerts_pending(const struct hsd_alerts *);
 /* When the correlator next has something to resolve (INT64_MAX: never). */
 int64_t		 hsd_alerts_next_tick(const struct hsd_alerts *);
+
+/* The configuration model in use, for `hswatch status`. */
+struct hsd_alerts_model {
+	int		 loaded;
+	const char	*source;	/* nginx_config or nginx_t_command */
+	const char	*main_file;
+	const char	*version;	/* the version its defaults are for */
+	int64_t		 load_time;	/* wall clock */
+	const char	*error;		/* the last (re)load's, or NULL */
+	size_t		 files, servers, upstreams, locations, warnings;
+};
+void		 hsd_alerts_model(const struct hsd_alerts *,
+		    struct hsd_alerts_model *);
+
+/* Every open finding (correlate_foreach_open). */
+void		 hsd_alerts_foreach_open(const struct hsd_alerts *,
+		    correlate_open_fn *, void *);
+
+/*
+ * The combined patch of the open findings, with the latest verdicts,
+ * appended to out: 1 written, 0 none of them has one, -1 with *cause
+ * (a file changed on disk since). *nfindings: findings with edits.
+ */
+int		 hsd_alerts_patch(const struct hsd_alerts *, struct buf *out,
+		    size_t *nfindings, char **cause);
+/* The directory the patch's paths are relative to (patch -p1 there). */
+const char	*hsd_alerts_root(const struct hsd_alerts *);
 
 /* Last write (hswatch_up 0), save the counters, free everything. */
 void		 hsd_alerts_free(struct hsd_alerts *, int64_t now);

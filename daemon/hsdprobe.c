@@ -634,8 +634,11 @@ hsd_probe_spawn(struct hsd_probe *p)
 	if (p->cmd.version != NULL)
 		hsd_probe_arg(&argv, &argc, "--nginx-version=",
 		    p->cmd.version);
-	/* max requests at once, each with a few attempts in flight. */
-	snprintf(num, sizeof num, "%u", p->max < 1024 ? p->max : 1024);
+	/*
+	 * max requests at once, each with up to 4 attempts in flight (the
+	 * child's per-peer cap): one request's candidates run together.
+	 */
+	snprintf(num, sizeof num, "%u", p->max < 256 ? 4 * p->max : 1024);
 	hsd_probe_arg(&argv, &argc, "--max-running=", num);
 	hsd_probe_arg(&argv, &argc, "--rate=", "200");
 	hsd_probe_arg(&argv, &argc, "--burst=", "200");

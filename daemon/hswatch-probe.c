@@ -234,6 +234,7 @@ main(int argc, char **argv)
 
 	(void)stdfds_ensure();	/* first: nothing may take fds 0-2 */
 	memset(&tmpl, 0, sizeof tmpl);
+	tmpl.verify_depth = -1;		/* OpenSSL's, unless given */
 	memset(&cc, 0, sizeof cc);
 	memset(&ptl, 0, sizeof ptl);
 	probesched_limits_default(&lim);
@@ -283,7 +284,7 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			tmpl.verify_depth = (int)parse_num("verify-depth",
-			    optarg, 1, 100);
+			    optarg, 0, 100);
 			break;
 		case 'T':
 			tmpl.timeout_ms = (int)(parse_num("timeout", optarg,

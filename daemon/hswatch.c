@@ -17,6 +17,7 @@
 
 #include "cliconf.h"
 #include "clilint.h"
+#include "clistatus.h"
 #include "hswatch/analyze.h"
 #include "hswatch/buf.h"
 #include "hswatch/confmodel.h"
@@ -45,6 +46,8 @@ static const char *const usage_text =
     "                     (--location FILE:LINE | --upstream NAME) [--json]\n"
     "       hswatch config (--config FILE | --nginx-T FILE) [--json]\n"
     "       hswatch locate (--config FILE | --nginx-T FILE) --server NAME URI ...\n"
+    "       hswatch status [--json] [--patch FILE]\n"
+    "                      [--state-dir DIR | --socket PATH]\n"
     "       hswatch --version\n";
 
 static void
@@ -547,6 +550,8 @@ main(int argc, char **argv)
 		return cliconf_cmd_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "locate") == 0)
 		return cliconf_cmd_locate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return clistatus_cmd(argc - 1, argv + 1);
 	fprintf(stderr, "hswatch: unknown command '%s'\n", argv[1]);
 	usage();
 	return EXIT_USAGE;

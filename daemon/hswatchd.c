@@ -20,10 +20,14 @@
 #include <ev.h>
 
 #include "hsdalerts.h"
+#include "hsdlooptime.h"
 #include "hsdmark.h"
 #include "hsdprobe.h"
+#include "hsdreport.h"
 #include "hsdsaver.h"
+#include "hsdstatus.h"
 #include "hswatch/buf.h"
+#include "hswatch/escape.h"
 #include "hswatch/event.h"
 #include "hswatch/log.h"
 #include "hswatch/outfile.h"
@@ -57,6 +61,7 @@ struct hsd_log {
 	struct hsd		*d;
 	struct tail		*tail;
 	struct pipeline_source	*src;
+	double			 last_read;	/* ev_now() of its last line */
 	struct hsd_mark		 mark;	/* lines written before a crash */
 };
 
@@ -80,12 +85,15 @@ struct hsd {
 	struct hsd_alerts	*alerts;	/* findings to the sinks */
 	struct hsd_probe	*probe;		/* probe = yes, or NULL */
 	struct hsd_saver	*saver;		/* writes the state while running */
+	struct hsd_status	*status;	/* the status socket, or NULL */
+	int64_t			 started;	/* wall clock */
 	int64_t			 last_event;	/* wall clock of the last event */
 	double			 last_line;	/* ev_now() of the last line */
 	struct state		*state;
 	struct hsd_log		**logs;
 	unsigned		 n_logs;
 	int			 state_failed;	/* last save failed */
+	int			 probe_said_off; /* no model: said once */
 	int			 events_failed;	/* last event write failed */
 	unsigned long long	 saves;		/* state files written */
 
@@ -116,20 +124,18 @@ static const char *const usage_text =
     "                            replaces the config file's error_log)\n"
     "      --config PATH         nginx configuration to model (alias\n"
     "                            --nginx-config)\n"
-    "      --nginx-T-command CMD command printing `nginx -T`\n"
-    "                            (both stored; locating events in the nginx\n"
-    "                            configuration needs the config model, which\n"
-    "                            is not wired in yet)\n"
-    "      --state-dir DIR       where read positions are kept\n"
-    "      --textfile-dir DIR    Prometheus textfile directory (stored; the\n"
-    "                            textfile sink is not wired in yet)\n"
-    "      --json FILE           findings as JSON lines (accepted; nothing\n"
-    "                            is written until diagnosis lands)\n"
+    "      --nginx-T-command CMD command printing `nginx -T`, modelled\n"
+    "                            instead of the files\n"
+    "      --state-dir DIR       where read positions are kept (and the\n"
+    "                            status socket, outside systemd)\n"
+    "      --textfile-dir DIR    Prometheus textfile directory\n"
+    "      --json FILE           findings as JSON lines\n"
     "      --events FILE         append every recognised event as JSON lines\n"
     "      --no-syslog           do not log to syslog\n"
     "      --version, --help\n"
     "signals: HUP reopens outputs and reloads settings; TERM/INT save the\n"
-    "state and exit; USR1 logs the counters.\n";
+    "state and exit; USR1 logs the counters. `hswatch status` asks the\n"
+    "running daemon through its status socket.\n";
 
 static void hsd_usage(int) __attribute__((noreturn));
 
@@ -277,7 +283,7 @@ hsd_line(struct tail *t, const struct tail_line *l, void *arg)
 	d->line_ino = l->ino;
 	pipeline_line(d->pl, hl->src, l->p, l->len, l->lineno, l->offset,
 	    ev_now(d->loop));
-	d->last_line = ev_now(d->loop);
+	d->last_line = hl->last_read = ev_now(d->loop);
 	/* Lines arrive: the alert timer runs at its busy pace. */
 	if (!ev_is_active(&d->alert_timer) ||
 	    d->alert_timer.repeat > HSD_ALERT_INTERVAL) {
@@ -366,6 +372,7 @@ hsd_log_new(struct hsd *d, const char *path)
 	hsd_tail_opts(&d->set, &o);
 	hl = xcalloc(1, sizeof *hl);
 	hl->d = d;
+	hl->last_read = ev_now(d->loop);
 	hl->src = pipeline_source(d->pl, path);
 	hl->tail = tail_new(path, &o, hsd_line, hl);
 	tail_set_switch_cb(hl->tail, hsd_switch, hl);
@@ -469,6 +476,9 @@ hsd_settings(struct hsd *d, struct settings *s, char **cause)
 		xasprintf(cause, "no error_log to follow (--error-log PATH)");
 		goto fail;
 	}
+	/* No model means no FILE:LINE and no patch: Debian's nginx.conf
+	 * when nothing else is set. */
+	(void)settings_defaults(s, SETTINGS_NGINX_CONFIG);
 	return 0;
 fail:
 	settings_free(s);
@@ -598,7 +608,14 @@ hsd_probe_apply(struct hsd *d)
 	struct probeverdict_cmd	 cmd;
 	char			*cause = NULL;
 
-	if (d->set.probe) {
+	if (d->set.probe && d->set.nginx_config == NULL &&
+	    d->set.nginx_t_command == NULL) {
+		/* Nothing to take targets from: not an error. */
+		if (d->probe == NULL && !d->probe_said_off)
+			log_info("probe: off (no nginx configuration to take "
+			    "the targets from)");
+		d->probe_said_off = 1;
+	} else if (d->set.probe) {
 		memset(&cmd, 0, sizeof cmd);
 		cmd.path = hsd_probe_path(&d->set);
 		cmd.config = d->set.nginx_config;
@@ -745,6 +762,130 @@ hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_again(loop, w);
 	else
 		ev_timer_stop(loop, w);
+}
+
+/* A snapshot of the daemon for `hswatch status`. */
+static void
+hsd_report_fill(struct hsd *d, struct hsd_report *r)
+{
+	struct hsd_report_file	*f;
+	struct state_pos	 prev;
+	struct stat		 sb;
+	unsigned		 i;
+	int			 n;
+
+	memset(r, 0, sizeof *r);
+	r->version = PACKAGE_VERSION;
+	r->pid = (long)getpid();
+	r->started = d->started;
+	r->now = (int64_t)time(NULL);
+	r->socket = d->status != NULL ? hsd_status_path(d->status) : NULL;
+	r->files = xcalloc(d->n_logs ? d->n_logs : 1, sizeof *r->files);
+	r->nfiles = d->n_logs;
+	for (i = 0; i < d->n_logs; i++) {
+		f = &r->files[i];
+		f->path = tail_path(d->logs[i]->tail);
+		tail_stats(d->logs[i]->tail, &f->ts);
+		pipeline_counts(d->logs[i]->src, &f->pc);
+		n = tail_position(d->logs[i]->tail, &f->pos, &prev);
+		f->has_pos = n > 0;
+		if (stat(f->path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			f->size_known = 1;
+			f->size = (uint64_t)sb.st_size;
+			/* The live file, or (not switched to yet) all of it. */
+			if (!f->has_pos || (uint64_t)sb.st_ino != f->pos.ino ||
+			    (uint64_t)sb.st_dev != f->pos.dev)
+				f->lag_bytes = f->size;
+			else if (f->size > f->pos.offset)
+				f->lag_bytes = f->size - f->pos.offset;
+		}
+		if (f->lag_bytes > 0)
+			f->lag_seconds = ev_now(d->loop) -
+			    d->logs[i]->last_read;
+	}
+	r->saves = d->saves;
+	r->dups = d->dups;
+	if (d->status != NULL)
+		hsd_status_counts(d->status, &r->status_served,
+		    &r->status_refused);
+	if (d->probe != NULL) {
+		r->probe_on = 1;
+		hsd_probe_stats(d->probe, &r->probe);
+	}
+	r->waiting = hsd_alerts_pending(d->alerts);
+	hsd_looptime_get(&r->loop_max, &r->loop_minute);
+	r->alerts = d->alerts;
+}
+
+/* One request on the status socket: "text", "json" or "patch". */
+static void
+hsd_status_cb(const char *req, struct buf *out, void *arg)
+{
+	struct hsd		*d = arg;
+	struct hsd_report	 r;
+	struct buf		 p;
+	char			*cause = NULL;
+	size_t			 n = 0;
+	int			 rc;
+
+	if (strcmp(req, "patch") == 0) {
+		buf_init(&p);
+		rc = hsd_alerts_patch(d->alerts, &p, &n, &cause);
+		if (rc < 0) {
+			buf_adds(out, "error ");
+			escape_text(out, cause, strlen(cause));
+			buf_addc(out, '\n');
+			free(cause);
+		} else if (rc == 0)
+			buf_printf(out, "none %zu open findings, none with a "
+			    "patch\n", hsd_alerts_open(d->alerts));
+		else {
+			buf_printf(out, "ok %zu ", n);
+			escape_text(out, hsd_alerts_root(d->alerts),
+			    strlen(hsd_alerts_root(d->alerts)));
+			buf_addc(out, '\n');
+			buf_add(out, p.data, p.len);
+		}
+		buf_free(&p);
+		return;
+	}
+	if (strcmp(req, "json") != 0 && strcmp(req, "text") != 0 &&
+	    strcmp(req, "") != 0) {
+		buf_adds(out, "error unknown request (text, json, patch)\n");
+		return;
+	}
+	hsd_report_fill(d, &r);
+	buf_adds(out, "ok\n");
+	if (strcmp(req, "json") == 0)
+		hsd_report_json(&r, out);
+	else
+		hsd_report_text(&r, out);
+	free(r.files);
+}
+
+/*
+ * The status socket: $RUNTIME_DIRECTORY/status.sock under systemd (the
+ * first directory it names), else status.sock in the state directory.
+ */
+static void
+hsd_status_open(struct hsd *d)
+{
+	const char	*rt = getenv("RUNTIME_DIRECTORY");
+	char		*path, *cause = NULL;
+	size_t		 n;
+
+	if (rt != NULL && *rt != '\0') {
+		n = strcspn(rt, ":");
+		xasprintf(&path, "%.*s/status.sock", (int)n, rt);
+	} else
+		xasprintf(&path, "%s/status.sock", d->set.state_dir);
+	d->status = hsd_status_new(d->loop, path, hsd_status_cb, d, &cause);
+	if (d->status == NULL) {
+		log_warnx("%s (hswatch status cannot reach this daemon)",
+		    cause);
+		free(cause);
+	}
+	free(path);
 }
 
 /* libev cannot go on: log and exit. */
@@ -944,6 +1085,9 @@ main(int argc, char **argv)
 	} else
 		ev_init(&d.watchdog, hsd_watchdog_cb);
 
+	hsd_looptime_install(d.loop);
+	d.started = (int64_t)time(NULL);
+	hsd_status_open(&d);
 	hsd_probe_apply(&d);
 	if (d.set.events != NULL && d.set.n_error_logs > 0) {
 		d.n_marks = d.set.n_error_logs;
@@ -962,6 +1106,8 @@ main(int argc, char **argv)
 
 	ev_run(d.loop, 0);
 
+	hsd_status_free(d.status);
+	d.status = NULL;
 	hsd_saver_free(d.saver);	/* its last write done */
 	d.saver = NULL;
 	hsd_save_state(&d);

@@ -30,6 +30,9 @@ struct analyze {
 	char			*root;
 	struct correlate	*corr;
 	struct patch		*combined;
+	/* Each finding's latest patch (finding key -> struct patch), for
+	 * the combined patch of the open findings (`hswatch status`). */
+	struct strmap		*fpatch;
 	/*
 	 * What diagnose made of an event is decided by the target it was
 	 * located to (or, without one, the peer) and the event's kind,
@@ -162,6 +165,7 @@ probe_key(const struct analyze *a, const struct event *ev,
 	case EVENT_NAME_MISMATCH:
 	case EVENT_PEER_CLOSED:
 	case EVENT_HANDSHAKE_TIMEOUT:
+	case EVENT_CERT_LOAD_FAILED:	/* which certificate the peer takes */
 		break;
 	default:
 		return NULL;
@@ -297,6 +301,106 @@ probe_all_done(const struct analyze *a, const char *at,
 	return 1;
 }
 
+static void
+fpatch_free(void *p)
+{
+	patch_free(p);
+}
+
+struct prune_ctx {
+	struct analyze	*a;
+	char		**gone;
+	size_t		 n;
+};
+
+static void
+prune_one(const char *key, void *value, void *arg)
+{
+	struct prune_ctx	*x = arg;
+
+	(void)value;
+	if (!correlate_is_open(x->a->corr, key))
+		x->gone[x->n++] = xstrdup(key);
+}
+
+/*
+ * Diagnose with a patch of its own (merged into the combined one) and
+ * keep it as the finding's latest; the patches of resolved findings are
+ * dropped when the map is full.
+ */
+static struct finding *
+diagnose_keep(struct analyze *a, const struct event *ev,
+    const struct locate_result *lp, const struct probeverdict *pv,
+    const char *fkey)
+{
+	struct finding		*f;
+	struct patch		*one;
+	struct prune_ctx	 x;
+	size_t			 i;
+
+	one = patch_new(a->root);
+	f = diagnose_event_probe(a->m, a->root, ev, lp, pv, one);
+	patch_merge(a->combined, one);
+	if (fkey == NULL && f != NULL)
+		fkey = f->key;
+	if (fkey == NULL) {
+		patch_free(one);
+		return f;
+	}
+	if (strmap_count(a->fpatch) >= MEMO_MAX) {
+		x.a = a;
+		x.n = 0;
+		x.gone = xcalloc(strmap_count(a->fpatch), sizeof *x.gone);
+		strmap_foreach(a->fpatch, prune_one, &x);
+		for (i = 0; i < x.n; i++) {
+			patch_free(strmap_del(a->fpatch, x.gone[i]));
+			free(x.gone[i]);
+		}
+		free(x.gone);
+	}
+	if (patch_count(one) == 0 && strmap_get(a->fpatch, fkey) == NULL) {
+		patch_free(one);
+		return f;
+	}
+	patch_free(strmap_put(a->fpatch, fkey, one));
+	return f;
+}
+
+struct open_patch_ctx {
+	struct analyze	*a;
+	struct patch	*p;
+	size_t		 n;
+};
+
+static void
+open_patch_one(const struct finding *f, int held, void *arg)
+{
+	struct open_patch_ctx	*x = arg;
+	struct patch		*one;
+
+	(void)held;
+	if (f->key == NULL ||
+	    (one = strmap_get(x->a->fpatch, f->key)) == NULL ||
+	    patch_count(one) == 0)
+		return;
+	patch_merge(x->p, one);
+	x->n++;
+}
+
+struct patch *
+analyze_open_patch(const struct analyze *a, size_t *nfindings)
+{
+	struct open_patch_ctx	 x;
+
+	x.a = (struct analyze *)(uintptr_t)a;
+	x.p = patch_new(a->root);
+	x.n = 0;
+	correlate_foreach_open(a->corr, open_patch_one, &x);
+	if (nfindings != NULL)
+		*nfindings = x.n;
+	return x.p;
+}
+
 struct analyze *
 analyze_new(const struct confmodel *m, const struct correlate_conf *conf)
 {
@@ -327,6 +431,10 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	a->root = diagnose_root(m);
 	patch_free(a->combined);
 	a->combined = patch_new(a->root);
+	/* Patches of the old model's files: the findings' next diagnosis
+	 * gives them again. */
+	strmap_free(a->fpatch, fpatch_free);
+	a->fpatch = strmap_new();
 }
 
 void
@@ -343,6 +451,7 @@ analyze_free(struct analyze *a)
 	buf_free(&a->lkey);
 	buf_free(&a->mkey);
 	patch_free(a->combined);
+	strmap_free(a->fpatch, fpatch_free);
 	free(a->root);
 	free(a);
 }
@@ -559,8 +668,8 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	    NULL && correlate_feed_key(a->corr, &ce, fkey, now, emit, arg))
 		return;
 
-	f = diagnose_event_probe(a->m, a->root, ev, lp,
-	    lp != NULL ? probe_for(a, ev, lp) : NULL, a->combined);
+	f = diagnose_keep(a, ev, lp, lp != NULL ? probe_for(a, ev, lp) :
+	    NULL, NULL);
 	if (f != NULL && lp != NULL) {
 		const struct confmodel_group	*pg = NULL;
 		const char			*pn;
@@ -637,8 +746,7 @@ verdict_one(const char *key, void *value, void *arg)
 	}
 	if (a->m != NULL &&
 	    (pv = probeverdict_cache_peek(a->probe, w->at, w->peer)) != NULL) {
-		f = diagnose_event_probe(a->m, a->root, &w->ev, &loc, pv,
-		    a->combined);
+		f = diagnose_keep(a, &w->ev, &loc, pv, w->fkey);
 		if (g != NULL)
 			probe_peers(a, w->at, g, w->peer, f);
 		if (f != NULL) {
@@ -682,6 +790,12 @@ int64_t
 analyze_next_tick(const struct analyze *a)
 {
 	return correlate_next_tick(a->corr);
+}
+
+const char *
+analyze_root(const struct analyze *a)
+{
+	return a->root;
 }
 
 const struct patch *

@@ -846,3 +846,50 @@ correlate_foreach_finding(const struct correlate *c, correlate_finding_fn *fn,
 
 	strmap_foreach(c->findings, foreach_finding, &x);
 }
+
+/* ---- open findings, for `hswatch status` --------------------------------- */
+
+struct open_ctx {
+	struct correlate	*c;
+	correlate_open_fn	*fn;
+	void			*arg;
+};
+
+static void
+open_finding(const char *key, void *value, void *arg)
+{
+	struct open_ctx	*x = arg;
+	struct tracked	*t = value;
+
+	(void)key;
+	x->fn(t->f, !t->emitted || suppressed(x->c, t), x->arg);
+}
+
+static void
+open_cascade(const char *key, void *value, void *arg)
+{
+	struct open_ctx	*x = arg;
+	struct group	*g = value;
+
+	(void)key;
+	if (g->cascade != NULL)
+		x->fn(g->cascade->f, 0, x->arg);
+}
+
+void
+correlate_foreach_open(const struct correlate *c, correlate_open_fn *fn,
+    void *arg)
+{
+	/* strmap_foreach takes a mutable map; nothing here changes it. */
+	struct correlate	*mc = (struct correlate *)(uintptr_t)c;
+	struct open_ctx		 x = { mc, fn, arg };
+
+	strmap_foreach(mc->groups, open_cascade, &x);
+	strmap_foreach(mc->findings, open_finding, &x);
+}
+
+int
+correlate_is_open(const struct correlate *c, const char *key)
+{
+	return strmap_get(c->findings, key) != NULL;
+}

@@ -333,16 +333,10 @@ name_evidence_any(struct dx *x, struct buf *why, int *strong)
 			return host;
 		}
 	}
-	/* Another location of this config that reaches the same peers. */
-	if ((o = sibling_with(x, "ssl_name", ok_name)) != NULL) {
-		const struct confmodel_setting *s = confmodel_setting(o,
-		    "ssl_name");
-
-		buf_printf(why, "%s at %s:%u, which reaches the same peers",
-		    s->name, s->dir->file, s->dir->line);
-		return xstrdup(s->value);
-	}
-	/* A literal Host header sent to the upstream. */
+	/*
+	 * The location's own literal Host header: the name the upstream
+	 * routes this location's requests by.
+	 */
 	v = val(x->t, "set_header Host");
 	if (explicit(x->t, "set_header Host") && v != NULL &&
 	    is_dns_name(v)) {
@@ -352,6 +346,15 @@ name_evidence_any(struct dx *x, struct buf *why, int *strong)
 		buf_printf(why, "proxy_set_header Host at %s:%u",
 		    s->dir->file, s->dir->line);
 		return xstrdup(v);
+	}
+	/* Another location of this config that reaches the same peers. */
+	if ((o = sibling_with(x, "ssl_name", ok_name)) != NULL) {
+		const struct confmodel_setting *s = confmodel_setting(o,
+		    "ssl_name");
+
+		buf_printf(why, "%s at %s:%u, which reaches the same peers",
+		    s->name, s->dir->file, s->dir->line);
+		return xstrdup(s->value);
 	}
 	/* The Host the client sent, if it is one of the server's names. */
 	if (x->ev != NULL && x->ev->host.p != NULL && x->srv != NULL) {
@@ -628,8 +631,13 @@ rule_sni(struct dx *x, int name_mismatch)
 		x->f->confidence = FINDING_CONFIG_EVIDENCE;
 	} else if (good == NULL) {
 		x->patch_ok = 0;
+		/* Never "on" alone: it sends the group name, or (an IP)
+		 * nothing at all. */
 		if (!is_on(sni))
-			set_directive(x, "ssl_server_name", "on");
+			fix_note(x, "%s on; only together with the name below "
+			    "(alone it sends %s)", dname(x, "ssl_server_name"),
+			    name == NULL || name_sends_no_sni(name) ? "no SNI: "
+			    "nginx never sends an IP address as SNI" : name);
 		fix_note(x, "%s <the virtual host name the upstream serves>; "
 		    "no name for it was found in the configuration%s",
 		    dname(x, "ssl_name"), x->pv != NULL ? " and the probe "
@@ -669,10 +677,15 @@ rule_sni(struct dx *x, int name_mismatch)
 }
 
 /* No common protocol version (alert 70, "unsupported protocol"). */
+static const struct probeverdict_cand *accepted_cand(
+		    const struct probeverdict *);
+
 static void
 rule_protocol(struct dx *x)
 {
 	const char	*v = val(x->t, "ssl_protocols");
+	const struct probeverdict_cand *cand;
+	int		 probed;
 
 	start(x, "HS-PROTOCOL-MISMATCH", FINDING_ERROR, "");
 	title_peer(x, "nginx and %s share no TLS version");
@@ -682,31 +695,58 @@ rule_protocol(struct dx *x)
 		return;
 	}
 	describe(x, &x->cause, "ssl_protocols");
-	if (v != NULL && strstr(v, "TLSv1.3") == NULL) {
-		buf_adds(&x->cause, " lacks TLSv1.3, which the upstream "
-		    "requires");
+	/* The probe: the configured protocols fail, the modern set gets
+	 * through (a version the list lacks). */
+	probed = probe_reproduced(x) && x->pv->protocols_rejected &&
+	    x->pv->need_version != NULL &&
+	    (strcmp(x->pv->need_version, "TLSv1.3") == 0 ||
+	    strcmp(x->pv->need_version, "TLSv1.2") == 0) &&
+	    (v == NULL || strstr(v, x->pv->need_version) == NULL);
+	if ((v != NULL && strstr(v, "TLSv1.3") == NULL) || probed) {
+		if (v != NULL && strstr(v, "TLSv1.2") == NULL &&
+		    strstr(v, "TLSv1.3") == NULL)
+			buf_adds(&x->cause, " offers neither TLSv1.2 nor "
+			    "TLSv1.3, which the upstream requires");
+		else
+			buf_adds(&x->cause, " lacks TLSv1.3, which the "
+			    "upstream requires");
 		if (x->ev != NULL) {
 			buf_adds(&x->cause, "; ");
 			event_said(x, &x->cause);
 		}
+		/* Never TLS <= 1.1: the secure set only. */
 		set_directive(x, "ssl_protocols", "TLSv1.2 TLSv1.3");
-		fix_note(x, "a TLS 1.3-only upstream fails with alert 70 "
-		    "before anything else is checked: other problems (e.g. "
-		    "a client certificate) may show only after this fix");
 		x->f->confidence = FINDING_CONFIG_EVIDENCE;
-		if (probe_reproduced(x) && x->pv->protocols_rejected &&
-		    x->pv->need_version != NULL &&
-		    strcmp(x->pv->need_version, "TLSv1.3") == 0) {
+		cand = NULL;
+		if (probed) {
 			fix_note(x, "a probe of %s confirms it: the configured "
-			    "protocols fail, TLSv1.3 works", x->pv->peer);
+			    "protocols fail, %s works", x->pv->peer,
+			    x->pv->need_version);
 			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
 			if (x->pv->client_cert == PROBEPLAN_CC_REQUIRED &&
+			    !explicit(x->t, "ssl_certificate") &&
+			    (cand = accepted_cand(x->pv)) != NULL) {
+				/* One patch for both causes. */
+				set_directive(x, "ssl_certificate", cand->cert);
+				set_directive(x, "ssl_certificate_key",
+				    cand->key);
+				fix_note(x, "the probe also found that the peer "
+				    "requires a client certificate and accepts "
+				    "this one (the one %s sends)", cand->at !=
+				    NULL ? cand->at : "another target");
+			} else if (x->pv->client_cert ==
+			    PROBEPLAN_CC_REQUIRED &&
 			    !explicit(x->t, "ssl_certificate"))
 				fix_note(x, "the probe also found that the peer "
 				    "requires a client certificate: set %s "
 				    "and %s too", dname(x, "ssl_certificate"),
 				    dname(x, "ssl_certificate_key"));
 		}
+		if (cand == NULL)
+			fix_note(x, "a protocol mismatch fails the handshake "
+			    "before anything else is checked: other problems "
+			    "(e.g. a client certificate) may show only after "
+			    "this fix");
 		return;
 	}
 	buf_adds(&x->cause, " already offers TLS 1.3 and 1.2: the upstream "
@@ -742,6 +782,18 @@ sibling_certs_differ(const struct dx *x, const struct confmodel_target *o)
 			return 1;
 	}
 	return 0;
+}
+
+/* A client certificate of the configuration the probe saw accepted. */
+static const struct probeverdict_cand *
+accepted_cand(const struct probeverdict *pv)
+{
+	size_t	 i;
+
+	for (i = 0; pv != NULL && i < pv->ncands; i++)
+		if (pv->cands[i].accepted)
+			return &pv->cands[i];
+	return NULL;
 }
 
 /*
@@ -811,6 +863,7 @@ rule_client_cert(struct dx *x, int hypothesis)
 {
 	const struct confmodel_target	*o;
 	const struct confmodel_setting	*c, *k;
+	const struct probeverdict_cand	*cand;
 
 	if (x->t != NULL && explicit(x->t, "ssl_certificate")) {
 		start(x, "HS-CLIENT-CERT-REJECTED", FINDING_ERROR, "");
@@ -835,15 +888,31 @@ rule_client_cert(struct dx *x, int hypothesis)
 		default:
 			break;
 		}
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		if (probe_reproduced(x) &&
+		    x->pv->client_cert == PROBEPLAN_CC_REJECTED &&
+		    (cand = accepted_cand(x->pv)) != NULL) {
+			/* Another certificate of the configuration works. */
+			set_directive(x, "ssl_certificate", cand->cert);
+			set_directive(x, "ssl_certificate_key", cand->key);
+			fix_note(x, "a probe of %s: the peer refuses %s and "
+			    "accepts this certificate and key (the ones %s "
+			    "sends), which replace it", x->pv->peer,
+			    confmodel_setting(x->t, "ssl_certificate")->value,
+			    cand->at != NULL ? cand->at : "another target");
+			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+			return;
+		}
 		x->patch_ok = 0;
 		fix_note(x, "use a client certificate issued by a CA the "
 		    "upstream trusts (full chain, clientAuth key usage) in %s",
 		    dname(x, "ssl_certificate"));
-		x->f->confidence = FINDING_CONFIG_EVIDENCE;
 		if (probe_reproduced(x) &&
 		    x->pv->client_cert == PROBEPLAN_CC_REJECTED) {
 			fix_note(x, "a probe of %s confirms it: the peer "
-			    "refuses the configured certificate", x->pv->peer);
+			    "refuses the configured certificate%s", x->pv->peer,
+			    x->pv->ncands > 0 ? " and every other one of the "
+			    "configuration" : "");
 			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
 		}
 		return;
@@ -902,6 +971,70 @@ rule_client_cert(struct dx *x, int hypothesis)
 		    x->pv->peer);
 		x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
 	}
+}
+
+/*
+ * Alert 80 internal_error: OpenSSL 3 answers a ClientHello offering
+ * only TLS <= 1.1 this way, and CDN and PaaS front ends (Akamai,
+ * CloudFront, Heroku) answer one without SNI this way. The probe tells
+ * them apart; without it, the configured protocols rank first when they
+ * offer nothing newer than TLS 1.1, else missing SNI when nginx sends
+ * none. Either is a patch only when the probe's handshake with the new
+ * settings succeeded.
+ */
+static void
+rule_internal_error(struct dx *x)
+{
+	const char	*p = val(x->t, "ssl_protocols");
+	const char	*name = val(x->t, "ssl_name");
+	int		 sni = is_on(val(x->t, "ssl_server_name")) &&
+			    name != NULL && !name_sends_no_sni(name);
+	int		 old = p != NULL && strstr(p, "TLSv1.2") == NULL &&
+			    strstr(p, "TLSv1.3") == NULL;
+
+	if (x->t != NULL && probe_reproduced(x)) {
+		if (x->pv->protocols_rejected) {
+			rule_protocol(x);
+			return;
+		}
+		if (x->pv->sni_required && x->pv->cert_matches && !sni) {
+			rule_sni(x, 0);
+			buf_adds(&x->cause, " (front ends such as CDNs answer a "
+			    "ClientHello without SNI with alert 80)");
+			return;
+		}
+	}
+	if (x->t != NULL && old) {
+		rule_protocol(x);
+		if (x->pv == NULL) {
+			x->patch_ok = 0;
+			x->f->confidence = FINDING_HYPOTHESIS;
+			fix_note(x, "a hypothesis: confirm it with a probe "
+			    "(hswatch replay --probe) before applying it");
+		}
+		return;
+	}
+	if (x->t != NULL && !sni) {
+		rule_sni(x, 0);
+		buf_adds(&x->cause, " (alert 80 internal_error is what front "
+		    "ends such as CDNs answer to a ClientHello without SNI)");
+		if (!probe_reproduced(x)) {
+			x->patch_ok = 0;
+			x->f->confidence = FINDING_HYPOTHESIS;
+			fix_note(x, "a hypothesis: a probe (hswatch replay "
+			    "--probe) confirms the name before any patch");
+		}
+		return;
+	}
+	start(x, "HS-UNKNOWN-TLS-FAILURE", FINDING_ERROR, "");
+	title_peer(x, "%s fails the TLS handshake with an internal error "
+	    "(alert 80)");
+	event_said(x, &x->cause);
+	x->patch_ok = 0;
+	fix_note(x, "the upstream failed on its side: see its own logs, or "
+	    "probe it (hswatch probe) to compare protocols, names and "
+	    "certificates");
+	x->f->confidence = FINDING_HYPOTHESIS;
 }
 
 /* Alert 40: ranked hypotheses. */
@@ -996,6 +1129,111 @@ ok_ca(const struct confmodel_target *o, const char *v)
 }
 
 /* Verify errors: the upstream's certificate is not trusted. */
+/*
+ * The probe verified the peer's chain against another CA file of the
+ * configuration (or the system bundle), or with a larger verify depth:
+ * that is the fix. Returns 0 when it found neither.
+ */
+static int
+verify_probed(struct dx *x)
+{
+	const struct probeverdict	*pv = x->pv;
+	const struct probeverdict_ca	*ca = NULL;
+	char				 d[16];
+	size_t				 i;
+
+	for (i = 0; i < pv->ncas; i++)
+		if (pv->cas[i].verified) {
+			ca = &pv->cas[i];
+			break;
+		}
+	if (ca != NULL) {
+		set_directive(x, "ssl_trusted_certificate", ca->file);
+		fix_note(x, "a probe of %s: the peer's chain verifies against "
+		    "%s (%s%s)", pv->peer, ca->file, ca->at != NULL ?
+		    "trusted at " : "the system's CA bundle", ca->at != NULL ?
+		    ca->at : "");
+		buf_adds(&x->cause, "; the probe verified the chain against "
+		    "another CA file");
+	} else if (pv->need_depth > 0) {
+		finding_set(&x->f->code, "HS-VERIFY-DEPTH");
+		title_peer(x, "the certificate chain of %s is longer than "
+		    "proxy_ssl_verify_depth allows");
+		snprintf(d, sizeof d, "%d", pv->need_depth);
+		set_directive(x, "ssl_verify_depth", d);
+		fix_note(x, "a probe of %s: the chain verifies against the "
+		    "configured CA with depth %d, not with less", pv->peer,
+		    pv->need_depth);
+	} else
+		return 0;
+	x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+	return 1;
+}
+
+/*
+ * A target reaching the same peers that verifies differently (another CA
+ * file, or not at all) with session reuse on, like this one: its
+ * cached sessions can be resumed here (NGINX-FACTS 0.7). NULL: none.
+ */
+static const struct confmodel_target *
+session_sibling(const struct dx *x)
+{
+	const struct confmodel_target	*all[MAX_TARGETS];
+	const char			*a, *b;
+	size_t				 i, n;
+
+	if (x->t == NULL || !is_on(val(x->t, "ssl_session_reuse")))
+		return NULL;
+	a = val(x->t, "ssl_trusted_certificate");
+	n = targets(x->m, all, MAX_TARGETS);
+	for (i = 0; i < n; i++) {
+		if (all[i] == x->t || !all[i]->tls ||
+		    !same_peers(all[i], x->t) ||
+		    !is_on(val(all[i], "ssl_session_reuse")))
+			continue;
+		b = val(all[i], "ssl_trusted_certificate");
+		if (!is_on(val(all[i], "ssl_verify")) || a == NULL ||
+		    b == NULL || strcmp(a, b) != 0)
+			return all[i];
+	}
+	return NULL;
+}
+
+/*
+ * The session-reuse trap: the log says the chain did not verify, but a
+ * fresh handshake with this target's own settings verifies (the probe),
+ * and another target reaching the same peers verifies differently: its
+ * session, resumed here, carried its verify result. Turning session
+ * reuse off here fixes this location whatever the other does (and the
+ * other's own finding fixes it).
+ */
+static int
+session_trap(struct dx *x)
+{
+	const struct confmodel_target	*o = session_sibling(x);
+	const struct confdir		*d;
+
+	if (o == NULL)
+		return 0;
+	d = o->dir;
+	finding_set(&x->f->code, "HS-UPSTREAM-CERT-UNTRUSTED");
+	title_peer(x, "a TLS session another location cached for %s "
+	    "fails this location's verification");
+	buf_printf(&x->cause, "; a fresh handshake with this location's own "
+	    "settings verifies (probe of %s), but %s at %s:%u reaches the "
+	    "same peers %s and sessions are cached per peer and shared: a "
+	    "session it set up was resumed here with its verify result "
+	    "(NGINX-FACTS 0.7)", x->pv->peer, d->args[0], d->file, d->line,
+	    is_on(val(o, "ssl_verify")) ? "verifying with another CA file" :
+	    "without verifying");
+	set_directive(x, "ssl_session_reuse", "off");
+	fix_note(x, "this location then makes its own handshakes; fixing the "
+	    "other location (see its finding) also ends it, after which "
+	    "this line can go");
+	x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+	return 1;
+}
+
 static void
 rule_verify(struct dx *x)
 {
@@ -1037,6 +1275,11 @@ rule_verify(struct dx *x)
 		buf_adds(&x->cause, " with ");
 		describe(x, &x->cause, "ssl_verify_depth");
 	}
+	if (x->pv != NULL && x->pv->nginx_seen && verify_probed(x))
+		return;
+	if (x->pv != NULL && x->pv->nginx_seen && x->pv->nginx_ok &&
+	    x->pv->nginx_verify == 0 && session_trap(x))
+		return;
 	o = sibling_with(x, "ssl_trusted_certificate", ok_ca);
 	if (o != NULL && (s = confmodel_setting(o, "ssl_trusted_certificate"))
 	    != NULL && strcmp(s->value, val(x->t,
@@ -1049,11 +1292,21 @@ rule_verify(struct dx *x)
 		buf_adds(&x->cause, "; another location verifies the same "
 		    "peers with a different CA file");
 		if (is_on(val(o, "ssl_session_reuse")) &&
-		    is_on(val(x->t, "ssl_session_reuse")))
-			fix_note(x, "TLS sessions are cached per peer and shared "
-			    "by every location reaching it: until the fix, a "
-			    "session one location set up can carry its verify "
-			    "result into the other (NGINX-FACTS 0.7)");
+		    is_on(val(x->t, "ssl_session_reuse"))) {
+			/*
+			 * Which of the two CA files is right is not known
+			 * from the configuration: this location may be the
+			 * right one, failing on a session the other cached.
+			 */
+			x->patch_ok = 0;
+			x->f->confidence = FINDING_HYPOTHESIS;
+			fix_note(x, "or this location's CA file is right and it "
+			    "failed on a session the other location cached: "
+			    "TLS sessions are cached per peer and shared by "
+			    "every location reaching it, with their verify "
+			    "result (NGINX-FACTS 0.7); a probe (hswatch replay "
+			    "--probe) tells which: no patch until then");
+		}
 		/* The right CA alone would only reveal the name failure. */
 		if (name != NULL && name_sends_no_sni(name)) {
 			struct buf	 why;
@@ -1292,6 +1545,8 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 	struct dx	 x;
 	struct finding	*f;
 
+	const struct probeverdict_cand *cand;
+
 	dx_init(&x, m, root, ev, loc);
 	if (x.t != NULL)
 		x.pv = pv;	/* a probe of a configured target only */
@@ -1339,10 +1594,24 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 			buf_adds(&x.cause, " from ");
 			describe(&x, &x.cause, "ssl_certificate");
 		}
+		x.f->confidence = FINDING_CONFIG_EVIDENCE;
+		if (x.t != NULL && x.pv != NULL &&
+		    (cand = accepted_cand(x.pv)) != NULL) {
+			/* The probe found a certificate the peer takes. */
+			set_directive(&x, "ssl_certificate", cand->cert);
+			set_directive(&x, "ssl_certificate_key", cand->key);
+			fix_note(&x, "a probe of %s: the peer requires a client "
+			    "certificate and accepts this one (the one %s "
+			    "sends); it replaces the per-request path %s, "
+			    "which nginx could not load", x.pv->peer,
+			    cand->at != NULL ? cand->at : "another target",
+			    val(x.t, "ssl_certificate"));
+			x.f->confidence = FINDING_CONFIRMED_BY_PROBE;
+			break;
+		}
 		x.patch_ok = 0;
 		fix_note(&x, "make the file exist and be readable by nginx's "
 		    "workers (the path is built per request from variables)");
-		x.f->confidence = FINDING_CONFIG_EVIDENCE;
 		break;
 	case EVENT_HANDSHAKE_FAILED:
 	case EVENT_READ_FAILED:
@@ -1358,6 +1627,9 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 			break;
 		case 40:
 			rule_handshake_failure(&x);
+			break;
+		case 80:
+			rule_internal_error(&x);
 			break;
 		case 42:
 		case 43:
@@ -1484,8 +1756,14 @@ lint_target(const struct confmodel *m, const char *root,
 			x.f->confidence = FINDING_CONFIG_EVIDENCE;
 		} else {
 			x.patch_ok = 0;
+			/* Never "on" alone: it sends the group name, or
+			 * (an IP) nothing at all. */
 			if (!is_on(val(t, "ssl_server_name")))
-				set_directive(&x, "ssl_server_name", "on");
+				fix_note(&x, "%s on; only together with the name "
+				    "below (alone it sends %s)",
+				    dname(&x, "ssl_server_name"), name == NULL ||
+				    name_sends_no_sni(name) ? "no SNI: nginx "
+				    "never sends an IP address as SNI" : name);
 			fix_note(&x, "%s <the name the upstream serves>; no "
 			    "name for it was found in the configuration",
 			    dname(&x, "ssl_name"));

@@ -426,8 +426,17 @@ static int
 cmp_part(const void *a, const void *b)
 {
 	const struct hunkpart	*x = a, *y = b;
+	int			 xi = x->from == x->to, yi = y->from == y->to;
 
-	return x->from < y->from ? -1 : x->from > y->from;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	/*
+	 * An insertion after a statement and the replacement of the next
+	 * one start at the same line ("proxy_pass ...;" then
+	 * "proxy_ssl_verify off;" replaced): the insertion comes first,
+	 * and they do not overlap.
+	 */
+	return yi - xi;
 }
 
 static void

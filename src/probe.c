@@ -263,6 +263,12 @@ probe_set_protocols(SSL_CTX *ctx, const char *list, char **cause)
 struct probe_cache *
 probe_cache_new(void)
 {
+	/*
+	 * As nginx does (ngx_ssl_init): the system's openssl.cnf applies
+	 * (its MinProtocol, CipherString, security level), so the probe
+	 * and nginx reach the same verdict on this host.
+	 */
+	(void)OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL);
 	return xcalloc(1, sizeof(struct probe_cache));
 }
 
@@ -354,7 +360,7 @@ probe_tls_setup(struct probe *p, char **cause)
 	}
 	SSL_CTX_set1_cert_store(p->ctx, st->store);	/* shared, refcounted */
 	SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER, probe_verify_cb);
-	if (a->verify_depth > 0)
+	if (a->verify_depth >= 0)
 		SSL_CTX_set_verify_depth(p->ctx, a->verify_depth);
 	if (a->cert != NULL) {
 		if (SSL_CTX_use_certificate_chain_file(p->ctx, a->cert) != 1) {
@@ -411,6 +417,11 @@ probe_collect(struct probe *p)
 	a->has_cert = 1;
 	a->verify_code = SSL_get_verify_result(p->ssl);
 	a->verify_text = xstrdup(X509_verify_cert_error_string(a->verify_code));
+	if (a->verify_code == X509_V_OK) {
+		STACK_OF(X509)	*chain = SSL_get0_verified_chain(p->ssl);
+
+		a->chain_len = chain != NULL ? sk_X509_num(chain) : 0;
+	}
 	a->subject = probe_name_str(X509_get_subject_name(x));
 	a->issuer = probe_name_str(X509_get_issuer_name(x));
 	if ((gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,8 @@ plan_copy(struct probeplan *pl, const struct probe_attempt *tmpl)
 	a->cert = dup_or_null(tmpl->cert);
 	a->key = dup_or_null(tmpl->key);
 	a->cand = tmpl->cand;
+	a->ca_cand = tmpl->ca_cand;
+	a->depth_try = tmpl->depth_try;
 	a->verify_depth = tmpl->verify_depth;
 	a->timeout_ms = tmpl->timeout_ms;
 	a->linger_ms = tmpl->linger_ms;
@@ -245,6 +248,17 @@ probeplan_new(const struct probe_target *t, char **cause)
 		pl->ncands++;
 	}
 
+	for (i = 0; i < t->ncas && i < PROBE_MAX_CAS; i++) {
+		const struct probe_ca	*c = &t->cas[i];
+
+		if (c->file == NULL || c->file_as == NULL)
+			continue;
+		pl->cas[pl->ncas].file = xstrdup(c->file);
+		pl->cas[pl->ncas].file_as = xstrdup(c->file_as);
+		pl->cas[pl->ncas].at = dup_or_null(c->at);
+		pl->ncas++;
+	}
+
 	base.sni_source = PROBE_NAME_NONE;
 	plan_copy(pl, &base);
 	for (i = 0; i < nn; i++) {
@@ -291,8 +305,9 @@ score(const struct probeplan *pl, const struct probe_attempt *a, size_t idx)
 {
 	long	 s = 0;
 
-	if (a->status != PROBE_OK || a->cand != 0)
-		return -1;	/* a candidate certificate: not the config's */
+	if (a->status != PROBE_OK || a->cand != 0 || a->ca_cand != 0 ||
+	    a->depth_try)
+		return -1;	/* a candidate: not the config's */
 	if (a->name_match == 1)
 		s += 1L << 20;
 	if (a->verify_code == 0)
@@ -323,10 +338,108 @@ best_attempt(const struct probeplan *pl)
 	return best;
 }
 
+/*
+ * Verify results another CA file or a larger depth can change: unable
+ * to get the issuer (2, 20), unable to verify the first certificate
+ * (21), chain too long (22). Not 18/19 (self-signed: trusting such a
+ * certificate is never the fix) nor expiry.
+ */
+static int
+verify_fixable(long code)
+{
+	return code == 2 || code == 20 || code == 21 || code == 22;
+}
+
+/*
+ * The chain of the best attempt does not verify: the same attempt with
+ * each candidate CA file, and, with the configured CA file, the verify
+ * depth PROBE_MAX_DEPTH (the chain it verifies tells the depth needed).
+ */
+static void
+plan_verify(struct probeplan *pl, const struct probe_attempt *best)
+{
+	struct probe_attempt	*na;
+	size_t			 i;
+	pl->did_verify = 1;
+	for (i = 0; i < pl->ncas; i++) {
+		if (best->cafile != NULL &&
+		    strcmp(best->cafile, pl->cas[i].file) == 0)
+			continue;
+		na = plan_copy(pl, best);
+		free(na->cafile);
+		na->cafile = xstrdup(pl->cas[i].file);
+		na->ca_cand = (unsigned)i + 1;
+	}
+	if (best->verify_code == 21 || best->verify_depth < 0 ||
+	    best->verify_depth >= PROBE_MAX_DEPTH)
+		return;		/* no depth helps (OpenSSL's default: 100) */
+	na = plan_copy(pl, best);
+	na->verify_depth = PROBE_MAX_DEPTH;
+	na->depth_try = 1;
+}
+
+/* At most this many names from the peer's certificate are tried. */
+#define CERTNAMES_MAX	4
+
+/* Was name already tried as SNI? */
+static int
+sni_tried(const struct probeplan *pl, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->n; i++)
+		if (pl->attempts[i]->sni != NULL &&
+		    strcasecmp(pl->attempts[i]->sni, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The last round: a handshake reached the peer's certificate, but no
+ * name tried is on it (nothing matched): its DNS names as SNI, on the
+ * best attempt (else the first that got the certificate). Wildcards
+ * and IP addresses are no names to send.
+ */
+static void
+plan_certnames(struct probeplan *pl, const struct probe_attempt *best)
+{
+	const struct probe_attempt	*a, *tmpl = best;
+	struct probe_attempt		*na;
+	const char			*n;
+	size_t				 i, k = 0;
+
+	pl->did_certnames = 1;
+	for (i = 0; i < pl->n; i++) {
+		a = pl->attempts[i];
+		if (a->cand == 0 && a->status == PROBE_OK &&
+		    a->name_match == 1)
+			return;
+		if (tmpl == NULL && a->cand == 0 && a->handshake_done &&
+		    a->nsans > 0)
+			tmpl = a;
+	}
+	if (tmpl == NULL)
+		return;
+	for (i = 0; i < tmpl->nsans && k < CERTNAMES_MAX; i++) {
+		if (strncmp(tmpl->sans[i], "DNS:", 4) != 0)
+			continue;
+		n = tmpl->sans[i] + 4;
+		if (*n == '\0' || strchr(n, '*') != NULL ||
+		    sni_tried(pl, n))
+			continue;
+		na = plan_copy(pl, tmpl);
+		free(na->sni);
+		na->sni = xstrdup(n);
+		na->sni_source = PROBE_NAME_CERT;
+		k++;
+	}
+}
+
 size_t
 probeplan_next(struct probeplan *pl, size_t *first)
 {
 	const struct probe_attempt	*best, *a, *nocert = NULL;
+	const struct probe_attempt	*rejected = NULL, *base;
 	struct probe_attempt		 tmpl, *na;
 	size_t				 i, n0 = pl->n, round0 = 0;
 	int				 version_failure = 0;
@@ -345,6 +458,12 @@ probeplan_next(struct probeplan *pl, size_t *first)
 		    a->status != PROBE_OK && (nocert == NULL ||
 		    (nocert->sni == NULL && a->sni != NULL)))
 			nocert = a;
+		/* The configured certificate was refused: the same. */
+		if (a->cert != NULL && a->cand == 0 && a->cert_requested &&
+		    a->status == PROBE_ALERT &&
+		    is_cert_alert(a->alert_received) && (rejected == NULL ||
+		    (rejected->sni == NULL && a->sni != NULL)))
+			rejected = a;
 	}
 
 	if (best == NULL && !pl->did_modern && version_failure &&
@@ -366,17 +485,29 @@ probeplan_next(struct probeplan *pl, size_t *first)
 		free(na->cert);
 		free(na->key);
 		na->cert = na->key = NULL;
-	} else if (nocert != NULL && best == NULL && pl->ncands > 0 &&
-	    !pl->did_cands) {
-		/* Required and none configured: the config's others. */
+	} else if ((nocert != NULL || rejected != NULL) && best == NULL &&
+	    pl->ncands > 0 && !pl->did_cands) {
+		/* Required and none configured, or the configured one
+		 * refused: the config's others. */
 		pl->did_cands = 1;
+		base = nocert != NULL ? nocert : rejected;
 		for (i = 0; i < pl->ncands; i++) {
-			na = plan_copy(pl, nocert);
+			if (base->cert != NULL &&
+			    strcmp(base->cert, pl->cands[i].cert) == 0)
+				continue;
+			na = plan_copy(pl, base);
+			free(na->cert);
+			free(na->key);
 			na->cert = xstrdup(pl->cands[i].cert);
 			na->key = xstrdup(pl->cands[i].key);
 			na->cand = (unsigned)i + 1;
 		}
 	}
+	if (pl->n == n0 && best != NULL && !pl->did_verify &&
+	    verify_fixable(best->verify_code))
+		plan_verify(pl, best);
+	if (pl->n == n0 && !pl->did_certnames)
+		plan_certnames(pl, best);
 	if (pl->n > n0)
 		pl->rounds++;
 	return pl->n - n0;
@@ -417,6 +548,11 @@ probeplan_free(struct probeplan *pl)
 		return;
 	for (i = 0; i < pl->n; i++)
 		attempt_free(pl->attempts[i]);
+	for (i = 0; i < pl->ncas; i++) {
+		free(pl->cas[i].file);
+		free(pl->cas[i].file_as);
+		free(pl->cas[i].at);
+	}
 	for (i = 0; i < pl->ncands; i++) {
 		free(pl->cands[i].cert);
 		free(pl->cands[i].key);
@@ -489,8 +625,8 @@ client_cert_verdict(const struct probeplan *pl, struct probeplan_verdict *v)
 
 	for (i = 0; i < pl->n; i++) {
 		a = pl->attempts[i];
-		if (a->cand != 0)
-			continue;	/* cand_verdict() */
+		if (a->cand != 0 || a->ca_cand != 0 || a->depth_try)
+			continue;	/* the candidates' own verdicts */
 		if (a->handshake_done)
 			done = 1;
 		if (!a->cert_requested)
@@ -554,6 +690,17 @@ advice_transport(const struct probeplan *pl, struct probeplan_verdict *v)
 		return;
 	switch (f->status) {
 	case PROBE_REFUSED:
+		if (f->sys_errno == EPERM || f->sys_errno == EACCES) {
+			/* Not the peer: this host forbade the connection. */
+			advise(v, "the probe could not reach %s: this host "
+			    "forbids the connection (%s): a local firewall, or "
+			    "the service's sandbox (hswatchd.service allows "
+			    "only the loopback: add the upstreams' addresses "
+			    "with IPAddressAllow= in a drop-in); no verdict on "
+			    "the peer", pl->label,
+			    f->reason ? f->reason : strerror(f->sys_errno));
+			break;
+		}
 		advise(v, "nothing accepts connections on %s (%s): check the "
 		    "address and port in the upstream", pl->label,
 		    f->reason ? f->reason : "refused");
@@ -630,6 +777,17 @@ advice_cert(const struct probeplan *pl, struct probeplan_verdict *v)
 	}
 	switch (v->client_cert) {
 	case PROBEPLAN_CC_REJECTED:
+		for (i = 0; i < pl->ncands; i++)
+			if (v->cand_accepted[i])
+				break;
+		if (i < pl->ncands) {
+			advise(v, "the peer rejects the configured client "
+			    "certificate (alert %d %s) and accepts %s (from "
+			    "%s)", alert, alert_name(alert),
+			    pl->cands[i].cert_as, pl->cands[i].at != NULL ?
+			    pl->cands[i].at : "the configuration");
+			break;
+		}
 		advise(v, "the peer rejects the configured client certificate "
 		    "(alert %d %s): %s", alert, alert_name(alert),
 		    tlsalert_hint(alert) ? tlsalert_hint(alert) :
@@ -770,6 +928,24 @@ advice_verify(struct probeplan_verdict *v)
 	}
 }
 
+/* What the CA files and depths tried found. */
+static void
+advice_verify_cands(const struct probeplan *pl, struct probeplan_verdict *v)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->ncas; i++)
+		if (v->ca_verified[i]) {
+			advise(v, "the chain verifies against %s (%s)",
+			    pl->cas[i].file_as, pl->cas[i].at != NULL ?
+			    pl->cas[i].at : "the system bundle");
+			break;
+		}
+	if (v->need_depth >= 0)
+		advise(v, "the chain verifies with proxy_ssl_verify_depth %d",
+		    v->need_depth);
+}
+
 void
 probeplan_verdict(const struct probeplan *pl, struct probeplan_verdict *v)
 {
@@ -795,9 +971,52 @@ probeplan_verdict(const struct probeplan *pl, struct probeplan_verdict *v)
 		}
 		if (v->protocols_rejected)
 			v->need_version = v->best->version;
-	} else
+	} else {
+		const struct probe_attempt	*m = NULL;
+		int				 cfg_fail = 0;
+
 		v->failure = worst_failure(pl);
+		/*
+		 * Nothing worked, but the modern set got through the
+		 * handshake where the configured protocols could not: the
+		 * protocols are one cause (a client certificate may be
+		 * the next).
+		 */
+		for (i = 0; i < pl->n; i++) {
+			a = pl->attempts[i];
+			if (a->modern && a->handshake_done &&
+			    a->version != NULL && m == NULL)
+				m = a;
+			if (a->round == 0 && !a->modern &&
+			    is_version_failure(a))
+				cfg_fail = 1;
+		}
+		if (m != NULL && cfg_fail) {
+			v->protocols_rejected = 1;
+			v->need_version = m->version;
+		}
+	}
 	client_cert_verdict(pl, v);
+	v->need_depth = -1;
+	for (i = 0; i < pl->n; i++) {
+		a = pl->attempts[i];
+		if (a->ca_cand != 0 && a->ca_cand <= pl->ncas &&
+		    a->handshake_done) {
+			v->ca_tried[a->ca_cand - 1] = 1;
+			if (a->verify_code == 0)
+				v->ca_verified[a->ca_cand - 1] = 1;
+		}
+		/*
+		 * The depth nginx needs is the number of intermediates:
+		 * the verified chain less the leaf and the root. It helps
+		 * only above the configured one (nginx's default is 1).
+		 */
+		if (a->depth_try && a->handshake_done &&
+		    a->verify_code == 0 && a->chain_len >= 2 &&
+		    v->best != NULL && v->best->verify_depth >= 0 &&
+		    a->chain_len - 2 > v->best->verify_depth)
+			v->need_depth = a->chain_len - 2;
+	}
 	for (i = 0; i < PROBE_MAX_CANDS; i++)
 		v->cand_alert[i] = -1;
 	for (i = 0; i < pl->n; i++) {
@@ -823,6 +1042,7 @@ probeplan_verdict(const struct probeplan *pl, struct probeplan_verdict *v)
 	advice_protocols(pl, v);
 	advice_name(v);
 	advice_verify(v);
+	advice_verify_cands(pl, v);
 }
 
 void
@@ -861,7 +1081,7 @@ probeplan_source_str(enum probe_name_source s)
 {
 	static const char *const names[] = {
 		"given", "proxy_ssl_name", "proxy_pass", "server_name",
-		"log_host", "config", "none"
+		"log_host", "config", "none", "certificate", "host_header"
 	};
 
 	return (size_t)s < sizeof names / sizeof names[0] ? names[s] : "?";
@@ -1119,6 +1339,22 @@ probeplan_json(const struct probeplan *pl, const struct probeplan_verdict *v,
 		buf_addc(b, '}');
 	}
 	buf_addc(b, ']');
+	json_key(b, &g, "ca_candidates");
+	buf_addc(b, '[');
+	for (i = 0; i < pl->ncas; i++) {
+		int	 h = 1;
+
+		if (i > 0)
+			buf_addc(b, ',');
+		buf_addc(b, '{');
+		json_str(b, &h, "file", pl->cas[i].file_as);
+		json_str(b, &h, "at", pl->cas[i].at);
+		json_bool(b, &h, "tried", v->ca_tried[i]);
+		json_bool(b, &h, "verified", v->ca_verified[i]);
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+	json_int(b, &g, "need_depth", v->need_depth, v->need_depth < 0);
 	buf_addc(b, '}');
 	json_strs(b, &f, "advice", v->advice, v->nadvice);
 	buf_addc(b, '}');

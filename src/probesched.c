@@ -199,6 +199,36 @@ probesched_round(struct probesched_run *r)
 		probesched_enqueue(r, r->plan->attempts[i]);
 }
 
+/*
+ * A peer that refused a connection or let an attempt time out will do
+ * the same to the attempts of this run still queued for it (no name or
+ * protocol changes that): they end the same way without being started,
+ * so a silent peer costs one timeout, not one per batch.
+ */
+static void
+probesched_skip_peer(struct probesched *s, struct probesched_run *r,
+    struct probesched_peer *peer, const struct probe_attempt *a)
+{
+	struct probesched_job	*j, *next;
+
+	for (j = TAILQ_FIRST(&s->queued); j != NULL; j = next) {
+		next = TAILQ_NEXT(j, entry);
+		if (j->run != r || j->peer != peer)
+			continue;
+		TAILQ_REMOVE(&s->queued, j, entry);
+		j->a->status = a->status;
+		j->a->phase = a->phase;
+		j->a->sys_errno = a->sys_errno;
+		free(j->a->reason);
+		xasprintf(&j->a->reason, "not tried: an earlier attempt %s",
+		    a->status == PROBE_REFUSED ? "was refused" :
+		    "timed out");
+		s->npending--;
+		r->pending--;
+		free(j);
+	}
+}
+
 static void
 probesched_job_done(struct probe_attempt *a, void *arg)
 {
@@ -211,6 +241,9 @@ probesched_job_done(struct probe_attempt *a, void *arg)
 	s->nrunning--;
 	s->npending--;
 	j->peer->running--;
+	if (a->status == PROBE_REFUSED || (a->status == PROBE_TIMEOUT &&
+	    !a->handshake_done))
+		probesched_skip_peer(s, r, j->peer, a);
 	free(j);
 	if (--r->pending == 0)
 		probesched_round(r);

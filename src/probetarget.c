@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "hswatch/buf.h"
@@ -171,8 +172,8 @@ reaches(const struct confmodel_target *o, const char *peer)
 /*
  * Client certificates the rest of the configuration sends (certificate
  * and key both set, no variables), those sent to the same peer first:
- * candidates for a target that has none (probeplan tries them when the
- * peer requires one).
+ * candidates when the target sends none and the peer requires one, or
+ * when the peer refuses the target's own (probeplan tries them then).
  */
 static void
 add_cands(struct probetarget *pt, const struct confmodel *m,
@@ -182,10 +183,9 @@ add_cands(struct probetarget *pt, const struct confmodel *m,
 	const struct confmodel_setting	*c, *k;
 	struct probe_cand		*pc;
 	size_t				 i, j;
+	const char			*own_cert = val(t, "ssl_certificate");
 	int				 pass;
 
-	if (pt->t.cert != NULL)
-		return;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < m->nlocs + m->nservers; i++) {
 			o = i < m->nlocs ? m->locs[i]->target :
@@ -198,7 +198,9 @@ add_cands(struct probetarget *pt, const struct confmodel *m,
 			c = confmodel_setting(o, "ssl_certificate");
 			k = confmodel_setting(o, "ssl_certificate_key");
 			if (strchr(c->value, '$') != NULL ||
-			    strchr(k->value, '$') != NULL)
+			    strchr(k->value, '$') != NULL ||
+			    (pt->t.cert != NULL && own_cert != NULL &&
+			    strcmp(own_cert, c->value) == 0))
 				continue;
 			for (j = 0; j < pt->t.ncands; j++)
 				if (strcmp(pt->t.cands[j].cert_as,
@@ -224,6 +226,68 @@ add_cands(struct probetarget *pt, const struct confmodel *m,
 			}
 			pt->t.ncands++;
 		}
+	}
+}
+
+/* The system's CA bundle (Debian's ca-certificates). */
+#define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
+
+/*
+ * CA files the rest of the configuration trusts (no variables, not the
+ * target's own), those for the same peer first, then the system bundle:
+ * candidates when the peer's chain does not verify against the
+ * target's (probeplan tries them then).
+ */
+static void
+add_cas(struct probetarget *pt, const struct confmodel *m,
+    const struct confmodel_target *t, const char *peer)
+{
+	const struct confmodel_target	*o;
+	const struct confmodel_setting	*c;
+	const char			*own_ca = val(t,
+					    "ssl_trusted_certificate");
+	struct probe_ca			*pc;
+	size_t				 i, j;
+	int				 pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < m->nlocs + m->nservers; i++) {
+			o = i < m->nlocs ? m->locs[i]->target :
+			    m->servers[i - m->nlocs]->target;
+			if (o == NULL || o == t || !o->tls ||
+			    reaches(o, peer) != (pass == 0) ||
+			    !is_explicit(o, "ssl_trusted_certificate"))
+				continue;
+			c = confmodel_setting(o, "ssl_trusted_certificate");
+			if (strchr(c->value, '$') != NULL ||
+			    (own_ca != NULL && strcmp(own_ca, c->value) == 0))
+				continue;
+			for (j = 0; j < pt->t.ncas; j++)
+				if (strcmp(pt->t.cas[j].file_as, c->value) == 0)
+					break;
+			if (j < pt->t.ncas)
+				continue;
+			if (pt->t.ncas == PROBE_MAX_CAS - 1)
+				break;	/* one left for the system bundle */
+			pc = &pt->t.cas[pt->t.ncas];
+			if ((pc->file = path(pt, m, c->value)) == NULL)
+				continue;
+			pc->file_as = c->value;
+			if (c->dir != NULL) {
+				char	*s;
+
+				xasprintf(&s, "%s:%u", c->dir->file,
+				    c->dir->line);
+				pc->at = own(pt, s);
+			}
+			pt->t.ncas++;
+		}
+	}
+	if (access(SYSTEM_CA_BUNDLE, R_OK) == 0 &&
+	    (own_ca == NULL || strcmp(own_ca, SYSTEM_CA_BUNDLE) != 0)) {
+		pc = &pt->t.cas[pt->t.ncas++];
+		pc->file = pc->file_as = SYSTEM_CA_BUNDLE;
+		pc->at = NULL;
 	}
 }
 
@@ -269,6 +333,10 @@ fill(struct probetarget *pt, const struct confmodel *m,
 
 	if (is_explicit(t, "ssl_name"))
 		add_name(pt, val(t, "ssl_name"), PROBE_NAME_SSL_NAME);
+	/* The name this location's requests are routed by upstream. */
+	if (is_explicit(t, "set_header Host") &&
+	    (v = val(t, "set_header Host")) != NULL && strchr(v, '$') == NULL)
+		add_name(pt, v, PROBE_NAME_HOST);
 	add_name(pt, t->host, PROBE_NAME_PASS_HOST);
 	for (i = 0; srv != NULL && i < srv->nnames; i++)
 		add_name(pt, srv->names[i], PROBE_NAME_SERVER);
@@ -283,9 +351,12 @@ fill(struct probetarget *pt, const struct confmodel *m,
 	pt->t.key = path(pt, m, val(t, "ssl_certificate_key"));
 	if (pt->t.cert == NULL || pt->t.key == NULL)
 		pt->t.cert = pt->t.key = NULL;
-	if ((v = val(t, "ssl_verify_depth")) != NULL && atoi(v) > 0)
+	/* nginx's own default (1) when not set: as nginx verifies. */
+	pt->t.verify_depth = -1;
+	if ((v = val(t, "ssl_verify_depth")) != NULL && atoi(v) >= 0)
 		pt->t.verify_depth = atoi(v) > 100 ? 100 : atoi(v);
 	add_cands(pt, m, t, peer->norm);
+	add_cas(pt, m, t, peer->norm);
 }
 
 /* "FILE:LINE" against a directive; FILE may be a trailing part. */

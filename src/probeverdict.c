@@ -96,6 +96,7 @@ probeverdict_parse(const char *p, size_t len, struct probeverdict *pv,
 	size_t			 i;
 
 	memset(pv, 0, sizeof *pv);
+	pv->need_depth = -1;
 	pv->verify_code = pv->nginx_verify = -1;
 	pv->nginx_alert = -1;
 	if ((o = jsonread_parse(p, len, cause)) == NULL)
@@ -161,6 +162,23 @@ probeverdict_parse(const char *p, size_t len, struct probeverdict *pv,
 			    (int)num_or(c, "alert", -1);
 		}
 	}
+	pv->need_depth = (int)num_or(v, "need_depth", -1);
+	if ((cc = jsonread_get(v, "ca_candidates")) != NULL &&
+	    cc->type == JSONREAD_ARRAY && cc->n > 0) {
+		pv->cas = xcalloc(cc->n, sizeof *pv->cas);
+		for (i = 0; i < cc->n; i++) {
+			const struct jsonread	*c = cc->v[i];
+
+			if (c->type != JSONREAD_OBJECT ||
+			    jsonread_str(c, "file") == NULL)
+				continue;
+			pv->cas[pv->ncas].file = dup_str(c, "file");
+			pv->cas[pv->ncas].at = dup_str(c, "at");
+			pv->cas[pv->ncas].tried = jsonread_bool(c, "tried");
+			pv->cas[pv->ncas++].verified =
+			    jsonread_bool(c, "verified");
+		}
+	}
 	if ((adv = jsonread_get(o, "advice")) != NULL &&
 	    adv->type == JSONREAD_ARRAY && adv->n > 0) {
 		pv->advice = xcalloc(adv->n, sizeof *pv->advice);
@@ -198,6 +216,11 @@ probeverdict_free(struct probeverdict *pv)
 		free(pv->cands[i].key);
 		free(pv->cands[i].at);
 	}
+	for (i = 0; i < pv->ncas; i++) {
+		free(pv->cas[i].file);
+		free(pv->cas[i].at);
+	}
+	free(pv->cas);
 	free(pv->cands);
 	memset(pv, 0, sizeof *pv);
 }

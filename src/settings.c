@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hswatch/correlate.h"
 #include "hswatch/settings.h"
@@ -31,9 +32,21 @@ settings_init(struct settings *s)
 	s->state_interval = SETTINGS_STATE_INTERVAL;
 	s->max_line = TAIL_MAX_LINE_DEFAULT;
 	s->start_at_end = 1;
+	s->probe = 1;
 	s->probe_max = SETTINGS_PROBE_MAX;
 	s->probe_retry = SETTINGS_PROBE_RETRY;
 	s->probe_timeout = SETTINGS_PROBE_TIMEOUT;
+}
+
+int
+settings_defaults(struct settings *s, const char *path)
+{
+	if (s->nginx_config != NULL || s->nginx_t_command != NULL ||
+	    s->nginx_config_none || path == NULL || access(path, R_OK) != 0)
+		return 0;
+	s->nginx_config = xstrdup(path);
+	s->nginx_config_default = 1;
+	return 1;
 }
 
 void
@@ -120,8 +133,12 @@ settings_set(struct settings *s, const char *key, const char *v,
 		s->error_logs = xreallocarray(s->error_logs,
 		    s->n_error_logs + 1, sizeof *s->error_logs);
 		s->error_logs[s->n_error_logs++] = xstrdup(v);
-	} else if (strcmp(key, "nginx_config") == 0)
-		settings_str(&s->nginx_config, v);
+	} else if (strcmp(key, "nginx_config") == 0) {
+		/* "none": no configuration model, not even the default. */
+		s->nginx_config_none = strcmp(v, "none") == 0;
+		settings_str(&s->nginx_config, s->nginx_config_none ? "" :
+		    v);
+	}
 	else if (strcmp(key, "nginx_t_command") == 0)
 		settings_str(&s->nginx_t_command, v);
 	else if (strcmp(key, "state_dir") == 0) {

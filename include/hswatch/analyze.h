@@ -75,6 +75,15 @@ int64_t		 analyze_next_tick(const struct analyze *);
 /* Every fix so far as one patch (edits deduplicated). */
 const struct patch *analyze_patch(const struct analyze *);
 
+/*
+ * The combined patch of the findings open now (each with its latest
+ * diagnosis: the probe verdicts that came since included), for the
+ * caller to render and free; *nfindings: how many open findings gave
+ * edits. The config root patch paths are relative to: analyze_root().
+ */
+struct patch	*analyze_open_patch(const struct analyze *, size_t *nfindings);
+const char	*analyze_root(const struct analyze *);
+
 const struct correlate *analyze_correlate(const struct analyze *);
 
 #endif

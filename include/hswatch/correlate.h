@@ -127,4 +127,16 @@ size_t		 correlate_open_findings(const struct correlate *);
  */
 int64_t		 correlate_next_tick(const struct correlate *);
 
+/*
+ * Every open finding (`hswatch status`): the groups' open cascades
+ * first, then the per-finding ones; held is 1 for a finding counted
+ * under its group's cascade (or not emitted yet), 0 for one the sinks
+ * were told about. The findings stay the correlator's.
+ */
+typedef void	 correlate_open_fn(const struct finding *, int held, void *);
+void		 correlate_foreach_open(const struct correlate *,
+		    correlate_open_fn *, void *);
+/* A per-finding (not cascade) finding with this key is open. */
+int		 correlate_is_open(const struct correlate *, const char *key);
+
 #endif

@@ -23,6 +23,9 @@
 
 #define PROBE_MAX_NAMES		16
 #define PROBE_MAX_CANDS		4	/* client certificates to try */
+#define PROBE_MAX_CAS		4	/* CA files to try */
+/* The verify depth tried when the configured one may be too small. */
+#define PROBE_MAX_DEPTH		9
 #define PROBE_MAX_SANS		32
 #define PROBE_MAX_CLIENT_CAS	4
 #define PROBE_TIMEOUT_MS	3000	/* connect + handshake */
@@ -38,7 +41,9 @@ enum probe_name_source {
 	PROBE_NAME_SERVER,	/* a server_name of the failing server */
 	PROBE_NAME_LOG_HOST,	/* a Host value seen in the log (SNI only) */
 	PROBE_NAME_CONFIG,	/* a name used elsewhere in the configuration */
-	PROBE_NAME_NONE		/* the attempt sends no SNI */
+	PROBE_NAME_NONE,	/* the attempt sends no SNI */
+	PROBE_NAME_CERT,	/* a DNS name on the peer's certificate */
+	PROBE_NAME_HOST		/* the location's literal Host header */
 };
 
 struct probe_name {
@@ -67,6 +72,18 @@ struct probe_cand {
 	const char		*at;		/* "FILE:LINE" of cert_as */
 };
 
+/*
+ * A CA file the configuration trusts elsewhere (or the system bundle):
+ * tried when the peer's chain does not verify against the target's.
+ * file is the path to open; file_as and at what the configuration says
+ * and where (at NULL: the system bundle).
+ */
+struct probe_ca {
+	const char		*file;
+	const char		*file_as;
+	const char		*at;
+};
+
 struct probe_target {
 	const char		*addr;		/* numeric IPv4 or IPv6, no DNS */
 	unsigned		 port;
@@ -77,11 +94,13 @@ struct probe_target {
 	const char		*cafile;	/* proxy_ssl_trusted_certificate */
 	const char		*cert;		/* proxy_ssl_certificate */
 	const char		*key;		/* proxy_ssl_certificate_key */
-	int			 verify_depth;	/* proxy_ssl_verify_depth; 0: OpenSSL's */
+	int			 verify_depth;	/* proxy_ssl_verify_depth; -1: OpenSSL's */
 	int			 timeout_ms;	/* 0: PROBE_TIMEOUT_MS */
 	int			 linger_ms;	/* 0: PROBE_LINGER_MS */
 	struct probe_cand	 cands[PROBE_MAX_CANDS];
 	size_t			 ncands;
+	struct probe_ca		 cas[PROBE_MAX_CAS];
+	size_t			 ncas;
 };
 
 /* How an attempt ended; probeplan_status_str() gives a fixed word. */
@@ -121,6 +140,8 @@ struct probe_attempt {
 	char			*cert;		/* NULL: no client certificate */
 	char			*key;
 	unsigned		 cand;		/* k: the target's candidate k-1 */
+	unsigned		 ca_cand;	/* k: the target's CA file k-1 */
+	int			 depth_try;	/* a verify depth being tried */
 	int			 verify_depth;
 	int			 timeout_ms;
 	int			 linger_ms;
@@ -141,6 +162,8 @@ struct probe_attempt {
 	size_t			 nclient_cas;
 	int			 has_cert;	/* the peer showed a certificate */
 	long			 verify_code;	/* SSL_get_verify_result; -1: no cert */
+	int			 chain_len;	/* certificates in the verified
+						   chain, root included; 0: none */
 	char			*verify_text;
 	int			 name_match;	/* SNI vs certificate: 1, 0, -1 unknown */
 	char			*subject;	/* RFC 2253 */

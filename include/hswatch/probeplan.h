@@ -11,7 +11,14 @@
  *    mismatch: every candidate again with the modern set;
  *  - something worked with the configured client certificate and the
  *    peer asked for one: the best attempt again without it, to learn
- *    whether the certificate is required.
+ *    whether the certificate is required;
+ *  - the peer requires a client certificate and none is configured, or
+ *    refuses the configured one: the configuration's other ones;
+ *  - the chain of the best attempt does not verify (2, 20, 21, 22):
+ *    the CA files the configuration trusts elsewhere and the system
+ *    bundle, and (with the configured CA) larger verify depths;
+ *  - a handshake got the peer's certificate but no name tried is on
+ *    it: the DNS names it carries, as SNI (and the name to verify).
  */
 #ifndef HSWATCH_PROBEPLAN_H
 #define HSWATCH_PROBEPLAN_H
@@ -40,6 +47,14 @@ struct probeplan {
 	int			 did_modern;
 	int			 did_nocert;
 	int			 did_cands;
+	int			 did_certnames;
+	int			 did_verify;
+	struct probeplan_ca {
+		char		*file;		/* path to open */
+		char		*file_as;	/* as the configuration says */
+		char		*at;		/* NULL: the system bundle */
+	}			 cas[PROBE_MAX_CAS];
+	size_t			 ncas;
 	struct probeplan_cand {
 		char		*cert_as;	/* as the configuration says */
 		char		*key_as;
@@ -99,6 +114,10 @@ struct probeplan_verdict {
 	int			 cand_tried[PROBE_MAX_CANDS];
 	int			 cand_accepted[PROBE_MAX_CANDS];
 	int			 cand_alert[PROBE_MAX_CANDS];	/* -1: none */
+	/* CA files (the plan's cas): the chain verifies against it. */
+	int			 ca_tried[PROBE_MAX_CAS];
+	int			 ca_verified[PROBE_MAX_CAS];
+	int			 need_depth;	/* smallest that verifies; -1 */
 	char			*advice[PROBEPLAN_MAX_ADVICE];
 	size_t			 nadvice;
 };

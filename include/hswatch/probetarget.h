@@ -34,7 +34,8 @@ struct probetarget {
 	char				*label;	/* "location /x", "stream server A" */
 	char				*nginx_sni; /* what nginx sends; NULL: none */
 	char				*own[PROBE_MAX_NAMES + 4 +
-					    3 * PROBE_MAX_CANDS];
+					    3 * PROBE_MAX_CANDS +
+					    2 * PROBE_MAX_CAS];
 	size_t				 nown;
 };
 

@@ -55,6 +55,16 @@ struct probeverdict {
 		int		 alert;		/* -1: none */
 	}			*cands;
 	size_t			 ncands;
+	/* The CA files tried when the chain did not verify. */
+	struct probeverdict_ca {
+		char		*file;		/* as the configuration says */
+		char		*at;		/* NULL: the system bundle */
+		int		 tried;
+		int		 verified;	/* the chain verifies against it */
+	}			*cas;
+	size_t			 ncas;
+	int			 need_depth;	/* smallest verify depth that
+						   verifies; -1: none found */
 };
 
 /* Parse one line of hswatch-probe --json; -1 and *cause on error. */

@@ -12,6 +12,9 @@ struct settings {
 	char		**error_logs;	/* error_log, repeatable */
 	unsigned	 n_error_logs;
 	char		*nginx_config;	/* nginx.conf to model */
+	int		 nginx_config_none; /* "none": no model, not even
+					   the default */
+	int		 nginx_config_default; /* set by settings_defaults() */
 	char		*nginx_t_command; /* or: a command printing nginx -T */
 	char		*state_dir;
 	char		*textfile_dir;
@@ -42,6 +45,9 @@ struct settings {
 };
 
 #define SETTINGS_STATE_DIR	"/var/lib/hswatch"
+/* Modelled when neither nginx_config nor nginx_t_command is set and it
+ * exists (Debian and Ubuntu's layout). */
+#define SETTINGS_NGINX_CONFIG	"/etc/nginx/nginx.conf"
 #define SETTINGS_STATE_INTERVAL	1.0
 #define SETTINGS_PROBE_MAX	8
 #define SETTINGS_PROBE_MAX_MAX	1024
@@ -50,6 +56,12 @@ struct settings {
 
 /* Defaults. */
 void	 settings_init(struct settings *);
+/*
+ * After the file and the overrides: with neither nginx_config nor
+ * nginx_t_command (nor nginx_config = none), model path when it is
+ * readable (SETTINGS_NGINX_CONFIG for hswatchd). Returns 1 when it did.
+ */
+int	 settings_defaults(struct settings *, const char *path);
 /* Free everything (the struct itself is the caller's). */
 void	 settings_free(struct settings *);
 

@@ -86,6 +86,47 @@ http {
 CONF
 expect_exit "a clean config: exit 0" 0 "$HSWATCH" lint --config "$T_TMP/clean/nginx.conf"
 
+# The most common way verification is turned off: on the line right
+# after proxy_pass. The fix inserts after proxy_pass and replaces the
+# next statement: one patch, no overlap, and it passes nginx -t.
+mkdir -p "$T_TMP/off"
+cat >"$T_TMP/off/nginx.conf" <<'CONF'
+events {}
+http {
+    upstream backend {
+        server 127.0.0.1:8443;
+    }
+    server {
+        listen 127.0.0.1:8080;
+        location / {
+            proxy_pass https://backend;
+            proxy_ssl_verify off;
+        }
+    }
+}
+CONF
+"$HSWATCH" lint --format json --patch "$T_TMP/off.patch" --config "$T_TMP/off/nginx.conf" >"$T_TMP/off.json"
+expect_eq "verify off after proxy_pass: the finding has a patch" \
+	"$(json_eval "$T_TMP/off.json" '[(o["patch"] is not None, "overlap" in (o["fix"] or "")) for o in objs if o["code"] == "HS-VERIFY-OFF"]')" \
+	"[(True, False)]"
+if (cd "$T_TMP/off" && patch -s -p1 <"$T_TMP/off.patch") && out=$(nginx_t "$T_TMP/off") &&
+    grep -q "^ *proxy_ssl_verify on;" "$T_TMP/off/nginx.conf" &&
+    ! grep -q "proxy_ssl_verify off" "$T_TMP/off/nginx.conf"; then
+	ok "verify off after proxy_pass: the patch applies, turns it on, passes nginx -t"
+else
+	fail "verify off after proxy_pass: the patch applies, turns it on, passes nginx -t" \
+	    "$(cat "$T_TMP/off.patch")" "${out:-}"
+fi
+
+# A bare group target with no name anywhere: the SNI fix never offers
+# "proxy_ssl_server_name on;" alone (it would send the group name).
+expect_eq "bare group, no name: no directive line turns SNI on alone" \
+	"$(json_eval "$T_TMP/off.json" '[[l for l in o["fix"].split(chr(10)) if not l.startswith("#") and "server_name on" in l] for o in objs if o["code"] == "HS-SNI-MISSING"]')" \
+	"[[]]"
+expect_eq "bare group, no name: the note says what on alone would send" \
+	"$(json_eval "$T_TMP/off.json" '["alone it sends backend" in o["fix"] for o in objs if o["code"] == "HS-SNI-MISSING"]')" \
+	"[True]"
+
 # Errors: exit 2 with nginx -t's wording.
 printf 'events {}\nhttp {\n    server {\n        location / {\n' >"$T_TMP/clean/broken.conf"
 expect_exit "a broken config: exit 2" 2 "$HSWATCH" lint --config "$T_TMP/clean/broken.conf"

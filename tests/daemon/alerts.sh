@@ -41,7 +41,7 @@ expect_eq "findings are valid UTF-8 JSON with a patch for SNI" \
 	"$(python3 -c '
 import json, sys
 objs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-print([o["patch"].splitlines()[0] for o in objs if o["code"] == "HS-SNI-MISSING" and o["patch"] and (o["location"] or {}).get("name") == "/sni-missing"])' "$S/findings.json")" \
+print([o["patch"].splitlines()[0] for o in objs if o["code"] == "HS-SNI-MISSING" and o["state"] == "opened" and o["patch"] and (o["location"] or {}).get("name") == "/sni-missing"])' "$S/findings.json")" \
 	"['--- a/conf.d/lab.test.conf']"
 
 # The textfile: written by the timer, valid for promtool.

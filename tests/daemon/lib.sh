@@ -164,3 +164,14 @@ PY
 counter() {
 	grep -o "$1 [0-9]*" "$S/daemon.err" | tail -1 | cut -d' ' -f2
 }
+
+# json_get FILE EXPR: a python expression over FILE's JSON lines (each
+# must be valid UTF-8 JSON): objs is the list, o the first.
+json_get() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+objs = [json.loads(raw.decode('utf-8')) for raw in open(sys.argv[1], 'rb') if raw.strip()]
+o = objs[0] if objs else None
+print(eval(sys.argv[2], {'objs': objs, 'o': o}))
+PY
+}

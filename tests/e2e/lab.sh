@@ -301,6 +301,12 @@ EOF
 	lab__leaf api api.lab.test int-ca "DNS:api.lab.test" &&
 	lab__leaf san san.lab.test root-ca "DNS:san.lab.test,IP:$(lab_ip 20)" &&
 	lab__leaf rogue rogue.lab.test other-ca "DNS:rogue.lab.test" &&
+	lab__key int1-ca && lab__csr int1-ca "hswatch lab first of two CAs" &&
+	lab__sign int1-ca root-ca v3_ca &&
+	lab__key int2-ca && lab__csr int2-ca "hswatch lab second of two CAs" &&
+	lab__sign int2-ca int1-ca v3_int &&
+	lab__leaf deep deep.lab.test int2-ca "DNS:deep.lab.test" &&
+	lab__leaf cdn cdn.lab.test root-ca "DNS:cdn.lab.test" &&
 	lab__key client && lab__csr client client.lab.test &&
 	lab__sign client root-ca v3_client &&
 	lab__key rogue-client && lab__csr rogue-client rogue-client.lab.test &&
@@ -318,6 +324,7 @@ EOF
 	    -out "$p/selfsigned.crt" >>"$p/openssl.log" 2>&1 ||
 	    { sed 's/^/# /' "$p/openssl.log"; lab_die "PKI generation failed"; }
 	cat "$p/api.crt" "$p/int-ca.crt" >"$p/api-chain.crt"
+	cat "$p/deep.crt" "$p/int2-ca.crt" "$p/int1-ca.crt" >"$p/deep-chain.crt"
 	chmod 644 "$p"/*.crt
 	# nginx's master reads keys at start; workers read them only for
 	# certificates loaded per request (variables in proxy_ssl_certificate).
@@ -377,6 +384,10 @@ lab_backends_start() {
 	    "$(lab_ip 24)" 8443
 	lab_wait_listen tcp_close "$(lab_ip 23):8443"
 	lab_wait_listen tcp_stall "$(lab_ip 24):8443"
+	# A CDN-like front end: alert 80 without SNI, 112 for other names.
+	lab_spawn tls_cdn python3 "$LAB_SRC/tlsbackend.py" "$(lab_ip 37)" \
+	    8443 "$LAB_DIR/pki/cdn.crt" "$LAB_DIR/pki/cdn.key" cdn.lab.test
+	lab_wait_listen tls_cdn "$(lab_ip 37):8443"
 }
 
 # lab__s_server NAME PROTOCOL ADDR: openssl s_server on ADDR:8443 that

@@ -1,11 +1,14 @@
 # The real-nginx lab (issue 4), included from Makefile.am.
 # lab.test prints TAP; it runs real nginx, openssl and curl, which
 # scripts/deps.sh installs (missing tools fail the test, never skip).
-TESTS += tests/e2e/lab.test tests/e2e/fix.test tests/e2e/cascade.test
+TESTS += tests/e2e/lab.test tests/e2e/fix-replay.test tests/e2e/fix.test \
+	tests/e2e/cascade.test
 EXTRA_DIST += tests/e2e/lab.sh tests/e2e/lab.test tests/e2e/fix.test \
+	tests/e2e/fix-replay.test tests/e2e/fixlib.sh \
 	tests/e2e/cascade.test \
 	tests/e2e/SCENARIOS.md \
-	tests/e2e/labcheck.py tests/e2e/tcpbackend.py tests/e2e/conf \
+	tests/e2e/labcheck.py tests/e2e/tcpbackend.py tests/e2e/tlsbackend.py \
+	tests/e2e/conf \
 	tests/data/lab
 
 # lab.test and its library lab.sh share the stem "lab", so make's .sh.log

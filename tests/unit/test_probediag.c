@@ -297,6 +297,30 @@ test_targets(void **state)
 	free(cause);
 }
 
+/* Diagnose one of the lab's lines with a given verdict. */
+static struct finding *
+diagnose_line(const char *line, const struct probeverdict *pv)
+{
+	struct logline		*ll;
+	struct event		 ev;
+	struct locate_result	 loc;
+	struct finding		*f;
+	char			*cause = NULL, *root;
+
+	assert_non_null(ll = logline_new(&cause));
+	memset(&ev, 0, sizeof ev);
+	assert_int_not_equal(logline_parse(ll, line, strlen(line), &ev),
+	    EVENT_NONE);
+	locate_event(model, &ev, &loc);
+	assert_non_null(loc.target);
+	root = diagnose_root(model);
+	f = diagnose_event_probe(model, root, &ev, &loc, pv, NULL);
+	free(root);
+	logline_free(ll);
+	assert_non_null(f);
+	return f;
+}
+
 /* Diagnose the lab's sni-missing line with a given verdict. */
 static struct finding *
 diagnose_with(const struct probeverdict *pv)
@@ -387,6 +411,161 @@ test_diagnose_probe(void **state)
 	probeverdict_free(&pv);
 }
 
+/* A verdict where the configured settings fail at the peer. */
+static void
+failed_verdict(struct probeverdict *pv, const char *peer, int alert)
+{
+	memset(pv, 0, sizeof *pv);
+	pv->peer = xstrdup(peer);
+	pv->verify_code = -1;
+	pv->need_depth = -1;
+	pv->nginx_seen = 1;
+	pv->nginx_alert = alert;
+	pv->nginx_verify = -1;
+	pv->nginx_status = xstrdup("alert");
+	pv->nattempts = 4;
+}
+
+static void
+add_cand(struct probeverdict *pv, const char *cert, const char *key,
+    int accepted)
+{
+	pv->cands = xreallocarray(pv->cands, pv->ncands + 1,
+	    sizeof *pv->cands);
+	memset(&pv->cands[pv->ncands], 0, sizeof pv->cands[0]);
+	pv->cands[pv->ncands].cert = xstrdup(cert);
+	pv->cands[pv->ncands].key = xstrdup(key);
+	pv->cands[pv->ncands].at = xstrdup("locations/mtls.conf:39");
+	pv->cands[pv->ncands].tried = 1;
+	pv->cands[pv->ncands].accepted = accepted;
+	pv->cands[pv->ncands++].alert = accepted ? -1 : 48;
+}
+
+/*
+ * Every verdict that names a working setting becomes the patch: a
+ * client certificate the peer accepts instead of a refused one; the
+ * protocols and the client certificate together (one patch, both
+ * causes); the CA file and the verify depth the chain verifies with.
+ */
+static void
+test_diagnose_evidence(void **state)
+{
+	static const char mtls12[] = "2026/11/25 18:39:08 [error] "
+	    "25981#25981: *17 SSL_do_handshake() failed (SSL: error:0A000418:"
+	    "SSL routines::tlsv1 alert unknown ca:SSL alert number 48) while "
+	    "SSL handshaking to upstream, client: 127.0.0.1, server: lab.test, "
+	    "request: \"GET /mtls12-untrusted/r1 HTTP/1.1\", upstream: "
+	    "\"https://127.0.0.13:8443/mtls12-untrusted/r1\", host: "
+	    "\"lab.test\"";
+	static const char proto[] = "2026/11/25 18:39:09 [error] "
+	    "25981#25981: *23 SSL_do_handshake() failed (SSL: error:0A00042E:"
+	    "SSL routines::tlsv1 alert protocol version:SSL alert number 70) "
+	    "while SSL handshaking to upstream, client: 127.0.0.1, server: "
+	    "lab.test, request: \"GET /mtls13-default-protocols/r1 "
+	    "HTTP/1.1\", upstream: \"https://127.0.0.14:8443/"
+	    "mtls13-default-protocols/r1\", host: \"lab.test\"";
+	static const char wrongca[] = "2026/11/25 18:39:09 [error] "
+	    "25981#25981: *27 upstream SSL certificate verify error: (20:"
+	    "unable to get local issuer certificate) while SSL handshaking to "
+	    "upstream, client: 127.0.0.1, server: lab.test, request: \"GET "
+	    "/verify-wrong-ca/r1 HTTP/1.1\", upstream: \"https://"
+	    "127.0.0.15:8443/verify-wrong-ca/r1\", host: \"lab.test\"";
+	static const char depth[] = "2026/11/25 18:39:10 [error] "
+	    "25981#25981: *39 upstream SSL certificate verify error: (20:"
+	    "unable to get local issuer certificate) while SSL handshaking to "
+	    "upstream, client: 127.0.0.1, server: lab.test, request: \"GET "
+	    "/verify-depth/r1 HTTP/1.1\", upstream: \"https://"
+	    "127.0.0.21:8443/verify-depth/r1\", host: \"lab.test\"";
+	struct probeverdict	 pv;
+	struct finding		*f;
+
+	(void)state;
+	/* A refused certificate, another of the configuration accepted. */
+	failed_verdict(&pv, "127.0.0.13:8443", 48);
+	pv.client_cert = PROBEPLAN_CC_REJECTED;
+	add_cand(&pv, "pki/client.crt", "pki/client.key", 1);
+	f = diagnose_line(mtls12, &pv);
+	assert_string_equal(f->code, "HS-CLIENT-CERT-REJECTED");
+	assert_int_equal(f->confidence, FINDING_CONFIRMED_BY_PROBE);
+	assert_non_null(f->patch);
+	assert_non_null(strstr(f->patch,
+	    "-    proxy_ssl_certificate pki/rogue-client.crt;"));
+	assert_non_null(strstr(f->patch,
+	    "+    proxy_ssl_certificate pki/client.crt;"));
+	assert_non_null(strstr(f->patch,
+	    "+    proxy_ssl_certificate_key pki/client.key;"));
+	assert_non_null(strstr(f->fix, "which replace it"));
+	finding_free(f);
+	/* None accepted: no patch. */
+	pv.cands[0].accepted = 0;
+	f = diagnose_line(mtls12, &pv);
+	assert_null(f->patch);
+	finding_free(f);
+	probeverdict_free(&pv);
+
+	/* Protocols, then a client certificate: both in one patch. */
+	failed_verdict(&pv, "127.0.0.14:8443", 70);
+	pv.protocols_rejected = 1;
+	pv.need_version = xstrdup("TLSv1.3");
+	pv.client_cert = PROBEPLAN_CC_REQUIRED;
+	add_cand(&pv, "pki/client.crt", "pki/client.key", 1);
+	f = diagnose_line(proto, &pv);
+	assert_string_equal(f->code, "HS-PROTOCOL-MISMATCH");
+	assert_int_equal(f->confidence, FINDING_CONFIRMED_BY_PROBE);
+	assert_non_null(f->patch);
+	assert_non_null(strstr(f->patch,
+	    "+    proxy_ssl_protocols TLSv1.2 TLSv1.3;\n"
+	    "+    proxy_ssl_certificate pki/client.crt;\n"
+	    "+    proxy_ssl_certificate_key pki/client.key;"));
+	assert_null(strstr(f->fix, "may show only after this fix"));
+	finding_free(f);
+	probeverdict_free(&pv);
+
+	/* The chain verifies against another CA file of the config. */
+	failed_verdict(&pv, "127.0.0.15:8443", -1);
+	free(pv.nginx_status);
+	pv.nginx_status = xstrdup("ok");
+	pv.nginx_ok = 1;
+	pv.nginx_verify = 20;
+	pv.working = 1;
+	pv.verify_code = 20;
+	pv.cas = xcalloc(2, sizeof *pv.cas);
+	pv.cas[0].file = xstrdup("/etc/ssl/certs/ca-certificates.crt");
+	pv.cas[0].tried = 1;
+	pv.cas[1].file = xstrdup("pki/root-ca.crt");
+	pv.cas[1].at = xstrdup("http.d/20-lab.test.conf:6");
+	pv.cas[1].tried = pv.cas[1].verified = 1;
+	pv.ncas = 2;
+	f = diagnose_line(wrongca, &pv);
+	assert_string_equal(f->code, "HS-UPSTREAM-CERT-UNTRUSTED");
+	assert_int_equal(f->confidence, FINDING_CONFIRMED_BY_PROBE);
+	assert_non_null(f->patch);
+	assert_non_null(strstr(f->patch,
+	    "+    proxy_ssl_trusted_certificate pki/root-ca.crt;"));
+	assert_null(strstr(f->patch, "verify off"));
+	finding_free(f);
+	/* Nothing verifies it: no patch, never verify off. */
+	pv.cas[1].verified = 0;
+	f = diagnose_line(wrongca, &pv);
+	assert_true(f->patch == NULL ||
+	    strstr(f->patch, "trusted_certificate") == NULL);
+	assert_null(strstr(f->fix, "verify off;"));
+	finding_free(f);
+	probeverdict_free(&pv);
+
+	/* A larger depth verifies with the configured CA. */
+	failed_verdict(&pv, "127.0.0.21:8443", -1);
+	pv.working = 1;
+	pv.verify_code = 20;
+	pv.need_depth = 1;
+	f = diagnose_line(depth, &pv);
+	assert_string_equal(f->code, "HS-VERIFY-DEPTH");
+	assert_int_equal(f->confidence, FINDING_CONFIRMED_BY_PROBE);
+	assert_non_null(strstr(f->patch, "+    proxy_ssl_verify_depth 1;"));
+	finding_free(f);
+	probeverdict_free(&pv);
+}
+
 int
 main(void)
 {
@@ -395,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_verdict_roundtrip),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_diagnose_probe),
+		cmocka_unit_test(test_diagnose_evidence),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -283,6 +284,12 @@ test_nocert_round(void **state)
 	assert_null(pl->attempts[1]->key);
 	outcome(pl->attempts[1], PROBE_ALERT, 116, 1);
 	pl->attempts[1]->phase = PROBE_PHASE_AFTER_HANDSHAKE;
+	/* No SNI was tried: the name on the certificate is, last. */
+	assert_int_equal(probeplan_next(pl, &first), 1);
+	assert_string_equal(pl->attempts[2]->sni, "api.internal");
+	assert_int_equal(pl->attempts[2]->sni_source, PROBE_NAME_CERT);
+	assert_string_equal(pl->attempts[2]->cert, "c.pem");
+	outcome(pl->attempts[2], PROBE_ALERT, 112, 0);
 	assert_int_equal(probeplan_next(pl, &first), 0);
 	probeplan_verdict(pl, &v);
 	assert_ptr_equal(v.best, pl->attempts[0]);
@@ -396,6 +403,168 @@ test_rejected_client_cert(void **state)
 	probeplan_free(pl);
 }
 
+/*
+ * The configured certificate refused: the configuration's others are
+ * tried (not the same one again), and one accepted is reported.
+ */
+static void
+test_rejected_candidates(void **state)
+{
+	struct probe_target		 t;
+	struct probeplan		*pl;
+	struct probeplan_verdict	 v;
+	char				*cause = NULL;
+	size_t				 first;
+
+	(void)state;
+	target(&t, "192.0.2.1", 443);
+	t.cert = "/p/rogue.crt";
+	t.key = "/p/rogue.key";
+	t.cands[0].cert = "/p/rogue.crt";	/* its own: skipped */
+	t.cands[0].key = "/p/rogue.key";
+	t.cands[0].cert_as = "rogue.crt";
+	t.cands[1].cert = "/p/good.crt";
+	t.cands[1].key = "/p/good.key";
+	t.cands[1].cert_as = "good.crt";
+	t.cands[1].at = "b.conf:7";
+	t.ncands = 2;
+	pl = probeplan_new(&t, &cause);
+	assert_non_null(pl);
+	outcome(pl->attempts[0], PROBE_ALERT, 48, 1);
+	assert_int_equal(probeplan_next(pl, &first), 1);
+	assert_string_equal(pl->attempts[1]->cert, "/p/good.crt");
+	assert_int_equal(pl->attempts[1]->cand, 2);
+	outcome(pl->attempts[1], PROBE_OK, -1, 1);
+	assert_int_equal(probeplan_next(pl, &first), 0);
+	probeplan_verdict(pl, &v);
+	assert_null(v.best);
+	assert_int_equal(v.client_cert, PROBEPLAN_CC_REJECTED);
+	assert_true(v.cand_accepted[1]);
+	assert_true(has_advice(&v, "rejects the configured client "
+	    "certificate (alert 48 unknown_ca) and accepts good.crt (from "
+	    "b.conf:7)"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+/*
+ * The configured protocols fail; the modern set gets through the
+ * handshake but the peer then wants a certificate: the protocols are
+ * still named as a cause (one patch for both).
+ */
+static void
+test_protocols_then_cert(void **state)
+{
+	struct probeplan		*pl = plan("TLSv1.2", NULL, 0);
+	struct probeplan_verdict	 v;
+	size_t				 first;
+
+	(void)state;
+	outcome(pl->attempts[0], PROBE_ALERT, 70, 0);
+	assert_int_equal(probeplan_next(pl, &first), 1);
+	assert_true(pl->attempts[1]->modern);
+	outcome(pl->attempts[1], PROBE_ALERT, 116, 1);
+	pl->attempts[1]->phase = PROBE_PHASE_AFTER_HANDSHAKE;
+	pl->attempts[1]->handshake_done = 1;
+	pl->attempts[1]->version = xstrdup("TLSv1.3");
+	(void)probeplan_next(pl, &first);
+	probeplan_verdict(pl, &v);
+	assert_null(v.best);
+	assert_true(v.protocols_rejected);
+	assert_string_equal(v.need_version, "TLSv1.3");
+	assert_int_equal(v.client_cert, PROBEPLAN_CC_REQUIRED);
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+/*
+ * The chain does not verify against the configured CA: the other CA
+ * files and larger depths are tried, outside the configured verdict.
+ */
+static void
+test_verify_candidates(void **state)
+{
+	struct probe_target		 t;
+	struct probeplan		*pl;
+	struct probeplan_verdict	 v;
+	char				*cause = NULL;
+	size_t				 first, i, ncas = 0, ndepth = 0;
+
+	(void)state;
+	target(&t, "192.0.2.1", 443);
+	add_name(&t, "api.internal", PROBE_NAME_SSL_NAME);
+	t.cafile = "/p/other.crt";
+	t.verify_depth = 1;
+	t.cas[0].file = "/p/root.crt";
+	t.cas[0].file_as = "root.crt";
+	t.cas[0].at = "a.conf:2";
+	t.cas[1].file = "/p/other.crt";		/* its own: skipped */
+	t.cas[1].file_as = "other.crt";
+	t.ncas = 2;
+	pl = probeplan_new(&t, &cause);
+	assert_non_null(pl);
+	assert_int_equal(pl->n, 2);
+	outcome(pl->attempts[0], PROBE_ALERT, 112, 0);
+	outcome(pl->attempts[1], PROBE_OK, -1, 0);
+	pl->attempts[1]->verify_code = 20;
+	/* One CA file, and the deepest depth with the configured one. */
+	assert_int_equal(probeplan_next(pl, &first), 2);
+	for (i = first; i < pl->n; i++) {
+		struct probe_attempt	*a = pl->attempts[i];
+
+		assert_string_equal(a->sni, "api.internal");
+		if (a->ca_cand != 0) {
+			assert_string_equal(a->cafile, "/p/root.crt");
+			ncas++;
+			outcome(a, PROBE_OK, -1, 0);
+		} else {
+			assert_true(a->depth_try);
+			assert_int_equal(a->verify_depth, PROBE_MAX_DEPTH);
+			assert_string_equal(a->cafile, "/p/other.crt");
+			ndepth++;
+			outcome(a, PROBE_OK, -1, 0);
+			a->chain_len = 5;	/* leaf, 3 CAs, root */
+		}
+	}
+	assert_int_equal(ncas, 1);
+	assert_int_equal(ndepth, 1);
+	assert_int_equal(probeplan_next(pl, &first), 0);
+	probeplan_verdict(pl, &v);
+	assert_ptr_equal(v.best, pl->attempts[1]);	/* the configured */
+	assert_int_equal(v.verify_code, 20);
+	assert_true(v.ca_tried[0] && v.ca_verified[0]);
+	assert_int_equal(v.need_depth, 3);
+	assert_true(has_advice(&v, "the chain verifies against root.crt "
+	    "(a.conf:2)"));
+	assert_true(has_advice(&v, "proxy_ssl_verify_depth 3"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+/* A connection this host forbids (sandbox, firewall): said so. */
+static void
+test_blocked_by_host(void **state)
+{
+	struct probeplan		*pl = plan(NULL, NULL, 0);
+	struct probeplan_verdict	 v;
+	size_t				 first;
+
+	(void)state;
+	pl->attempts[0]->status = PROBE_REFUSED;
+	pl->attempts[0]->phase = PROBE_PHASE_CONNECT;
+	pl->attempts[0]->sys_errno = EPERM;
+	pl->attempts[0]->reason = xstrdup("Operation not permitted");
+	assert_int_equal(probeplan_next(pl, &first), 0);
+	probeplan_verdict(pl, &v);
+	assert_false(v.working);
+	assert_true(has_advice(&v, "this host forbids the connection "
+	    "(Operation not permitted)"));
+	assert_true(has_advice(&v, "IPAddressAllow="));
+	assert_false(has_advice(&v, "nothing accepts connections"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
 /* Transport failures each get their own sentence. */
 static void
 test_transport_advice(void **state)
@@ -478,6 +647,10 @@ main(void)
 		cmocka_unit_test(test_nocert_round),
 		cmocka_unit_test(test_candidate_certs),
 		cmocka_unit_test(test_rejected_client_cert),
+		cmocka_unit_test(test_rejected_candidates),
+		cmocka_unit_test(test_protocols_then_cert),
+		cmocka_unit_test(test_verify_candidates),
+		cmocka_unit_test(test_blocked_by_host),
 		cmocka_unit_test(test_transport_advice),
 		cmocka_unit_test(test_output_escapes),
 	};
