@@ -67,6 +67,8 @@ struct tail_file {
 	uint64_t	 start;		/* first byte not yet delivered */
 	uint64_t	 line;		/* lines delivered */
 	int		 skip;		/* skipping the rest of a cut line */
+	int		 counting;	/* counting the lines before rpos */
+	uint64_t	 count_pos;	/* next byte to count */
 	uint32_t	 head_len;
 	uint64_t	 head_hash;
 	struct buf	 part;		/* held partial line */
@@ -404,6 +406,44 @@ tail_process(struct tail *t, struct tail_file *f, const char *data, size_t n)
  * limit stops us, t->more asks for another round). Returns the number of
  * bytes read.
  */
+/*
+ * start_at = end: count the lines before rpos (the start), at most
+ * limit bytes per call (0: all), before any new line is delivered, so
+ * line numbers stay exact. 1 when done; 0 with t->more set when not.
+ */
+static int
+tail_count(struct tail *t, struct tail_file *f, uint64_t limit)
+{
+	const char	*p, *end;
+	uint64_t	 done = 0, n;
+	ssize_t		 r;
+
+	while (f->count_pos < f->rpos) {
+		if (limit > 0 && done >= limit) {
+			t->more = 1;
+			return 0;
+		}
+		n = f->rpos - f->count_pos;
+		if (n > TAIL_CHUNK)
+			n = TAIL_CHUNK;
+		r = pread(f->fd, t->chunk, (size_t)n, (off_t)f->count_pos);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				t->st.errors++;
+			break;		/* shorter now: the check sees it */
+		}
+		for (p = t->chunk, end = p + r;
+		    (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+			f->line++;
+		f->count_pos += (uint64_t)r;
+		done += (uint64_t)r;
+	}
+	f->counting = 0;
+	return 1;
+}
+
 static uint64_t
 tail_read_upto(struct tail *t, struct tail_file *f, uint64_t limit)
 {
@@ -411,6 +451,8 @@ tail_read_upto(struct tail *t, struct tail_file *f, uint64_t limit)
 	uint64_t	 total = 0;
 
 	if (f->fd < 0)
+		return 0;
+	if (f->counting && !tail_count(t, f, limit))
 		return 0;
 	for (;;) {
 		if (limit > 0 && total >= limit) {
@@ -533,6 +575,7 @@ tail_file_open(struct tail *t, struct tail_file *f, int fd,
 	f->ino = (uint64_t)sb->st_ino;
 	f->rpos = f->start = f->line = 0;
 	f->skip = 0;
+	f->counting = 0;
 	f->head_len = 0;
 	f->head_hash = 0;
 	buf_reset(&f->part);
@@ -652,6 +695,7 @@ tail_check_files(struct tail *t)
 			t->st.truncations++;
 			t->cur.rpos = t->cur.start = t->cur.line = 0;
 			t->cur.skip = 0;
+			t->cur.counting = 0;
 			t->cur.head_len = 0;
 			(void)tail_head(&t->cur);
 			tail_switched(t);
@@ -1066,32 +1110,43 @@ tail_catch_up_after(struct tail *t, struct tail_file *f, const struct stat *sb)
 	rotated_free(&r);
 }
 
-/* Position at the end of an existing file, counting its lines. */
+/*
+ * start_at = end: begin after the last complete line of an existing
+ * file without reading what is before it (a partial last line is read,
+ * and held, normally). Its lines are counted a slice at a time from the
+ * loop after start-up (tail_count), before any new line is delivered.
+ */
 static void
 tail_skip_history(struct tail *t, struct tail_file *f)
 {
-	ssize_t		 r;
-	uint64_t	 off = 0, lines = 0, after_nl = 0;
-	const char	*p, *end, *nl;
+	struct stat	 sb;
+	uint64_t	 end, from;
+	ssize_t		 r, i;
 
-	for (;;) {
-		r = pread(f->fd, t->chunk, TAIL_CHUNK, (off_t)off);
-		if (r < 0 && errno == EINTR)
+	if (fstat(f->fd, &sb) != 0)
+		return;
+	for (end = (uint64_t)sb.st_size; end > 0; end = from) {
+		from = end > TAIL_CHUNK ? end - TAIL_CHUNK : 0;
+		r = pread(f->fd, t->chunk, (size_t)(end - from), (off_t)from);
+		if (r < 0 && errno == EINTR) {
+			from = end;
 			continue;
-		if (r <= 0)
-			break;
-		p = t->chunk;
-		end = p + r;
-		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			lines++;
-			p = nl + 1;
-			after_nl = off + (uint64_t)(p - t->chunk);
 		}
-		off += (uint64_t)r;
+		if (r <= 0) {
+			from = 0;
+			continue;
+		}
+		for (i = r; i > 0 && t->chunk[i - 1] != '\n'; i--)
+			;
+		if (i > 0) {
+			end = from + (uint64_t)i;
+			break;
+		}
 	}
-	/* A partial last line is read (and held) normally. */
-	f->rpos = f->start = after_nl;
-	f->line = lines;
+	f->rpos = f->start = end;
+	f->line = 0;
+	f->count_pos = 0;
+	f->counting = end > 0;
 }
 
 /* Where to begin: the saved entry, the rotated file, or the start. */
