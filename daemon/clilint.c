@@ -240,6 +240,7 @@ clilint_cmd(int argc, char **argv)
 	m = cliconf_load(&cc);
 	root = diagnose_root(m);
 	combined = patch_new(root);
+	patch_set_tree(combined, m->tree);
 	diagnose_lint(m, root, combined, collect, &l);
 
 	buf_init(&out);

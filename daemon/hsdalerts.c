@@ -449,6 +449,27 @@ hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 	free(a);
 }
 
+int
+hsd_alerts_check(const struct settings *s, char **summary, char **cause)
+{
+	struct confmodel	*m;
+
+	*summary = NULL;
+	if ((m = load_model(s, cause)) == NULL) {
+		if (*cause != NULL)
+			return -1;
+		*summary = xstrdup("no nginx configuration to model");
+		return 0;
+	}
+	xasprintf(summary, "nginx configuration %s: %zu file(s), %zu "
+	    "server(s), %zu upstream(s), %zu location(s), defaults of nginx "
+	    "%s", s->nginx_t_command != NULL ? s->nginx_t_command :
+	    s->nginx_config, m->tree != NULL ? m->tree->nfiles : 0,
+	    m->nservers, m->ngroups, m->nlocs, m->version);
+	confmodel_free(m);
+	return 0;
+}
+
 void
 hsd_alerts_model(const struct hsd_alerts *a, struct hsd_alerts_model *mi)
 {

@@ -72,6 +72,14 @@ size_t		 hsd_alerts_pending(const struct hsd_alerts *);
 /* When the correlator next has something to resolve (INT64_MAX: never). */
 int64_t		 hsd_alerts_next_tick(const struct hsd_alerts *);
 
+/*
+ * hswatchd --check: load the nginx model the settings name, as a start
+ * or a reload would, and free it. 0 and *summary (a line saying what was
+ * loaded, or that nothing is to be modelled), or -1 and *cause.
+ */
+int		 hsd_alerts_check(const struct settings *, char **summary,
+		    char **cause);
+
 /* The configuration model in use, for `hswatch status`. */
 struct hsd_alerts_model {
 	int		 loaded;

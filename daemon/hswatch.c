@@ -538,6 +538,13 @@ main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
+	/* SUBCOMMAND --help: the usage, on stdout, exit 0. */
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 ||
+	    strcmp(argv[2], "-h") == 0) && strcmp(argv[1], "probe") != 0 &&
+	    strcmp(argv[1], "status") != 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
 	if (strcmp(argv[1], "explain") == 0)
 		return cmd_explain(argc - 1, argv + 1);
 	if (strcmp(argv[1], "replay") == 0)

@@ -94,6 +94,7 @@ struct hsd {
 	unsigned		 n_logs;
 	int			 state_failed;	/* last save failed */
 	int			 probe_said_off; /* no model: said once */
+	char			*status_sent;	/* the last STATUS= */
 	int			 events_failed;	/* last event write failed */
 	unsigned long long	 saves;		/* state files written */
 
@@ -132,12 +133,15 @@ static const char *const usage_text =
     "      --json FILE           findings as JSON lines\n"
     "      --events FILE         append every recognised event as JSON lines\n"
     "      --no-syslog           do not log to syslog\n"
+    "      --check               validate the settings and the nginx\n"
+    "                            model they name, then exit (0 valid, 1 not)\n"
     "      --version, --help\n"
     "signals: HUP reopens outputs and reloads settings; TERM/INT save the\n"
     "state and exit; USR1 logs the counters. `hswatch status` asks the\n"
     "running daemon through its status socket.\n";
 
 static void hsd_usage(int) __attribute__((noreturn));
+static void hsd_notify_status(struct hsd *);
 
 /* Print the usage and exit with code. */
 static void
@@ -649,7 +653,7 @@ static void
 hsd_reload(struct hsd *d)
 {
 	struct settings	 s;
-	char		*cause = NULL;
+	char		*cause = NULL, keys[256];
 	int		 restart;
 
 	notify_reloading();
@@ -668,6 +672,9 @@ hsd_reload(struct hsd *d)
 		log_warnx("reload: %s (keeping the old output)", cause);
 		free(cause);
 	}
+	if (settings_keep_restart_keys(&d->set, &s, keys, sizeof keys) > 0)
+		log_warnx("reload: %s take effect at the next restart (the "
+		    "running values stay until then)", keys);
 	restart = s.poll_interval != d->set.poll_interval ||
 	    s.poll_always != d->set.poll_always ||
 	    s.rotate_wait != d->set.rotate_wait ||
@@ -679,6 +686,7 @@ hsd_reload(struct hsd *d)
 	hsd_probe_apply(d);
 	hsd_logs_sync(d, restart);
 	log_info("reloaded: following %u error log(s)", d->n_logs);
+	hsd_notify_status(d);
 	notify_ready();
 }
 
@@ -739,6 +747,7 @@ hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	c.last_event_time = d->last_event;
 	hsd_alerts_timer(d->alerts, &c, (int64_t)ev_now(loop));
 	free(files);
+	hsd_notify_status(d);
 
 	next = hsd_alerts_next_tick(d->alerts);
 	if (ev_now(loop) - (double)d->last_line < 2 * HSD_ALERT_INTERVAL ||
@@ -762,6 +771,42 @@ hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_again(loop, w);
 	else
 		ev_timer_stop(loop, w);
+}
+
+/*
+ * STATUS= for the service manager (systemctl status): the files
+ * followed, the open findings, the prober and the last error; sent when
+ * it changes.
+ */
+static void
+hsd_notify_status(struct hsd *d)
+{
+	struct hsd_alerts_model	 mi;
+	struct buf		 b;
+
+	buf_init(&b);
+	hsd_alerts_model(d->alerts, &mi);
+	buf_printf(&b, "following %u error log(s); %zu finding(s) open; "
+	    "nginx configuration %s; probe %s", d->n_logs,
+	    hsd_alerts_open(d->alerts), mi.loaded ? "loaded" : "none",
+	    d->probe != NULL ? "on" : "off");
+	if (mi.error != NULL)
+		buf_printf(&b, "; last error: %s", mi.error);
+	else if (d->state_failed)
+		buf_adds(&b, "; last error: the state cannot be saved");
+	else if (d->events_failed)
+		buf_adds(&b, "; last error: --events cannot be written");
+	buf_cstr(&b);
+	/* Printable, one line: the error text may quote a file. */
+	for (size_t i = 0; i < b.len; i++)
+		if ((unsigned char)b.data[i] < 0x20)
+			b.data[i] = ' ';
+	if (d->status_sent == NULL || strcmp(d->status_sent, b.data) != 0) {
+		notify_status(b.data);
+		free(d->status_sent);
+		d->status_sent = xstrdup(b.data);
+	}
+	buf_free(&b);
 }
 
 /* A snapshot of the daemon for `hswatch status`. */
@@ -888,6 +933,52 @@ hsd_status_open(struct hsd *d)
 	free(path);
 }
 
+/*
+ * hswatchd --check: the settings (file and command line) and the nginx
+ * model they name, as a start or a reload would load them; nothing is
+ * followed, locked or written. Exit 0, or 1 with the reason (FILE:LINE
+ * for the settings, nginx -t's words for the model).
+ */
+static int
+hsd_check(struct hsd *d)
+{
+	struct stat	 sb;
+	char		*cause = NULL, *summary = NULL;
+	int		 rc = 0;
+
+	if (hsd_settings(d, &d->set, &cause) != 0) {
+		fprintf(stderr, "hswatchd: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if (stat(d->set.state_dir, &sb) != 0) {
+		fprintf(stderr, "hswatchd: state directory %s: %s\n",
+		    d->set.state_dir, strerror(errno));
+		rc = 1;
+	} else if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "hswatchd: state directory %s: not a "
+		    "directory\n", d->set.state_dir);
+		rc = 1;
+	}
+	if (hsd_alerts_check(&d->set, &summary, &cause) != 0) {
+		fprintf(stderr, "hswatchd: nginx configuration not loaded: "
+		    "%s\n", cause);
+		free(cause);
+		rc = 1;
+	} else
+		printf("hswatchd: %s\n", summary);
+	free(summary);
+	if (rc == 0)
+		printf("hswatchd: settings %s%s are valid: %u error log(s)\n",
+		    d->conf_file != NULL && (d->conf_explicit ||
+		    access(d->conf_file, F_OK) == 0) ? d->conf_file :
+		    "(no settings file)", d->n_ov > 0 ? " and the command line" :
+		    "", d->set.n_error_logs);
+	settings_free(&d->set);
+	free(d->ov);
+	return rc;
+}
+
 /* libev cannot go on: log and exit. */
 static void
 hsd_syserr(const char *msg)
@@ -960,7 +1051,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_ERRLOG = 256, O_NGXCONF, O_NGXT, O_STATEDIR, O_TEXTDIR,
-	    O_JSON, O_EVENTS, O_NOSYSLOG, O_VERSION };
+	    O_JSON, O_EVENTS, O_NOSYSLOG, O_VERSION, O_CHECK };
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "config-file", required_argument, NULL, 'c' },
@@ -974,6 +1065,7 @@ main(int argc, char **argv)
 		{ "events", required_argument, NULL, O_EVENTS },
 		{ "no-syslog", no_argument, NULL, O_NOSYSLOG },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "check", no_argument, NULL, O_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -983,7 +1075,7 @@ main(int argc, char **argv)
 	char			*cause = NULL;
 	unsigned		 i;
 	double			 wd;
-	int			 ch;
+	int			 ch, check = 0;
 
 	(void)stdfds_ensure();	/* first: nothing may take fds 0-2 */
 	hsd_seed();
@@ -1026,6 +1118,9 @@ main(int argc, char **argv)
 		case O_VERSION:
 			printf("hswatchd %s\n", PACKAGE_VERSION);
 			return 0;
+		case O_CHECK:
+			check = 1;
+			break;
 		case 'h':
 			hsd_usage(0);
 			/* NOTREACHED */
@@ -1035,6 +1130,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		hsd_usage(2);
+	if (check)
+		return hsd_check(&d);
 
 	if (hsd_settings(&d, &d.set, &cause) != 0)
 		fatalx("%s", cause);
@@ -1102,6 +1199,7 @@ main(int argc, char **argv)
 	hsd_save_state(&d);
 	d.saver = hsd_saver_new(d.loop, state_file(d.state), hsd_saved, &d);
 	log_info("started, following %u error log(s)", d.n_logs);
+	hsd_notify_status(&d);
 	notify_ready();
 
 	ev_run(d.loop, 0);
@@ -1131,6 +1229,7 @@ main(int argc, char **argv)
 	outfile_close(d.events);
 	buf_free(&d.out);
 	settings_free(&d.set);
+	free(d.status_sent);
 	free(d.ov);
 	ev_loop_destroy(d.loop);
 	return 0;

@@ -339,6 +339,7 @@ diagnose_keep(struct analyze *a, const struct event *ev,
 	size_t			 i;
 
 	one = patch_new(a->root);
+	patch_set_tree(one, a->m != NULL ? a->m->tree : NULL);
 	f = diagnose_event_probe(a->m, a->root, ev, lp, pv, one);
 	patch_merge(a->combined, one);
 	if (fkey == NULL && f != NULL)
@@ -394,6 +395,7 @@ analyze_open_patch(const struct analyze *a, size_t *nfindings)
 
 	x.a = (struct analyze *)(uintptr_t)a;
 	x.p = patch_new(a->root);
+	patch_set_tree(x.p, a->m != NULL ? a->m->tree : NULL);
 	x.n = 0;
 	correlate_foreach_open(a->corr, open_patch_one, &x);
 	if (nfindings != NULL)
@@ -431,6 +433,7 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	a->root = diagnose_root(m);
 	patch_free(a->combined);
 	a->combined = patch_new(a->root);
+	patch_set_tree(a->combined, m != NULL ? m->tree : NULL);
 	/* Patches of the old model's files: the findings' next diagnosis
 	 * gives them again. */
 	strmap_free(a->fpatch, fpatch_free);

@@ -47,6 +47,21 @@ static int	parse(struct loader *, struct conflex *, const char *,
 		    struct confdir *, int);
 
 const char *
+confload_text(const struct conftree *t, const char *file, size_t *len)
+{
+	size_t	 i;
+
+	if (t == NULL || t->texts == NULL)
+		return NULL;
+	for (i = 0; i < t->nfiles; i++)
+		if (t->texts[i] != NULL && strcmp(t->files[i], file) == 0) {
+			*len = t->tlens[i];
+			return t->texts[i];
+		}
+	return NULL;
+}
+
+const char *
 confload_arg(const struct confdir *d, size_t i)
 {
 	return i < d->nargs ? d->args[i] : NULL;
@@ -78,6 +93,10 @@ confload_free(struct conftree *t)
 	for (i = 0; i < t->nfiles; i++)
 		free(t->files[i]);
 	free(t->files);
+	for (i = 0; t->texts != NULL && i < t->nfiles; i++)
+		free(t->texts[i]);
+	free(t->texts);
+	free(t->tlens);
 	free(t->prefix);
 	free(t);
 }
@@ -559,6 +578,27 @@ confload_dump(const char *data, size_t len, const char *prefix, char **cause)
 				break;
 			}
 	} while (again);
+	/* Keep each file's text: patches are made against what nginx runs,
+	 * whatever is on disk now. */
+	if (t != NULL) {
+		const struct dumpfile	*f;
+		const char		*text;
+		size_t			 dlen;
+
+		t->texts = xcalloc(t->nfiles ? t->nfiles : 1,
+		    sizeof *t->texts);
+		t->tlens = xcalloc(t->nfiles ? t->nfiles : 1,
+		    sizeof *t->tlens);
+		for (i = 0; i < t->nfiles; i++) {
+			if ((f = dump_find(&ld, t->files[i])) == NULL)
+				continue;
+			dump_content(&ld, f, &text, &dlen);
+			t->texts[i] = xmalloc(dlen + 1);
+			memcpy(t->texts[i], text, dlen);
+			t->texts[i][dlen] = '\0';
+			t->tlens[i] = dlen;
+		}
+	}
 out:
 	for (i = 0; i < ld.ndf; i++)
 		free(ld.df[i].path);

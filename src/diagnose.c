@@ -53,6 +53,7 @@ struct dx {
 	struct buf			 cause;
 	struct buf			 fix;
 	int				 patch_ok;	/* every value known */
+	int				 names_ambiguous; /* probe_name() */
 	unsigned			 lflags;	/* LOCATE_F_*: why not */
 };
 
@@ -524,16 +525,103 @@ probe_reproduced(const struct dx *x)
  * certificate carries. Replaces *good (config evidence) when they
  * differ; returns 1 when the probe confirms the name and the failure.
  */
+/*
+ * Where the name nginx sends once SNI is on comes from, exactly: its
+ * proxy_ssl_name (FILE:LINE), or, by default, the host of the *_pass.
+ */
+static void
+name_origin(struct dx *x, const char *name)
+{
+	const struct confmodel_setting	*s;
+
+	if (explicit(x->t, "ssl_name") &&
+	    (s = confmodel_setting(x->t, "ssl_name")) != NULL &&
+	    s->dir != NULL)
+		fix_note(x, "nginx then sends the name %s, from %s at %s:%u",
+		    name, s->name, s->dir->file, s->dir->line);
+	else
+		fix_note(x, "nginx then sends the name %s, the host of %s at "
+		    "%s:%u (%s's default)", name, x->t->dir->args[0],
+		    x->t->dir->file, x->t->dir->line, dname(x, "ssl_name"));
+}
+
+/* The target's own literal Host header, when it is a DNS name. */
+static const char *
+literal_host(const struct dx *x)
+{
+	const char	*v = val(x->t, "set_header Host");
+
+	return explicit(x->t, "set_header Host") && v != NULL &&
+	    is_dns_name(v) ? v : NULL;
+}
+
+/*
+ * How many distinct names the configuration sends to this target's
+ * peers: the SNI names of the targets reaching them, and this target's
+ * literal Host.
+ */
+static size_t
+names_reaching(const struct dx *x)
+{
+	const struct confmodel_target	*all[MAX_TARGETS];
+	const char			*names[16], *v;
+	size_t				 i, k, n, nn = 0;
+
+	if ((v = literal_host(x)) != NULL)
+		names[nn++] = v;
+	n = targets(x->m, all, MAX_TARGETS);
+	for (i = 0; i < n && nn < sizeof names / sizeof names[0]; i++) {
+		if (!all[i]->tls || !same_peers(all[i], x->t) ||
+		    !explicit(all[i], "ssl_name"))
+			continue;
+		v = val(all[i], "ssl_name");
+		if (!ok_name(all[i], v))
+			continue;
+		for (k = 0; k < nn; k++)
+			if (strcasecmp(names[k], v) == 0)
+				break;
+		if (k == nn)
+			names[nn++] = v;
+	}
+	return nn;
+}
+
 static int
 probe_name(struct dx *x, char **good, struct buf *why, int name_mismatch)
 {
 	const struct probeverdict	*pv = x->pv;
+	const char			*host;
+	size_t				 i;
 
 	if (pv == NULL || !pv->working || pv->sni == NULL ||
 	    !pv->cert_matches)
 		return 0;
 	if (!name_mismatch && !probe_reproduced(x))
 		return 0;
+	/*
+	 * Several names reach these peers (a shared address, a CDN, an
+	 * ingress) and the peer takes more than one: the location's own
+	 * literal Host if it is one of them; otherwise no name is known
+	 * to be this location's, and there is no patch.
+	 */
+	if (pv->nnames_ok > 1 && names_reaching(x) > 1) {
+		host = literal_host(x);
+		for (i = 0; host != NULL && i < pv->nnames_ok; i++)
+			if (strcasecmp(pv->names_ok[i], host) == 0)
+				break;
+		if (host == NULL || i == pv->nnames_ok) {
+			x->names_ambiguous = 1;
+			return 0;
+		}
+		free(*good);
+		*good = xstrdup(host);
+		buf_reset(why);
+		buf_printf(why, "this location's proxy_set_header Host; a probe "
+		    "of %s: the peer accepts it as SNI and its certificate "
+		    "carries it (as it does other names sent to it)",
+		    pv->peer);
+		return 1;
+	}
 	if (*good != NULL && strcasecmp(*good, pv->sni) == 0) {
 		buf_printf(why, "; a probe of %s confirms it: the peer accepts "
 		    "it as SNI and its certificate carries it", pv->peer);
@@ -611,6 +699,32 @@ rule_sni(struct dx *x, int name_mismatch)
 	probed = probe_name(x, &good, &why, name_mismatch);
 	if (probed)
 		strong = 1;
+	if (x->names_ambiguous) {
+		size_t	 i;
+
+		/* No patch: the names are hypotheses. */
+		free(good);
+		good = NULL;
+		buf_reset(&why);
+		x->patch_ok = 0;
+		if (!is_on(sni))
+			fix_note(x, "%s on; only together with a name (alone "
+			    "it sends %s)", dname(x, "ssl_server_name"),
+			    name == NULL || name_sends_no_sni(name) ? "no SNI" :
+			    name);
+		for (i = 0; i < x->pv->nnames_ok; i++)
+			fix_note(x, "hypothesis: %s %s; (the peer %s accepts it "
+			    "and its certificate carries it)",
+			    dname(x, "ssl_name"), x->pv->names_ok[i],
+			    x->pv->peer);
+		fix_note(x, "several names reach these peers and the peer "
+		    "takes each: which one this location's requests belong "
+		    "to is not known (a literal proxy_set_header Host would "
+		    "say): no patch");
+		x->f->confidence = FINDING_HYPOTHESIS;
+		buf_free(&why);
+		return;
+	}
 	if (good != NULL && !strong && !is_on(sni) && explicit(x->t,
 	    "ssl_name")) {
 		/* A configured name beats a guess from the client's Host. */
@@ -625,9 +739,7 @@ rule_sni(struct dx *x, int name_mismatch)
 		/* The name is right (set, or the DNS host of the target):
 		 * only SNI is off. */
 		set_directive(x, "ssl_server_name", "on");
-		fix_note(x, "nginx then sends the name %s from %s", name,
-		    explicit(x->t, "ssl_name") ? "its proxy_ssl_name" :
-		    "the proxy_pass host");
+		name_origin(x, name);
 		x->f->confidence = FINDING_CONFIG_EVIDENCE;
 	} else if (good == NULL) {
 		x->patch_ok = 0;
@@ -658,6 +770,15 @@ rule_sni(struct dx *x, int name_mismatch)
 		    FINDING_HYPOTHESIS;
 		if (probed)
 			x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+		else if (names_reaching(x) > 1) {
+			/* Several names reach these peers: only a probe
+			 * tells which the peer takes for this location. */
+			x->patch_ok = 0;
+			x->f->confidence = FINDING_HYPOTHESIS;
+			fix_note(x, "several names reach these peers: a "
+			    "hypothesis until a probe (hswatch replay "
+			    "--probe) confirms the peer takes it: no patch");
+		}
 		else if (!strong) {
 			/* The client's Host names this proxy, not
 			 * necessarily the upstream: no patch on that. */
@@ -1420,6 +1541,14 @@ finish(struct dx *x, struct patch *combined)
 		finding_set(&x->f->fix, buf_cstr(&x->fix));
 	if (x->p != NULL && x->patch_ok && patch_count(x->p) > 0) {
 		buf_init(&d);
+		if (patch_stale_files(x->p, &d) > 0) {
+			/* The dump is what nginx runs: patch that. */
+			fix_note(x, "%s on disk differs from the nginx -T dump: "
+			    "the patch is against the dump's text (what nginx "
+			    "runs)", buf_cstr(&d));
+			finding_set(&x->f->fix, buf_cstr(&x->fix));
+			buf_reset(&d);
+		}
 		if (patch_render(x->p, &d, &cause) == 0) {
 			finding_set(&x->f->patch, buf_cstr(&d));
 			if (combined != NULL)
@@ -1460,8 +1589,10 @@ dx_init(struct dx *x, const struct confmodel *m, const char *root,
 			x->grp = x->t->group;
 	}
 	x->patch_ok = 1;
-	if (x->t != NULL)
+	if (x->t != NULL) {
 		x->p = patch_new(root);
+		patch_set_tree(x->p, m != NULL ? m->tree : NULL);
+	}
 	buf_init(&x->cause);
 	buf_init(&x->fix);
 }
@@ -1688,6 +1819,7 @@ lint_emit(struct dx *x, struct patch *combined,
 	x->f = NULL;
 	patch_free(x->p);
 	x->p = patch_new(x->root);
+	patch_set_tree(x->p, x->m != NULL ? x->m->tree : NULL);
 	buf_reset(&x->cause);
 	buf_reset(&x->fix);
 	x->patch_ok = 1;
@@ -1747,12 +1879,12 @@ lint_target(const struct confmodel *m, const char *root,
 			x.f->confidence = strong ? FINDING_CONFIG_EVIDENCE :
 			    FINDING_HYPOTHESIS;
 		} else if (name != NULL && !name_sends_no_sni(name) &&
-		    (x.grp == NULL || x.grp->implicit)) {
+		    strchr(name, '$') == NULL && (explicit(t, "ssl_name") ||
+		    x.grp == NULL || x.grp->implicit)) {
 			/* proxy_pass https://api.internal: the name is right,
 			 * only SNI is off. */
 			set_directive(&x, "ssl_server_name", "on");
-			fix_note(&x, "the name %s is the host of the %s", name,
-			    t->dir->args[0]);
+			name_origin(&x, name);
 			x.f->confidence = FINDING_CONFIG_EVIDENCE;
 		} else {
 			x.patch_ok = 0;

@@ -36,6 +36,7 @@ struct edit {
 
 struct patch {
 	char		*root;		/* with a trailing '/' */
+	const struct conftree *tree;	/* an nginx -T dump's texts, or NULL */
 	struct edit	*edits;
 	size_t		 nedits;
 };
@@ -164,6 +165,58 @@ size_t
 patch_count(const struct patch *p)
 {
 	return p->nedits;
+}
+
+void
+patch_set_tree(struct patch *p, const struct conftree *tree)
+{
+	p->tree = tree;
+}
+
+/* The file's text: the dump's (what nginx runs), else the disk's. */
+static int
+patch_text(const struct patch *p, const char *file, char **data,
+    size_t *len, char **cause)
+{
+	const char	*t;
+
+	if ((t = confload_text(p->tree, file, len)) != NULL) {
+		*data = xmalloc(*len + 1);
+		memcpy(*data, t, *len);
+		(*data)[*len] = '\0';
+		return 0;
+	}
+	return confload_slurp(file, PATCH_MAX_FILE, data, len, cause);
+}
+
+size_t
+patch_stale_files(const struct patch *p, struct buf *out)
+{
+	const char	*t;
+	char		*data, *cause = NULL;
+	size_t		 i, j, len, dlen, n = 0;
+
+	for (i = 0; p->tree != NULL && i < p->nedits; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(p->edits[j].file, p->edits[i].file) == 0)
+				break;
+		if (j < i || (t = confload_text(p->tree, p->edits[i].file,
+		    &dlen)) == NULL)
+			continue;
+		if (confload_slurp(p->edits[i].file, PATCH_MAX_FILE, &data,
+		    &len, &cause) != 0) {
+			free(cause);	/* not on disk: nothing to differ */
+			cause = NULL;
+			continue;
+		}
+		if (len != dlen || memcmp(data, t, len) != 0) {
+			if (n++ > 0)
+				buf_adds(out, ", ");
+			buf_adds(out, p->edits[i].file);
+		}
+		free(data);
+	}
+	return n;
 }
 
 void
@@ -617,8 +670,7 @@ patch_render(const struct patch *p, struct buf *out, char **cause)
 		done = xreallocarray(done, ndone + 1, sizeof *done);
 		done[ndone++] = p->edits[i].file;
 
-		if (confload_slurp(file, PATCH_MAX_FILE, &data, &len,
-		    cause) != 0) {
+		if (patch_text(p, file, &data, &len, cause) != 0) {
 			free(done);
 			return -1;
 		}

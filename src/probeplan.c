@@ -997,6 +997,20 @@ probeplan_verdict(const struct probeplan *pl, struct probeplan_verdict *v)
 		}
 	}
 	client_cert_verdict(pl, v);
+	for (i = 0; i < pl->n; i++) {
+		size_t	 k;
+
+		a = pl->attempts[i];
+		if (a->status != PROBE_OK || a->cand != 0 || a->ca_cand != 0 ||
+		    a->depth_try || a->sni == NULL || a->name_match != 1)
+			continue;
+		for (k = 0; k < v->nnames_ok; k++)
+			if (strcasecmp(v->names_ok[k], a->sni) == 0)
+				break;
+		if (k == v->nnames_ok && k < sizeof v->names_ok /
+		    sizeof v->names_ok[0])
+			v->names_ok[v->nnames_ok++] = a->sni;
+	}
 	v->need_depth = -1;
 	for (i = 0; i < pl->n; i++) {
 		a = pl->attempts[i];
@@ -1311,6 +1325,8 @@ probeplan_json(const struct probeplan *pl, const struct probeplan_verdict *v,
 	json_bool(b, &g, "working", v->working);
 	json_str(b, &g, "sni", v->sni);
 	json_bool(b, &g, "sni_required", v->sni_required);
+	json_strs(b, &g, "names_ok", (char *const *)(uintptr_t)v->names_ok,
+	    v->nnames_ok);
 	json_bool(b, &g, "cert_matches", v->cert_matches);
 	json_int(b, &g, "verify_code", v->verify_code, v->verify_code < 0);
 	json_str(b, &g, "client_cert", probeplan_cc_str(v->client_cert));

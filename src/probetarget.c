@@ -170,6 +170,41 @@ reaches(const struct confmodel_target *o, const char *peer)
 }
 
 /*
+ * The TLS targets of the model other than t, those reaching peer first:
+ * *it starts at 0; NULL at the end.
+ */
+static const struct confmodel_target *
+next_other(const struct confmodel *m, const struct confmodel_target *t,
+    const char *peer, size_t *it)
+{
+	const struct confmodel_target	*o;
+	size_t				 n = m->nlocs + m->nservers, i;
+
+	while (*it < 2 * n) {
+		i = *it % n;
+		o = i < m->nlocs ? m->locs[i]->target :
+		    m->servers[i - m->nlocs]->target;
+		(*it)++;
+		if (o != NULL && o != t && o->tls &&
+		    reaches(o, peer) == (*it <= n))
+			return o;
+	}
+	return NULL;
+}
+
+/* "FILE:LINE" of a directive, owned by pt; NULL without one. */
+static const char *
+dir_at(struct probetarget *pt, const struct confdir *d)
+{
+	char	*s;
+
+	if (d == NULL)
+		return NULL;
+	xasprintf(&s, "%s:%u", d->file, d->line);
+	return own(pt, s);
+}
+
+/*
  * Client certificates the rest of the configuration sends (certificate
  * and key both set, no variables), those sent to the same peer first:
  * candidates when the target sends none and the peer requires one, or
@@ -182,50 +217,36 @@ add_cands(struct probetarget *pt, const struct confmodel *m,
 	const struct confmodel_target	*o;
 	const struct confmodel_setting	*c, *k;
 	struct probe_cand		*pc;
-	size_t				 i, j;
 	const char			*own_cert = val(t, "ssl_certificate");
-	int				 pass;
+	size_t				 it = 0, j;
 
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < m->nlocs + m->nservers; i++) {
-			o = i < m->nlocs ? m->locs[i]->target :
-			    m->servers[i - m->nlocs]->target;
-			if (o == NULL || o == t || !o->tls ||
-			    reaches(o, peer) != (pass == 0) ||
-			    !is_explicit(o, "ssl_certificate") ||
-			    !is_explicit(o, "ssl_certificate_key"))
-				continue;
-			c = confmodel_setting(o, "ssl_certificate");
-			k = confmodel_setting(o, "ssl_certificate_key");
-			if (strchr(c->value, '$') != NULL ||
-			    strchr(k->value, '$') != NULL ||
-			    (pt->t.cert != NULL && own_cert != NULL &&
-			    strcmp(own_cert, c->value) == 0))
-				continue;
-			for (j = 0; j < pt->t.ncands; j++)
-				if (strcmp(pt->t.cands[j].cert_as,
-				    c->value) == 0)
-					break;
-			if (j < pt->t.ncands)
-				continue;
-			if (pt->t.ncands == PROBE_MAX_CANDS)
-				return;
-			pc = &pt->t.cands[pt->t.ncands];
-			pc->cert = path(pt, m, c->value);
-			pc->key = path(pt, m, k->value);
-			if (pc->cert == NULL || pc->key == NULL)
-				continue;
-			pc->cert_as = c->value;
-			pc->key_as = k->value;
-			if (c->dir != NULL) {
-				char	*s;
-
-				xasprintf(&s, "%s:%u", c->dir->file,
-				    c->dir->line);
-				pc->at = own(pt, s);
-			}
-			pt->t.ncands++;
-		}
+	while ((o = next_other(m, t, peer, &it)) != NULL) {
+		if (!is_explicit(o, "ssl_certificate") ||
+		    !is_explicit(o, "ssl_certificate_key"))
+			continue;
+		c = confmodel_setting(o, "ssl_certificate");
+		k = confmodel_setting(o, "ssl_certificate_key");
+		if (strchr(c->value, '$') != NULL ||
+		    strchr(k->value, '$') != NULL ||
+		    (pt->t.cert != NULL && own_cert != NULL &&
+		    strcmp(own_cert, c->value) == 0))
+			continue;
+		for (j = 0; j < pt->t.ncands; j++)
+			if (strcmp(pt->t.cands[j].cert_as, c->value) == 0)
+				break;
+		if (j < pt->t.ncands)
+			continue;
+		if (pt->t.ncands == PROBE_MAX_CANDS)
+			return;
+		pc = &pt->t.cands[pt->t.ncands];
+		pc->cert = path(pt, m, c->value);
+		pc->key = path(pt, m, k->value);
+		if (pc->cert == NULL || pc->key == NULL)
+			continue;
+		pc->cert_as = c->value;
+		pc->key_as = k->value;
+		pc->at = dir_at(pt, c->dir);
+		pt->t.ncands++;
 	}
 }
 
@@ -247,41 +268,27 @@ add_cas(struct probetarget *pt, const struct confmodel *m,
 	const char			*own_ca = val(t,
 					    "ssl_trusted_certificate");
 	struct probe_ca			*pc;
-	size_t				 i, j;
-	int				 pass;
+	size_t				 it = 0, j;
 
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < m->nlocs + m->nservers; i++) {
-			o = i < m->nlocs ? m->locs[i]->target :
-			    m->servers[i - m->nlocs]->target;
-			if (o == NULL || o == t || !o->tls ||
-			    reaches(o, peer) != (pass == 0) ||
-			    !is_explicit(o, "ssl_trusted_certificate"))
-				continue;
-			c = confmodel_setting(o, "ssl_trusted_certificate");
-			if (strchr(c->value, '$') != NULL ||
-			    (own_ca != NULL && strcmp(own_ca, c->value) == 0))
-				continue;
-			for (j = 0; j < pt->t.ncas; j++)
-				if (strcmp(pt->t.cas[j].file_as, c->value) == 0)
-					break;
-			if (j < pt->t.ncas)
-				continue;
-			if (pt->t.ncas == PROBE_MAX_CAS - 1)
-				break;	/* one left for the system bundle */
-			pc = &pt->t.cas[pt->t.ncas];
-			if ((pc->file = path(pt, m, c->value)) == NULL)
-				continue;
-			pc->file_as = c->value;
-			if (c->dir != NULL) {
-				char	*s;
-
-				xasprintf(&s, "%s:%u", c->dir->file,
-				    c->dir->line);
-				pc->at = own(pt, s);
-			}
-			pt->t.ncas++;
-		}
+	while ((o = next_other(m, t, peer, &it)) != NULL &&
+	    pt->t.ncas < PROBE_MAX_CAS - 1) {	/* one for the bundle */
+		if (!is_explicit(o, "ssl_trusted_certificate"))
+			continue;
+		c = confmodel_setting(o, "ssl_trusted_certificate");
+		if (strchr(c->value, '$') != NULL ||
+		    (own_ca != NULL && strcmp(own_ca, c->value) == 0))
+			continue;
+		for (j = 0; j < pt->t.ncas; j++)
+			if (strcmp(pt->t.cas[j].file_as, c->value) == 0)
+				break;
+		if (j < pt->t.ncas)
+			continue;
+		pc = &pt->t.cas[pt->t.ncas];
+		if ((pc->file = path(pt, m, c->value)) == NULL)
+			continue;
+		pc->file_as = c->value;
+		pc->at = dir_at(pt, c->dir);
+		pt->t.ncas++;
 	}
 	if (access(SYSTEM_CA_BUNDLE, R_OK) == 0 &&
 	    (own_ca == NULL || strcmp(own_ca, SYSTEM_CA_BUNDLE) != 0)) {

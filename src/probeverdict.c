@@ -163,6 +163,14 @@ probeverdict_parse(const char *p, size_t len, struct probeverdict *pv,
 		}
 	}
 	pv->need_depth = (int)num_or(v, "need_depth", -1);
+	if ((cc = jsonread_get(v, "names_ok")) != NULL &&
+	    cc->type == JSONREAD_ARRAY && cc->n > 0) {
+		pv->names_ok = xcalloc(cc->n, sizeof *pv->names_ok);
+		for (i = 0; i < cc->n; i++)
+			if (cc->v[i]->type == JSONREAD_STRING)
+				pv->names_ok[pv->nnames_ok++] =
+				    xstrdup(cc->v[i]->str);
+	}
 	if ((cc = jsonread_get(v, "ca_candidates")) != NULL &&
 	    cc->type == JSONREAD_ARRAY && cc->n > 0) {
 		pv->cas = xcalloc(cc->n, sizeof *pv->cas);
@@ -221,6 +229,9 @@ probeverdict_free(struct probeverdict *pv)
 		free(pv->cas[i].at);
 	}
 	free(pv->cas);
+	for (i = 0; i < pv->nnames_ok; i++)
+		free(pv->names_ok[i]);
+	free(pv->names_ok);
 	free(pv->cands);
 	memset(pv, 0, sizeof *pv);
 }

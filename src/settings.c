@@ -38,6 +38,61 @@ settings_init(struct settings *s)
 	s->probe_timeout = SETTINGS_PROBE_TIMEOUT;
 }
 
+static int
+str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+/* Name key into out when it changed; keep the old value. */
+static void
+keep_key(size_t *n, char *out, size_t outlen, const char *key, int differs)
+{
+	size_t	 len;
+
+	if (!differs)
+		return;
+	len = strlen(out);
+	if (len < outlen)
+		snprintf(out + len, outlen - len, "%s%s", *n > 0 ? ", " : "",
+		    key);
+	(*n)++;
+}
+
+size_t
+settings_keep_restart_keys(const struct settings *old, struct settings *new,
+    char *out, size_t outlen)
+{
+	size_t	 n = 0;
+
+	if (outlen > 0)
+		out[0] = '\0';
+#define KEEP_STR(k) do {						\
+	keep_key(&n, out, outlen, #k, str_differs(old->k, new->k));	\
+	free(new->k);							\
+	new->k = old->k != NULL ? xstrdup(old->k) : NULL;		\
+} while (0)
+#define KEEP_NUM(k) do {						\
+	keep_key(&n, out, outlen, #k, old->k != new->k);		\
+	new->k = old->k;						\
+} while (0)
+	KEEP_STR(state_dir);
+	KEEP_STR(textfile_dir);
+	KEEP_STR(json);
+	KEEP_STR(syslog_socket);
+	KEEP_NUM(alert_journal);
+	KEEP_NUM(alert_syslog);
+	KEEP_NUM(prom_interval);
+	KEEP_NUM(window);
+	KEEP_NUM(resolve_after);
+	KEEP_NUM(down_fraction);
+#undef KEEP_STR
+#undef KEEP_NUM
+	return n;
+}
+
 int
 settings_defaults(struct settings *s, const char *path)
 {

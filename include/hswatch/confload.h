@@ -37,6 +37,10 @@ struct conftree {
 	char		 *prefix;	/* config prefix, with trailing '/' */
 	char		**files;	/* every file read, first-open order */
 	size_t		  nfiles;
+	/* From an nginx -T dump: each file's text as dumped (parallel to
+	 * files; NULL for a tree read from disk). */
+	char		**texts;
+	size_t		 *tlens;
 	size_t		  ndirs;
 };
 
@@ -59,6 +63,13 @@ int		 confload_slurp(const char *path, size_t max, char **data,
 		    size_t *len, char **cause);
 
 void		 confload_free(struct conftree *);
+
+/*
+ * The text of file as the nginx -T dump held it (what nginx runs), or
+ * NULL for a tree read from disk or a file not in it.
+ */
+const char	*confload_text(const struct conftree *, const char *file,
+		    size_t *len);
 
 /* The directive's argument i, or NULL. */
 const char	*confload_arg(const struct confdir *, size_t);

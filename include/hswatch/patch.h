@@ -12,6 +12,7 @@
 
 struct buf;
 struct confdir;
+struct conftree;
 
 struct patch;
 
@@ -39,6 +40,17 @@ size_t		 patch_count(const struct patch *);
  * be read or an edit does not fit the file (changed on disk).
  */
 int		 patch_render(const struct patch *, struct buf *, char **cause);
+
+/*
+ * Render against the texts of an nginx -T dump where the tree has them
+ * (what nginx runs), not the files on disk; the paths stay the same.
+ */
+void		 patch_set_tree(struct patch *, const struct conftree *);
+/*
+ * The edited files whose text on disk differs from the dump's (names
+ * appended to out, ", "-separated); how many. 0 without a dump.
+ */
+size_t		 patch_stale_files(const struct patch *, struct buf *out);
 
 /* Merge the edits of src into dst (for a combined patch). */
 void		 patch_merge(struct patch *dst, const struct patch *src);

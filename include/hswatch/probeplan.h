@@ -118,6 +118,10 @@ struct probeplan_verdict {
 	int			 ca_tried[PROBE_MAX_CAS];
 	int			 ca_verified[PROBE_MAX_CAS];
 	int			 need_depth;	/* smallest that verifies; -1 */
+	/* Every name the peer accepts as SNI with a certificate that
+	 * carries it (the configured settings otherwise), distinct. */
+	const char		*names_ok[PROBE_MAX_NAMES + 4];
+	size_t			 nnames_ok;
 	char			*advice[PROBEPLAN_MAX_ADVICE];
 	size_t			 nadvice;
 };

@@ -65,6 +65,9 @@ struct probeverdict {
 	size_t			 ncas;
 	int			 need_depth;	/* smallest verify depth that
 						   verifies; -1: none found */
+	/* The names the peer accepts with a certificate carrying them. */
+	char			**names_ok;
+	size_t			 nnames_ok;
 };
 
 /* Parse one line of hswatch-probe --json; -1 and *cause on error. */

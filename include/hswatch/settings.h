@@ -49,7 +49,7 @@ struct settings {
  * exists (Debian and Ubuntu's layout). */
 #define SETTINGS_NGINX_CONFIG	"/etc/nginx/nginx.conf"
 #define SETTINGS_STATE_INTERVAL	1.0
-#define SETTINGS_PROBE_MAX	8
+#define SETTINGS_PROBE_MAX	16
 #define SETTINGS_PROBE_MAX_MAX	1024
 #define SETTINGS_PROBE_RETRY	300.0
 #define SETTINGS_PROBE_TIMEOUT	60.0
@@ -74,6 +74,16 @@ int	 settings_set(struct settings *, const char *key, const char *value,
 
 /* Forget every error_log (command-line ones replace the file's). */
 void	 settings_clear_error_logs(struct settings *);
+
+/*
+ * A reload of hswatchd applies most keys; these take effect only at a
+ * restart (the outputs that own state, the state directory, the
+ * correlation bounds). Names the keys whose value differs between old
+ * and new into out (", "-separated), moves the old values into new (the
+ * running ones stay), and returns how many.
+ */
+size_t	 settings_keep_restart_keys(const struct settings *old,
+	    struct settings *new, char *out, size_t outlen);
 
 /* Read a config file; -1 with *cause "FILE:LINE: why" on error. */
 int	 settings_load(struct settings *, const char *file, char **cause);

@@ -87,6 +87,34 @@ expect_eq "after the combined patch: no config fix left to make" \
 expect_eq "without a config: no patch" \
 	"$(json_eval "$T_TMP/noconf.json" 'sum(o["patch"] is not None for o in objs)')" 0
 
+# From an nginx -T dump (real nginx -T), patches are made against the
+# text the dump holds, with the same paths: the files need not be on
+# disk there, and a file on disk that differs is named, the patch still
+# against the dump's text.
+cp -r "$EX/nginx" "$T_TMP/dumped"
+nginx -q -T -p "$T_TMP/dumped/" -c "$T_TMP/dumped/nginx.conf" \
+    -g "pid $T_TMP/nginx.pid; error_log stderr;" >"$T_TMP/dump.txt" 2>"$T_TMP/dump.err"
+expect_eq "nginx -T of the example: exit 0" "$?" 0
+"$HSWATCH" replay --config "$T_TMP/dumped/nginx.conf" --patch "$T_TMP/disk.patch" "$LOG" >/dev/null
+mv "$T_TMP/dumped" "$T_TMP/dumped.away"
+"$HSWATCH" replay --json --nginx-T "$T_TMP/dump.txt" --patch "$T_TMP/dump.patch" "$LOG" >"$T_TMP/dump.json"
+expect_eq "dump, files not on disk: the same patch as from the files" \
+	"$(cmp -s "$T_TMP/disk.patch" "$T_TMP/dump.patch" && echo same || diff "$T_TMP/disk.patch" "$T_TMP/dump.patch" | head -5)" same
+cp -r "$T_TMP/dumped.away" "$T_TMP/dumped.fix"
+if (cd "$T_TMP/dumped.fix" && patch -s -p1 <"$T_TMP/dump.patch") && out=$(nginx_t "$T_TMP/dumped.fix"); then
+	ok "dump: the patch applies to the dumped files and passes nginx -t"
+else
+	fail "dump: the patch applies to the dumped files and passes nginx -t" "${out:-}"
+fi
+mv "$T_TMP/dumped.away" "$T_TMP/dumped"
+sed -i '1i # edited after nginx loaded it' "$T_TMP/dumped/conf.d/lab.test.conf"
+"$HSWATCH" replay --json --nginx-T "$T_TMP/dump.txt" --patch "$T_TMP/dump2.patch" "$LOG" >"$T_TMP/dump2.json"
+expect_eq "dump, a file changed on disk: said in the fix" \
+	"$(json_eval "$T_TMP/dump2.json" 'sorted(set(("a/conf.d/lab.test.conf" in o["patch"], "lab.test.conf on disk differs from the nginx -T dump" in (o["fix"] or "")) for o in objs if o["patch"]))')" \
+	"[(False, False), (True, True)]"
+expect_eq "dump, a file changed on disk: the patch is still the dump's" \
+	"$(cmp -s "$T_TMP/dump.patch" "$T_TMP/dump2.patch" && echo same)" same
+
 # Text output for humans: cause, fix, the diff.
 "$HSWATCH" replay --config "$EX/nginx/nginx.conf" "$LOG" >"$T_TMP/f.txt"
 if grep -q '^\[error\] HS-SNI-MISSING: nginx sends no SNI to 127.0.0.2:8443' "$T_TMP/f.txt" &&

@@ -127,6 +127,28 @@ expect_eq "bare group, no name: the note says what on alone would send" \
 	"$(json_eval "$T_TMP/off.json" '["alone it sends backend" in o["fix"] for o in objs if o["code"] == "HS-SNI-MISSING"]')" \
 	"[True]"
 
+# Provenance is exact: the name SNI will carry, and where it is set.
+mkdir -p "$T_TMP/prov"
+cat >"$T_TMP/prov/nginx.conf" <<'CONF'
+events {}
+http {
+    upstream backend {
+        server 127.0.0.1:8443;
+    }
+    server {
+        listen 127.0.0.1:8080;
+        location / {
+            proxy_pass https://backend;
+            proxy_ssl_name api.internal;
+        }
+    }
+}
+CONF
+"$HSWATCH" lint --format json --config "$T_TMP/prov/nginx.conf" >"$T_TMP/prov.json"
+expect_eq "SNI off with a name: the fix says where the name is set" \
+	"$(json_eval "$T_TMP/prov.json" '[l for o in objs if o["code"] == "HS-SNI-MISSING" for l in o["fix"].split(chr(10)) if "then sends" in l]')" \
+	"['# nginx then sends the name api.internal, from proxy_ssl_name at $T_TMP/prov/nginx.conf:10']"
+
 # Errors: exit 2 with nginx -t's wording.
 printf 'events {}\nhttp {\n    server {\n        location / {\n' >"$T_TMP/clean/broken.conf"
 expect_exit "a broken config: exit 2" 2 "$HSWATCH" lint --config "$T_TMP/clean/broken.conf"

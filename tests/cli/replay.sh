@@ -117,4 +117,14 @@ expect_eq "missing file: one line naming file and reason" "$(cat "$T_TMP/exit.er
 expect_exit "no file: usage, exit 2" 2 "$HSWATCH" replay
 expect_exit "directory: exit 2" 2 "$HSWATCH" replay "$T_TMP"
 
+# SUBCOMMAND --help: the usage on stdout, exit 0.
+for c in explain replay lint probe config locate status; do
+	expect_exit "$c --help: exit 0" 0 "$HSWATCH" "$c" --help
+	if grep -q "usage:" "$T_TMP/exit.out"; then
+		ok "$c --help: the usage on stdout"
+	else
+		fail "$c --help: the usage on stdout" "$(head -3 "$T_TMP/exit.out")"
+	fi
+done
+
 finish

@@ -307,6 +307,7 @@ EOF
 	lab__sign int2-ca int1-ca v3_int &&
 	lab__leaf deep deep.lab.test int2-ca "DNS:deep.lab.test" &&
 	lab__leaf cdn cdn.lab.test root-ca "DNS:cdn.lab.test" &&
+	lab__leaf multi a.lab.test root-ca "DNS:a.lab.test,DNS:b.lab.test" &&
 	lab__key client && lab__csr client client.lab.test &&
 	lab__sign client root-ca v3_client &&
 	lab__key rogue-client && lab__csr rogue-client rogue-client.lab.test &&

@@ -41,7 +41,8 @@ grep -q '^WatchdogSec=[1-9]' "$HS_UNIT" && ok "WatchdogSec= is set" ||
 [ -x "$HSWATCHD" ] || { fail "hswatchd is built ($HSWATCHD)"; finish; }
 u=$T_TMP/unit/hswatchd.service
 mkdir -p "$T_TMP/unit" "$T_TMP/man/man1" "$T_TMP/man/man5" "$T_TMP/man/man8"
-sed "s|^ExecStart=$HS_SBINDIR/hswatchd |ExecStart=$HSWATCHD |" "$HS_UNIT" >"$u"
+sed -e "s|^ExecStart=$HS_SBINDIR/hswatchd |ExecStart=$HSWATCHD |" \
+    -e "s|^ExecReload=$HS_SBINDIR/hswatchd |ExecReload=$HSWATCHD |" "$HS_UNIT" >"$u"
 cp "$abs_top_builddir/man/hswatch.1" "$T_TMP/man/man1/"
 cp "$abs_top_builddir/man/hswatch.conf.5" "$T_TMP/man/man5/"
 cp "$abs_top_builddir/man/hswatchd.8" "$T_TMP/man/man8/"
