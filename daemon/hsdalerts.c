@@ -42,8 +42,15 @@ struct hsd_alerts {
 	unsigned		 nsinks;
 	struct sink		*prom;		/* one of sinks[], or NULL */
 	char			*prom_state;	/* counters across restarts */
+	char			*prom_dir;	/* textfile_dir */
 	int			 failed[MAX_SINKS];
+	int			 flush_failed[MAX_SINKS];
+	uint64_t		 overflow_logged;	/* overflows said */
+	int64_t			 overflow_time;		/* when, 0: never */
 };
+
+/* At most one overflow warning per this many seconds. */
+#define OVERFLOW_WARN_INTERVAL	60
 
 /* Run cmd (sh -c) and read what it prints; -1 with *cause set. */
 static int
@@ -194,6 +201,7 @@ hsd_alerts_new(const struct settings *s, char **cause)
 			goto fail;
 		add_sink(a, sk);
 		a->prom = sk;
+		a->prom_dir = xstrdup(s->textfile_dir);
 		xasprintf(&a->prom_state, "%s/metrics", s->state_dir);
 		if (sink_prom_load(sk, a->prom_state, &why) != 0) {
 			log_warnx("%s (counters start from zero)", why);
@@ -307,6 +315,49 @@ hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
 	}
 }
 
+/* One open finding's count so far, to the textfile's counter. */
+static void
+observe(const struct finding *f, void *arg)
+{
+	sink_prom_observe(arg, f);
+}
+
+/*
+ * Every failure counted at every flush (correlate emits only state
+ * changes: 1, 10, 100, ...), and the true number of open findings.
+ */
+static void
+prom_observe(struct hsd_alerts *a)
+{
+	const struct correlate	*c = analyze_correlate(a->an);
+
+	if (a->prom == NULL)
+		return;
+	correlate_foreach_finding(c, observe, a->prom);
+	sink_prom_observed(a->prom);
+	sink_prom_findings(a->prom, correlate_open_findings(c),
+	    correlate_overflowed(c));
+}
+
+/* Past the open-finding limit: say so, at most once a minute. */
+static void
+overflow_warn(struct hsd_alerts *a, int64_t now)
+{
+	const struct correlate	*c = analyze_correlate(a->an);
+	uint64_t		 ov = correlate_overflowed(c);
+
+	if (ov == a->overflow_logged || (a->overflow_time != 0 &&
+	    now - a->overflow_time < OVERFLOW_WARN_INTERVAL))
+		return;
+	log_warnx("findings: %llu more past the open-finding limit (%zu open; "
+	    "unlocated findings may take 3/4 of it), counted in one "
+	    "overflow finding per code (%llu in all)",
+	    (unsigned long long)(ov - a->overflow_logged),
+	    correlate_open_findings(c), (unsigned long long)ov);
+	a->overflow_logged = ov;
+	a->overflow_time = now;
+}
+
 void
 hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
     int64_t now)
@@ -316,11 +367,25 @@ hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
 	unsigned		 i;
 
 	cc.config_load_time = a->model_time;
+	overflow_warn(a, now);
+	prom_observe(a);
 	for (i = 0; i < a->nsinks; i++) {
 		sink_metrics(a->sinks[i], &cc);
+		/* Say a failing output once, and when it works again. */
 		if (sink_flush(a->sinks[i], now, 0, &cause) != 0) {
-			log_warnx("%s", cause);
+			if (!a->flush_failed[i])
+				log_warnx("%s (said once until it works "
+				    "again)", cause);
 			free(cause);
+			a->flush_failed[i] = 1;
+		} else if (a->flush_failed[i]) {
+			if (a->sinks[i] == a->prom)
+				log_info("textfile: writing again to "
+				    "%s/hswatch.prom", a->prom_dir);
+			else
+				log_info("%s output: writing again",
+				    a->sinks[i]->ops->name);
+			a->flush_failed[i] = 0;
 		}
 	}
 }
@@ -365,6 +430,7 @@ hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 		return;
 	(void)now;
 	if (a->prom != NULL) {
+		prom_observe(a);	/* the final counts */
 		if (sink_prom_write(a->prom, 1, &cause) != 0 ||
 		    sink_prom_save(a->prom, a->prom_state, &cause) != 0) {
 			log_warnx("%s", cause);
@@ -379,6 +445,7 @@ hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 	free(a->model_source);
 	free(a->model_error);
 	free(a->prom_state);
+	free(a->prom_dir);
 	free(a);
 }
 

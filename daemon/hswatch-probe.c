@@ -40,6 +40,7 @@
 #include "hswatch/probeplan.h"
 #include "hswatch/probesched.h"
 #include "hswatch/probetarget.h"
+#include "hswatch/stdfds.h"
 #include "hswatch/xmalloc.h"
 
 #define EXIT_USAGE	2
@@ -231,6 +232,7 @@ main(int argc, char **argv)
 	int				 serve = 0;
 	double				 deadline = 0;
 
+	(void)stdfds_ensure();	/* first: nothing may take fds 0-2 */
 	memset(&tmpl, 0, sizeof tmpl);
 	tmpl.verify_depth = -1;		/* OpenSSL's, unless given */
 	memset(&cc, 0, sizeof cc);

@@ -29,6 +29,7 @@
 #include "hswatch/patch.h"
 #include "hswatch/pipeline.h"
 #include "hswatch/probeverdict.h"
+#include "hswatch/stdfds.h"
 #include "hswatch/summary.h"
 #include "hswatch/unwrap.h"
 
@@ -579,6 +580,7 @@ main(int argc, char **argv)
 {
 	static char	 obuf[1 << 16];
 
+	(void)stdfds_ensure();	/* first: nothing may take fds 0-2 */
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	if (argc < 2)
 		usage();

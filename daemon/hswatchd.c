@@ -23,6 +23,7 @@
 #include "hsdglob.h"
 #include "hsdjournal.h"
 #include "hsdlooptime.h"
+#include "hsdmark.h"
 #include "hsdprobe.h"
 #include "hsdreport.h"
 #include "hsdsaver.h"
@@ -38,6 +39,7 @@
 #include "hswatch/sink.h"
 #include "hswatch/settings.h"
 #include "hswatch/state.h"
+#include "hswatch/stdfds.h"
 #include "hswatch/strmap.h"
 #include "hswatch/tail.h"
 #include "hswatch/xmalloc.h"
@@ -64,6 +66,7 @@ struct hsd_log {
 	double			 last_read;	/* ev_now() of its last line */
 	int			 globbed;	/* matched by an error_log pattern */
 	double			 gone_since;	/* no longer matched, or 0 */
+	struct hsd_mark		 mark;	/* lines written before a crash */
 };
 
 /* One journal source (error_log = journal:FIELD=VALUE ...). */
@@ -116,6 +119,11 @@ struct hsd {
 	const char		**caught_up;	/* sources past that point */
 	unsigned		 n_caught_up;
 	unsigned long long	 dups;
+	struct hsd_mark		*marks;		/* per error_logs[i], at start */
+	unsigned		 n_marks;
+	unsigned long long	 skipped;	/* lines up to a mark */
+	uint64_t		 line_dev;	/* the line in the pipeline */
+	uint64_t		 line_ino;
 
 	ev_signal		 sighup, sigterm, sigint, sigusr1;
 	ev_timer		 save;
@@ -195,6 +203,13 @@ hsd_event(const struct event *ev, void *arg)
 		return;
 	buf_reset(&d->out);
 	event_json(ev, &d->out);
+	/* Where it comes from: the resume mark after a crash. */
+	if (d->out.len > 0 && d->out.data[d->out.len - 1] == '}') {
+		d->out.len--;
+		buf_printf(&d->out, ",\"file_dev\":%llu,\"file_ino\":%llu}",
+		    (unsigned long long)d->line_dev,
+		    (unsigned long long)d->line_ino);
+	}
 	if (hsd_seen(d, ev->source, d->out.data, d->out.len))
 		return;
 	buf_addc(&d->out, '\n');
@@ -288,6 +303,13 @@ hsd_line(struct tail *t, const struct tail_line *l, void *arg)
 	struct hsd	*d = hl->d;
 
 	(void)t;
+	/* Processed (and its event written) before a crash: skip. */
+	if (hsd_mark_skip(&hl->mark, l->dev, l->ino, l->offset)) {
+		d->skipped++;
+		return;
+	}
+	d->line_dev = l->dev;
+	d->line_ino = l->ino;
 	pipeline_line(d->pl, hl->src, l->p, l->len, l->lineno, l->offset,
 	    ev_now(d->loop));
 	hl->last_read = ev_now(d->loop);
@@ -326,6 +348,24 @@ hsd_lines_arrive(struct hsd *d)
 	}
 }
 
+/*
+ * The file a tail follows changed (first followed, rotated, truncated):
+ * save the positions at once, not at the next periodic save, so a crash
+ * soon after neither skips the new file (start_at = end) nor forgets
+ * where the old one stood.
+ */
+static void
+hsd_switch(struct tail *t, void *arg)
+{
+	struct hsd_log	*hl = arg;
+	struct hsd	*d = hl->d;
+
+	(void)t;
+	ev_timer_stop(d->loop, &d->save);
+	ev_timer_set(&d->save, 0, 0);
+	ev_timer_start(d->loop, &d->save);
+}
+
 /* Tail options from the settings. */
 static void
 hsd_tail_opts(const struct settings *s, struct tail_opts *o)
@@ -338,6 +378,39 @@ hsd_tail_opts(const struct settings *s, struct tail_opts *o)
 	o->start_at_end = s->start_at_end;
 }
 
+/*
+ * The saved file was not found at start (deleted, or compressed other
+ * than with gzip): say what is lost, with its identity, the offset and
+ * when the state was saved.
+ */
+static void
+hsd_log_lost(struct hsd *d, struct hsd_log *hl, const struct state_entry *e)
+{
+	struct tail_stats	 ts;
+	struct stat		 sb;
+	struct tm		 tm;
+	time_t			 t;
+	char			 when[32] = "unknown";
+
+	tail_stats(hl->tail, &ts);
+	if (e == NULL || ts.resume_lost == 0)
+		return;
+	if (stat(state_file(d->state), &sb) == 0) {
+		t = sb.st_mtime;
+		if (gmtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	log_warnx("%s: %llu rotated file(s) could not be read: the file read "
+	    "when the state was saved (device %llu, inode %llu, offset %llu, "
+	    "line %llu; saved %s) or one rotated after it was deleted or "
+	    "compressed other than with gzip; the lines it held past that "
+	    "point are lost (resume_lost)", tail_path(hl->tail),
+	    (unsigned long long)ts.resume_lost,
+	    (unsigned long long)e->cur.dev, (unsigned long long)e->cur.ino,
+	    (unsigned long long)e->cur.offset, (unsigned long long)e->cur.line,
+	    when);
+}
+
 /* Start following path (resuming from the state). */
 static struct hsd_log *
 hsd_log_new(struct hsd *d, const char *path, int from_start)
@@ -345,6 +418,7 @@ hsd_log_new(struct hsd *d, const char *path, int from_start)
 	struct hsd_log		*hl;
 	struct tail_opts	 o;
 	char			*cause = NULL;
+	unsigned		 i;
 
 	hsd_tail_opts(&d->set, &o);
 	if (from_start)
@@ -354,9 +428,23 @@ hsd_log_new(struct hsd *d, const char *path, int from_start)
 	hl->last_read = ev_now(d->loop);
 	hl->src = pipeline_source(d->pl, path);
 	hl->tail = tail_new(path, &o, hsd_line, hl);
+	tail_set_switch_cb(hl->tail, hsd_switch, hl);
+	for (i = 0; i < d->n_marks; i++) {
+		if (d->marks[i].on &&
+		    strcmp(d->set.error_logs[i], path) == 0) {
+			hl->mark = d->marks[i];
+			log_info("%s: lines up to offset %llu of device %llu "
+			    "inode %llu were processed before a crash (the "
+			    "last --events record): not again", path,
+			    (unsigned long long)hl->mark.offset,
+			    (unsigned long long)hl->mark.dev,
+			    (unsigned long long)hl->mark.ino);
+		}
+	}
 	if (tail_start(hl->tail, d->loop, state_get(d->state, path),
 	    &cause) != 0)
 		fatalx("%s: %s", path, cause);
+	hsd_log_lost(d, hl, state_get(d->state, path));
 	return hl;
 }
 
@@ -608,8 +696,15 @@ hsd_outfile(const char *path, struct outfile **of, char **cause)
 {
 	struct outfile	*n = NULL;
 
+	/* The same path: reopen (a lock is not taken twice). */
+	if (path != NULL && *of != NULL && strcmp(outfile_path(*of), path) == 0)
+		return outfile_reopen(*of, cause);
 	if (path != NULL && (n = outfile_open(path, cause)) == NULL)
 		return -1;
+	if (n != NULL && outfile_repaired(n) > 0)
+		log_warnx("%s: cut off a torn last record (%llu bytes, "
+		    "written when a write was interrupted)", path,
+		    (unsigned long long)outfile_repaired(n));
 	outfile_close(*of);
 	*of = n;
 	return 0;
@@ -637,6 +732,9 @@ hsd_dump(struct hsd *d)
 	if (d->dups > 0)
 		log_info("events: %llu already written before a crash, "
 		    "not written again", d->dups);
+	if (d->skipped > 0)
+		log_info("events: %llu lines processed before a crash (up to "
+		    "the last record), skipped", d->skipped);
 	for (i = 0; i < d->n_logs; i++) {
 		tail_stats(d->logs[i]->tail, &ts);
 		pipeline_counts(d->logs[i]->src, &pc);
@@ -1189,6 +1287,7 @@ main(int argc, char **argv)
 	double			 wd;
 	int			 ch, check = 0;
 
+	(void)stdfds_ensure();	/* first: nothing may take fds 0-2 */
 	hsd_seed();
 	memset(&d, 0, sizeof d);
 	d.conf_file = HSD_CONF_DEFAULT;
@@ -1300,7 +1399,16 @@ main(int argc, char **argv)
 	d.started = (int64_t)time(NULL);
 	hsd_status_open(&d);
 	hsd_probe_apply(&d);
+	if (d.set.events != NULL && d.set.n_error_logs > 0) {
+		d.n_marks = d.set.n_error_logs;
+		d.marks = xcalloc(d.n_marks, sizeof *d.marks);
+		hsd_mark_load(d.set.events,
+		    (const char *const *)d.set.error_logs, d.n_marks, d.marks);
+	}
 	hsd_logs_sync(&d, 0);
+	free(d.marks);		/* used once, at start */
+	d.marks = NULL;
+	d.n_marks = 0;
 	hsd_save_state(&d);
 	d.saver = hsd_saver_new(d.loop, state_file(d.state), hsd_saved, &d);
 	log_info("started, following %u error log(s)", d.n_logs + d.n_jlogs);

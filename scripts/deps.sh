@@ -11,7 +11,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libev-dev libpcre2-dev libssl-dev libsystemd-dev libcmocka-dev zlib1g-dev
 nginx-full openssl curl ca-certificates procps psmisc iproute2
 systemd prometheus prometheus-node-exporter mandoc valgrind clang
-python3 python3-jsonschema gzip time patch rsyslog strace"
+python3 python3-jsonschema gzip time patch rsyslog strace logrotate
+xz-utils zstd"
 BENCH=0
 if [ "${1:-}" = "--bench" ]; then
 	BENCH=1

@@ -110,6 +110,7 @@ struct correlate {
 	struct note		*notes;		/* NOTE_SLOTS, or NULL */
 	struct note		*conns;		/* CONN_SLOTS, or NULL */
 	int			 last_note;	/* conns slot, or -1 */
+	uint64_t		 overflowed;	/* past max_findings */
 };
 
 void
@@ -947,6 +948,90 @@ clock_at(struct correlate *c, int64_t now)
 	return now;
 }
 
+/* The finding names a place in the configuration. */
+static int
+located(const struct finding *f)
+{
+	return f->server.file != NULL || f->location.file != NULL ||
+	    f->proxy_pass.file != NULL || f->upstream.file != NULL;
+}
+
+/*
+ * Room for one more finding of its own? Unlocated findings (a flood of
+ * distinct peers costs whoever can make nginx log nothing) may take
+ * three quarters of max_findings; the rest is kept for findings located
+ * in the configuration.
+ */
+static int
+room_for(const struct correlate *c, const struct finding *f)
+{
+	size_t	 n = strmap_count(c->findings), max = c->conf.max_findings;
+
+	return located(f) ? n < max : n < max - max / 4;
+}
+
+/*
+ * Past the bound: f is counted in its code's overflow finding, opened
+ * on the first such event (one per code, outside the bound), so that a
+ * new cause is never invisible. Takes f.
+ */
+static struct tracked *
+overflow_track(struct correlate *c, const struct correlate_event *ev,
+    uint32_t ph, struct finding *f, int64_t now)
+{
+	struct tracked	*t;
+	char		*key, *text;
+
+	c->overflowed++;
+	xasprintf(&key, "%s|(overflow)", f->code);
+	if ((t = strmap_get(c->findings, key)) != NULL) {
+		free(key);
+		touch(t, ev, ph, now);
+		finding_free(f);
+		return t;
+	}
+	finding_set(&f->key, key);
+	free(key);
+	xasprintf(&text, "More %s findings than can be tracked one by one "
+	    "(%u open at most, %u unlocated): counted here together",
+	    f->code, c->conf.max_findings,
+	    c->conf.max_findings - c->conf.max_findings / 4);
+	finding_set(&f->title, text);
+	free(text);
+	xasprintf(&text, "Past the open-finding limit, every new %s finding "
+	    "is counted in this one; the first of them: %s", f->code,
+	    f->cause != NULL ? f->cause : "(no cause)");
+	finding_set(&f->cause, text);
+	free(text);
+	if (f->fix != NULL) {
+		xasprintf(&text, "For the first of them: %s", f->fix);
+		finding_set(&f->fix, text);
+		free(text);
+	}
+	finding_set(&f->patch, NULL);	/* no one place to patch */
+	finding_set_at(&f->server, NULL, NULL, 0);
+	finding_set_at(&f->location, NULL, NULL, 0);
+	finding_set_at(&f->proxy_pass, NULL, NULL, 0);
+	finding_set_at(&f->upstream, NULL, NULL, 0);
+	t = xcalloc(1, sizeof *t);
+	t->f = f;
+	f->count = 1;
+	f->first_seen = f->last_seen = ev->when;
+	if (ev->peer != NULL)
+		finding_add_peer(f, ev->peer, strlen(ev->peer));
+	t->group = NULL;	/* no group's cause, never suppressed */
+	t->last_now = now;
+	t->next_update = 10;
+	strmap_put(c->findings, f->key, t);
+	return t;
+}
+
+uint64_t
+correlate_overflowed(const struct correlate *c)
+{
+	return c->overflowed;
+}
+
 void
 correlate_feed(struct correlate *c, const struct correlate_event *ev,
     struct finding *f, int64_t now, correlate_emit_fn *emit, void *arg)
@@ -965,7 +1050,7 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 		if ((t = strmap_get(c->findings, f->key)) != NULL) {
 			touch(t, ev, ph, now);
 			finding_free(f);
-		} else if (strmap_count(c->findings) < c->conf.max_findings) {
+		} else if (room_for(c, f)) {
 			t = xcalloc(1, sizeof *t);
 			t->f = f;
 			f->count = 1;
@@ -978,7 +1063,7 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 			t->next_update = 10;
 			strmap_put(c->findings, f->key, t);
 		} else
-			finding_free(f);	/* bounded: counted nowhere */
+			t = overflow_track(c, ev, ph, f, now);
 	}
 	after_feed(c, ev, ph, t, now, emit, arg);
 }
@@ -1141,6 +1226,30 @@ correlate_replace(struct correlate *c, const char *key, struct finding *f,
 	} else if (t->emitted)
 		emit(t->f, FINDING_UPDATED, arg);
 	return 1;
+}
+
+struct finding_ctx {
+	correlate_finding_fn	*fn;
+	void			*arg;
+};
+
+static void
+foreach_finding(const char *key, void *value, void *arg)
+{
+	struct finding_ctx	*x = arg;
+	struct tracked		*t = value;
+
+	(void)key;
+	x->fn(t->f, x->arg);
+}
+
+void
+correlate_foreach_finding(const struct correlate *c, correlate_finding_fn *fn,
+    void *arg)
+{
+	struct finding_ctx	 x = { fn, arg };
+
+	strmap_foreach(c->findings, foreach_finding, &x);
 }
 
 /* ---- open findings, for `hswatch status` --------------------------------- */

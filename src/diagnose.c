@@ -54,9 +54,52 @@ struct dx {
 	struct buf			 fix;
 	int				 patch_ok;	/* every value known */
 	int				 names_ambiguous; /* probe_name() */
+	unsigned			 lflags;	/* LOCATE_F_*: why not */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
+
+/*
+ * Why no setting can be named: no configuration, or (one is loaded) no
+ * place in it matched the event, and why (locate's notes).
+ */
+static void
+no_target(const struct dx *x, struct buf *b)
+{
+	static const struct {
+		unsigned	 flag;
+		const char	*why;
+	} notes[] = {
+		{ LOCATE_F_NO_SERVER, "no server block serves the logged server "
+		    "name or host" },
+		{ LOCATE_F_NO_URI, "no request URI was logged" },
+		{ LOCATE_F_NO_LOCATION, "no location matches the request URI" },
+		{ LOCATE_F_NO_TARGET, "the location has no proxy_pass, "
+		    "grpc_pass or uwsgi_pass" },
+		{ LOCATE_F_SCHEME_MISMATCH, "the logged upstream scheme is not "
+		    "the target's" },
+		{ LOCATE_F_UNTRUSTED_LINE, "the line looks forged or "
+		    "truncated" },
+	};
+	size_t	 i, n = 0;
+
+	if (x->m == NULL) {
+		buf_adds(b, "no nginx configuration was given, so the setting "
+		    "at fault cannot be named; ");
+		return;
+	}
+	buf_adds(b, "no place in the loaded nginx configuration matches "
+	    "this event (");
+	for (i = 0; i < sizeof notes / sizeof notes[0]; i++) {
+		if (!(x->lflags & notes[i].flag))
+			continue;
+		buf_adds(b, n++ > 0 ? ", " : "");
+		buf_adds(b, notes[i].why);
+	}
+	if (n == 0)
+		buf_adds(b, "no TLS target was found for it");
+	buf_adds(b, "), so the setting at fault cannot be named; ");
+}
 
 static int
 is_ipv4(const char *s, size_t n)
@@ -622,8 +665,7 @@ rule_sni(struct dx *x, int name_mismatch)
 	else
 		title_peer(x, "nginx sends an SNI name that %s does not serve");
 	if (x->t == NULL) {
-		buf_adds(&x->cause, "no nginx configuration was given, so the "
-		    "setting at fault cannot be named; ");
+		no_target(x, &x->cause);
 		event_said(x, &x->cause);
 		fix_note(x, "set proxy_ssl_server_name on; and proxy_ssl_name "
 		    "<the name the upstream serves>; in the location");
@@ -1542,6 +1584,7 @@ dx_init(struct dx *x, const struct confmodel *m, const char *root,
 		x->loc = loc->loc;
 		x->t = loc->target;
 		x->grp = loc->group;
+		x->lflags = loc->flags;
 		if (x->t != NULL && x->grp == NULL)
 			x->grp = x->t->group;
 	}

@@ -14,6 +14,7 @@
 
 #include "hswatch/buf.h"
 #include "hswatch/finding.h"
+#include "hswatch/outlock.h"
 #include "hswatch/sink.h"
 #include "hswatch/xmalloc.h"
 
@@ -34,6 +35,11 @@ json_open(struct sink_json *sj, char **cause)
 	    0640);
 	if (sj->fd == -1) {
 		xasprintf(cause, "%s: %s", sj->path, strerror(errno));
+		return -1;
+	}
+	if (outlock_fd(sj->fd, sj->path, cause) != 0) {
+		close(sj->fd);
+		sj->fd = -1;
 		return -1;
 	}
 	return 0;
@@ -78,9 +84,29 @@ static int
 json_reopen(struct sink *s, char **cause)
 {
 	struct sink_json	*sj = s->priv;
+	int			 fd;
 
-	json_close(sj);
-	return json_open(sj, cause);
+	if (sj->path == NULL || sj->fd == -1) {
+		json_close(sj);
+		return json_open(sj, cause);
+	}
+	/* Moved away (logrotate): the new file, locked; else keep ours. */
+	fd = open(sj->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		xasprintf(cause, "%s: %s", sj->path, strerror(errno));
+		return -1;
+	}
+	if (outlock_same(fd, sj->fd)) {
+		close(fd);
+		return 0;
+	}
+	if (outlock_fd(fd, sj->path, cause) != 0) {
+		close(fd);
+		return -1;
+	}
+	close(sj->fd);
+	sj->fd = fd;
+	return 0;
 }
 
 static void

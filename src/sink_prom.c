@@ -22,13 +22,19 @@
 #include "hswatch/buf.h"
 #include "hswatch/escape.h"
 #include "hswatch/finding.h"
+#include "hswatch/outlock.h"
 #include "hswatch/sink.h"
 #include "hswatch/tlsalert.h"
 #include "hswatch/xmalloc.h"
 
 #define PROM_FILE	"hswatch.prom"
-#define PROM_BUCKETS	256
-#define PROM_MAX_OPEN	4096	/* findings whose last count we remember */
+#define PROM_BUCKETS	4096
+/*
+ * Findings whose last count we remember: more than the correlator keeps
+ * open (16384, and one overflow finding per code), so that every open
+ * finding's failures are counted.
+ */
+#define PROM_MAX_OPEN	20480
 #define PROM_HEARTBEAT	60	/* rewrite at least this often (mtime) */
 #define STATE_MAGIC	"hswatch-prom-state 1"
 #define CASCADE_CODE	"HS-POOL-CASCADE"
@@ -40,6 +46,7 @@ struct pent {
 	size_t		 keylen;
 	uint64_t	 v;		/* value, or the finding's last count */
 	uint64_t	 base;		/* loaded from the state file */
+	uint32_t	 gen;		/* open: the last pass that saw it */
 };
 
 struct pmap {
@@ -51,9 +58,11 @@ struct sink_prom {
 	char		*dir;
 	char		*path;
 	char		*tmp;
+	int		 lockfd;	/* hswatch.prom.lock, held */
 	int64_t		 interval;
 	int64_t		 last_write;	/* 0: never */
 	int		 dirty;
+	int		 failing;	/* the last write failed: retry */
 
 	struct pmap	 failures;	/* server,location,upstream,code,alert */
 	struct pmap	 cascade;	/* upstream */
@@ -61,6 +70,10 @@ struct sink_prom {
 	struct pmap	 lines;		/* file */
 	struct pmap	 open;		/* finding key -> last count */
 	size_t		 nseries;
+	uint32_t	 gen;		/* sink_prom_observe() passes */
+	size_t		 findings_open;	/* the correlator's true number */
+	int		 findings_known;
+	uint64_t	 overflowed;	/* findings not tracked separately */
 	uint64_t	 dropped;
 	uint64_t	 parse_errors;
 	uint64_t	 parse_errors_base;
@@ -249,12 +262,84 @@ count_delta(struct sink_prom *sp, const struct finding *f,
 		d = f->count;	/* a new life of the finding */
 	else
 		d = f->count - e->v;
-	if (e != NULL)
+	if (e != NULL) {
 		e->v = f->count;
+		e->gen = sp->gen;
+	}
 	if (st == FINDING_RESOLVED)
 		pmap_del(&sp->open, key.data, key.len);
 	buf_free(&key);
 	return d;
+}
+
+/* d more failures of finding f, to its series. */
+static void
+count_failures(struct sink_prom *sp, const struct finding *f, uint64_t d)
+{
+	struct buf	 k;
+	char		 alert[16];
+	const char	*an = "";
+
+	if (d == 0)
+		return;
+	if (f->alert >= 0 && (an = tlsalert_name(f->alert)) == NULL) {
+		snprintf(alert, sizeof alert, "%d", f->alert);
+		an = alert;
+	}
+	buf_init(&k);
+	label(&k, "server", f->server.what);
+	label(&k, "location", f->location.what);
+	label(&k, "upstream", f->upstream.what);
+	label(&k, "code", f->code);
+	label(&k, "alert", an);
+	series_add(sp, &sp->failures, &k, d);
+	buf_free(&k);
+	sp->dirty = 1;
+}
+
+void
+sink_prom_observe(struct sink *s, const struct finding *f)
+{
+	struct sink_prom	*sp = s->priv;
+
+	if (strcmp(f->code, CASCADE_CODE) == 0)
+		return;
+	count_failures(sp, f, count_delta(sp, f, FINDING_UPDATED));
+}
+
+void
+sink_prom_observed(struct sink *s)
+{
+	struct sink_prom	*sp = s->priv;
+	struct pent		**ep, *e;
+	size_t			 i;
+
+	/* Findings gone without "resolved" (never emitted): forget. */
+	for (i = 0; i < PROM_BUCKETS; i++) {
+		for (ep = &sp->open.b[i]; (e = *ep) != NULL;) {
+			if (e->gen != sp->gen) {
+				*ep = e->next;
+				free(e->key);
+				free(e);
+				sp->open.n--;
+			} else
+				ep = &e->next;
+		}
+	}
+	sp->gen++;
+}
+
+void
+sink_prom_findings(struct sink *s, size_t open, uint64_t overflowed)
+{
+	struct sink_prom	*sp = s->priv;
+
+	if (!sp->findings_known || sp->findings_open != open ||
+	    sp->overflowed != overflowed)
+		sp->dirty = 1;
+	sp->findings_known = 1;
+	sp->findings_open = open;
+	sp->overflowed = overflowed;
 }
 
 static int
@@ -265,8 +350,6 @@ prom_emit(struct sink *s, const struct finding *f, enum finding_state st,
 	struct buf		 k;
 	struct pent		*e;
 	uint64_t		 d;
-	char			 alert[16];
-	const char		*an = "";
 
 	(void)cause;
 	d = count_delta(sp, f, st);
@@ -279,18 +362,8 @@ prom_emit(struct sink *s, const struct finding *f, enum finding_state st,
 			sp->dropped++;
 		else
 			e->v = st != FINDING_RESOLVED;
-	} else if (d > 0) {
-		if (f->alert >= 0 && (an = tlsalert_name(f->alert)) == NULL) {
-			snprintf(alert, sizeof alert, "%d", f->alert);
-			an = alert;
-		}
-		label(&k, "server", f->server.what);
-		label(&k, "location", f->location.what);
-		label(&k, "upstream", f->upstream.what);
-		label(&k, "code", f->code);
-		label(&k, "alert", an);
-		series_add(sp, &sp->failures, &k, d);
-	}
+	} else
+		count_failures(sp, f, d);
 	if (st == FINDING_OPENED) {
 		buf_reset(&k);
 		label(&k, "code", f->code);
@@ -371,7 +444,13 @@ sink_prom_render(struct sink *s, int up, struct buf *b)
 	samples(b, "hswatch_alerts_total", &sp->alerts);
 	family(b, "hswatch_findings_open", "gauge",
 	    "Findings currently open.");
-	buf_printf(b, "hswatch_findings_open %zu\n", sp->open.n);
+	buf_printf(b, "hswatch_findings_open %zu\n", sp->findings_known ?
+	    sp->findings_open : sp->open.n);
+	family(b, "hswatch_findings_overflow_total", "counter",
+	    "Findings not tracked on their own: past the open-finding limit, "
+	    "counted in their code's overflow finding.");
+	buf_printf(b, "hswatch_findings_overflow_total %" PRIu64 "\n",
+	    sp->overflowed);
 	family(b, "hswatch_log_lines_total", "counter",
 	    "Lines read from each followed nginx error log.");
 	samples(b, "hswatch_log_lines_total", &sp->lines);
@@ -473,11 +552,16 @@ prom_flush(struct sink *s, int64_t now, int force, char **cause)
 	struct sink_prom	*sp = s->priv;
 	int64_t			 age = now - sp->last_write;
 
-	if (!force && sp->last_write != 0 &&
+	int			 rc;
+
+	/* After a failure every flush tries again: 0 means written. */
+	if (!force && !sp->failing && sp->last_write != 0 &&
 	    !(sp->dirty && age >= sp->interval) && age < PROM_HEARTBEAT)
 		return 0;
 	sp->last_write = now;
-	return sink_prom_write(s, 0, cause);
+	rc = sink_prom_write(s, 0, cause);
+	sp->failing = rc != 0;
+	return rc;
 }
 
 static void
@@ -629,6 +713,8 @@ prom_free(struct sink *s)
 	pmap_clear(&sp->alerts);
 	pmap_clear(&sp->lines);
 	pmap_clear(&sp->open);
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
 	free(sp->dir);
 	free(sp->path);
 	free(sp->tmp);
@@ -655,12 +741,24 @@ struct sink *
 sink_prom_new(const char *dir, int64_t interval, char **cause)
 {
 	struct sink_prom	*sp;
+	char			*lock, *what;
+	int			 fd;
 
 	if (access(dir, W_OK) == -1) {
 		xasprintf(cause, "%s: %s", dir, strerror(errno));
 		return NULL;
 	}
+	/* Replaced by rename(): the lock is on a sidecar file that
+	 * node_exporter does not read (not *.prom). */
+	xasprintf(&what, "textfile %s/%s", dir, PROM_FILE);
+	xasprintf(&lock, "%s/%s.lock", dir, PROM_FILE);
+	fd = outlock_file(lock, what, cause);
+	free(lock);
+	free(what);
+	if (fd < 0)
+		return NULL;
 	sp = xcalloc(1, sizeof *sp);
+	sp->lockfd = fd;
 	sp->dir = xstrdup(dir);
 	xasprintf(&sp->path, "%s/%s", dir, PROM_FILE);
 	xasprintf(&sp->tmp, "%s/%s.%ld", dir, PROM_FILE, (long)getpid());

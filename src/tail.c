@@ -37,6 +37,7 @@
 #include <ev.h>
 
 #include "hswatch/buf.h"
+#include "hswatch/rotated.h"
 #include "hswatch/state.h"
 #include "hswatch/tail.h"
 #include "hswatch/xmalloc.h"
@@ -66,6 +67,8 @@ struct tail_file {
 	uint64_t	 start;		/* first byte not yet delivered */
 	uint64_t	 line;		/* lines delivered */
 	int		 skip;		/* skipping the rest of a cut line */
+	int		 counting;	/* counting the lines before rpos */
+	uint64_t	 count_pos;	/* next byte to count */
 	uint32_t	 head_len;
 	uint64_t	 head_hash;
 	struct buf	 part;		/* held partial line */
@@ -81,6 +84,8 @@ struct tail {
 	struct tail_opts opts;
 	tail_line_cb	*cb;
 	void		*arg;
+	tail_switch_cb	*switch_cb;	/* or NULL */
+	void		*switch_arg;
 
 	struct ev_loop	*loop;
 	int		 ifd;
@@ -109,6 +114,9 @@ struct tail {
 static void	tail_file_close(struct tail *, struct tail_file *);
 static void	tail_file_pos(struct tail_file *, struct state_pos *);
 static int	tail_drain_copy(struct tail *, const struct state_pos *);
+static int	tail_catch_up(struct tail *, const struct state_pos *, int);
+static void	tail_catch_up_after(struct tail *, struct tail_file *,
+		    const struct stat *);
 
 void
 tail_opts_default(struct tail_opts *o)
@@ -295,6 +303,21 @@ tail_watch_all(struct tail *t)
 	}
 }
 
+/* The file followed changed: tell the owner (it saves the position). */
+static void
+tail_switched(struct tail *t)
+{
+	if (t->switch_cb != NULL)
+		t->switch_cb(t, t->switch_arg);
+}
+
+void
+tail_set_switch_cb(struct tail *t, tail_switch_cb *cb, void *arg)
+{
+	t->switch_cb = cb;
+	t->switch_arg = arg;
+}
+
 /* Deliver one line to the callback. */
 static void
 tail_deliver(struct tail *t, struct tail_file *f, const char *p, size_t len,
@@ -313,6 +336,8 @@ tail_deliver(struct tail *t, struct tail_file *f, const char *p, size_t len,
 	l.offset = offset;
 	l.lineno = f->line;
 	l.flags = flags | f->flags;
+	l.dev = f->dev;
+	l.ino = f->ino;
 	t->cb(t, &l, t->arg);
 }
 
@@ -381,6 +406,44 @@ tail_process(struct tail *t, struct tail_file *f, const char *data, size_t n)
  * limit stops us, t->more asks for another round). Returns the number of
  * bytes read.
  */
+/*
+ * start_at = end: count the lines before rpos (the start), at most
+ * limit bytes per call (0: all), before any new line is delivered, so
+ * line numbers stay exact. 1 when done; 0 with t->more set when not.
+ */
+static int
+tail_count(struct tail *t, struct tail_file *f, uint64_t limit)
+{
+	const char	*p, *end;
+	uint64_t	 done = 0, n;
+	ssize_t		 r;
+
+	while (f->count_pos < f->rpos) {
+		if (limit > 0 && done >= limit) {
+			t->more = 1;
+			return 0;
+		}
+		n = f->rpos - f->count_pos;
+		if (n > TAIL_CHUNK)
+			n = TAIL_CHUNK;
+		r = pread(f->fd, t->chunk, (size_t)n, (off_t)f->count_pos);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				t->st.errors++;
+			break;		/* shorter now: the check sees it */
+		}
+		for (p = t->chunk, end = p + r;
+		    (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+			f->line++;
+		f->count_pos += (uint64_t)r;
+		done += (uint64_t)r;
+	}
+	f->counting = 0;
+	return 1;
+}
+
 static uint64_t
 tail_read_upto(struct tail *t, struct tail_file *f, uint64_t limit)
 {
@@ -388,6 +451,8 @@ tail_read_upto(struct tail *t, struct tail_file *f, uint64_t limit)
 	uint64_t	 total = 0;
 
 	if (f->fd < 0)
+		return 0;
+	if (f->counting && !tail_count(t, f, limit))
 		return 0;
 	for (;;) {
 		if (limit > 0 && total >= limit) {
@@ -510,6 +575,7 @@ tail_file_open(struct tail *t, struct tail_file *f, int fd,
 	f->ino = (uint64_t)sb->st_ino;
 	f->rpos = f->start = f->line = 0;
 	f->skip = 0;
+	f->counting = 0;
 	f->head_len = 0;
 	f->head_hash = 0;
 	buf_reset(&f->part);
@@ -583,6 +649,7 @@ tail_switch(struct tail *t, int fd, const struct stat *sb)
 		} else if (t->loop != NULL)
 			ev_timer_stop(t->loop, &t->drain);
 		t->rewatch = 1;
+		tail_switched(t);
 		return;
 	}
 	if (t->cur.fd >= 0) {
@@ -596,8 +663,11 @@ tail_switch(struct tail *t, int fd, const struct stat *sb)
 		t->cur.wd = -1;
 		tail_drain_arm(t);
 		t->st.rotations++;
+		/* Rotated twice or more since we last looked? */
+		tail_catch_up_after(t, &t->old, sb);
 	}
 	tail_file_open(t, &t->cur, fd, sb);
+	tail_switched(t);
 }
 
 /* Reconcile the open files with what the path names now. */
@@ -625,8 +695,10 @@ tail_check_files(struct tail *t)
 			t->st.truncations++;
 			t->cur.rpos = t->cur.start = t->cur.line = 0;
 			t->cur.skip = 0;
+			t->cur.counting = 0;
 			t->cur.head_len = 0;
 			(void)tail_head(&t->cur);
+			tail_switched(t);
 		}
 		tail_read(t, &t->cur);
 	}
@@ -886,55 +958,195 @@ tail_find(struct tail *t, const struct state_pos *pos, int copy)
 
 /*
  * copytruncate: what was not read yet before the truncation is in the
- * copy (error.log.1). Read it from pos to the copy's end. 1 if found.
+ * copy (error.log.1, or error.log.2.gz when it was truncated twice while
+ * we were busy). Read it from pos to the copy's end, and every copy made
+ * after it. 1 if found.
  */
 static int
 tail_drain_copy(struct tail *t, const struct state_pos *pos)
 {
-	struct tail_file	 c;
-	int			 fd;
-
-	if ((fd = tail_find(t, pos, 1)) < 0)
-		return 0;
-	tail_file_init(&c, TAIL_LINE_ROTATED);
-	c.fd = fd;
-	c.rpos = c.start = pos->offset;
-	c.line = pos->line;
-	c.skip = pos->skip;
-	tail_read_upto(t, &c, 0);
-	tail_flush(t, &c);
-	close(fd);
-	buf_free(&c.part);
-	t->st.copies++;
-	return 1;
+	return tail_catch_up(t, pos, 0);
 }
 
-/* Position at the end of an existing file, counting its lines. */
+/*
+ * Read one rotated file (a .gz inflated) to its end, from pos (NULL:
+ * from 0), its lines delivered as from the rotated file. -1 when it
+ * cannot be opened or is shorter than pos.
+ */
+static int
+tail_read_rotated(struct tail *t, const struct rotated_file *rf,
+    const struct state_pos *pos)
+{
+	struct tail_file	 c;
+	struct rotated_reader	*rr;
+	ssize_t			 r;
+
+	if ((rr = rotated_open(rf)) == NULL)
+		return -1;
+	tail_file_init(&c, TAIL_LINE_ROTATED);
+	c.dev = pos != NULL ? pos->dev : rf->dev;
+	c.ino = pos != NULL ? pos->ino : rf->ino;
+	if (pos != NULL) {
+		if (rotated_skip(rr, pos->offset) != 0) {
+			rotated_close(rr);
+			return -1;
+		}
+		c.rpos = c.start = pos->offset;
+		c.line = pos->line;
+		c.skip = pos->skip;
+	}
+	while ((r = rotated_read(rr, t->chunk, TAIL_CHUNK)) > 0) {
+		t->st.bytes += (uint64_t)r;
+		tail_process(t, &c, t->chunk, (size_t)r);
+	}
+	if (r < 0)
+		t->st.errors++;
+	tail_flush(t, &c);
+	buf_free(&c.part);
+	rotated_close(rr);
+	return 0;
+}
+
+/*
+ * The file pos describes is no longer the path's: find it among the
+ * rotated files (renamed, copied, compressed with gzip), finish it from
+ * pos, then read every file rotated after it, oldest first: rotated
+ * twice or more while we were stopped (or busy), nothing in between is
+ * skipped. The newest, when it is the plain file pos describes, stays
+ * open as the old file (nginx may still write to it) when follow_last.
+ * Files compressed other than with gzip cannot be read: counted in
+ * resume_lost. Returns 1 when the file was found.
+ */
+static int
+tail_catch_up(struct tail *t, const struct state_pos *pos, int follow_last)
+{
+	struct rotated		 r;
+	const struct rotated_file *rf;
+	struct stat		 sb;
+	const char		*dirs[2], *bases[2];
+	ssize_t			 k;
+	size_t			 j;
+	int			 i, copy, fd;
+
+	dirs[0] = t->dir;
+	bases[0] = t->base;
+	dirs[1] = t->tdir;
+	bases[1] = t->tbase;
+	for (i = 0; i < 2; i++) {
+		if (dirs[i] == NULL || (i == 1 && strcmp(dirs[0], dirs[1]) == 0 &&
+		    strcmp(bases[0], bases[1]) == 0))
+			continue;
+		rotated_list(dirs[i], bases[i], &r);
+		if ((k = rotated_find(&r, pos, &copy)) < 0) {
+			rotated_free(&r);
+			continue;
+		}
+		if (copy)
+			t->st.copies++;
+		for (j = (size_t)k; j < r.n; j++) {
+			rf = &r.v[j];
+			if (rf->comp == ROTATED_OTHER) {
+				t->st.resume_lost++;
+				continue;
+			}
+			t->st.rotations += j > (size_t)k;
+			if (follow_last && j == r.n - 1 && j == (size_t)k &&
+			    !copy && rf->comp == ROTATED_PLAIN &&
+			    t->old.fd < 0 &&
+			    (fd = tail_open_path(rf->path, &sb)) >= 0) {
+				tail_file_resume(t, &t->old, fd, pos);
+				t->old.flags = TAIL_LINE_ROTATED;
+				tail_read(t, &t->old);
+				tail_drain_arm(t);
+				continue;
+			}
+			if (tail_read_rotated(t, rf, j == (size_t)k ? pos :
+			    NULL) != 0)
+				t->st.errors++;
+		}
+		rotated_free(&r);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The path names a new file (sb) while we were reading f: every file
+ * rotated after f and before it (the loop was busy, or stopped, through
+ * two rotations) is read whole, oldest first. f itself is read on, as
+ * the old file.
+ */
+static void
+tail_catch_up_after(struct tail *t, struct tail_file *f, const struct stat *sb)
+{
+	struct rotated		 r;
+	const struct rotated_file *rf;
+	struct state_pos	 pos;
+	ssize_t			 k;
+	size_t			 j;
+	int			 copy;
+
+	if (f->fd < 0)
+		return;
+	tail_file_pos(f, &pos);
+	rotated_list(t->dir, t->base, &r);
+	if ((k = rotated_find(&r, &pos, &copy)) >= 0) {
+		for (j = (size_t)k + 1; j < r.n; j++) {
+			rf = &r.v[j];
+			if (rf->comp == ROTATED_PLAIN &&
+			    ((rf->dev == f->dev && rf->ino == f->ino) ||
+			    (rf->dev == (uint64_t)sb->st_dev &&
+			    rf->ino == (uint64_t)sb->st_ino)))
+				continue;
+			if (rf->comp == ROTATED_OTHER) {
+				t->st.resume_lost++;
+				continue;
+			}
+			t->st.rotations++;
+			if (tail_read_rotated(t, rf, NULL) != 0)
+				t->st.errors++;
+		}
+	}
+	rotated_free(&r);
+}
+
+/*
+ * start_at = end: begin after the last complete line of an existing
+ * file without reading what is before it (a partial last line is read,
+ * and held, normally). Its lines are counted a slice at a time from the
+ * loop after start-up (tail_count), before any new line is delivered.
+ */
 static void
 tail_skip_history(struct tail *t, struct tail_file *f)
 {
-	ssize_t		 r;
-	uint64_t	 off = 0, lines = 0, after_nl = 0;
-	const char	*p, *end, *nl;
+	struct stat	 sb;
+	uint64_t	 end, from;
+	ssize_t		 r, i;
 
-	for (;;) {
-		r = pread(f->fd, t->chunk, TAIL_CHUNK, (off_t)off);
-		if (r < 0 && errno == EINTR)
+	if (fstat(f->fd, &sb) != 0)
+		return;
+	for (end = (uint64_t)sb.st_size; end > 0; end = from) {
+		from = end > TAIL_CHUNK ? end - TAIL_CHUNK : 0;
+		r = pread(f->fd, t->chunk, (size_t)(end - from), (off_t)from);
+		if (r < 0 && errno == EINTR) {
+			from = end;
 			continue;
-		if (r <= 0)
-			break;
-		p = t->chunk;
-		end = p + r;
-		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			lines++;
-			p = nl + 1;
-			after_nl = off + (uint64_t)(p - t->chunk);
 		}
-		off += (uint64_t)r;
+		if (r <= 0) {
+			from = 0;
+			continue;
+		}
+		for (i = r; i > 0 && t->chunk[i - 1] != '\n'; i--)
+			;
+		if (i > 0) {
+			end = from + (uint64_t)i;
+			break;
+		}
 	}
-	/* A partial last line is read (and held) normally. */
-	f->rpos = f->start = after_nl;
-	f->line = lines;
+	f->rpos = f->start = end;
+	f->line = 0;
+	f->count_pos = 0;
+	f->counting = end > 0;
 }
 
 /* Where to begin: the saved entry, the rotated file, or the start. */
@@ -942,7 +1154,7 @@ static void
 tail_resume(struct tail *t, const struct state_entry *e)
 {
 	struct stat	 sb;
-	int		 fd, rfd;
+	int		 fd;
 
 	if (e != NULL && e->has_prev) {
 		if ((fd = tail_find(t, &e->prev, 0)) >= 0) {
@@ -965,20 +1177,17 @@ tail_resume(struct tail *t, const struct state_entry *e)
 		tail_file_resume(t, &t->cur, fd, &e->cur);
 		return;
 	}
-	/* Replaced while we were stopped: finish the rotated file first. */
+	/*
+	 * Replaced while we were stopped: finish the saved file where it
+	 * is now (renamed, copied, compressed), and every file rotated
+	 * after it, before the path's file.
+	 */
 	if (fd >= 0 && (uint64_t)sb.st_dev == e->cur.dev &&
-	    (uint64_t)sb.st_ino == e->cur.ino) {
-		/* Same file, shorter or rewritten: copytruncate. */
-		t->st.truncations++;
-		(void)tail_drain_copy(t, &e->cur);
-	}
-	else if ((rfd = tail_find(t, &e->cur, 0)) >= 0) {
-		tail_file_resume(t, &t->old, rfd, &e->cur);
-		t->old.flags = TAIL_LINE_ROTATED;
-		tail_read(t, &t->old);
+	    (uint64_t)sb.st_ino == e->cur.ino)
+		t->st.truncations++;	/* same file rewritten: copytruncate */
+	else
 		t->st.rotations++;
-		tail_drain_arm(t);
-	} else
+	if (!tail_catch_up(t, &e->cur, 1))
 		t->st.resume_lost++;
 	if (fd >= 0)
 		tail_file_open(t, &t->cur, fd, &sb);
@@ -996,6 +1205,8 @@ tail_start(struct tail *t, struct ev_loop *loop,
 		return -1;
 	}
 	tail_resume(t, resume);
+	if (t->cur.fd >= 0 || t->old.fd >= 0)
+		tail_switched(t);	/* first followed: save it now */
 	tail_check(t);		/* starts the safety timer if needed */
 	return 0;
 }

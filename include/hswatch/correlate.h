@@ -126,6 +126,20 @@ typedef void	 correlate_group_fn(const char *group,
 void		 correlate_foreach_group(const struct correlate *,
 		    correlate_group_fn *, void *);
 const char	*correlate_group_state_str(enum correlate_group_state);
+/*
+ * Every open finding (per-peer findings counted under a cascade too,
+ * cascades not), with its count so far: for counters that must count
+ * every failure, not only the state changes emit reports.
+ */
+typedef void	 correlate_finding_fn(const struct finding *, void *);
+void		 correlate_foreach_finding(const struct correlate *,
+		    correlate_finding_fn *, void *);
+/*
+ * Findings that came past max_findings (unlocated ones past three
+ * quarters of it: located findings come first) and were counted in
+ * their code's overflow finding instead (key "CODE|(overflow)").
+ */
+uint64_t	 correlate_overflowed(const struct correlate *);
 /* Open findings, cascades included. */
 size_t		 correlate_open_findings(const struct correlate *);
 /*

@@ -104,6 +104,17 @@ struct sink	*sink_prom_new(const char *dir, int64_t interval,
 int		 sink_prom_write(struct sink *, int final, char **cause);
 /* A value changed since the last write (held back by the interval). */
 int		 sink_prom_dirty(const struct sink *);
+/*
+ * Count every failure, not only the state changes sink_emit() sees:
+ * sink_prom_observe() each open finding (its count so far; see
+ * correlate_foreach_finding), then sink_prom_observed() to end the pass,
+ * before each flush and before the last write.
+ */
+void		 sink_prom_observe(struct sink *, const struct finding *);
+void		 sink_prom_observed(struct sink *);
+/* The correlator's true number of open findings and of overflows. */
+void		 sink_prom_findings(struct sink *, size_t open,
+		    uint64_t overflowed);
 /* Render the exposition text; for tests. */
 void		 sink_prom_render(struct sink *, int up, struct buf *);
 /* Counter values across restarts: atomic save, load before use. */

@@ -43,6 +43,8 @@ struct tail_line {
 	uint64_t	 offset;	/* of the line's first byte */
 	uint64_t	 lineno;	/* 1-based, in its file */
 	unsigned	 flags;
+	uint64_t	 dev, ino;	/* the file it was read from (for a
+					   .gz read back: the original's) */
 };
 
 /*
@@ -83,6 +85,16 @@ struct tail_stats {
 
 struct tail	*tail_new(const char *path, const struct tail_opts *,
 		    tail_line_cb *, void *arg);
+
+/*
+ * Called when the file followed changes (a file is first followed, the
+ * path names a new file after a rotation, a copytruncate starts it again
+ * from 0): the caller saves the position at once, so that a crash soon
+ * after neither skips nor forgets the new file. Called from inside the
+ * tail's own work: it must not free or stop the tail, only note it.
+ */
+typedef void	 tail_switch_cb(struct tail *, void *);
+void		 tail_set_switch_cb(struct tail *, tail_switch_cb *, void *);
 
 /*
  * Start following, resuming from a saved entry (NULL for none). Reads

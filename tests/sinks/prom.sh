@@ -31,7 +31,8 @@ S
 sed -i "s|STATE|$T_TMP/state|" "$T_TMP/h.script"
 check "sinktest -p writes the textfile" "$SINKTEST" -p "$dir" "$T_TMP/h.script"
 ls "$dir" >"$T_TMP/ls"
-expect_eq "only hswatch.prom is left in the directory" "$(cat "$T_TMP/ls")" hswatch.prom
+expect_eq "only hswatch.prom (and its writer's lock) is left in the directory" \
+	"$(cat "$T_TMP/ls" | tr '\n' ' ')" "hswatch.prom hswatch.prom.lock "
 if promtool check metrics <"$dir/hswatch.prom" >"$T_TMP/pc" 2>&1; then
 	ok "promtool check metrics passes"
 else

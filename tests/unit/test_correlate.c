@@ -728,8 +728,32 @@ test_bounds(void **state)
 		f->key = xstrdup(peer);
 		feed(c, e, f, &l);
 	}
-	assert_int_equal(correlate_open_findings(c), 100);
-	assert_int_equal(l.total, 100);
+	/* 100 of their own, the rest in one overflow finding (opened,
+	 * then updated at 10, 100 and 1000). */
+	assert_int_equal(correlate_open_findings(c), 101);
+	assert_int_equal(correlate_overflowed(c), 9900);
+	assert_int_equal(l.total, 104);
+	correlate_free(c);
+
+	/* Unlocated findings take 3/4 at most: a located one still fits. */
+	c = correlate_new(&conf);
+	l.n = l.total = 0;
+	for (i = 0; i < 1000; i++) {
+		snprintf(peer, sizeof peer, "10.%d.%d.1:443", i / 256, i % 256);
+		e.peer = peer;
+		e.group = NULL;
+		f = sni_finding();
+		finding_set_at(&f->location, NULL, NULL, 0);
+		free(f->key);
+		f->key = xstrdup(peer);
+		feed(c, e, f, &l);
+	}
+	assert_int_equal(correlate_open_findings(c), 76);
+	assert_int_equal(correlate_overflowed(c), 925);
+	e.peer = "192.0.2.1:443";
+	feed(c, e, sni_finding(), &l);
+	assert_int_equal(correlate_open_findings(c), 77);
+	assert_int_equal(correlate_overflowed(c), 925);
 	correlate_free(c);
 }
 

@@ -305,6 +305,20 @@ prom_sink(void)
 	return sink_prom_new(tmpdir, 15, &cause);
 }
 
+/*
+ * A sink in a directory of its own: the one in tmpdir holds the
+ * textfile's lock (two writers of one textfile are refused).
+ */
+static struct sink *
+prom_sink_other(void)
+{
+	char	*cause = NULL, dir[128];
+
+	snprintf(dir, sizeof dir, "%s/other", tmpdir);
+	(void)mkdir(dir, 0700);
+	return sink_prom_new(dir, 15, &cause);
+}
+
 static void
 test_prom_labels(void **state)
 {
@@ -441,8 +455,14 @@ test_prom_state(void **state)
 	sink_metrics(s, &ctr);
 	assert_int_equal(sink_prom_save(s, path, &cause), 0);
 
+	/* One textfile, one writer: a second sink there is refused. */
+	assert_null(sink_prom_new(tmpdir, 15, &cause));
+	assert_non_null(strstr(cause, "another hswatchd writes it"));
+	free(cause);
+	cause = NULL;
+
 	/* A restart: the counters continue from the saved values. */
-	t = prom_sink();
+	t = prom_sink_other();
 	assert_int_equal(sink_prom_load(t, path, &cause), 0);
 	buf_init(&b1);
 	buf_init(&b2);
@@ -466,7 +486,7 @@ test_prom_state(void **state)
 	assert_non_null(fp = fopen(path, "a"));
 	fputs("failures server=\"x\" notanumber\n", fp);
 	fclose(fp);
-	t = prom_sink();
+	t = prom_sink_other();
 	assert_int_equal(sink_prom_load(t, path, &cause), -1);
 	assert_non_null(strstr(cause, ": bad line"));
 	free(cause);
