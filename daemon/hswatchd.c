@@ -129,6 +129,7 @@ struct hsd {
 	ev_timer		 save;
 	ev_timer		 watchdog;
 	ev_timer		 alert_timer;
+	ev_periodic		 nojump;	/* arms libev's timerfd */
 	struct buf		 out;
 };
 
@@ -1189,6 +1190,15 @@ hsd_check(struct hsd *d)
 	return rc;
 }
 
+/* Never due (hsd's nojump only arms libev's clock-jump detection). */
+static void
+hsd_nojump_cb(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
 /* libev cannot go on: log and exit. */
 static void
 hsd_syserr(const char *msg)
@@ -1389,6 +1399,16 @@ main(int argc, char **argv)
 	d.alert_timer.repeat = HSD_ALERT_INTERVAL;
 	d.alert_timer.data = &d;
 	ev_timer_again(d.loop, &d.alert_timer);
+	/*
+	 * Idle means asleep: libev (4.33) wakes every 59.743 s to look for
+	 * a jump of the wall clock (MAX_BLOCKTIME), unless its timerfd
+	 * detects jumps, which it sets up when the first ev_periodic
+	 * starts. This one never fires (ten years ahead); with it the loop
+	 * blocks until there is work (measured: epoll_wait's timeout goes
+	 * from 59743 ms to 1500001 s).
+	 */
+	ev_periodic_init(&d.nojump, hsd_nojump_cb, ev_time() + 3.2e8, 0, 0);
+	ev_periodic_start(d.loop, &d.nojump);
 	if ((wd = notify_watchdog_interval()) > 0) {
 		ev_timer_init(&d.watchdog, hsd_watchdog_cb, wd, wd);
 		ev_timer_start(d.loop, &d.watchdog);
@@ -1426,6 +1446,7 @@ main(int argc, char **argv)
 	ev_timer_stop(d.loop, &d.save);
 	ev_timer_stop(d.loop, &d.watchdog);
 	ev_timer_stop(d.loop, &d.alert_timer);
+	ev_periodic_stop(d.loop, &d.nojump);
 	ev_signal_stop(d.loop, &d.sighup);
 	ev_signal_stop(d.loop, &d.sigterm);
 	ev_signal_stop(d.loop, &d.sigint);
