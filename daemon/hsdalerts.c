@@ -359,18 +359,27 @@ overflow_warn(struct hsd_alerts *a, int64_t now)
 }
 
 void
-hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
-    int64_t now)
+hsd_alerts_metrics(struct hsd_alerts *a, const struct sink_counters *c)
 {
 	struct sink_counters	 cc = *c;
-	char			*cause = NULL;
 	unsigned		 i;
 
 	cc.config_load_time = a->model_time;
+	for (i = 0; i < a->nsinks; i++)
+		sink_metrics(a->sinks[i], &cc);
+}
+
+void
+hsd_alerts_timer(struct hsd_alerts *a, const struct sink_counters *c,
+    int64_t now)
+{
+	char			*cause = NULL;
+	unsigned		 i;
+
 	overflow_warn(a, now);
 	prom_observe(a);
+	hsd_alerts_metrics(a, c);
 	for (i = 0; i < a->nsinks; i++) {
-		sink_metrics(a->sinks[i], &cc);
 		/* Say a failing output once, and when it works again. */
 		if (sink_flush(a->sinks[i], now, 0, &cause) != 0) {
 			if (!a->flush_failed[i])

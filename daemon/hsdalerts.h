@@ -58,6 +58,10 @@ void		 hsd_alerts_noprobe(struct hsd_alerts *);
 size_t		 hsd_alerts_verdict(struct hsd_alerts *, const char *at,
 		    const char *peer, struct probeverdict *pv);
 
+/* The counters to the sinks, without writing (before the last write). */
+void		 hsd_alerts_metrics(struct hsd_alerts *,
+		    const struct sink_counters *);
+
 /* The periodic timer: counters to the sinks, flush what is due. */
 void		 hsd_alerts_timer(struct hsd_alerts *,
 		    const struct sink_counters *, int64_t now);

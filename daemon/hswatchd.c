@@ -924,6 +924,27 @@ hsd_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	notify_watchdog();
 }
 
+/* The counters the sinks report; returns c->files, the caller's to free. */
+static struct sink_file_count *
+hsd_counters(struct hsd *d, struct sink_counters *c)
+{
+	struct sink_file_count	*files;
+	struct pipeline_counts	 pc;
+	unsigned		 i;
+
+	files = xcalloc(d->n_logs ? d->n_logs : 1, sizeof *files);
+	for (i = 0; i < d->n_logs; i++) {
+		pipeline_counts(d->logs[i]->src, &pc);
+		files[i].file = tail_path(d->logs[i]->tail);
+		files[i].lines = pc.lines;
+	}
+	memset(c, 0, sizeof *c);
+	c->files = files;
+	c->nfiles = d->n_logs;
+	c->last_event_time = d->last_event;
+	return files;
+}
+
 /* Counters to the sinks and quiet findings resolved, every few seconds. */
 static void
 hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -931,22 +952,11 @@ hsd_alert_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct hsd		*d = w->data;
 	struct sink_file_count	*files;
 	struct sink_counters	 c;
-	struct pipeline_counts	 pc;
 	int64_t			 next;
-	unsigned		 i;
 
 	(void)revents;
 	pipeline_tick(d->pl, ev_now(loop));
-	files = xcalloc(d->n_logs ? d->n_logs : 1, sizeof *files);
-	for (i = 0; i < d->n_logs; i++) {
-		pipeline_counts(d->logs[i]->src, &pc);
-		files[i].file = tail_path(d->logs[i]->tail);
-		files[i].lines = pc.lines;
-	}
-	memset(&c, 0, sizeof c);
-	c.files = files;
-	c.nfiles = d->n_logs;
-	c.last_event_time = d->last_event;
+	files = hsd_counters(d, &c);
 	hsd_alerts_timer(d->alerts, &c, (int64_t)ev_now(loop));
 	free(files);
 	hsd_notify_status(d);
@@ -1291,6 +1301,8 @@ main(int argc, char **argv)
 	};
 	struct hsd		 d;
 	struct pipeline_opts	 po;
+	struct sink_counters	 c;
+	struct sink_file_count	*files;
 	struct stat		 sb;
 	char			*cause = NULL;
 	unsigned		 i;
@@ -1437,6 +1449,11 @@ main(int argc, char **argv)
 
 	ev_run(d.loop, 0);
 
+	/* The last textfile (hswatch_up 0, written by hsd_alerts_free)
+	 * carries the final counters, not those of the last timer. */
+	files = hsd_counters(&d, &c);
+	hsd_alerts_metrics(d.alerts, &c);
+	free(files);
 	hsd_status_free(d.status);
 	d.status = NULL;
 	hsd_saver_free(d.saver);	/* its last write done */

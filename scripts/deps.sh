@@ -10,7 +10,8 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libev-dev libpcre2-dev libssl-dev libsystemd-dev libcmocka-dev zlib1g-dev
 nginx-full openssl curl ca-certificates procps psmisc iproute2
-systemd prometheus prometheus-node-exporter mandoc valgrind clang
+systemd prometheus prometheus-node-exporter prometheus-alertmanager
+mandoc valgrind clang
 python3 python3-jsonschema gzip time patch rsyslog strace logrotate
 xz-utils zstd"
 BENCH=0

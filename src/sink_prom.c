@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hswatch/buf.h"
@@ -79,6 +80,7 @@ struct sink_prom {
 	uint64_t	 parse_errors_base;
 	int64_t		 config_load_time;
 	int64_t		 last_event_time;
+	int64_t		 stop_time;	/* the final write: hswatch_up 0 */
 };
 
 static uint64_t
@@ -474,6 +476,12 @@ sink_prom_render(struct sink *s, int up, struct buf *b)
 		buf_printf(b, "hswatch_last_event_timestamp_seconds %" PRId64
 		    "\n", sp->last_event_time);
 	}
+	if (!up && sp->stop_time > 0) {
+		family(b, "hswatch_stop_timestamp_seconds", "gauge",
+		    "When hswatchd stopped cleanly (only in the file it leaves behind).");
+		buf_printf(b, "hswatch_stop_timestamp_seconds %" PRId64 "\n",
+		    sp->stop_time);
+	}
 }
 
 /* Write b to tmp, fsync if asked, rename over path. */
@@ -530,6 +538,8 @@ sink_prom_write(struct sink *s, int final, char **cause)
 	int			 rc;
 
 	buf_init(&b);
+	if (final && sp->stop_time == 0)
+		sp->stop_time = (int64_t)time(NULL);
 	sink_prom_render(s, !final, &b);
 	rc = write_atomic(sp->tmp, sp->path, &b, 0, cause);
 	buf_free(&b);

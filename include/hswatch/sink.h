@@ -19,7 +19,9 @@
  * sink_prom_load() once before the first emit; pass every correlate
  * state change to sink_emit(); call sink_metrics() and sink_flush(now,
  * 0) from a timer (a few seconds); sink_reopen() on SIGHUP; at exit
- * sink_prom_write(s, 1) (hswatch_up 0), sink_prom_save(), sink_free().
+ * sink_metrics() with the final counters, sink_prom_write(s, 1)
+ * (hswatch_up 0 and hswatch_stop_timestamp_seconds; the file is never
+ * deleted), sink_prom_save(), sink_free().
  */
 #ifndef HSWATCH_SINK_H
 #define HSWATCH_SINK_H

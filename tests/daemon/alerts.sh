@@ -3,7 +3,8 @@
 # lines of examples/error.log appended to a followed log, with the
 # configuration that produced them, give findings with their patches in
 # --json and counters in the Prometheus textfile; SIGHUP reloads the
-# model and keeps the correlation; SIGTERM leaves hswatch_up 0.
+# model and keeps the correlation; SIGTERM leaves a last textfile with
+# the final counters, hswatch_up 0 and hswatch_stop_timestamp_seconds.
 . "${TESTSRC:-$(dirname "$0")/..}/daemon/lib.sh"
 
 EX=$abs_top_srcdir/examples
@@ -88,9 +89,43 @@ expect_eq "SIGHUP reloads the nginx configuration" \
 nap 0.5
 expect_eq "SIGHUP: no finding emitted again" "$(wc -l <"$S/findings.json")" "$before"
 
+# A running daemon's file has no stop time.
+expect_eq "running: no hswatch_stop_timestamp_seconds" \
+	"$(grep -c '^hswatch_stop_timestamp_seconds' "$S/prom/hswatch.prom")" 0
+
+# Lines read just before the stop (two of them events): the last file
+# has the final counters, not those of the last timer.
+cp "$S/prom/hswatch.prom" "$S/running.prom"
+nev=$(wc -l <"$S/events.json")
+head -n 3 "$EX/error.log" >>"$S/error.log"
+i=0
+while [ "$(wc -l <"$S/events.json")" -lt $((nev + 2)) ] && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	nap 0.1
+done
+t_stop=$(date +%s)
 stop_daemon
+t_stopped=$(date +%s)
 expect_eq "after SIGTERM: hswatch_up 0" \
 	"$(sed -n 's/^hswatch_up //p' "$S/prom/hswatch.prom")" 0
+if out=$(promtool check metrics <"$S/prom/hswatch.prom" 2>&1); then
+	ok "the last textfile passes promtool check metrics"
+else
+	fail "the last textfile passes promtool check metrics" "$out"
+fi
+stop_ts=$(sed -n 's/^hswatch_stop_timestamp_seconds //p' "$S/prom/hswatch.prom")
+if [ -n "$stop_ts" ] && [ "$stop_ts" -ge "$t_stop" ] && [ "$stop_ts" -le "$t_stopped" ]; then
+	ok "after SIGTERM: hswatch_stop_timestamp_seconds is the stop time ($stop_ts)"
+else
+	fail "after SIGTERM: hswatch_stop_timestamp_seconds is the stop time" \
+	    "got '$stop_ts', stopped between $t_stop and $t_stopped"
+fi
+expect_eq "after SIGTERM: the final lines read (3 more)" \
+	"$(sed -n "s|^hswatch_log_lines_total{file=\"$S/error.log\"} ||p" "$S/prom/hswatch.prom")" \
+	"$(($(wc -l <"$EX/error.log") + 3))"
+expect_eq "after SIGTERM: the failure counters stay in the file" \
+	"$(grep -c '^hswatch_upstream_tls_failures_total{' "$S/prom/hswatch.prom")" \
+	"$(grep -c '^hswatch_upstream_tls_failures_total{' "$S/running.prom")"
 if [ -s "$S/state/metrics" ]; then
 	ok "counters saved for the next start"
 else
