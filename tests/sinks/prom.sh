@@ -120,7 +120,8 @@ final
 S
 check "sinktest -p: restart and flood of 1,000,000 updates" \
     "$SINKTEST" -p "$dir" "$T_TMP/r.script"
-size2=$(wc -c <"$dir/hswatch.prom")
+# (the last write, at the clean stop, adds hswatch_stop_timestamp_seconds)
+size2=$(grep -v hswatch_stop_timestamp_seconds "$dir/hswatch.prom" | wc -c)
 echo "# measured: prom file $size1 bytes before, $size2 bytes after 1000000 updates"
 # Only the digits of the counter grow (1 -> 1000001).
 expect_eq "flood: file grows by the counter's digits only" "$((size2 - size1))" 6
@@ -132,6 +133,13 @@ expect_eq "restart: log_lines_total continues from the state (1234)" \
 expect_eq "restart: alerts_total continues (1 saved + 1)" \
     "$(value s2 'hswatch_alerts_total{code=HS-SNI-MISSING}')" 2
 expect_eq "clean stop: hswatch_up is 0" "$(value s2 'hswatch_up{}')" 0
+stop_ts=$(value s2 'hswatch_stop_timestamp_seconds{}')
+now=$(date +%s)
+if [ -n "$stop_ts" ] && [ "$stop_ts" -le "$now" ] && [ "$stop_ts" -gt $((now - 60)) ]; then
+	ok "clean stop: hswatch_stop_timestamp_seconds is the stop time"
+else
+	fail "clean stop: hswatch_stop_timestamp_seconds is the stop time" "got '$stop_ts', now $now"
+fi
 expect_eq "node_textfile_scrape_error still 0" "$(value s2 'node_textfile_scrape_error{}')" 0
 
 stop_pid "$NEPID"
