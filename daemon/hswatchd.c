@@ -1454,6 +1454,7 @@ main(int argc, char **argv)
 	files = hsd_counters(&d, &c);
 	hsd_alerts_metrics(d.alerts, &c);
 	free(files);
+
 	hsd_status_free(d.status);
 	d.status = NULL;
 	hsd_saver_free(d.saver);	/* its last write done */

@@ -156,8 +156,7 @@ fi
 
 # The example's lines, then, once Prometheus has seen the series (a
 # counter's first value is no increase for rate()), its first failure 12
-# times more: hswatchd moves the failure counter when a finding's count
-# passes 10 (issue 24: it should move at every failure).
+# times more.
 cat "$EX/error.log" >>"$S/error.log"
 if wait_for 15 grep -q '^hswatch_last_event_timestamp_seconds' "$S/prom/hswatch.prom"; then
 	ok "hswatchd counted the example's failures"
