@@ -69,8 +69,23 @@ json_target(const struct confmodel *m, const struct confmodel_target *t,
 	jstr(b, t->host);
 	buf_printf(b, ",\"port\":%u,\"uri\":", t->port);
 	jstr(b, t->uri);
-	buf_printf(b, ",\"variables\":%s,\"tls\":%s,\"upstream_group\":",
-	    t->vars ? "true" : "false", t->tls ? "true" : "false");
+	buf_printf(b, ",\"variables\":%s,\"tls\":%s,\"tls_state\":\"%s\"",
+	    t->vars ? "true" : "false", t->tls ? "true" : "false",
+	    t->tls_unknown ? "unknown" : t->tls ? "yes" : "no");
+	buf_adds(b, ",\"resolved\":");
+	jstr(b, t->resolved);
+	buf_adds(b, ",\"values\":[");
+	for (i = 0; i < t->nvalues; i++) {
+		if (i > 0)
+			buf_addc(b, ',');
+		jstr(b, t->values[i]);
+	}
+	buf_adds(b, "],\"condition\":");
+	jstr(b, t->cond != CONFMODEL_COND_NONE ? confmodel_cond_str(t->cond) :
+	    NULL);
+	buf_adds(b, ",\"condition_at\":");
+	jat(b, t->cond_dir);
+	buf_adds(b, ",\"upstream_group\":");
 	jstr(b, t->group ? t->group->name : NULL);
 	buf_adds(b, ",\"upstream_at\":");
 	jat(b, t->group ? t->group->dir : NULL);
@@ -100,7 +115,7 @@ json_locs(const struct confmodel *m, struct confmodel_loc *const *locs,
 {
 	const struct confmodel_loc	*l;
 	struct buf			 name;
-	size_t				 i;
+	size_t				 i, j, k;
 
 	buf_addc(b, '[');
 	for (i = 0; i < n; i++) {
@@ -121,7 +136,15 @@ json_locs(const struct confmodel *m, struct confmodel_loc *const *locs,
 			json_target(m, l->target, b);
 		else
 			buf_adds(b, "null");
-		buf_adds(b, ",\"locations\":");
+		buf_adds(b, ",\"conditional_targets\":[");
+		for (j = 0, k = 0; j < l->ntargets; j++) {
+			if (l->targets[j] == l->target)
+				continue;
+			if (k++ > 0)
+				buf_addc(b, ',');
+			json_target(m, l->targets[j], b);
+		}
+		buf_adds(b, "],\"locations\":");
 		json_locs(m, l->child, l->nchild, b);
 		buf_addc(b, '}');
 	}
@@ -230,7 +253,18 @@ text_target(const struct confmodel *m, const struct confmodel_target *t,
 	const struct confmodel_setting	*s;
 	size_t				 i;
 
-	buf_printf(b, "%*s%s ", ind, "", confmodel_mod_str(t->mod));
+	buf_printf(b, "%*s", ind, "");
+	if (t->cond != CONFMODEL_COND_NONE) {
+		/* "if ($cookie_ab = b) { proxy_pass ...; }" */
+		buf_adds(b, confmodel_cond_str(t->cond));
+		for (i = 1; i < t->cond_dir->nargs; i++) {
+			buf_addc(b, ' ');
+			text_str(b, t->cond_dir->args[i]);
+		}
+		buf_printf(b, " (%s:%u): ", t->cond_dir->file,
+		    t->cond_dir->line);
+	}
+	buf_printf(b, "%s ", confmodel_mod_str(t->mod));
 	text_str(b, confload_arg(t->dir, 1) ? t->dir->args[1] : "");
 	buf_printf(b, "  (%s:%u)", t->dir->file, t->dir->line);
 	if (t->group != NULL) {
@@ -243,6 +277,25 @@ text_target(const struct confmodel *m, const struct confmodel_target *t,
 			buf_adds(b, " (implicit)");
 	}
 	buf_addc(b, '\n');
+	if (t->vars) {
+		buf_printf(b, "%*s  %-32s ", ind, "", "resolves to");
+		if (t->resolved != NULL)
+			text_str(b, t->resolved);
+		else if (t->nvalues > 0) {
+			for (i = 0; i < t->nvalues; i++) {
+				if (i > 0)
+					buf_adds(b, " | ");
+				text_str(b, t->values[i]);
+			}
+		} else
+			buf_adds(b, "(not known)");
+		buf_addc(b, '\n');
+		if (t->tls_unknown && t->mod != CONFMODEL_STREAM) {
+			buf_printf(b, "%*s  TLS: unknown (the configuration does "
+			    "not fix the scheme)\n", ind, "");
+			return;
+		}
+	}
 	if (!t->tls && t->mod != CONFMODEL_STREAM)
 		return;
 	for (i = 0; i < t->neff; i++) {
@@ -262,15 +315,15 @@ text_locs(const struct confmodel *m, struct confmodel_loc *const *locs,
     size_t n, int ind, struct buf *b)
 {
 	const struct confmodel_loc	*l;
-	size_t				 i;
+	size_t				 i, j;
 
 	for (i = 0; i < n; i++) {
 		l = locs[i];
 		buf_printf(b, "%*slocation ", ind, "");
 		confmodel_loc_name(l, b);
 		buf_printf(b, "  (%s:%u)\n", l->dir->file, l->dir->line);
-		if (l->target != NULL)
-			text_target(m, l->target, ind + 2, b);
+		for (j = 0; j < l->ntargets; j++)
+			text_target(m, l->targets[j], ind + 2, b);
 		text_locs(m, l->child, l->nchild, ind + 2, b);
 	}
 }

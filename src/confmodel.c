@@ -24,6 +24,22 @@
 struct builder {
 	struct confmodel	*m;
 	char			**cause;
+	const struct confdir	*top;	/* the http {} or stream {} block */
+};
+
+/* The blocks whose "set" and "map" can give a variable its value. */
+struct scope {
+	const struct confdir	*top;	/* http {} (map) */
+	const struct confdir	*srv;	/* server {} */
+	const struct confdir	*loc;	/* the innermost location, or NULL */
+	const struct confdir	*cond;	/* the target's if {}, or NULL */
+};
+
+/* Possible values of a variable or a string with variables. */
+struct vals {
+	char	*v[CONFMODEL_MAX_VALUES];
+	size_t	 n;
+	int	 unknown;	/* some value is not known */
 };
 
 static const char *const mod_prefix[] = {
@@ -37,6 +53,14 @@ confmodel_mod_str(enum confmodel_mod mod)
 	    "uwsgi_pass", "proxy_pass" };
 
 	return (unsigned)mod < 4 ? s[mod] : "?";
+}
+
+const char *
+confmodel_cond_str(enum confmodel_cond c)
+{
+	static const char *const s[] = { "", "if", "limit_except" };
+
+	return (unsigned)c < 3 ? s[c] : "?";
 }
 
 const char *
@@ -307,6 +331,250 @@ group_build(struct builder *bd, const struct confdir *d, int stream)
 	}
 }
 
+/* ---- variables ------------------------------------------------------- */
+
+static void
+vals_free(struct vals *v)
+{
+	size_t	 i;
+
+	for (i = 0; i < v->n; i++)
+		free(v->v[i]);
+	v->n = 0;
+}
+
+static void
+vals_add(struct vals *v, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return;
+	if (v->n == CONFMODEL_MAX_VALUES) {
+		v->unknown = 1;
+		return;
+	}
+	v->v[v->n++] = xstrdup(s);
+}
+
+/* Move src's values into dst (union). */
+static void
+vals_merge(struct vals *dst, struct vals *src)
+{
+	size_t	 i;
+
+	for (i = 0; i < src->n; i++)
+		vals_add(dst, src->v[i]);
+	if (src->unknown)
+		dst->unknown = 1;
+	vals_free(src);
+}
+
+/*
+ * The variable name at p (just after '$'): "name" or "{name}", as
+ * nginx's script compiler reads it. Returns the bytes consumed, 0 when
+ * there is no name; name and len get it.
+ */
+static size_t
+var_name(const char *p, const char **name, size_t *len)
+{
+	size_t	 n = 0;
+
+	if (*p == '{') {
+		while (p[1 + n] != '\0' && p[1 + n] != '}')
+			n++;
+		if (p[1 + n] != '}' || n == 0)
+			return 0;
+		*name = p + 1;
+		*len = n;
+		return n + 2;
+	}
+	while (isalnum((unsigned char)p[n]) || p[n] == '_')
+		n++;
+	*name = p;
+	*len = n;
+	return n;
+}
+
+static int	expand(const struct scope *, const char *, struct vals *,
+		    int);
+
+static int
+is_var(const struct confdir *d, const char *name, size_t len)
+{
+	const char	*a = d->args[1];
+
+	return a[0] == '$' && strlen(a + 1) == len &&
+	    strncmp(a + 1, name, len) == 0;
+}
+
+/*
+ * Walk the "set" statements of one block in the order nginx runs them
+ * (the rewrite module's codes): an unconditional "set" replaces what the
+ * variable held, a "set" in another "if" block may or may not run.
+ */
+static void
+walk_sets(const struct scope *sc, const struct confdir *b, const char *name,
+    size_t len, int cond, struct vals *cur, int *assigned, int depth)
+{
+	const struct confdir	*c;
+	struct vals		 v;
+	size_t			 i;
+
+	for (i = 0; i < b->nchild; i++) {
+		c = b->child[i];
+		if (is_dir(c, "if") && c->block) {
+			walk_sets(sc, c, name, len, cond || c != sc->cond, cur,
+			    assigned, depth);
+			continue;
+		}
+		if (!is_dir(c, "set") || c->nargs != 3 || !is_var(c, name, len))
+			continue;
+		memset(&v, 0, sizeof v);
+		expand(sc, c->args[2], &v, depth + 1);
+		if (cond) {
+			/* Maybe: without this set the value is the old one. */
+			if (!*assigned)
+				v.unknown = 1;
+			vals_merge(cur, &v);
+		} else {
+			vals_free(cur);
+			cur->unknown = 0;
+			vals_merge(cur, &v);
+			*assigned = 1;
+		}
+	}
+}
+
+/* The values a "map" gives the variable: every value and the default. */
+static int
+map_values(const struct scope *sc, const char *name, size_t len,
+    struct vals *out, int depth)
+{
+	const struct confdir	*m, *c;
+	struct vals		 v;
+	size_t			 i, j;
+	int			 dflt;
+
+	if (sc->top == NULL)
+		return 0;
+	for (i = 0; i < sc->top->nchild; i++) {
+		m = sc->top->child[i];
+		if (!is_dir(m, "map") || !m->block || m->nargs != 3 ||
+		    m->args[2][0] != '$' ||
+		    strlen(m->args[2] + 1) != len ||
+		    strncmp(m->args[2] + 1, name, len) != 0)
+			continue;
+		dflt = 0;
+		for (j = 0; j < m->nchild; j++) {
+			c = m->child[j];
+			if (c->nargs != 2 || is_dir(c, "include"))
+				continue;
+			if (is_dir(c, "default"))
+				dflt = 1;
+			memset(&v, 0, sizeof v);
+			expand(sc, c->args[1], &v, depth + 1);
+			vals_merge(out, &v);
+		}
+		if (!dflt)
+			vals_add(out, "");
+		return 1;
+	}
+	return 0;
+}
+
+/* The values of $name in scope; unknown when they cannot all be known. */
+static void
+var_values(const struct scope *sc, const char *name, size_t len,
+    struct vals *out, int depth)
+{
+	int	 assigned = 0;
+
+	memset(out, 0, sizeof *out);
+	if (depth > 8) {
+		out->unknown = 1;
+		return;
+	}
+	if (sc->srv != NULL)
+		walk_sets(sc, sc->srv, name, len, 0, out, &assigned, depth);
+	if (sc->loc != NULL)
+		walk_sets(sc, sc->loc, name, len, 0, out, &assigned, depth);
+	if (out->n == 0 && !assigned && !out->unknown &&
+	    map_values(sc, name, len, out, depth))
+		return;
+	if (!assigned)
+		out->unknown = 1;
+}
+
+/*
+ * Every string s can be once its variables are put in. A variable whose
+ * values are not all known stays as written ("$name"). Returns 0.
+ */
+static int
+expand(const struct scope *sc, const char *s, struct vals *out, int depth)
+{
+	struct vals	 acc, next, vv;
+	const char	*p, *name;
+	size_t		 i, j, len, used;
+	char		*lit, *tmp;
+
+	memset(&acc, 0, sizeof acc);
+	vals_add(&acc, "");
+	for (p = s; *p != '\0'; ) {
+		const char *q = strchr(p, '$');
+
+		if (q == NULL)
+			q = p + strlen(p);
+		if (q > p) {
+			lit = xstrndup(p, (size_t)(q - p));
+			for (i = 0; i < acc.n; i++) {
+				xasprintf(&tmp, "%s%s", acc.v[i], lit);
+				free(acc.v[i]);
+				acc.v[i] = tmp;
+			}
+			free(lit);
+			p = q;
+			continue;
+		}
+		used = var_name(p + 1, &name, &len);
+		if (used == 0) {
+			lit = xstrdup("$");
+			used = 0;
+		} else {
+			var_values(sc, name, len, &vv, depth);
+			if (vv.unknown || vv.n == 0 ||
+			    vv.n * acc.n > CONFMODEL_MAX_VALUES) {
+				vals_free(&vv);
+				lit = xstrndup(p, used + 1);
+			} else {
+				memset(&next, 0, sizeof next);
+				for (i = 0; i < acc.n; i++)
+					for (j = 0; j < vv.n; j++) {
+						xasprintf(&tmp, "%s%s", acc.v[i],
+						    vv.v[j]);
+						vals_add(&next, tmp);
+						free(tmp);
+					}
+				vals_free(&vv);
+				vals_free(&acc);
+				acc = next;
+				p += used + 1;
+				continue;
+			}
+		}
+		for (i = 0; i < acc.n; i++) {
+			xasprintf(&tmp, "%s%s", acc.v[i], lit);
+			free(acc.v[i]);
+			acc.v[i] = tmp;
+		}
+		free(lit);
+		p += used + 1;
+	}
+	vals_merge(out, &acc);
+	return 0;
+}
+
 /* ---- *_pass targets ---------------------------------------------------- */
 
 static const struct {
@@ -323,23 +591,76 @@ static const struct {
 	{ "suwsgi", CONFMODEL_UWSGI, 0, 1 },
 };
 
+/*
+ * TLS of a URL: 1, 0, or -1 when a variable hides the scheme. Without
+ * "://" proxy_pass needs one (a variable holding it), grpc_pass and
+ * uwsgi_pass take a plain host:port.
+ */
+static int
+url_tls(const char *url, enum confmodel_mod mod, unsigned *defport)
+{
+	const char	*sep = strstr(url, "://");
+	size_t		 i, n;
+
+	*defport = 0;
+	if (sep == NULL) {
+		if (strchr(url, '$') != NULL &&
+		    (mod == CONFMODEL_PROXY || url[0] == '$'))
+			return -1;
+		return 0;
+	}
+	n = (size_t)(sep - url);
+	if (memchr(url, '$', n) != NULL)
+		return -1;
+	for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+		if (strlen(schemes[i].scheme) == n &&
+		    memcmp(schemes[i].scheme, url, n) == 0) {
+			*defport = schemes[i].port;
+			return schemes[i].tls;
+		}
+	return 0;
+}
+
 static struct confmodel_target *
 target_build(struct builder *bd, const struct confdir *d,
-    enum confmodel_mod mod)
+    enum confmodel_mod mod, const struct scope *sc)
 {
 	struct confmodel_target	*t;
 	struct confmodel_group	*g;
+	struct vals		 vals;
 	const char		*url, *sep, *h, *slash;
 	char			*name;
 	size_t			 i, hl;
-	unsigned		 defport = 0;
-	int			 bad;
+	unsigned		 defport = 0, dp;
+	int			 bad, tls, yes = 0, no = 0;
 
 	t = xcalloc(1, sizeof *t);
 	t->dir = d;
 	t->mod = mod;
 	url = confload_arg(d, 1) ? d->args[1] : "";
 	t->vars = strchr(url, '$') != NULL;
+	if (t->vars) {
+		memset(&vals, 0, sizeof vals);
+		expand(sc, url, &vals, 0);
+		t->values = xcalloc(vals.n ? vals.n : 1, sizeof *t->values);
+		for (i = 0; i < vals.n; i++) {
+			t->values[i] = vals.v[i];
+			tls = url_tls(vals.v[i], mod, &dp);
+			if (tls < 0)
+				t->tls_unknown = 1;
+			else if (tls)
+				yes = 1;
+			else
+				no = 1;
+		}
+		t->nvalues = vals.n;
+		if (vals.unknown || vals.n == 0 || (yes && no))
+			t->tls_unknown = 1;
+		if (vals.n == 1 && !vals.unknown)
+			t->resolved = xstrdup(vals.v[0]);
+		if (t->resolved != NULL)
+			url = t->resolved;
+	}
 	h = url;
 	if ((sep = strstr(url, "://")) != NULL) {
 		t->scheme = xstrndup(url, (size_t)(sep - url));
@@ -352,17 +673,27 @@ target_build(struct builder *bd, const struct confdir *d,
 	} else
 		t->scheme = xstrdup(mod == CONFMODEL_GRPC ? "grpc" :
 		    mod == CONFMODEL_UWSGI ? "uwsgi" : "");
+	if (t->vars) {
+		t->tls = !t->tls_unknown && yes;
+		if (mod == CONFMODEL_STREAM)
+			t->tls_unknown = 0;
+	}
 	if (strncmp(h, "unix:", 5) == 0) {
 		t->host = xstrdup(h);
 		t->uri = xstrdup("");
 	} else {
 		slash = mod == CONFMODEL_STREAM ? NULL : strchr(h, '/');
+		if (t->vars && slash == NULL && (sep = strchr(h, '$')) != NULL &&
+		    sep > h)
+			/* "https://10.0.0.5:8443$request_uri" */
+			slash = sep;
 		hl = slash ? (size_t)(slash - h) : strlen(h);
 		t->uri = xstrdup(slash ? slash : "");
 		i = split_hostport(h, hl, &t->port, &bad);
 		t->host = xstrndup(h, i);
 	}
-	if (t->vars)
+	if (t->vars && (t->resolved == NULL || strchr(t->host, '$') != NULL ||
+	    (t->port == 0 && bad) || t->tls_unknown))
 		return t;
 
 	/* An upstream{} of that name (without a port) is the group. */
@@ -412,7 +743,8 @@ default_value(const struct confmodel *m, const struct confmodel_target *t,
 	if (strcmp(key, "ssl_name") == 0 ||
 	    strcmp(key, "set_header Host") == 0) {
 		/* $proxy_host: the group name or the host, port stripped. */
-		if (t->vars || strcmp(key, "set_header Host") == 0)
+		if (strcmp(key, "set_header Host") == 0 || (t->vars &&
+		    (t->group == NULL || strchr(t->host, '$') != NULL)))
 			return xstrdup("$proxy_host");
 		return xstrdup(t->host);
 	}
@@ -502,6 +834,23 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 	}
 }
 
+size_t
+confmodel_loc_siblings(const struct confmodel_target *t,
+    const struct confmodel_target **out, size_t max)
+{
+	const struct confmodel_target	*o;
+	size_t				 i, n = 0;
+
+	if (t->loc == NULL)
+		return 0;
+	for (i = 0; i < t->loc->ntargets && n < max; i++) {
+		o = t->loc->targets[i];
+		if (o != t && o->mod == t->mod && (o->tls || o->tls_unknown))
+			out[n++] = o;
+	}
+	return n;
+}
+
 const struct confmodel_setting *
 confmodel_setting(const struct confmodel_target *t, const char *key)
 {
@@ -554,15 +903,102 @@ levels_of(const struct confmodel_loc *l, const struct confdir *srv,
 	return buf;
 }
 
+/* The module of a *_pass directive; CONFMODEL_STREAM: not one. */
+static enum confmodel_mod
+pass_mod(const struct confdir *c)
+{
+	if (c->block)
+		return CONFMODEL_STREAM;
+	if (is_dir(c, "proxy_pass"))
+		return CONFMODEL_PROXY;
+	if (is_dir(c, "grpc_pass"))
+		return CONFMODEL_GRPC;
+	if (is_dir(c, "uwsgi_pass"))
+		return CONFMODEL_UWSGI;
+	return CONFMODEL_STREAM;
+}
+
+static void
+target_register(struct confmodel *m, struct confmodel_target *t)
+{
+	struct confmodel_loc	*l = t->loc;
+
+	m->targets = xreallocarray(m->targets, m->ntargets + 1,
+	    sizeof *m->targets);
+	m->targets[m->ntargets++] = t;
+	if (l != NULL) {
+		l->targets = xreallocarray(l->targets, l->ntargets + 1,
+		    sizeof *l->targets);
+		l->targets[l->ntargets++] = t;
+	}
+}
+
+/*
+ * The target of a *_pass of location l, directly in it (cond NULL) or in
+ * its if / limit_except block cond: settings inherited from l.
+ */
+static struct confmodel_target *
+loc_target(struct builder *bd, struct confmodel_loc *l,
+    const struct confdir *c, enum confmodel_mod mod,
+    const struct confdir *top, const struct confdir *cond)
+{
+	struct confmodel_target	*t;
+	const struct confdir	*lv[64];
+	struct scope		 sc;
+	size_t			 nl;
+
+	sc.top = top;
+	sc.srv = l->server->dir;
+	sc.loc = l->dir;
+	sc.cond = cond;
+	t = target_build(bd, c, mod, &sc);
+	t->server = l->server;
+	t->loc = l;
+	t->cond_dir = cond;
+	if (cond != NULL)
+		t->cond = is_dir(cond, "if") ? CONFMODEL_COND_IF :
+		    CONFMODEL_COND_LIMIT_EXCEPT;
+	levels_of(l, l->server->dir, top, lv, sizeof lv / sizeof lv[0], &nl);
+	settings_build(bd->m, t, lv, nl);
+	target_register(bd->m, t);
+	return t;
+}
+
+/* The *_pass of an if / limit_except block of location l. */
+static int
+cond_build(struct builder *bd, struct confmodel_loc *l,
+    const struct confdir *cond, const struct confdir *top)
+{
+	const struct confdir	*c, *seen = NULL;
+	enum confmodel_mod	 mod;
+	size_t			 i;
+
+	for (i = 0; i < cond->nchild; i++) {
+		c = cond->child[i];
+		if ((mod = pass_mod(c)) == CONFMODEL_STREAM)
+			continue;
+		/* Only proxy_pass is allowed in limit_except. */
+		if (is_dir(cond, "limit_except") && mod != CONFMODEL_PROXY)
+			return build_error(bd, c, "\"%s\" directive is not "
+			    "allowed here", c->args[0]);
+		if (seen != NULL)
+			return build_error(bd, c, "\"%s\" directive is "
+			    "duplicate", c->args[0]);
+		seen = c;
+		(void)loc_target(bd, l, c, mod, top, cond);
+	}
+	return 0;
+}
+
 static int
 loc_build(struct builder *bd, struct confmodel_server *srv,
     struct confmodel_loc *parent, const struct confdir *d,
     const struct confdir *top)
 {
 	struct confmodel_loc	  *l, ***arr;
-	const struct confdir	  *c, *lv[64];
+	const struct confdir	  *c;
 	const char		  *a;
-	size_t			  *narr, i, nl;
+	size_t			  *narr, i;
 	enum confmodel_mod	   mod;
 
 	l = xcalloc(1, sizeof *l);
@@ -636,22 +1072,19 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 				return -1;
 			continue;
 		}
-		if (is_dir(c, "proxy_pass"))
-			mod = CONFMODEL_PROXY;
-		else if (is_dir(c, "grpc_pass"))
-			mod = CONFMODEL_GRPC;
-		else if (is_dir(c, "uwsgi_pass"))
-			mod = CONFMODEL_UWSGI;
-		else
+		if (c->block && (is_dir(c, "if") || is_dir(c, "limit_except"))) {
+			if (cond_build(bd, l, c, top) != 0)
+				return -1;
+			continue;
+		}
+		if ((mod = pass_mod(c)) == CONFMODEL_STREAM)
 			continue;
 		if (l->target != NULL) {
 			build_error(bd, c, "\"%s\" directive is duplicate",
 			    c->args[0]);
 			return -1;
 		}
-		l->target = target_build(bd, c, mod);
-		levels_of(l, srv->dir, top, lv, sizeof lv / sizeof lv[0], &nl);
-		settings_build(bd->m, l->target, lv, nl);
+		l->target = loc_target(bd, l, c, mod, top, NULL);
 	}
 	return 0;
 }
@@ -722,6 +1155,7 @@ server_build(struct builder *bd, const struct confdir *d,
 {
 	struct confmodel_server	*s;
 	const struct confdir	*c, *lv[2];
+	struct scope		 sc;
 	const char		*p;
 	size_t			 i, j;
 	int			 ci;
@@ -761,10 +1195,16 @@ server_build(struct builder *bd, const struct confdir *d,
 			if (s->target != NULL)
 				return build_error(bd, c, "\"%s\" directive is "
 				    "duplicate", c->args[0]);
-			s->target = target_build(bd, c, CONFMODEL_STREAM);
+			sc.top = top;
+			sc.srv = d;
+			sc.loc = NULL;
+			sc.cond = NULL;
+			s->target = target_build(bd, c, CONFMODEL_STREAM, &sc);
+			s->target->server = s;
 			lv[0] = d;
 			lv[1] = top;
 			settings_build(bd->m, s->target, lv, 2);
+			target_register(bd->m, s->target);
 			/* stream: no scheme, "proxy_ssl on" selects TLS. */
 			s->target->tls = confmodel_setting(s->target, "ssl") !=
 			    NULL && strcmp(confmodel_setting(s->target,
@@ -840,6 +1280,10 @@ target_free(struct confmodel_target *t)
 		free(t->eff[i].value);
 	}
 	free(t->eff);
+	for (i = 0; i < t->nvalues; i++)
+		free(t->values[i]);
+	free(t->values);
+	free(t->resolved);
 	free(t->scheme);
 	free(t->host);
 	free(t->uri);
@@ -859,12 +1303,15 @@ confmodel_free(struct confmodel *m)
 	for (i = 0; i < m->nlocs; i++) {
 		l = m->locs[i];
 		pcre2_code_free(l->re);
-		target_free(l->target);
+		free(l->targets);
 		free(l->pattern);
 		free(l->child);
 		free(l);
 	}
 	free(m->locs);
+	for (i = 0; i < m->ntargets; i++)
+		target_free(m->targets[i]);
+	free(m->targets);
 	for (i = 0; i < m->nservers; i++) {
 		s = m->servers[i];
 		for (j = 0; j < s->nnames; j++) {
@@ -877,7 +1324,6 @@ confmodel_free(struct confmodel *m)
 			free(s->listens[j].addr);
 		free(s->listens);
 		free(s->locs);
-		target_free(s->target);
 		free(s->logname);
 		free(s);
 	}

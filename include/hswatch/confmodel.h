@@ -68,6 +68,22 @@ struct confmodel_group {
 	size_t			 npeers;
 };
 
+struct confmodel_server;
+struct confmodel_loc;
+
+/*
+ * Where a *_pass sits: directly in its location (or stream server), or
+ * in an "if" or "limit_except" block of its location. Such a block is
+ * an anonymous location that inherits every *_ssl_* setting of the
+ * enclosing one (none can be set inside it), so its target belongs to
+ * that location: settings are read, and patches written, there.
+ */
+enum confmodel_cond {
+	CONFMODEL_COND_NONE = 0,
+	CONFMODEL_COND_IF,		/* if (...) { *_pass ...; } */
+	CONFMODEL_COND_LIMIT_EXCEPT	/* limit_except GET { proxy_pass ...; } */
+};
+
 struct confmodel_target {
 	const struct confdir	*dir;	/* the *_pass directive */
 	enum confmodel_mod	 mod;
@@ -80,9 +96,27 @@ struct confmodel_target {
 	struct confmodel_group	*group;		/* NULL with variables */
 	struct confmodel_setting *eff;		/* effective settings */
 	size_t			 neff;
+
+	/* Where it sits (NULL loc: a stream server's proxy_pass). */
+	struct confmodel_server	*server;
+	struct confmodel_loc	*loc;
+	enum confmodel_cond	 cond;
+	const struct confdir	*cond_dir;	/* the if / limit_except */
+
+	/*
+	 * With variables: the URL once the constant values of "set" in
+	 * scope and of "map" are put in. resolved is the one URL when all
+	 * values agree on it (NULL otherwise); values are every URL it can
+	 * be (at most CONFMODEL_MAX_VALUES). tls_unknown: the scheme
+	 * cannot be known from the configuration (tls is then 0).
+	 */
+	char			*resolved;
+	char			**values;
+	size_t			 nvalues;
+	int			 tls_unknown;
 };
 
-struct confmodel_server;
+#define CONFMODEL_MAX_VALUES	16
 
 struct confmodel_loc {
 	const struct confdir	 *dir;
@@ -93,7 +127,11 @@ struct confmodel_loc {
 	struct confmodel_loc	 *parent;
 	struct confmodel_loc	**child;
 	size_t			  nchild;
-	struct confmodel_target	 *target;
+	struct confmodel_target	 *target;	/* its own *_pass, or NULL */
+	/* Every target of this location: its own and those in its "if"
+	 * and "limit_except" blocks, in configuration order. */
+	struct confmodel_target	**targets;
+	size_t			  ntargets;
 };
 
 struct confmodel_listen {
@@ -126,6 +164,9 @@ struct confmodel {
 	size_t			  ngroups;
 	struct confmodel_loc	**locs;		/* every location, in order */
 	size_t			  nlocs;
+	/* Every target (http, in every location, then stream), in order. */
+	struct confmodel_target	**targets;
+	size_t			  ntargets;
 	char			**warnings;
 	size_t			  nwarnings;
 };
@@ -153,6 +194,12 @@ char		 *confmodel_addr_norm(const char *host, size_t hostlen,
 		    unsigned port);
 
 const char	 *confmodel_mod_str(enum confmodel_mod);
+const char	 *confmodel_cond_str(enum confmodel_cond);
+
+/* The targets of t's location other than t that its *_ssl_* settings
+ * also apply to (same module, TLS or unknown), into out (max). */
+size_t		  confmodel_loc_siblings(const struct confmodel_target *t,
+		    const struct confmodel_target **out, size_t max);
 const char	 *confmodel_lockind_str(enum confmodel_lockind);
 
 /* The location as written: "= /x", "~* re", "/x", "@x". */
