@@ -224,13 +224,9 @@ targets(const struct confmodel *m, const struct confmodel_target **out,
 {
 	size_t	 i, n = 0;
 
-	for (i = 0; i < m->nlocs && n < max; i++)
-		if (m->locs[i]->target != NULL && m->locs[i]->target->tls)
-			out[n++] = m->locs[i]->target;
-	for (i = 0; i < m->nservers && n < max; i++)
-		if (m->servers[i]->target != NULL &&
-		    m->servers[i]->target->tls)
-			out[n++] = m->servers[i]->target;
+	for (i = 0; i < m->ntargets && n < max; i++)
+		if (m->targets[i]->tls)
+			out[n++] = m->targets[i];
 	return n;
 }
 
@@ -394,11 +390,16 @@ set_directive(struct dx *x, const char *key, const char *value)
 		buf_addc(&x->fix, '\n');
 	buf_adds(&x->fix, line);
 	if (x->t != NULL && x->p != NULL) {
-		own = x->t->dir->parent;
+		/* An if / limit_except target: its location's block. */
+		own = x->t->loc != NULL ? x->t->loc->dir : x->t->dir->parent;
 		if (s != NULL && s->dir != NULL && s->dir->parent == own)
 			patch_replace(x->p, s->dir, line);
-		else
+		else if (x->t->cond == CONFMODEL_COND_NONE)
 			patch_insert_after(x->p, x->t->dir, line);
+		else if (x->t->loc->target != NULL)
+			patch_insert_after(x->p, x->t->loc->target->dir, line);
+		else
+			patch_insert_into(x->p, own, line);
 	}
 	free(line);
 }
@@ -1519,6 +1520,39 @@ reason_is(const struct event *ev, const char *s)
 	    memcmp(ev->reason.p, s, n) == 0;
 }
 
+/*
+ * The settings a patch writes into a location apply to every target of
+ * that location (its own *_pass and those in its if / limit_except
+ * blocks): name the others.
+ */
+static void
+affects_note(struct dx *x)
+{
+	const struct confmodel_target	*o[16];
+	struct buf			 b;
+	size_t				 i, n;
+
+	if (x->t == NULL || (n = confmodel_loc_siblings(x->t, o,
+	    sizeof o / sizeof o[0])) == 0)
+		return;
+	buf_init(&b);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_adds(&b, ", ");
+		buf_printf(&b, "%s at %s:%u", o[i]->dir->args[0],
+		    o[i]->dir->file, o[i]->dir->line);
+		if (o[i]->cond != CONFMODEL_COND_NONE)
+			buf_printf(&b, " (in %s at %s:%u)",
+			    confmodel_cond_str(o[i]->cond),
+			    o[i]->cond_dir->file, o[i]->cond_dir->line);
+	}
+	fix_note(x, "the change is made in location %s at %s:%u and also "
+	    "applies to its %s %s", x->loc != NULL ? x->loc->pattern : "",
+	    x->t->loc->dir->file, x->t->loc->dir->line,
+	    n > 1 ? "targets" : "target", buf_cstr(&b));
+	buf_free(&b);
+}
+
 static void
 finish(struct dx *x, struct patch *combined)
 {
@@ -1537,6 +1571,8 @@ finish(struct dx *x, struct patch *combined)
 		x->f->confidence = FINDING_HYPOTHESIS;
 	buf_addc(&x->cause, '.');
 	finding_set(&x->f->cause, buf_cstr(&x->cause));
+	if (x->p != NULL && x->patch_ok && patch_count(x->p) > 0)
+		affects_note(x);
 	if (x->fix.len > 0)
 		finding_set(&x->f->fix, buf_cstr(&x->fix));
 	if (x->p != NULL && x->patch_ok && patch_count(x->p) > 0) {
@@ -1965,15 +2001,13 @@ void
 diagnose_lint(const struct confmodel *m, const char *root,
     struct patch *combined, void (*fn)(struct finding *, void *), void *arg)
 {
-	size_t	 i;
+	const struct confmodel_target	*t;
+	size_t				 i;
 
-	for (i = 0; i < m->nlocs; i++)
-		if (m->locs[i]->target != NULL && m->locs[i]->target->tls)
-			lint_target(m, root, m->locs[i]->target, m->locs[i],
-			    m->locs[i]->server, combined, fn, arg);
-	for (i = 0; i < m->nservers; i++)
-		if (m->servers[i]->target != NULL &&
-		    m->servers[i]->target->tls)
-			lint_target(m, root, m->servers[i]->target, NULL,
-			    m->servers[i], combined, fn, arg);
+	for (i = 0; i < m->ntargets; i++) {
+		t = m->targets[i];
+		if (t->tls)
+			lint_target(m, root, t, t->loc, t->server, combined,
+			    fn, arg);
+	}
 }

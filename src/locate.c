@@ -36,6 +36,7 @@ static const struct {
 	{ LOCATE_F_PEER_UNVERIFIED, "peer_unverified" },
 	{ LOCATE_F_UNTRUSTED_LINE, "untrusted_line" },
 	{ LOCATE_F_SUBREQUEST, "subrequest" },
+	{ LOCATE_F_TARGET_AMBIGUOUS, "target_ambiguous" },
 };
 
 const char *
@@ -386,7 +387,8 @@ confidence_of(unsigned f)
 	    LOCATE_F_SCHEME_MISMATCH | LOCATE_F_PEER_NOT_IN_GROUP))
 		return LOCATE_LOW;
 	if (f & (LOCATE_F_SERVER_DEFAULT | LOCATE_F_NO_URI |
-	    LOCATE_F_PEER_UNVERIFIED | LOCATE_F_UNTRUSTED_LINE))
+	    LOCATE_F_PEER_UNVERIFIED | LOCATE_F_UNTRUSTED_LINE |
+	    LOCATE_F_TARGET_AMBIGUOUS))
 		return LOCATE_MEDIUM;
 	return LOCATE_HIGH;
 }
@@ -432,6 +434,60 @@ check_peer(const struct event *ev, struct locate_result *r)
 	    LOCATE_F_PEER_NOT_IN_GROUP;
 }
 
+/* The target's group, and how well the logged scheme and peer fit it. */
+static void
+check_target(const struct event *ev, struct locate_result *r)
+{
+	if (r->target == NULL) {
+		if (!(r->flags & (LOCATE_F_NO_URI | LOCATE_F_NO_LOCATION)))
+			r->flags |= LOCATE_F_NO_TARGET;
+		return;
+	}
+	r->group = r->target->group;
+	/* With variables the scheme is known only once resolved. */
+	if (ev->scheme.p != NULL && (!r->target->vars ||
+	    r->target->resolved != NULL) && !span_eq(&ev->scheme,
+	    r->target->scheme))
+		r->flags |= LOCATE_F_SCHEME_MISMATCH;
+	check_peer(ev, r);
+}
+
+/*
+ * A location with several targets (its own *_pass and those of its if /
+ * limit_except blocks): the one the logged scheme and peer fit best;
+ * among equals its own one, else the first (target_ambiguous).
+ */
+static void
+pick_target(const struct event *ev, struct locate_result *r)
+{
+	const struct confmodel_loc	*l = r->loc;
+	struct locate_result		 best, cand;
+	enum locate_confidence		 c, bc = LOCATE_NONE;
+	size_t				 i, nbest = 0;
+
+	memset(&best, 0, sizeof best);
+	/* The location's own target first: it serves when no if holds. */
+	for (i = 0; i <= l->ntargets; i++) {
+		cand = *r;
+		if (i == 0 && l->target == NULL)
+			continue;
+		cand.target = i == 0 ? l->target : l->targets[i - 1];
+		if (i > 0 && cand.target == l->target)
+			continue;
+		check_target(ev, &cand);
+		c = confidence_of(cand.flags);
+		if (nbest == 0 || c > bc) {
+			best = cand;
+			bc = c;
+			nbest = 1;
+		} else if (c == bc)
+			nbest++;
+	}
+	if (nbest > 1)
+		best.flags |= LOCATE_F_TARGET_AMBIGUOUS;
+	*r = best;
+}
+
 static void
 evaluate(const struct confmodel_server *s, const struct event *ev,
     unsigned base, struct locate_result *r)
@@ -459,19 +515,16 @@ evaluate(const struct confmodel_server *s, const struct event *ev,
 		    (r->loc = locate_location(s, norm.data, norm.len)) == NULL)
 			r->flags |= LOCATE_F_NO_LOCATION;
 		buf_free(&norm);
+		if (r->loc != NULL && r->loc->ntargets > 1) {
+			pick_target(ev, r);
+			r->confidence = confidence_of(r->flags);
+			return;
+		}
 		if (r->loc != NULL)
-			r->target = r->loc->target;
+			r->target = r->loc->target != NULL ? r->loc->target :
+			    r->loc->ntargets > 0 ? r->loc->targets[0] : NULL;
 	}
-	if (r->target == NULL) {
-		if (!(r->flags & (LOCATE_F_NO_URI | LOCATE_F_NO_LOCATION)))
-			r->flags |= LOCATE_F_NO_TARGET;
-	} else {
-		r->group = r->target->group;
-		if (ev->scheme.p != NULL && !span_eq(&ev->scheme,
-		    r->target->scheme))
-			r->flags |= LOCATE_F_SCHEME_MISMATCH;
-		check_peer(ev, r);
-	}
+	check_target(ev, r);
 	r->confidence = confidence_of(r->flags);
 }
 

@@ -23,7 +23,7 @@
 #define PATCH_CONTEXT	3
 #define PATCH_MAX_FILE	(16u << 20)
 
-enum edit_kind { EDIT_INSERT, EDIT_REPLACE };
+enum edit_kind { EDIT_INSERT, EDIT_REPLACE, EDIT_INSERT_IN };
 
 struct edit {
 	enum edit_kind	 kind;
@@ -126,7 +126,7 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 			continue;
 		if (strcmp(e->text, text) == 0)
 			return;
-		if (kind == EDIT_INSERT) {
+		if (kind != EDIT_REPLACE) {
 			char	*joined;
 
 			if (contains_line(e->text, text))
@@ -152,6 +152,14 @@ patch_insert_after(struct patch *p, const struct confdir *anchor,
     const char *lines)
 {
 	add_edit(p, EDIT_INSERT, anchor->file, anchor->line, anchor->args[0],
+	    lines);
+}
+
+void
+patch_insert_into(struct patch *p, const struct confdir *block,
+    const char *lines)
+{
+	add_edit(p, EDIT_INSERT_IN, block->file, block->line, block->args[0],
 	    lines);
 }
 
@@ -413,6 +421,109 @@ part_add_lines(struct hunkpart *h, const char *indent, size_t ilen,
 	buf_free(&b);
 }
 
+/* Find "name" as a word on line (0-based), then the '{' of its block. */
+static int
+find_block(const struct lines *l, size_t line, const char *name,
+    struct stmt *st)
+{
+	const char	*s = l->v[line], *q;
+	size_t		 nlen = strlen(name), i, col;
+	int		 quote = 0;
+
+	if (nlen == 0)
+		return -1;
+	for (q = s; (q = strstr(q, name)) != NULL; q += nlen)
+		if ((q == s || is_word_edge((unsigned char)q[-1])) &&
+		    (q[nlen] == ' ' || q[nlen] == '\t' || q[nlen] == '{' ||
+		    q[nlen] == '\0'))
+			break;
+	if (q == NULL)
+		return -1;
+	st->first = line;
+	st->col = (size_t)(q - s);
+	col = st->col + nlen;
+	for (i = line; i < l->n; i++, col = 0) {
+		s = l->v[i];
+		for (; s[col] != '\0'; col++) {
+			if (quote) {
+				if (s[col] == '\\' && s[col + 1] != '\0')
+					col++;
+				else if (s[col] == quote)
+					quote = 0;
+				continue;
+			}
+			if (s[col] == '"' || s[col] == '\'')
+				quote = s[col];
+			else if (s[col] == '#')
+				break;
+			else if (s[col] == ';' || s[col] == '}')
+				return -1;
+			else if (s[col] == '{') {
+				st->last = i;
+				st->endcol = col + 1;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+/* Insert e's lines as the first statements of a block. */
+static int
+apply_insert_in(const struct lines *l, const struct edit *e,
+    struct hunkpart *h, char **cause)
+{
+	struct stmt	 st;
+	const char	*first, *last, *rest;
+	size_t		 ind, i;
+	struct buf	 b;
+
+	if (e->line == 0 || e->line > l->n ||
+	    find_block(l, e->line - 1, e->name, &st) != 0) {
+		xasprintf(cause, "%s:%u: no \"%s\" block there (the file "
+		    "changed since the config was loaded?)", e->file, e->line,
+		    e->name);
+		return -1;
+	}
+	first = l->v[st.first];
+	last = l->v[st.last];
+	ind = indent_len(first);
+	buf_init(&b);
+	rest = last + st.endcol;
+	if (only_space_or_comment(rest)) {
+		h->from = h->to = st.last + 1;
+		/* The indentation of the block's first statement. */
+		if (st.last + 1 < l->n && indent_len(l->v[st.last + 1]) > ind &&
+		    !only_space_or_comment(l->v[st.last + 1]))
+			buf_add(&b, l->v[st.last + 1],
+			    indent_len(l->v[st.last + 1]));
+		else {
+			buf_add(&b, first, ind);
+			buf_adds(&b, indent_unit(l));
+		}
+		part_add_lines(h, b.data, b.len, e->text);
+	} else {
+		/* "location /x { if (...) {...} }": split after the '{'. */
+		h->from = st.first;
+		h->to = st.last + 1;
+		for (i = st.first; i < st.last; i++)
+			part_add(h, l->v[i], strlen(l->v[i]));
+		part_add(h, last, st.endcol);
+		buf_add(&b, first, ind);
+		buf_adds(&b, indent_unit(l));
+		part_add_lines(h, b.data, b.len, e->text);
+		rest += indent_len(rest);
+		if (*rest == '}') {
+			buf_reset(&b);
+			buf_add(&b, first, ind);
+		}
+		buf_adds(&b, rest);
+		part_add(h, b.data, b.len);
+	}
+	buf_free(&b);
+	return 0;
+}
+
 static int
 apply_edit(const struct lines *l, const struct edit *e, struct hunkpart *h,
     char **cause)
@@ -423,6 +534,8 @@ apply_edit(const struct lines *l, const struct edit *e, struct hunkpart *h,
 	struct buf	 b;
 
 	memset(h, 0, sizeof *h);
+	if (e->kind == EDIT_INSERT_IN)
+		return apply_insert_in(l, e, h, cause);
 	if (e->line == 0 || e->line > l->n ||
 	    find_stmt(l, e->line - 1, e->name, &st) != 0) {
 		xasprintf(cause, "%s:%u: no \"%s\" statement there (the file "

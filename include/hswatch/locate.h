@@ -40,6 +40,8 @@ enum locate_confidence {
 #define LOCATE_F_PEER_UNVERIFIED	0x0200	/* group of hostnames/vars */
 #define LOCATE_F_UNTRUSTED_LINE		0x0400	/* forged or truncated line */
 #define LOCATE_F_SUBREQUEST		0x0800	/* located by the subrequest */
+#define LOCATE_F_TARGET_AMBIGUOUS	0x1000	/* several targets of the
+						   location fit (if blocks) */
 
 struct locate_result {
 	const struct confmodel_server	*server;

@@ -27,6 +27,13 @@ void		 patch_free(struct patch *);
 void		 patch_insert_after(struct patch *, const struct confdir *anchor,
 		    const char *lines);
 
+/*
+ * Insert directive lines as the first statements of block's { } body,
+ * at the indentation of its statements.
+ */
+void		 patch_insert_into(struct patch *, const struct confdir *block,
+		    const char *lines);
+
 /* Replace the statement of dir ("name args;") by line. */
 void		 patch_replace(struct patch *, const struct confdir *dir,
 		    const char *line);
