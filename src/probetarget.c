@@ -141,10 +141,9 @@ add_config_names(struct probetarget *pt, const struct confmodel *m)
 	const struct confmodel_target	*o;
 	size_t				 i, j;
 
-	for (i = 0; i < m->nlocs + m->nservers; i++) {
-		o = i < m->nlocs ? m->locs[i]->target :
-		    m->servers[i - m->nlocs]->target;
-		if (o == NULL || !o->tls)
+	for (i = 0; i < m->ntargets; i++) {
+		o = m->targets[i];
+		if (!o->tls)
 			continue;
 		if (is_explicit(o, "ssl_name"))
 			add_name(pt, val(o, "ssl_name"), PROBE_NAME_CONFIG);
@@ -178,12 +177,11 @@ next_other(const struct confmodel *m, const struct confmodel_target *t,
     const char *peer, size_t *it)
 {
 	const struct confmodel_target	*o;
-	size_t				 n = m->nlocs + m->nservers, i;
+	size_t				 n = m->ntargets;
 
+	/* Every target: those of if / limit_except blocks too. */
 	while (*it < 2 * n) {
-		i = *it % n;
-		o = i < m->nlocs ? m->locs[i]->target :
-		    m->servers[i - m->nlocs]->target;
+		o = m->targets[*it % n];
 		(*it)++;
 		if (o != NULL && o != t && o->tls &&
 		    reaches(o, peer) == (*it <= n))
@@ -400,20 +398,10 @@ probetarget_select(const struct confmodel *m, const char *where,
 	int				 hit, peer_seen = 0;
 
 	memset(out, 0, sizeof *out);
-	for (i = 0; i < m->nlocs + m->nservers; i++) {
-		if (i < m->nlocs) {
-			loc = m->locs[i];
-			srv = loc->server;
-			t = loc->target;
-		} else {
-			loc = NULL;
-			srv = m->servers[i - m->nlocs];
-			t = srv->target;
-			if (!srv->stream)
-				continue;
-		}
-		if (t == NULL)
-			continue;
+	for (i = 0; i < m->ntargets; i++) {
+		t = m->targets[i];
+		loc = t->loc;
+		srv = t->server;
 		hit = 0;
 		if (where != NULL)
 			hit = at_matches(t->dir, where) ||
