@@ -333,7 +333,7 @@ confdump_text(const struct confmodel *m, struct buf *b)
 {
 	const struct confmodel_server	*s;
 	const struct confmodel_group	*g;
-	size_t				 i, j;
+	size_t				 i, j, k;
 
 	buf_printf(b, "nginx %s, %zu files\n", m->version, m->tree->nfiles);
 	for (i = 0; i < m->nservers; i++) {
@@ -367,6 +367,17 @@ confdump_text(const struct confmodel *m, struct buf *b)
 			    " backup" : "", g->peers[j].down ? " down" : "");
 		}
 	}
+	for (i = j = 0; i < m->nservers; i++)
+		j += m->servers[i]->stream;
+	buf_printf(b, "summary: %zu files, %zu servers (%zu http, %zu "
+	    "stream), %zu locations, %zu upstreams, %zu targets",
+	    m->tree->nfiles, m->nservers, m->nservers - j, j, m->nlocs,
+	    m->ngroups, m->ntargets);
+	for (i = j = k = 0; i < m->ntargets; i++) {
+		j += m->targets[i]->tls;
+		k += m->targets[i]->tls_unknown;
+	}
+	buf_printf(b, " (%zu TLS, %zu TLS unknown)\n", j, k);
 	for (i = 0; i < m->nwarnings; i++) {
 		buf_adds(b, "warning: ");
 		text_str(b, m->warnings[i]);

@@ -97,7 +97,11 @@ confload_free(struct conftree *t)
 		free(t->texts[i]);
 	free(t->texts);
 	free(t->tlens);
+	for (i = 0; i < t->nwarnings; i++)
+		free(t->warnings[i]);
+	free(t->warnings);
 	free(t->prefix);
+	free(t->nginx_prefix);
 	free(t);
 }
 
@@ -350,6 +354,14 @@ include(struct loader *ld, const struct confdir *site, struct confdir *parent)
 			    FNM_PATHNAME | FNM_PERIOD) == 0)
 				m[nm++] = xstrdup(ld->df[i].path);
 	}
+	/* nginx accepts a glob that matches nothing (gl.test = 1). */
+	if (nm == 0) {
+		ld->t->warnings = xreallocarray(ld->t->warnings,
+		    ld->t->nwarnings + 1, sizeof *ld->t->warnings);
+		xasprintf(&ld->t->warnings[ld->t->nwarnings++], "include "
+		    "\"%s\" matches no file in %s:%u", pat, site->file,
+		    site->line);
+	}
 	/* glob(3) without setlocale() in nginx: bytewise order. */
 	if (nm > 0)
 		qsort(m, nm, sizeof *m, cmp_str);
@@ -453,6 +465,18 @@ parse(struct loader *ld, struct conflex *lx, const char *file,
 	return r;
 }
 
+/* DIR with a trailing '/'. */
+static char *
+with_slash(const char *dir)
+{
+	char	*s;
+
+	if (dir[0] != '\0' && dir[strlen(dir) - 1] == '/')
+		return xstrdup(dir);
+	xasprintf(&s, "%s/", dir);
+	return s;
+}
+
 static struct conftree *
 tree_new(const char *main, const char *prefix)
 {
@@ -460,12 +484,11 @@ tree_new(const char *main, const char *prefix)
 	const char	*slash;
 
 	t = xcalloc(1, sizeof *t);
-	if (prefix != NULL) {
-		if (prefix[0] != '\0' && prefix[strlen(prefix) - 1] == '/')
-			t->prefix = xstrdup(prefix);
-		else
-			xasprintf(&t->prefix, "%s/", prefix);
-	} else if ((slash = strrchr(main, '/')) != NULL)
+	/* ngx_process_options(): the conf prefix is the -c file's
+	 * directory; -p is the prefix (logs, pid, temp paths, root). */
+	if (prefix != NULL)
+		t->nginx_prefix = with_slash(prefix);
+	if ((slash = strrchr(main, '/')) != NULL)
 		t->prefix = xstrndup(main, (size_t)(slash - main) + 1);
 	else
 		t->prefix = xstrdup("");
@@ -482,8 +505,13 @@ confload_files(const char *path, const char *prefix, char **cause)
 
 	memset(&ld, 0, sizeof ld);
 	ld.cause = cause;
-	/* nginx makes -c absolute against its prefix; we use the cwd. */
-	if (path[0] != '/' && (cwd = getcwd(NULL, 0)) != NULL) {
+	/* nginx makes -c absolute against its prefix (-p, else the
+	 * working directory of a build without a compiled-in prefix). */
+	if (path[0] != '/' && prefix != NULL) {
+		cwd = with_slash(prefix);
+		xasprintf(&full, "%s%s", cwd, path);
+		free(cwd);
+	} else if (path[0] != '/' && (cwd = getcwd(NULL, 0)) != NULL) {
 		xasprintf(&full, "%s/%s", cwd, path);
 		free(cwd);
 	} else

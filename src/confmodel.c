@@ -24,7 +24,6 @@
 struct builder {
 	struct confmodel	*m;
 	char			**cause;
-	const struct confdir	*top;	/* the http {} or stream {} block */
 };
 
 /* The blocks whose "set" and "map" can give a variable its value. */
@@ -1251,6 +1250,11 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	}
 	bd.m = m;
 	bd.cause = cause;
+	for (i = 0; i < t->nwarnings; i++) {
+		m->warnings = xreallocarray(m->warnings, m->nwarnings + 1,
+		    sizeof *m->warnings);
+		m->warnings[m->nwarnings++] = xstrdup(t->warnings[i]);
+	}
 	for (i = 0; i < t->root.nchild; i++) {
 		c = t->root.child[i];
 		if (!c->block)

@@ -34,7 +34,12 @@ struct confdir {
 
 struct conftree {
 	struct confdir	  root;		/* the main file's top level */
-	char		 *prefix;	/* config prefix, with trailing '/' */
+	/* The conf prefix (nginx's cycle->conf_prefix, with a trailing
+	 * '/'): the directory of the main file. include, certificate and
+	 * CA paths resolve against it. */
+	char		 *prefix;
+	/* nginx's -p (cycle->prefix, trailing '/'), or NULL: not given. */
+	char		 *nginx_prefix;
 	char		**files;	/* every file read, first-open order */
 	size_t		  nfiles;
 	/* From an nginx -T dump: each file's text as dumped (parallel to
@@ -42,18 +47,23 @@ struct conftree {
 	char		**texts;
 	size_t		 *tlens;
 	size_t		  ndirs;
+	char		**warnings;	/* "... in FILE:LINE" */
+	size_t		  nwarnings;
 };
 
 /*
- * Load PATH and what it includes. prefix may be NULL (the directory of
- * PATH). Returns NULL and sets *cause on error.
+ * Load PATH and what it includes. prefix is nginx's -p, or NULL: a
+ * relative PATH is taken against it (else the working directory), as
+ * nginx does for -c; includes resolve against the directory of PATH.
+ * Returns NULL and sets *cause on error.
  */
 struct conftree	*confload_files(const char *path, const char *prefix,
 		    char **cause);
 
 /*
  * Load an "nginx -T" dump held in data[0..len). The first dumped file is
- * the main one; prefix may be NULL (its directory).
+ * the main one; includes resolve against its directory. prefix is
+ * nginx's -p, or NULL.
  */
 struct conftree	*confload_dump(const char *data, size_t len,
 		    const char *prefix, char **cause);
