@@ -631,7 +631,7 @@ target_build(struct builder *bd, const struct confdir *d,
 	char			*name;
 	size_t			 i, hl;
 	unsigned		 defport = 0, dp;
-	int			 bad, tls, yes = 0, no = 0;
+	int			 bad, tls, yes = 0, no = 0, one = 0;
 
 	t = xcalloc(1, sizeof *t);
 	t->dir = d;
@@ -655,10 +655,12 @@ target_build(struct builder *bd, const struct confdir *d,
 		t->nvalues = vals.n;
 		if (vals.unknown || vals.n == 0 || (yes && no))
 			t->tls_unknown = 1;
-		if (vals.n == 1 && !vals.unknown)
-			t->resolved = xstrdup(vals.v[0]);
-		if (t->resolved != NULL)
-			url = t->resolved;
+		if (vals.n == 1 && !vals.unknown) {
+			one = 1;
+			if (strcmp(vals.v[0], url) != 0)
+				t->resolved = xstrdup(vals.v[0]);
+			url = t->values[0];
+		}
 	}
 	h = url;
 	if ((sep = strstr(url, "://")) != NULL) {
@@ -691,7 +693,7 @@ target_build(struct builder *bd, const struct confdir *d,
 		i = split_hostport(h, hl, &t->port, &bad);
 		t->host = xstrndup(h, i);
 	}
-	if (t->vars && (t->resolved == NULL || strchr(t->host, '$') != NULL ||
+	if (t->vars && (!one || strchr(t->host, '$') != NULL ||
 	    (t->port == 0 && bad) || t->tls_unknown))
 		return t;
 

@@ -381,7 +381,7 @@ static void
 set_directive(struct dx *x, const char *key, const char *value)
 {
 	const struct confmodel_setting	*s;
-	const struct confdir		*own;
+	const struct confdir		*own, *anchor;
 	char				*line;
 
 	s = x->t != NULL ? confmodel_setting(x->t, key) : NULL;
@@ -392,12 +392,17 @@ set_directive(struct dx *x, const char *key, const char *value)
 	if (x->t != NULL && x->p != NULL) {
 		/* An if / limit_except target: its location's block. */
 		own = x->t->loc != NULL ? x->t->loc->dir : x->t->dir->parent;
+		anchor = x->t->cond == CONFMODEL_COND_NONE ? x->t->dir :
+		    x->t->loc->target != NULL ? x->t->loc->target->dir : NULL;
+		/* A *_pass in a snippet other locations include too (as
+		 * proxy managers render them): edit this location only. */
+		if (anchor != NULL && x->t->loc != NULL &&
+		    strcmp(anchor->file, own->file) != 0)
+			anchor = NULL;
 		if (s != NULL && s->dir != NULL && s->dir->parent == own)
 			patch_replace(x->p, s->dir, line);
-		else if (x->t->cond == CONFMODEL_COND_NONE)
-			patch_insert_after(x->p, x->t->dir, line);
-		else if (x->t->loc->target != NULL)
-			patch_insert_after(x->p, x->t->loc->target->dir, line);
+		else if (anchor != NULL)
+			patch_insert_after(x->p, anchor, line);
 		else
 			patch_insert_into(x->p, own, line);
 	}

@@ -493,10 +493,12 @@ apply_insert_in(const struct lines *l, const struct edit *e,
 	if (only_space_or_comment(rest)) {
 		h->from = h->to = st.last + 1;
 		/* The indentation of the block's first statement. */
-		if (st.last + 1 < l->n && indent_len(l->v[st.last + 1]) > ind &&
-		    !only_space_or_comment(l->v[st.last + 1]))
-			buf_add(&b, l->v[st.last + 1],
-			    indent_len(l->v[st.last + 1]));
+		for (i = st.last + 1; i < l->n && l->v[i][indent_len(
+		    l->v[i])] == '\0'; i++)
+			;
+		if (i < l->n && indent_len(l->v[i]) > ind &&
+		    l->v[i][indent_len(l->v[i])] != '}')
+			buf_add(&b, l->v[i], indent_len(l->v[i]));
 		else {
 			buf_add(&b, first, ind);
 			buf_adds(&b, indent_unit(l));
