@@ -45,6 +45,8 @@ static void
 lint_usage(void)
 {
 	fputs("usage: hswatch lint [--format text|json|sarif] [--patch FILE]\n"
+	    "                   [--min-severity note|info|warning|error|critical]"
+	    "\n"
 	    "                   (--config FILE | --nginx-T FILE) [--prefix DIR]"
 	    " [--nginx-version V]\n", stderr);
 	exit(EXIT_USAGE);
@@ -91,6 +93,7 @@ sarif_level(enum finding_severity s)
 	case FINDING_WARNING:
 		return "warning";
 	case FINDING_INFO:
+	case FINDING_NOTE:
 		break;
 	}
 	return "note";
@@ -176,6 +179,15 @@ sarif(const struct lint *l, const char *root, struct buf *b)
 		}
 		buf_adds(b, ",\"properties\":{\"confidence\":");
 		jstr(b, finding_confidence_str(f->confidence));
+		buf_adds(b, ",\"severity\":");
+		jstr(b, finding_severity_str(f->severity));
+		buf_adds(b, ",\"related\":[");
+		for (j = 0; j < f->nrelated; j++) {
+			if (j > 0)
+				buf_addc(b, ',');
+			jstr(b, f->related[j]);
+		}
+		buf_addc(b, ']');
 		buf_adds(b, ",\"fix\":");
 		if (f->fix != NULL)
 			jstr(b, f->fix);
@@ -197,6 +209,7 @@ clilint_cmd(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "patch", required_argument, NULL, 'p' },
+		{ "min-severity", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		CLICONF_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -207,6 +220,7 @@ clilint_cmd(int argc, char **argv)
 	struct lint		 l = { NULL, 0 };
 	struct buf		 out;
 	enum lint_format	 fmt = LINT_TEXT;
+	enum finding_severity	 min = FINDING_NOTE;
 	const char		*patch_path = NULL;
 	char			*root, *cause = NULL;
 	size_t			 i;
@@ -214,7 +228,7 @@ clilint_cmd(int argc, char **argv)
 	FILE			*fp;
 
 	memset(&cc, 0, sizeof cc);
-	while ((ch = getopt_long(argc, argv, "f:p:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:p:m:h", longopts, NULL)) != -1) {
 		if (cliconf_opt(&cc, ch, optarg))
 			continue;
 		switch (ch) {
@@ -231,6 +245,10 @@ clilint_cmd(int argc, char **argv)
 		case 'p':
 			patch_path = optarg;
 			break;
+		case 'm':
+			if (finding_severity_parse(optarg, &min) != 0)
+				lint_usage();
+			break;
 		default:
 			lint_usage();
 		}
@@ -241,7 +259,7 @@ clilint_cmd(int argc, char **argv)
 	root = diagnose_root(m);
 	combined = patch_new(root);
 	patch_set_tree(combined, m->tree);
-	diagnose_lint(m, root, combined, collect, &l);
+	diagnose_lint_min(m, root, min, combined, collect, &l);
 
 	buf_init(&out);
 	if (fmt == LINT_SARIF)

@@ -42,6 +42,7 @@ static const char *const usage_text =
     "                      [--config FILE | --nginx-T FILE]\n"
     "                      [--prefix DIR] [--nginx-version V] FILE ... | -\n"
     "       hswatch lint [--format text|json|sarif] [--patch FILE]\n"
+    "                    [--min-severity SEVERITY]\n"
     "                    (--config FILE | --nginx-T FILE)\n"
     "       hswatch probe --peer ADDR:PORT [--name NAME ...] [options]\n"
     "       hswatch probe (--config FILE | --nginx-T FILE)\n"

@@ -1851,12 +1851,18 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 
 /* ---- lint -------------------------------------------------------------- */
 
+/* The findings of one target, before they are grouped. */
+struct lintset {
+	struct finding	**f;
+	size_t		  n;
+};
+
 static void
-lint_emit(struct dx *x, struct patch *combined,
-    void (*fn)(struct finding *, void *), void *arg)
+lint_emit(struct dx *x, struct patch *tp, struct lintset *ls)
 {
-	finish(x, combined);
-	fn(x->f, arg);
+	finish(x, tp);
+	ls->f = xreallocarray(ls->f, ls->n + 1, sizeof *ls->f);
+	ls->f[ls->n++] = x->f;
 	x->f = NULL;
 	patch_free(x->p);
 	x->p = patch_new(x->root);
@@ -1866,153 +1872,362 @@ lint_emit(struct dx *x, struct patch *combined,
 	x->patch_ok = 1;
 }
 
-static void
-lint_target(const struct confmodel *m, const char *root,
-    const struct confmodel_target *t, const struct confmodel_loc *loc,
-    const struct confmodel_server *srv, struct patch *combined,
-    void (*fn)(struct finding *, void *), void *arg)
+/* Is the address (host or "ip:port") on the loopback? */
+static int
+is_loopback(const char *a)
 {
-	struct locate_result	 r;
-	struct dx		 x;
-	const char		*name, *v;
-	struct buf		 why;
-	char			*good;
-	int			 strong;
+	return strncmp(a, "127.", 4) == 0 || strncmp(a, "[::1]", 5) == 0 ||
+	    strcmp(a, "::1") == 0 || strncmp(a, "localhost", 9) == 0 ||
+	    strncmp(a, "unix:", 5) == 0;
+}
 
-	memset(&r, 0, sizeof r);
-	r.server = srv;
-	r.loc = loc;
-	r.target = t;
-	r.group = t->group;
-	dx_init(&x, m, root, NULL, &r);
-	name = val(t, "ssl_name");
+/* Every peer of the target is on this host. */
+static int
+target_loopback(const struct confmodel_target *t)
+{
+	size_t	 i;
+
+	if (t->group == NULL || t->group->npeers == 0)
+		return 0;
+	for (i = 0; i < t->group->npeers; i++)
+		if (t->group->peers[i].norm == NULL ||
+		    !is_loopback(t->group->peers[i].norm))
+			return 0;
+	return 1;
+}
+
+/* An IP literal: nginx sends it as no SNI, and checks it with
+ * X509_check_host, which no certificate matches. */
+static int
+name_is_ip(const char *name)
+{
+	return name != NULL && name[0] != '\0' && name[0] != '$' &&
+	    name_sends_no_sni(name);
+}
+
+static void
+lint_sni(struct dx *x, const struct confmodel_target *t, struct patch *tp,
+    struct lintset *ls)
+{
+	const char	*name = val(t, "ssl_name");
+	struct buf	 why;
+	char		*good;
+	int		 strong, ip = name_is_ip(name);
 
 	/* SNI: off, or an IP literal, or the group's name (the rego rule:
 	 * https without proxy_ssl_server_name / proxy_ssl_name). */
-	if (!is_on(val(t, "ssl_server_name")) ||
-	    (name != NULL && name_sends_no_sni(name)) ||
+	if (!(!is_on(val(t, "ssl_server_name")) || ip ||
 	    (!explicit(t, "ssl_name") && t->group != NULL &&
-	    !t->group->implicit)) {
-		buf_init(&why);
-		good = name_evidence(&x, &why, &strong);
-		if (!is_on(val(t, "ssl_server_name")))
-			start(&x, "HS-SNI-MISSING", FINDING_WARNING,
-			    "nginx sends no SNI to this TLS upstream");
-		else if (name != NULL && name_sends_no_sni(name))
-			start(&x, "HS-SNI-MISSING", FINDING_WARNING,
-			    "the SNI name is an IP literal: nginx sends none");
-		else
-			start(&x, "HS-SNI-WRONG-NAME", FINDING_WARNING,
-			    "the SNI name defaults to the upstream{} group name");
-		describe(&x, &x.cause, "ssl_server_name");
-		buf_adds(&x.cause, " and ");
-		describe(&x, &x.cause, "ssl_name");
-		buf_adds(&x.cause, ": an upstream that needs SNI (most "
+	    !t->group->implicit)))
+		return;
+	buf_init(&why);
+	good = name_evidence(x, &why, &strong);
+	if (ip)
+		/* nginx never sends an IP as SNI, and most IP targets need
+		 * none: a note, and never "server_name on" alone. */
+		start(x, "HS-SNI-MISSING", FINDING_NOTE, is_on(val(t,
+		    "ssl_server_name")) ? "the SNI name is an IP literal: "
+		    "nginx sends none" : "nginx sends no SNI to this IP "
+		    "target");
+	else if (!is_on(val(t, "ssl_server_name")))
+		start(x, "HS-SNI-MISSING", FINDING_WARNING,
+		    "nginx sends no SNI to this TLS upstream");
+	else
+		start(x, "HS-SNI-WRONG-NAME", FINDING_WARNING,
+		    "the SNI name defaults to the upstream{} group name");
+	describe(x, &x->cause, "ssl_server_name");
+	buf_adds(&x->cause, " and ");
+	describe(x, &x->cause, "ssl_name");
+	if (ip)
+		buf_adds(&x->cause, ": nginx never sends an IP literal as "
+		    "SNI; an upstream that needs a name (a virtual host, a "
+		    "CDN, a load balancer) rejects the handshake with alert "
+		    "112 or 40, and the name must come from ");
+	else
+		buf_adds(&x->cause, ": an upstream that needs SNI (most "
 		    "virtual hosts, CDNs, load balancers) rejects the "
 		    "handshake with alert 112 or 40, and with verification "
 		    "on the name must be on its certificate");
-		if (good != NULL) {
-			if (!is_on(val(t, "ssl_server_name")))
-				set_directive(&x, "ssl_server_name", "on");
-			set_directive(&x, "ssl_name", good);
-			fix_note(&x, "the name %s comes from %s", good,
-			    buf_cstr(&why));
-			x.f->confidence = strong ? FINDING_CONFIG_EVIDENCE :
-			    FINDING_HYPOTHESIS;
-		} else if (name != NULL && !name_sends_no_sni(name) &&
-		    strchr(name, '$') == NULL && (explicit(t, "ssl_name") ||
-		    x.grp == NULL || x.grp->implicit)) {
-			/* proxy_pass https://api.internal: the name is right,
-			 * only SNI is off. */
-			set_directive(&x, "ssl_server_name", "on");
-			name_origin(&x, name);
-			x.f->confidence = FINDING_CONFIG_EVIDENCE;
-		} else {
-			x.patch_ok = 0;
-			/* Never "on" alone: it sends the group name, or
-			 * (an IP) nothing at all. */
-			if (!is_on(val(t, "ssl_server_name")))
-				fix_note(&x, "%s on; only together with the name "
-				    "below (alone it sends %s)",
-				    dname(&x, "ssl_server_name"), name == NULL ||
-				    name_sends_no_sni(name) ? "no SNI: nginx "
-				    "never sends an IP address as SNI" : name);
-			fix_note(&x, "%s <the name the upstream serves>; no "
-			    "name for it was found in the configuration",
-			    dname(&x, "ssl_name"));
-			x.f->confidence = FINDING_HYPOTHESIS;
-		}
-		free(good);
-		buf_free(&why);
-		lint_emit(&x, combined, fn, arg);
+	if (ip)
+		buf_adds(&x->cause, dname(x, "ssl_name"));
+	if (good != NULL) {
+		if (!is_on(val(t, "ssl_server_name")))
+			set_directive(x, "ssl_server_name", "on");
+		set_directive(x, "ssl_name", good);
+		fix_note(x, "the name %s comes from %s", good, buf_cstr(&why));
+		x->f->confidence = strong ? FINDING_CONFIG_EVIDENCE :
+		    FINDING_HYPOTHESIS;
+	} else if (ip) {
+		x->patch_ok = 0;
+		fix_note(x, "if the upstream needs a name: %s <the name it "
+		    "serves>; together with %s on; no name for it was found "
+		    "in the configuration", dname(x, "ssl_name"),
+		    dname(x, "ssl_server_name"));
+		x->f->confidence = FINDING_HYPOTHESIS;
+	} else if (name != NULL && !name_sends_no_sni(name) &&
+	    strchr(name, '$') == NULL && (explicit(t, "ssl_name") ||
+	    x->grp == NULL || x->grp->implicit)) {
+		/* proxy_pass https://api.internal: the name is right, only
+		 * SNI is off. */
+		set_directive(x, "ssl_server_name", "on");
+		name_origin(x, name);
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+	} else {
+		x->patch_ok = 0;
+		/* Never "on" alone: it sends the group name, or (an IP)
+		 * nothing at all. */
+		if (!is_on(val(t, "ssl_server_name")))
+			fix_note(x, "%s on; only together with the name below "
+			    "(alone it sends %s)", dname(x, "ssl_server_name"),
+			    name == NULL || name_sends_no_sni(name) ? "no SNI: "
+			    "nginx never sends an IP address as SNI" : name);
+		fix_note(x, "%s <the name the upstream serves>; no name for "
+		    "it was found in the configuration", dname(x, "ssl_name"));
+		x->f->confidence = FINDING_HYPOTHESIS;
 	}
+	free(good);
+	buf_free(&why);
+	lint_emit(x, tp, ls);
+}
 
-	/* Verification. */
+static void
+lint_verify(struct dx *x, const struct confmodel_target *t, struct patch *tp,
+    struct lintset *ls)
+{
+	const char	*name = val(t, "ssl_name"), *v;
+	struct buf	 why;
+	char		*good;
+	int		 strong, loop = target_loopback(t);
+
 	if (!is_on(val(t, "ssl_verify"))) {
-		start(&x, "HS-VERIFY-OFF", explicit(t, "ssl_verify") ?
-		    FINDING_WARNING : FINDING_INFO,
-		    "nginx does not verify this upstream's certificate "
-		    "(MITM exposure)");
-		describe(&x, &x.cause, "ssl_verify");
-		buf_adds(&x.cause, ": anyone on the path can impersonate the "
-		    "upstream and read or change the traffic; nothing is "
-		    "logged when that happens");
-		set_directive(&x, "ssl_verify", "on");
+		start(x, "HS-VERIFY-OFF", loop ? FINDING_INFO : FINDING_WARNING,
+		    loop ? "nginx does not verify this loopback upstream's "
+		    "certificate" : "nginx does not verify this upstream's "
+		    "certificate (MITM exposure)");
+		describe(x, &x->cause, "ssl_verify");
+		buf_adds(&x->cause, loop ? ": the upstream is on this host; "
+		    "anyone able to listen on its port can impersonate it" :
+		    ": anyone on the path can impersonate the upstream and "
+		    "read or change the traffic; nothing is logged when that "
+		    "happens");
+		set_directive(x, "ssl_verify", "on");
 		v = val(t, "ssl_trusted_certificate");
 		if (explicit(t, "ssl_trusted_certificate") && v != NULL)
-			fix_note(&x, "verifies against the configured %s %s",
-			    dname(&x, "ssl_trusted_certificate"), v);
+			fix_note(x, "verifies against the configured %s %s",
+			    dname(x, "ssl_trusted_certificate"), v);
 		else {
-			set_directive(&x, "ssl_trusted_certificate",
+			set_directive(x, "ssl_trusted_certificate",
 			    SYSTEM_CA_BUNDLE);
-			fix_note(&x, "%s is the system CA bundle; use your "
+			fix_note(x, "%s is the system CA bundle; use your "
 			    "private CA's file if the upstream's certificate "
 			    "is not from a public CA", SYSTEM_CA_BUNDLE);
 		}
-		if (name != NULL && name_sends_no_sni(name))
-			fix_note(&x, "the name checked is %s, an IP: the "
-			    "certificate must carry it, or set %s to a name "
-			    "it carries", name, dname(&x, "ssl_name"));
-		x.f->confidence = FINDING_CONFIG_EVIDENCE;
-		lint_emit(&x, combined, fn, arg);
-	} else if (!explicit(t, "ssl_trusted_certificate")) {
-		start(&x, "HS-VERIFY-NO-CA", FINDING_ERROR,
+		if (name_is_ip(name)) {
+			buf_init(&why);
+			good = name_evidence(x, &why, &strong);
+			if (good != NULL) {
+				set_directive(x, "ssl_name", good);
+				fix_note(x, "the name %s comes from %s", good,
+				    buf_cstr(&why));
+			} else {
+				x->patch_ok = 0;
+				fix_note(x, "the name checked would be %s, an "
+				    "IP, which nginx checks as a host name "
+				    "(no certificate matches): set %s to a "
+				    "name the certificate carries", name,
+				    dname(x, "ssl_name"));
+			}
+			free(good);
+			buf_free(&why);
+		}
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		lint_emit(x, tp, ls);
+		return;
+	}
+	if (!explicit(t, "ssl_trusted_certificate")) {
+		start(x, "HS-VERIFY-NO-CA", FINDING_ERROR,
 		    "verification is on but no CA file is configured");
-		describe(&x, &x.cause, "ssl_verify");
-		buf_adds(&x.cause, " without ");
-		buf_adds(&x.cause, dname(&x, "ssl_trusted_certificate"));
-		buf_adds(&x.cause, ": nginx -t refuses this configuration");
-		set_directive(&x, "ssl_trusted_certificate", SYSTEM_CA_BUNDLE);
-		x.f->confidence = FINDING_CONFIG_EVIDENCE;
-		lint_emit(&x, combined, fn, arg);
+		describe(x, &x->cause, "ssl_verify");
+		buf_adds(&x->cause, " without ");
+		buf_adds(&x->cause, dname(x, "ssl_trusted_certificate"));
+		buf_adds(&x->cause, ": nginx -t refuses this configuration");
+		set_directive(x, "ssl_trusted_certificate", SYSTEM_CA_BUNDLE);
+		x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		lint_emit(x, tp, ls);
 	}
+	if (name_is_ip(name)) {
+		/* Every handshake ends in "upstream SSL certificate does not
+		 * match": nginx checks the IP with X509_check_host. */
+		start(x, "HS-UPSTREAM-NAME-MISMATCH", FINDING_ERROR,
+		    "verification checks an IP literal: no certificate "
+		    "matches it");
+		describe(x, &x->cause, "ssl_verify");
+		buf_adds(&x->cause, " with ");
+		describe(x, &x->cause, "ssl_name");
+		buf_adds(&x->cause, ": nginx checks the name with "
+		    "X509_check_host, which matches DNS names only, so every "
+		    "connection fails with \"upstream SSL certificate does not "
+		    "match\"");
+		buf_init(&why);
+		good = name_evidence(x, &why, &strong);
+		if (good != NULL) {
+			set_directive(x, "ssl_name", good);
+			fix_note(x, "the name %s comes from %s", good,
+			    buf_cstr(&why));
+			x->f->confidence = strong ? FINDING_CONFIG_EVIDENCE :
+			    FINDING_HYPOTHESIS;
+		} else {
+			x->patch_ok = 0;
+			fix_note(x, "%s <a name the upstream's certificate "
+			    "carries>; no name for it was found in the "
+			    "configuration", dname(x, "ssl_name"));
+			x->f->confidence = FINDING_CONFIG_EVIDENCE;
+		}
+		free(good);
+		buf_free(&why);
+		lint_emit(x, tp, ls);
+	}
+}
 
-	/* Protocols without TLS 1.3. */
-	v = val(t, "ssl_protocols");
-	if (v != NULL && strstr(v, "TLSv1.3") == NULL) {
-		start(&x, "HS-PROTOCOL-MISMATCH", FINDING_WARNING,
-		    "nginx does not offer TLS 1.3 to this upstream");
-		describe(&x, &x.cause, "ssl_protocols");
-		buf_adds(&x.cause, " excludes TLS 1.3: a TLS 1.3-only upstream "
-		    "fails with alert 70");
-		set_directive(&x, "ssl_protocols", "TLSv1.2 TLSv1.3");
-		x.f->confidence = FINDING_CONFIG_EVIDENCE;
-		lint_emit(&x, combined, fn, arg);
-	}
+static void
+lint_protocols(struct dx *x, const struct confmodel_target *t,
+    struct patch *tp, struct lintset *ls)
+{
+	const char	*v = val(t, "ssl_protocols");
+	int		 own = explicit(t, "ssl_protocols");
+
+	if (v == NULL || strstr(v, "TLSv1.3") != NULL)
+		return;
+	/* The default lacks TLS 1.3 only before 1.23.4; a log line or a
+	 * probe shows whether a peer needs it (replay raises it then). */
+	start(x, "HS-PROTOCOL-MISMATCH", own ? FINDING_WARNING : FINDING_INFO,
+	    "nginx does not offer TLS 1.3 to this upstream");
+	describe(x, &x->cause, "ssl_protocols");
+	buf_adds(&x->cause, " excludes TLS 1.3: a TLS 1.3-only upstream "
+	    "fails with alert 70");
+	set_directive(x, "ssl_protocols", "TLSv1.2 TLSv1.3");
+	x->f->confidence = FINDING_CONFIG_EVIDENCE;
+	lint_emit(x, tp, ls);
+}
+
+/*
+ * The findings at one target, most severe first: that one carries the
+ * patch of them all and names the others under "related".
+ */
+static struct patch *
+lint_target(const struct confmodel *m, const char *root,
+    const struct confmodel_target *t, struct lintset *out)
+{
+	struct dx		 x;
+	struct locate_result	 r;
+	struct lintset		 ls = { NULL, 0 };
+	struct patch		*tp;
+	struct finding		*f;
+	struct buf		 d;
+	char			*cause = NULL, *rel;
+	size_t			 i, j, top = 0;
+
+	memset(&r, 0, sizeof r);
+	r.server = t->server;
+	r.loc = t->loc;
+	r.target = t;
+	r.group = t->group;
+	dx_init(&x, m, root, NULL, &r);
+	tp = patch_new(root);
+	patch_set_tree(tp, m->tree);
+	lint_sni(&x, t, tp, &ls);
+	lint_verify(&x, t, tp, &ls);
+	lint_protocols(&x, t, tp, &ls);
 	dx_free(&x);
+
+	/* Most severe first (stable). */
+	for (i = 1; i < ls.n; i++)
+		for (j = i; j > 0 && finding_severity_rank(ls.f[j]->severity) >
+		    finding_severity_rank(ls.f[j - 1]->severity); j--) {
+			f = ls.f[j];
+			ls.f[j] = ls.f[j - 1];
+			ls.f[j - 1] = f;
+		}
+	if (ls.n > 1) {
+		f = ls.f[top];
+		for (i = 1; i < ls.n; i++) {
+			xasprintf(&rel, "%s %s", ls.f[i]->code,
+			    finding_severity_str(ls.f[i]->severity));
+			finding_add_related(f, rel);
+			free(rel);
+		}
+		buf_init(&d);
+		if (patch_count(tp) > 0 && patch_render(tp, &d, &cause) == 0)
+			finding_set(&f->patch, buf_cstr(&d));
+		free(cause);
+		buf_free(&d);
+	}
+	out->f = xreallocarray(out->f, out->n + ls.n + 1, sizeof *out->f);
+	for (i = 0; i < ls.n; i++)
+		out->f[out->n++] = ls.f[i];
+	free(ls.f);
+	return tp;
 }
 
 void
 diagnose_lint(const struct confmodel *m, const char *root,
     struct patch *combined, void (*fn)(struct finding *, void *), void *arg)
 {
-	const struct confmodel_target	*t;
-	size_t				 i;
+	diagnose_lint_min(m, root, FINDING_NOTE, combined, fn, arg);
+}
 
+void
+diagnose_lint_min(const struct confmodel *m, const char *root,
+    enum finding_severity min, struct patch *combined,
+    void (*fn)(struct finding *, void *), void *arg)
+{
+	struct lintset	  all = { NULL, 0 };
+	struct patch	**tp;
+	size_t		 *first, *order, ng = 0, i, j, k, n;
+	int		 *grank;
+
+	first = xcalloc(m->ntargets + 1, sizeof *first);
+	tp = xcalloc(m->ntargets + 1, sizeof *tp);
 	for (i = 0; i < m->ntargets; i++) {
-		t = m->targets[i];
-		if (t->tls)
-			lint_target(m, root, t, t->loc, t->server, combined,
-			    fn, arg);
+		first[ng] = all.n;
+		if (m->targets[i]->tls)
+			tp[ng] = lint_target(m, root, m->targets[i], &all);
+		ng++;
 	}
+	first[ng] = all.n;
+	/* Groups (one per target) ordered by their most severe finding,
+	 * the configuration's order among equals. */
+	grank = xcalloc(ng + 1, sizeof *grank);
+	order = xcalloc(ng + 1, sizeof *order);
+	for (i = 0; i < ng; i++) {
+		order[i] = i;
+		grank[i] = first[i] < first[i + 1] ?
+		    finding_severity_rank(all.f[first[i]]->severity) : -1;
+	}
+	for (i = 1; i < ng; i++)
+		for (j = i; j > 0 && grank[order[j]] > grank[order[j - 1]];
+		    j--) {
+			k = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = k;
+		}
+	for (i = 0; i < ng; i++) {
+		k = order[i];
+		if (grank[k] >= finding_severity_rank(min) && combined != NULL &&
+		    tp[k] != NULL)
+			patch_merge(combined, tp[k]);
+		for (n = first[k]; n < first[k + 1]; n++) {
+			if (finding_severity_rank(all.f[n]->severity) <
+			    finding_severity_rank(min))
+				finding_free(all.f[n]);
+			else
+				fn(all.f[n], arg);
+		}
+		patch_free(tp[k]);
+	}
+	free(order);
+	free(grank);
+	free(tp);
+	free(first);
+	free(all.f);
 }

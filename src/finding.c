@@ -59,6 +59,9 @@ finding_free(struct finding *f)
 	free(f->fix);
 	free(f->patch);
 	free(f->probe);
+	for (i = 0; i < f->nrelated; i++)
+		free(f->related[i]);
+	free(f->related);
 	free(f);
 }
 
@@ -99,6 +102,11 @@ finding_dup(const struct finding *src)
 	f->fix = dup_or_null(src->fix);
 	f->patch = dup_or_null(src->patch);
 	f->probe = dup_or_null(src->probe);
+	f->related = src->nrelated ? xreallocarray(NULL, src->nrelated,
+	    sizeof *f->related) : NULL;
+	for (i = 0; i < src->nrelated; i++)
+		f->related[i] = xstrdup(src->related[i]);
+	f->nrelated = src->nrelated;
 	return f;
 }
 
@@ -139,10 +147,39 @@ const char *
 finding_severity_str(enum finding_severity s)
 {
 	static const char *const names[] = {
-		"info", "warning", "error", "critical"
+		"info", "warning", "error", "critical", "note"
 	};
 
-	return (unsigned)s < 4 ? names[s] : "unknown";
+	return (unsigned)s < 5 ? names[s] : "unknown";
+}
+
+int
+finding_severity_rank(enum finding_severity s)
+{
+	return s == FINDING_NOTE ? 0 : (int)s + 1;
+}
+
+int
+finding_severity_parse(const char *str, enum finding_severity *out)
+{
+	static const enum finding_severity all[] = { FINDING_NOTE,
+	    FINDING_INFO, FINDING_WARNING, FINDING_ERROR, FINDING_CRITICAL };
+	size_t	 i;
+
+	for (i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (strcmp(str, finding_severity_str(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return -1;
+}
+
+void
+finding_add_related(struct finding *f, const char *s)
+{
+	f->related = xreallocarray(f->related, f->nrelated + 1,
+	    sizeof *f->related);
+	f->related[f->nrelated++] = xstrdup(s);
 }
 
 const char *
@@ -265,6 +302,16 @@ finding_json(const struct finding *f, enum finding_state st, struct buf *b)
 	json_str(b, "fix", f->fix);
 	json_str(b, "patch", f->patch);
 	json_str(b, "probe", f->probe);
+	if (f->nrelated > 0) {
+		json_key(b, "related");
+		buf_addc(b, '[');
+		for (i = 0; i < f->nrelated; i++) {
+			if (i > 0)
+				buf_addc(b, ',');
+			escape_json(b, f->related[i], strlen(f->related[i]));
+		}
+		buf_addc(b, ']');
+	}
 	buf_addc(b, '}');
 }
 
@@ -349,6 +396,11 @@ finding_text(const struct finding *f, enum finding_state st, struct buf *b)
 	if (f->fix != NULL) {
 		buf_printf(b, "  %-11s\n", "fix");
 		text_block(b, f->fix, "    ");
+	}
+	for (i = 0; i < f->nrelated; i++) {
+		buf_printf(b, "  %-11s", i == 0 ? "related" : "");
+		escape_text(b, f->related[i], strlen(f->related[i]));
+		buf_addc(b, '\n');
 	}
 	if (f->probe != NULL) {
 		buf_printf(b, "  %-11s", "probe");

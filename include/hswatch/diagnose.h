@@ -12,6 +12,8 @@
 #ifndef HSWATCH_DIAGNOSE_H
 #define HSWATCH_DIAGNOSE_H
 
+#include "hswatch/finding.h"
+
 struct confmodel;
 struct event;
 struct finding;
@@ -45,9 +47,26 @@ struct finding	*diagnose_event_probe(const struct confmodel *m,
 		    const struct locate_result *loc,
 		    const struct probeverdict *pv, struct patch *combined);
 
-/* Lint: the rules that need no log; fn owns each finding it gets. */
+/*
+ * Lint: the rules that need no log, for every TLS target; fn owns each
+ * finding it gets. Severity follows consequence: error for a certain
+ * failure (verification without a CA, or checking an IP literal),
+ * warning for verification off toward a non-loopback target, no SNI
+ * for a named or variable target and the group name as SNI, info for
+ * default protocols without TLS 1.3 and loopback targets without
+ * verification, note for an IP target sending no SNI. The findings at
+ * one target come together, most severe first: it carries the patch of
+ * them all and lists the others as related; targets come in the order
+ * of their most severe finding.
+ */
 void		 diagnose_lint(const struct confmodel *, const char *root,
 		    struct patch *combined,
+		    void (*fn)(struct finding *, void *), void *);
+
+/* The same, without the findings below min (nor their targets' patches
+ * in combined when the target's most severe one is below it). */
+void		 diagnose_lint_min(const struct confmodel *, const char *root,
+		    enum finding_severity min, struct patch *combined,
 		    void (*fn)(struct finding *, void *), void *);
 
 #endif

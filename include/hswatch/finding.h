@@ -19,7 +19,8 @@ enum finding_severity {
 	FINDING_INFO = 0,
 	FINDING_WARNING,
 	FINDING_ERROR,
-	FINDING_CRITICAL
+	FINDING_CRITICAL,
+	FINDING_NOTE		/* below info (lint); see finding_severity_rank */
 };
 
 enum finding_confidence {
@@ -66,6 +67,11 @@ struct finding {
 	char			*fix;		/* the directives to set */
 	char			*patch;		/* unified diff, or NULL */
 	char			*probe;		/* probe summary, or NULL */
+
+	/* lint: the other findings at the same target ("CODE severity"),
+	 * when this one is the most severe there and carries their patch. */
+	char			**related;
+	size_t			 nrelated;
 };
 
 struct finding	*finding_new(const char *code, enum finding_severity,
@@ -83,6 +89,11 @@ void		 finding_add_peer(struct finding *, const char *peer,
 		    size_t len);
 
 const char	*finding_severity_str(enum finding_severity);
+/* Order of severity: note 0, info 1, warning 2, error 3, critical 4. */
+int		 finding_severity_rank(enum finding_severity);
+/* "note", "info", ... to a severity; -1 when not one. */
+int		 finding_severity_parse(const char *, enum finding_severity *);
+void		 finding_add_related(struct finding *, const char *);
 const char	*finding_confidence_str(enum finding_confidence);
 const char	*finding_state_str(enum finding_state);
 

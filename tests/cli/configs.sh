@@ -127,6 +127,42 @@ report(sorted(got) == sorted(want) and lint.returncode == (1 if want else 0),
        'lint: every finding as expected (exit %d)' % lint.returncode,
        'got: %s' % sorted(set(got) - set(want)), 'want: %s' % sorted(set(want) - set(got)))
 
+# Grouped by target, most severe first; the first of a group names the
+# others as related; groups in the order of their most severe finding.
+rank = {'note': 0, 'info': 1, 'warning': 2, 'error': 3, 'critical': 4}
+groups = []
+for o in objs:
+    k = (o['proxy_pass']['at'], o['location']['at'])
+    if not groups or groups[-1][0] != k:
+        groups.append((k, []))
+    groups[-1][1].append(o)
+keys = [g[0] for g in groups]
+okk = len(keys) == len(set(keys))
+prim = [rank[g[1][0]['severity']] for g in groups]
+okk = okk and prim == sorted(prim, reverse=True)
+for k, g in groups:
+    r = [rank[o['severity']] for o in g]
+    okk = okk and r == sorted(r, reverse=True)
+    okk = okk and g[0].get('related', []) == ['%s %s' % (o['code'], o['severity']) for o in g[1:]]
+report(okk, 'lint: grouped by target, most severe first, the rest related',
+       [(rel(k[0]), [o['severity'] for o in g]) for k, g in groups][:6])
+
+for sev in ('warning', 'error'):
+    r = subprocess.run([hswatch, 'lint', '--format', 'json', '--min-severity', sev,
+                        '--config', conf + 'nginx.conf'], capture_output=True)
+    got = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    want = [o for o in objs if rank[o['severity']] >= rank[sev]]
+    report(got == want and r.returncode == (1 if want else 0),
+           'lint --min-severity %s: %d findings, exit %d' % (sev, len(want), r.returncode))
+
+r = subprocess.run([hswatch, 'lint', '--format', 'sarif', '--config', conf + 'nginx.conf'],
+                   capture_output=True)
+sar = json.loads(r.stdout)['runs'][0]['results']
+lvl = {'note': 'note', 'info': 'note', 'warning': 'warning', 'error': 'error',
+       'critical': 'error'}
+report([x['level'] for x in sar] == [lvl[o['severity']] for o in objs],
+       'lint --format sarif: the level follows the severity')
+
 for l in lines:
     if not l.startswith('affects '):
         continue
