@@ -90,24 +90,6 @@ has_line(const char *block, const char *p, size_t n)
 	}
 }
 
-/* Are all lines of text already lines of block? */
-static int
-contains_line(const char *block, const char *text)
-{
-	const char	*p = text, *nl;
-	size_t		 n;
-
-	for (;;) {
-		nl = strchr(p, '\n');
-		n = nl ? (size_t)(nl - p) : strlen(p);
-		if (!has_line(block, p, n))
-			return 0;
-		if (nl == NULL)
-			return 1;
-		p = nl + 1;
-	}
-}
-
 static void
 add_edit(struct patch *p, enum edit_kind kind, const char *file,
     unsigned line, const char *name, const char *text)
@@ -127,13 +109,27 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 		if (strcmp(e->text, text) == 0)
 			return;
 		if (kind != EDIT_REPLACE) {
-			char	*joined;
+			struct buf	 j;
+			const char	*q = text, *nl;
+			size_t		 n;
 
-			if (contains_line(e->text, text))
-				return;
-			xasprintf(&joined, "%s\n%s", e->text, text);
+			/* Only the lines not inserted there yet. */
+			buf_init(&j);
+			buf_adds(&j, e->text);
+			for (;;) {
+				nl = strchr(q, '\n');
+				n = nl ? (size_t)(nl - q) : strlen(q);
+				if (!has_line(buf_cstr(&j), q, n)) {
+					buf_addc(&j, '\n');
+					buf_add(&j, q, n);
+				}
+				if (nl == NULL)
+					break;
+				q = nl + 1;
+			}
 			free(e->text);
-			e->text = joined;
+			e->text = xstrdup(buf_cstr(&j));
+			buf_free(&j);
 			return;
 		}
 	}

@@ -25,7 +25,11 @@ expect_eq "json: one object per finding" \
 	"$(json_eval "$T_TMP/lint.json" 'len(objs)')" "$(grep -c '^\[' "$T_TMP/lint.txt")"
 expect_eq "json: the rules that fire on the example" \
 	"$(json_eval "$T_TMP/lint.json" 'sorted(set(o["code"] for o in objs))')" \
-	"['HS-PROTOCOL-MISMATCH', 'HS-SNI-MISSING', 'HS-SNI-WRONG-NAME', 'HS-VERIFY-OFF']"
+	"['HS-PROTOCOL-MISMATCH', 'HS-SNI-MISSING', 'HS-SNI-WRONG-NAME', 'HS-UPSTREAM-NAME-MISMATCH', 'HS-VERIFY-OFF']"
+# /verify checks its IP literal (no proxy_ssl_name): a certain failure.
+expect_eq "json: verification of an IP literal is an error" \
+	"$(json_eval "$T_TMP/lint.json" '[(o["severity"], o["proxy_pass"]["at"].split("/")[-1]) for o in objs if o["code"] == "HS-UPSTREAM-NAME-MISMATCH"]')" \
+	"[('error', 'lab.test.conf:34')]"
 expect_eq "json: the IP-literal location lacks SNI" \
 	"$(json_eval "$T_TMP/lint.json" '[o["location"]["at"].split("/")[-1] for o in objs if o["code"] == "HS-SNI-MISSING" and o["location"] and o["location"]["name"] == "/sni-missing"]')" \
 	"['lab.test.conf:6']"
