@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hswatch/confcheck.h"
 #include "hswatch/conflex.h"
 #include "hswatch/confload.h"
 #include "hswatch/xmalloc.h"
@@ -100,6 +101,9 @@ confload_free(struct conftree *t)
 	for (i = 0; i < t->nwarnings; i++)
 		free(t->warnings[i]);
 	free(t->warnings);
+	for (i = 0; i < t->nviolations; i++)
+		free(t->violations[i].msg);
+	free(t->violations);
 	free(t->prefix);
 	free(t->nginx_prefix);
 	free(t);
@@ -411,7 +415,11 @@ parse(struct loader *ld, struct conflex *lx, const char *file,
 	struct conflex_stmt	 st;
 	struct confdir		*d;
 	struct confdir		 at;
+	struct conftree		*t;
+	struct confcheck_ctx	 inner;
 	enum conflex_rc		 rc;
+	enum confcheck_rc	 crc;
+	char			*msg;
 	int			 r = 0;
 
 	conflex_stmt_init(&st);
@@ -454,7 +462,21 @@ parse(struct loader *ld, struct conflex *lx, const char *file,
 				break;
 			continue;
 		}
+		/* What ngx_conf_handler() checks, at the line nginx reports
+		 * (where the statement ends). */
+		crc = confcheck_stmt(&parent->ctx, st.words[0].s, st.nwords,
+		    rc == CONFLEX_BLOCK, &inner, &msg);
+		if (crc != CONFCHECK_OK) {
+			t = ld->t;
+			t->violations = xreallocarray(t->violations,
+			    t->nviolations + 1, sizeof *t->violations);
+			t->violations[t->nviolations].kind = crc;
+			xasprintf(&t->violations[t->nviolations++].msg,
+			    "%s in %s:%u", msg, file, st.end_line);
+			free(msg);
+		}
 		d = dir_add(ld, parent, &st, file);
+		d->ctx = inner;
 		if (rc == CONFLEX_BLOCK) {
 			d->block = 1;
 			if ((r = parse(ld, lx, file, d, 1)) != 0)
@@ -493,6 +515,7 @@ tree_new(const char *main, const char *prefix)
 	else
 		t->prefix = xstrdup("");
 	t->root.file = "";
+	confcheck_root(&t->root.ctx);
 	return t;
 }
 

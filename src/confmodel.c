@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hswatch/buf.h"
+#include "hswatch/confdirs.h"
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
 #include "hswatch/xmalloc.h"
@@ -1234,6 +1235,68 @@ context_build(struct builder *bd, const struct confdir *top, int stream)
 	return 0;
 }
 
+/* A module the directive table knows (the load_module file's name). */
+static int
+module_known(const char *path)
+{
+	const char	*b = strrchr(path, '/');
+	size_t		 n, i;
+
+	b = b != NULL ? b + 1 : path;
+	n = strlen(b);
+	if (n > 3 && strcmp(b + n - 3, ".so") == 0)
+		n -= 3;
+	for (i = 0; i < confdirs_count; i++)
+		if (strlen(confdirs[i].module) == n &&
+		    strncmp(confdirs[i].module, b, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * What nginx -t refuses in the text (confcheck): an error for the nginx
+ * version the table comes from, unless an unknown directive may come
+ * from a module a load_module loads that hswatch does not model (then a
+ * warning naming it); for another version, a warning.
+ */
+static int
+check_violations(struct confmodel *m, const struct conftree *t, char **cause)
+{
+	const struct confdir	*c, *unmod = NULL;
+	const char		*v = CONFDIRS_NGINX_VERSION;
+	char			*w;
+	size_t			 i;
+	int			 same;
+
+	same = parse_version(v) / 1000 == m->vnum / 1000;
+	for (i = 0; i < t->root.nchild; i++) {
+		c = t->root.child[i];
+		if (is_dir(c, "load_module") && c->nargs == 2 &&
+		    !module_known(c->args[1]) && unmod == NULL)
+			unmod = c;
+	}
+	for (i = 0; i < t->nviolations; i++) {
+		if (t->violations[i].kind == CONFCHECK_UNKNOWN &&
+		    unmod != NULL)
+			xasprintf(&w, "%s (load_module at %s:%u loads %s, "
+			    "which hswatch does not model)",
+			    t->violations[i].msg, unmod->file, unmod->line,
+			    unmod->args[1]);
+		else if (!same)
+			xasprintf(&w, "%s (per nginx %s's directives; this "
+			    "model is for nginx %s)", t->violations[i].msg, v,
+			    m->version);
+		else {
+			*cause = xstrdup(t->violations[i].msg);
+			return -1;
+		}
+		m->warnings = xreallocarray(m->warnings, m->nwarnings + 1,
+		    sizeof *m->warnings);
+		m->warnings[m->nwarnings++] = w;
+	}
+	return 0;
+}
+
 struct confmodel *
 confmodel_new(struct conftree *t, const char *version, char **cause)
 {
@@ -1256,6 +1319,10 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 		m->warnings = xreallocarray(m->warnings, m->nwarnings + 1,
 		    sizeof *m->warnings);
 		m->warnings[m->nwarnings++] = xstrdup(t->warnings[i]);
+	}
+	if (check_violations(m, t, cause) != 0) {
+		confmodel_free(m);
+		return NULL;
 	}
 	for (i = 0; i < t->root.nchild; i++) {
 		c = t->root.child[i];

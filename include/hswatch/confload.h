@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "hswatch/confcheck.h"
+
 /* Limits: include nesting, size of one file, number of directives. */
 #define CONFLOAD_MAX_DEPTH	32
 #define CONFLOAD_MAX_FILE	(16u << 20)
@@ -30,6 +32,17 @@ struct confdir {
 	struct confdir	**child;
 	size_t		  nchild;
 	size_t		  capchild;
+	struct confcheck_ctx ctx;	/* the context of its body */
+};
+
+/*
+ * A statement nginx's ngx_conf_handler() refuses (confcheck): whether it
+ * is an error depends on the nginx version modelled and the modules
+ * loaded, which confmodel knows.
+ */
+struct confload_violation {
+	enum confcheck_rc	 kind;
+	char			*msg;		/* "... in FILE:LINE" */
 };
 
 struct conftree {
@@ -49,6 +62,8 @@ struct conftree {
 	size_t		  ndirs;
 	char		**warnings;	/* "... in FILE:LINE" */
 	size_t		  nwarnings;
+	struct confload_violation *violations;	/* in file order */
+	size_t		  nviolations;
 };
 
 /*

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Derive hswatch's directive table (src/confdirs.c) from nginx's source.
+
+Usage: gen-confdirs.py OUT.c LABEL=GITDIR:REV ...
+
+The table in the tree was made with (mirrors of the GitHub repositories):
+  gen-confdirs.py src/confdirs.c nginx=nginx/nginx:release-1.22.1 \\
+    echo-nginx-module=openresty/echo-nginx-module:v0.63 \\
+    nginx-dav-ext-module=arut/nginx-dav-ext-module:v3.0.0 \\
+    ngx_http_auth_pam_module=sto/ngx_http_auth_pam_module:v1.5.3 \\
+    ngx_http_geoip2_module=leev/ngx_http_geoip2_module:3.4 \\
+    ngx_http_substitutions_filter_module=yaoweibin/ngx_http_substitutions_filter_module:v0.6.4 \\
+    nginx-upstream-fair=gnosek/nginx-upstream-fair:a18b409
+(the versions Debian bookworm's nginx-full 1.22.1 ships).
+
+Each GITDIR is a git repository (nginx, or a third-party module Debian's
+nginx-full ships) read at REV with `git show`, never checked out. Every
+`ngx_command_t` array of every .c file gives, per directive, its name,
+the type of the module that owns it (core, event, http, stream, mail,
+conf) and its flags (contexts and argument counts), evaluated from the
+NGX_*_CONF / NGX_CONF_* macros below, which are nginx's own values
+(src/core/ngx_conf_file.h, src/http/ngx_http_config.h,
+src/stream/ngx_stream_config.h, src/mail/ngx_mail.h,
+src/event/ngx_event.h). The table records where it came from.
+"""
+import re
+import subprocess
+import sys
+
+FLAGS = {
+    'NGX_CONF_NOARGS': 0x1, 'NGX_CONF_TAKE1': 0x2, 'NGX_CONF_TAKE2': 0x4,
+    'NGX_CONF_TAKE3': 0x8, 'NGX_CONF_TAKE4': 0x10, 'NGX_CONF_TAKE5': 0x20,
+    'NGX_CONF_TAKE6': 0x40, 'NGX_CONF_TAKE7': 0x80,
+    'NGX_CONF_TAKE12': 0x6, 'NGX_CONF_TAKE13': 0xa, 'NGX_CONF_TAKE23': 0xc,
+    'NGX_CONF_TAKE123': 0xe, 'NGX_CONF_TAKE1234': 0x1e,
+    'NGX_CONF_BLOCK': 0x100, 'NGX_CONF_FLAG': 0x200, 'NGX_CONF_ANY': 0x400,
+    'NGX_CONF_1MORE': 0x800, 'NGX_CONF_2MORE': 0x1000,
+    'NGX_DIRECT_CONF': 0x10000, 'NGX_MAIN_CONF': 0x01000000,
+    'NGX_ANY_CONF': 0xFF000000,
+    'NGX_EVENT_CONF': 0x02000000,
+    'NGX_HTTP_MAIN_CONF': 0x02000000, 'NGX_HTTP_SRV_CONF': 0x04000000,
+    'NGX_HTTP_LOC_CONF': 0x08000000, 'NGX_HTTP_UPS_CONF': 0x10000000,
+    'NGX_HTTP_SIF_CONF': 0x20000000, 'NGX_HTTP_LIF_CONF': 0x40000000,
+    'NGX_HTTP_LMT_CONF': 0x80000000,
+    'NGX_STREAM_MAIN_CONF': 0x02000000, 'NGX_STREAM_SRV_CONF': 0x04000000,
+    'NGX_STREAM_UPS_CONF': 0x08000000,
+    'NGX_MAIL_MAIN_CONF': 0x02000000, 'NGX_MAIL_SRV_CONF': 0x04000000,
+}
+TYPES = {'NGX_CORE_MODULE': 'CONFDIRS_CORE', 'NGX_EVENT_MODULE': 'CONFDIRS_EVENT',
+         'NGX_HTTP_MODULE': 'CONFDIRS_HTTP', 'NGX_STREAM_MODULE': 'CONFDIRS_STREAM',
+         'NGX_MAIL_MODULE': 'CONFDIRS_MAIL', 'NGX_CONF_MODULE': 'CONFDIRS_CONF'}
+
+
+def git(gitdir, *args):
+    return subprocess.run(['git', '--git-dir', gitdir] + list(args), check=True,
+                          capture_output=True).stdout.decode('utf-8', 'replace')
+
+
+def flags(expr, where):
+    v = 0
+    for tok in expr.replace('(', ' ').replace(')', ' ').split('|'):
+        tok = tok.strip()
+        if tok not in FLAGS:
+            sys.exit('%s: unknown flag %r' % (where, tok))
+        v |= FLAGS[tok]
+    return v
+
+
+def parse(text, where):
+    """(module, type, name, flags) of every command of one file."""
+    text = re.sub(r'/\*.*?\*/', ' ', text, flags=re.S)
+    mods = {}
+    for m in re.finditer(r'ngx_module_t\s+(\w+)\s*=\s*\{\s*NGX_MODULE_V1\s*,'
+                         r'\s*[^,]*,\s*(\w+)\s*,\s*(\w+)\s*,', text):
+        mods[m.group(2)] = (m.group(1), m.group(3))
+    out = []
+    for m in re.finditer(r'ngx_command_t\s+(\w+)\s*\[\s*\]\s*=\s*\{(.*?)'
+                         r'ngx_null_command', text, flags=re.S):
+        arr, body = m.group(1), m.group(2)
+        if arr not in mods:
+            sys.exit('%s: no module uses %s' % (where, arr))
+        mod, typ = mods[arr]
+        body = re.sub(r'^\s*#.*$', '', body, flags=re.M)
+        for e in re.finditer(r'\{\s*ngx_string\("([^"]+)"\)\s*,\s*([^,]+),', body):
+            out.append((mod, TYPES[typ], e.group(1), flags(e.group(2), where)))
+    return out
+
+
+def main():
+    out_path, srcs = sys.argv[1], sys.argv[2:]
+    rows, origin = [], []
+    for s in srcs:
+        label, spec = s.split('=', 1)
+        gitdir, rev = spec.rsplit(':', 1)
+        commit = git(gitdir, 'rev-parse', rev + '^{commit}').strip()
+        origin.append('%s %s (%s)' % (label, rev, commit[:12]))
+        for path in git(gitdir, 'ls-tree', '-r', '--name-only', rev).split('\n'):
+            if not path.endswith('.c') or '/test' in path or path.startswith('t/'):
+                continue
+            text = git(gitdir, 'show', '%s:%s' % (rev, path))
+            if 'ngx_command_t' in text:
+                rows += parse(text, '%s:%s' % (label, path))
+    # By name (bytewise, as strcmp), module order kept among equals: a
+    # binary search finds a name's first entry.
+    rows.sort(key=lambda r: r[2].encode())
+    with open(out_path, 'w') as f:
+        f.write('/*\n * confdirs: nginx\'s directive table, generated by '
+                'scripts/gen-confdirs.py\n * from the sources below; do not '
+                'edit. Per directive: the type of its\n * module, its flags '
+                '(contexts, argument counts: NGX_CONF_*), its module;\n * sorted by '
+                'name.\n *\n')
+        for o in origin:
+            f.write(' *   %s\n' % o)
+        f.write(' */\n#include "config.h"\n\n#include <stddef.h>\n\n'
+                '#include "hswatch/confdirs.h"\n\n')
+        f.write('const char confdirs_origin[] =\n')
+        for i, o in enumerate(origin):
+            f.write('    "%s%s"%s\n' % (o, ', ' if i < len(origin) - 1 else '',
+                                      ';' if i == len(origin) - 1 else ''))
+        f.write('\nconst struct confdirs_entry confdirs[] = {\n')
+        for mod, typ, name, fl in rows:
+            f.write('\t{ "%s", %s, 0x%08xu, "%s" },\n' % (name, typ, fl, mod))
+        f.write('};\n\nconst size_t confdirs_count = sizeof confdirs / '
+                'sizeof confdirs[0];\n')
+    print('%d directives from %s' % (len(rows), ', '.join(origin)))
+
+
+main()
