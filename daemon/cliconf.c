@@ -4,11 +4,18 @@
  */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cliconf.h"
 #include "hswatch/buf.h"
@@ -47,12 +54,74 @@ cliconf_given(const struct cliconf *cc)
 	return cc->config != NULL || cc->dump != NULL;
 }
 
+extern char **environ;
+
+/*
+ * The version the installed nginx reports: "nginx version: nginx/X.Y.Z"
+ * on the stderr of `nginx -v` ($HSWATCH_NGINX, else nginx in PATH, else
+ * /usr/sbin/nginx), or NULL. The child is waited for by its PID.
+ */
+char *
+cliconf_nginx_version(void)
+{
+	static char		 a0[] = "nginx", a1[] = "-v";
+	char *const		 argv[] = { a0, a1, NULL };
+	posix_spawn_file_actions_t fa;
+	const char		*cand[3], *p, *q;
+	char			 buf[512];
+	size_t			 n = 0, i;
+	ssize_t			 r;
+	pid_t			 pid = -1;
+	int			 fd[2], st;
+
+	cand[0] = getenv("HSWATCH_NGINX");
+	cand[1] = "nginx";
+	cand[2] = "/usr/sbin/nginx";
+	if (pipe2(fd, O_CLOEXEC) == -1)
+		return NULL;
+	if (posix_spawn_file_actions_init(&fa) != 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return NULL;
+	}
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
+	for (i = 0; i < 3 && pid == -1; i++)
+		if (cand[i] != NULL && cand[i][0] != '\0' && posix_spawnp(&pid,
+		    cand[i], &fa, NULL, argv, environ) != 0)
+			pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	while (pid != -1 && n < sizeof buf - 1) {
+		r = read(fd[0], buf + n, sizeof buf - 1 - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd[0]);
+	if (pid == -1)
+		return NULL;
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	buf[n] = '\0';
+	if ((p = strstr(buf, "nginx version: ")) == NULL ||
+	    (p = strchr(p, '/')) == NULL)
+		return NULL;
+	for (q = ++p; isdigit((unsigned char)*q) || *q == '.'; q++)
+		;
+	return q > p ? strndup(p, (size_t)(q - p)) : NULL;
+}
+
 struct confmodel *
 cliconf_load(const struct cliconf *cc)
 {
 	struct conftree		*t;
 	struct confmodel	*m;
-	char			*cause = NULL, *data;
+	const char		*version = NULL;
+	char			*cause = NULL, *data, *detected = NULL;
 	size_t			 len;
 
 	if (cc->config != NULL && cc->dump != NULL) {
@@ -70,10 +139,14 @@ cliconf_load(const struct cliconf *cc)
 		free(data);
 	} else
 		t = confload_files(cc->config, cc->prefix, &cause);
-	if (t == NULL || (m = confmodel_new(t, cc->version, &cause)) == NULL) {
+	/* The built-in defaults of the nginx that runs here, unless told. */
+	if (t != NULL && (version = cc->version) == NULL)
+		version = detected = cliconf_nginx_version();
+	if (t == NULL || (m = confmodel_new(t, version, &cause)) == NULL) {
 		fprintf(stderr, "hswatch: %s\n", cause);
 		exit(EXIT_USAGE);
 	}
+	free(detected);
 	return m;
 }
 

@@ -33,8 +33,12 @@ int			 cliconf_opt(struct cliconf *, int, const char *);
 /* Whether a configuration was given. */
 int			 cliconf_given(const struct cliconf *);
 
+/* What `nginx -v` of the installed nginx says ("1.22.1"), or NULL. */
+char			*cliconf_nginx_version(void);
+
 /*
- * Load the model. Exits 2 with "hswatch: MESSAGE in FILE:LINE" (as
+ * Load the model, with the built-in defaults of --nginx-version, else of
+ * the installed nginx (cliconf_nginx_version), else 1.22.1. Exits 2 with "hswatch: MESSAGE in FILE:LINE" (as
  * nginx -t words it) when the configuration cannot be loaded.
  */
 struct confmodel	*cliconf_load(const struct cliconf *);

@@ -212,4 +212,23 @@ PY
 		fi
 	fi
 done
+
+# The built-in defaults are those of the nginx that runs here (nginx -v),
+# unless --nginx-version says otherwise.
+P=$T_TMP/debian
+v=$("$NGINX" -v 2>&1 | sed -n 's|^nginx version: nginx/\([0-9.]*\).*|\1|p')
+expect_eq "without --nginx-version: the installed nginx's version ($v)" \
+	"$(json_eval "$P/model.json" 'objs[0]["nginx_version"]')" "$v"
+"$HSWATCH" lint --format json --nginx-version 1.27.3 --config "$P/conf/nginx.conf" \
+	>"$P/lint-1.27.json"
+expect_eq "--nginx-version 1.27.3: TLS 1.3 by default, no protocol finding" \
+	"$(json_eval "$P/lint-1.27.json" '[o["code"] for o in objs if o["code"] == "HS-PROTOCOL-MISMATCH"]')" "[]"
+"$HSWATCH" config --nginx-version 1.27.3 --config "$P/conf/nginx.conf" >"$P/config-1.27.txt"
+if grep -q 'proxy_ssl_protocols  *TLSv1.2 TLSv1.3  # built-in default for nginx 1.27.3' \
+    "$P/config-1.27.txt"; then
+	ok "--nginx-version 1.27.3: the default and its origin name the version"
+else
+	fail "--nginx-version 1.27.3: the default and its origin name the version" \
+		"$(grep proxy_ssl_protocols "$P/config-1.27.txt" | head -3)"
+fi
 finish
