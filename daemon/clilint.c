@@ -276,7 +276,8 @@ clilint_cmd(int argc, char **argv)
 	if (fmt == LINT_TEXT)
 		buf_printf(&out, "%zu finding%s\n", l.n, l.n == 1 ? "" : "s");
 	rc = l.n > 0 ? EXIT_FINDINGS : 0;
-	if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+	/* No finding in JSON: nothing to write (and no buffer). */
+	if ((out.len > 0 && fwrite(out.data, 1, out.len, stdout) != out.len) ||
 	    fflush(stdout) != 0) {
 		fprintf(stderr, "hswatch: writing output: %s\n",
 		    strerror(errno));

@@ -1601,7 +1601,14 @@ finish(struct dx *x, struct patch *combined)
 		}
 		buf_free(&d);
 	}
-	if (finding_at_str(&x->f->proxy_pass, at, sizeof at) != NULL)
+	if (finding_at_str(&x->f->proxy_pass, at, sizeof at) != NULL &&
+	    x->t != NULL && x->t->loc != NULL &&
+	    strcmp(x->t->dir->file, x->t->loc->dir->file) != 0)
+		/* A *_pass in a snippet several locations include: one
+		 * finding per location. */
+		xasprintf(&key, "%s|%s|%s:%u", x->f->code, at,
+		    x->t->loc->dir->file, x->t->loc->dir->line);
+	else if (finding_at_str(&x->f->proxy_pass, at, sizeof at) != NULL)
 		xasprintf(&key, "%s|%s", x->f->code, at);
 	else if (x->ev != NULL && x->ev->peer.p != NULL)
 		xasprintf(&key, "%s|%.*s", x->f->code, (int)x->ev->peer.n,

@@ -189,6 +189,17 @@ if ev:
         got = o and '%s %s' % (rel(o['proxy_pass_at']), rel(o['location_at']))
         report(got == want, 'locate: %s' % l[len('event '):],
                'got: %s %s' % (got, o and o['locate_notes']))
+    r = subprocess.run([hswatch, 'replay', '--json', '--config',
+                        conf + 'nginx.conf', '-'], input=log.encode(), capture_output=True)
+    fs = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    for l in lines:
+        if not l.startswith('replay-findings '):
+            continue
+        pp, locs = l.split()[1], l.split()[2:]
+        got = sorted(rel(f['location']['at']) for f in fs
+                     if f['state'] == 'opened' and rel(f['proxy_pass']['at']) == pp)
+        report(got == sorted(locs), 'replay: the findings at %s, one per location' % pp,
+               'got: %s' % got)
 PY
 	while IFS='	' read -r res what d1 d2; do
 		case $res in
