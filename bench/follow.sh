@@ -44,7 +44,8 @@ log, events, sock = d + "/error.log", d + "/events.json", d + "/syslog.sock"
 
 # One server and one pool of one peer per line to append.
 with open(d + "/nginx.conf", "w") as f:
-    f.write("events {}\nhttp {\n")
+    f.write("events {}\nhttp {\n    ssl_certificate pki/s.crt;\n"
+            "    ssl_certificate_key pki/s.key;\n")
     for i in range(n):
         f.write("    upstream pool%d { server 10.%d.%d.1:443; }\n"
                 % (i, i // 250, i % 250))

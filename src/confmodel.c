@@ -1297,6 +1297,101 @@ check_violations(struct confmodel *m, const struct conftree *t, char **cause)
 	return 0;
 }
 
+/* ngx_events_init_conf(): nginx refuses a configuration without it. */
+static int
+check_events(struct confmodel *m, char **cause)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->tree->root.nchild; i++)
+		if (is_dir(m->tree->root.child[i], "events"))
+			return 0;
+	*cause = xstrdup("no \"events\" section in configuration");
+	return -1;
+}
+
+/* The directive name set in the server block or the http {} above it. */
+static const struct confdir *
+srv_or_http(const struct confmodel_server *s, const char *name)
+{
+	const struct confdir	*d;
+
+	if ((d = child_named(s->dir, name)) == NULL && s->dir->parent != NULL)
+		d = child_named(s->dir->parent, name);
+	return d;
+}
+
+static int
+has_cert(const struct confmodel_server *s)
+{
+	const struct confdir	*r;
+
+	if (srv_or_http(s, "ssl_certificate") != NULL)
+		return 1;
+	/* ssl_reject_handshake on needs none. */
+	return (r = srv_or_http(s, "ssl_reject_handshake")) != NULL &&
+	    r->nargs == 2 && strcmp(r->args[1], "on") == 0;
+}
+
+static int
+listens_ssl(const struct confmodel_listen *ls)
+{
+	size_t	 i;
+
+	for (i = 2; ls->dir != NULL && i < ls->dir->nargs; i++)
+		if (strcmp(ls->dir->args[i], "ssl") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * ngx_http_ssl_init(): on an address:port any server listens on with
+ * "ssl", the default server needs a certificate (or
+ * ssl_reject_handshake on, and then every other server there does).
+ */
+static int
+check_listen_ssl(struct confmodel *m, char **cause)
+{
+	const struct confmodel_server	*s, *dflt, *bad;
+	const char			*addr;
+	size_t				 i, j, k, l;
+	int				 ssl;
+
+	for (i = 0; i < m->nservers; i++)
+		for (j = 0; j < m->servers[i]->nlistens; j++) {
+			if (m->servers[i]->stream ||
+			    !listens_ssl(&m->servers[i]->listens[j]))
+				continue;
+			addr = m->servers[i]->listens[j].addr;
+			ssl = 1;
+			dflt = bad = NULL;
+			for (k = 0; k < m->nservers && ssl; k++) {
+				s = m->servers[k];
+				for (l = 0; !s->stream && l < s->nlistens; l++)
+					if (strcmp(s->listens[l].addr, addr) == 0) {
+						if (dflt == NULL ||
+						    s->listens[l].default_server)
+							dflt = s;
+						if (bad == NULL && !has_cert(s))
+							bad = s;
+					}
+			}
+			if (dflt == NULL || child_named(dflt->dir,
+			    "ssl_certificate") != NULL || (dflt->dir->parent &&
+			    child_named(dflt->dir->parent, "ssl_certificate")))
+				continue;
+			if (!has_cert(dflt))
+				bad = dflt;
+			if (bad == NULL)
+				continue;
+			xasprintf(cause, "no \"ssl_certificate\" is defined for "
+			    "the \"listen ... ssl\" directive in %s:%u",
+			    bad->dir->file, bad->dir->line);
+			return -1;
+		}
+	return 0;
+}
+
 struct confmodel *
 confmodel_new(struct conftree *t, const char *version, char **cause)
 {
@@ -1333,6 +1428,10 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 			confmodel_free(m);
 			return NULL;
 		}
+	}
+	if (check_events(m, cause) != 0 || check_listen_ssl(m, cause) != 0) {
+		confmodel_free(m);
+		return NULL;
 	}
 	for (i = 0; i < m->nservers; i++)
 		if (m->servers[i]->stream && m->servers[i]->nlistens == 0)

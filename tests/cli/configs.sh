@@ -59,7 +59,7 @@ for exp in "$C"/*.expect; do
 	esac
 	sed -n 's/^reject //p' "$exp" >"$P/rejects"
 	while IFS= read -r msg; do
-		want=$(printf '%s' "$msg" | sed "s| in \([^ ]*\)\$| in $P/conf/\1|")
+		want=$(printf '%s' "$msg" | sed "s| in \([^ ]*:[0-9][0-9]*\)\$| in $P/conf/\1|")
 		# nginx: "nginx: [emerg] MSG" or "TIME [emerg] PID#TID: MSG".
 		if grep -F '[emerg] ' "$P/nginx-t.out" | grep -qF ": $want" &&
 		    grep -qxF "hswatch: $want" "$P/hswatch.err"; then

@@ -75,6 +75,8 @@ mkdir -p "$T_TMP/tie"
 cat >"$T_TMP/tie/nginx.conf" <<'EOF'
 events {}
 http {
+    ssl_certificate pki/tie.crt;
+    ssl_certificate_key pki/tie.key;
     upstream poolA { server 10.1.0.1:443; }
     upstream poolB { server 10.2.0.1:443; }
     server {

@@ -45,7 +45,8 @@ static const char conf_text[] =
     "    location /l { grpc_pass grpcs://$h:50051; }\n"	/* 23 */
     "    location /m { if ($x) { set $cond https; } proxy_pass $cond://w; }\n"
     "  }\n"
-    "}\n";
+    "}\n"
+    "events {}\n";
 
 static struct confmodel	*m;
 

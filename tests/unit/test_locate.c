@@ -45,7 +45,8 @@ static const char conf_text[] =
     "stream {\n"				/* 20 */
     "  server { listen 127.0.0.1:9443; proxy_pass 127.0.0.2:8443;\n" /* 21 */
     "    proxy_ssl on; }\n"			/* 22 */
-    "}\n";
+    "}\n"
+    "events {}\n";
 
 static struct confmodel	*m;
 static char		 path[] = "/tmp/hswatch-locate.XXXXXX";
