@@ -224,6 +224,27 @@ PY
 	fi
 done
 
+# The host's own Debian tree (nginx-full's /etc/nginx, prefix
+# /usr/share/nginx/): modules-enabled/*.conf with its load_module lines,
+# an empty conf.d/*.conf. Same verdict as nginx -t, and the real dump
+# gives the same model.
+if [ -r /etc/nginx/nginx.conf ] && nginx_ns -t -q -p /usr/share/nginx/ \
+    -c /etc/nginx/nginx.conf >/dev/null 2>&1; then
+	(cd / && "$HSWATCH" config --json --prefix /usr/share/nginx/ \
+		--config /etc/nginx/nginx.conf) >"$T_TMP/etc.json" 2>"$T_TMP/etc.err"
+	expect_eq "the host's /etc/nginx: accepted as nginx -t accepts it" "$?" 0
+	nginx_ns -T -p /usr/share/nginx/ -c /etc/nginx/nginx.conf \
+		>"$T_TMP/etc-T.txt" 2>/dev/null
+	(cd / && "$HSWATCH" config --json --prefix /usr/share/nginx/ \
+		--nginx-T "$T_TMP/etc-T.txt") >"$T_TMP/etc-T.json" 2>&1
+	if cmp -s "$T_TMP/etc.json" "$T_TMP/etc-T.json"; then
+		ok "the host's /etc/nginx: the nginx -T dump gives the same model"
+	else
+		fail "the host's /etc/nginx: the nginx -T dump gives the same model" \
+			"$(diff "$T_TMP/etc.json" "$T_TMP/etc-T.json" | head -5)"
+	fi
+fi
+
 # The built-in defaults are those of the nginx that runs here (nginx -v),
 # unless --nginx-version says otherwise.
 P=$T_TMP/debian
