@@ -24,6 +24,7 @@
 #include "hswatch/confmodel.h"
 #include "hswatch/escape.h"
 #include "hswatch/locate.h"
+#include "hswatch/nginxver.h"
 
 #define EXIT_CONFIG	1
 #define EXIT_USAGE	2
@@ -54,65 +55,11 @@ cliconf_given(const struct cliconf *cc)
 	return cc->config != NULL || cc->dump != NULL;
 }
 
-extern char **environ;
-
-/*
- * The version the installed nginx reports: "nginx version: nginx/X.Y.Z"
- * on the stderr of `nginx -v` ($HSWATCH_NGINX, else nginx in PATH, else
- * /usr/sbin/nginx), or NULL. The child is waited for by its PID.
- */
+/* What `nginx -v` of the installed nginx says (nginxver.h). */
 char *
 cliconf_nginx_version(void)
 {
-	static char		 a0[] = "nginx", a1[] = "-v";
-	char *const		 argv[] = { a0, a1, NULL };
-	posix_spawn_file_actions_t fa;
-	const char		*cand[3], *p, *q;
-	char			 buf[512];
-	size_t			 n = 0, i;
-	ssize_t			 r;
-	pid_t			 pid = -1;
-	int			 fd[2], st;
-
-	cand[0] = getenv("HSWATCH_NGINX");
-	cand[1] = "nginx";
-	cand[2] = "/usr/sbin/nginx";
-	if (pipe2(fd, O_CLOEXEC) == -1)
-		return NULL;
-	if (posix_spawn_file_actions_init(&fa) != 0) {
-		close(fd[0]);
-		close(fd[1]);
-		return NULL;
-	}
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
-	for (i = 0; i < 3 && pid == -1; i++)
-		if (cand[i] != NULL && cand[i][0] != '\0' && posix_spawnp(&pid,
-		    cand[i], &fa, NULL, argv, environ) != 0)
-			pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	while (pid != -1 && n < sizeof buf - 1) {
-		r = read(fd[0], buf + n, sizeof buf - 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd[0]);
-	if (pid == -1)
-		return NULL;
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	buf[n] = '\0';
-	if ((p = strstr(buf, "nginx version: ")) == NULL ||
-	    (p = strchr(p, '/')) == NULL)
-		return NULL;
-	for (q = ++p; isdigit((unsigned char)*q) || *q == '.'; q++)
-		;
-	return q > p ? strndup(p, (size_t)(q - p)) : NULL;
+	return nginxver_installed();
 }
 
 struct confmodel *

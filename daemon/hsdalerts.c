@@ -17,6 +17,7 @@
 #include "hswatch/correlate.h"
 #include "hswatch/finding.h"
 #include "hswatch/log.h"
+#include "hswatch/nginxver.h"
 #include "hswatch/patch.h"
 #include "hswatch/pipeline.h"
 #include "hswatch/probeverdict.h"
@@ -92,9 +93,10 @@ run_command(const char *cmd, char **data, size_t *len, char **cause)
 static struct confmodel *
 load_model(const struct settings *s, char **cause)
 {
-	struct conftree	*t = NULL;
-	char		*data;
-	size_t		 len;
+	struct conftree		*t = NULL;
+	struct confmodel	*m;
+	char			*data, *version;
+	size_t			 len;
 
 	*cause = NULL;
 	if (s->nginx_t_command != NULL) {
@@ -108,7 +110,13 @@ load_model(const struct settings *s, char **cause)
 		return NULL;
 	if (t == NULL)
 		return NULL;
-	return confmodel_new(t, NULL, cause);
+	/* The defaults of the nginx that runs: the setting, else nginx -v
+	 * (else confmodel's 1.22.1). */
+	version = s->nginx_version != NULL ? xstrdup(s->nginx_version) :
+	    nginxver_installed();
+	m = confmodel_new(t, version, cause);
+	free(version);
+	return m;
 }
 
 /* What the model is loaded from, as the settings say. */
@@ -238,6 +246,7 @@ hsd_alerts_probe(struct hsd_alerts *a, const struct settings *s,
 	memset(&cmd, 0, sizeof cmd);
 	cmd.path = path;
 	cmd.config = s->nginx_config;
+	cmd.version = a->model != NULL ? a->model->version : NULL;
 	cmd.timeout_s = (int)s->probe_timeout;
 	probeverdict_cache_free(a->probe);
 	a->probe = probeverdict_cache_new(&cmd);

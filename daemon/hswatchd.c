@@ -144,6 +144,8 @@ static const char *const usage_text =
     "                            --nginx-config)\n"
     "      --nginx-T-command CMD command printing `nginx -T`, modelled\n"
     "                            instead of the files\n"
+    "      --nginx-version X.Y.Z the defaults of this nginx (default: what\n"
+    "                            nginx -v says)\n"
     "      --state-dir DIR       where read positions are kept (and the\n"
     "                            status socket, outside systemd)\n"
     "      --textfile-dir DIR    Prometheus textfile directory\n"
@@ -812,6 +814,7 @@ static void
 hsd_probe_apply(struct hsd *d)
 {
 	struct probeverdict_cmd	 cmd;
+	struct hsd_alerts_model	 mi;
 	char			*cause = NULL;
 
 	if (d->set.probe && d->set.nginx_config == NULL &&
@@ -823,8 +826,11 @@ hsd_probe_apply(struct hsd *d)
 		d->probe_said_off = 1;
 	} else if (d->set.probe) {
 		memset(&cmd, 0, sizeof cmd);
+		hsd_alerts_model(d->alerts, &mi);
 		cmd.path = hsd_probe_path(&d->set);
 		cmd.config = d->set.nginx_config;
+		/* The child models the same nginx version as the daemon. */
+		cmd.version = mi.version;
 		cmd.timeout_s = (int)d->set.probe_timeout;
 		if (hsd_alerts_probe(d->alerts, &d->set, cmd.path,
 		    hsd_probe_want_cb, d, &cause) == 0) {
@@ -1280,7 +1286,7 @@ hsd_seed(void)
 int
 main(int argc, char **argv)
 {
-	enum { O_ERRLOG = 256, O_NGXCONF, O_NGXT, O_STATEDIR, O_TEXTDIR,
+	enum { O_ERRLOG = 256, O_NGXCONF, O_NGXT, O_NGXVER, O_STATEDIR, O_TEXTDIR,
 	    O_JSON, O_EVENTS, O_NOSYSLOG, O_VERSION, O_CHECK };
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
@@ -1289,6 +1295,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, O_NGXCONF },
 		{ "nginx-config", required_argument, NULL, O_NGXCONF },
 		{ "nginx-T-command", required_argument, NULL, O_NGXT },
+		{ "nginx-version", required_argument, NULL, O_NGXVER },
 		{ "state-dir", required_argument, NULL, O_STATEDIR },
 		{ "textfile-dir", required_argument, NULL, O_TEXTDIR },
 		{ "json", required_argument, NULL, O_JSON },
@@ -1331,6 +1338,9 @@ main(int argc, char **argv)
 			break;
 		case O_NGXT:
 			hsd_override(&d, "nginx_t_command", optarg);
+			break;
+		case O_NGXVER:
+			hsd_override(&d, "nginx_version", optarg);
 			break;
 		case O_STATEDIR:
 			hsd_override(&d, "state_dir", optarg);

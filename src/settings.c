@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hswatch/correlate.h"
+#include "hswatch/nginxver.h"
 #include "hswatch/settings.h"
 #include "hswatch/tail.h"
 #include "hswatch/xmalloc.h"
@@ -122,6 +123,7 @@ settings_free(struct settings *s)
 	settings_clear_error_logs(s);
 	free(s->nginx_config);
 	free(s->nginx_t_command);
+	free(s->nginx_version);
 	free(s->state_dir);
 	free(s->textfile_dir);
 	free(s->json);
@@ -196,6 +198,14 @@ settings_set(struct settings *s, const char *key, const char *v,
 	}
 	else if (strcmp(key, "nginx_t_command") == 0)
 		settings_str(&s->nginx_t_command, v);
+	else if (strcmp(key, "nginx_version") == 0) {
+		if (*v != '\0' && !nginxver_valid(v)) {
+			xasprintf(cause, "nginx_version: want X.Y.Z, got \"%s\"",
+			    v);
+			return -1;
+		}
+		settings_str(&s->nginx_version, v);
+	}
 	else if (strcmp(key, "state_dir") == 0) {
 		if (*v == '\0') {
 			xasprintf(cause, "state_dir: empty path");

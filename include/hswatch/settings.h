@@ -16,6 +16,7 @@ struct settings {
 					   the default */
 	int		 nginx_config_default; /* set by settings_defaults() */
 	char		*nginx_t_command; /* or: a command printing nginx -T */
+	char		*nginx_version;	/* defaults of "X.Y.Z"; NULL: nginx -v */
 	char		*state_dir;
 	char		*textfile_dir;
 	char		*json;		/* findings, JSON lines */

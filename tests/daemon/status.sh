@@ -217,6 +217,24 @@ else
 		"$(json_get "$S/plain.json" 'o["config"]["loaded"]')" False
 	ok "# SKIP /etc/nginx/nginx.conf does not exist here"
 fi
+# The version whose defaults the model uses: the setting, else nginx -v.
+scenario version
+: >"$S/error.log"
+start_daemon --error-log "$S/error.log" --config "$EX/nginx/nginx.conf" --nginx-version 1.27.3 || exit 1
+"$HSWATCH" status --state-dir "$S/state" --json >"$S/v.json"
+expect_eq "nginx_version 1.27.3: the model's defaults are 1.27.3's" \
+	"$(json_get "$S/v.json" 'o["config"]["nginx_version"]')" "1.27.3"
+stop_daemon
+start_daemon --error-log "$S/error.log" --config "$EX/nginx/nginx.conf" || exit 1
+"$HSWATCH" status --state-dir "$S/state" --json >"$S/v.json"
+expect_eq "no nginx_version: what nginx -v says" \
+	"$(json_get "$S/v.json" 'o["config"]["nginx_version"]')" \
+	"$(nginx -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')"
+stop_daemon
+"$HSWATCHD" --check --error-log "$S/error.log" --state-dir "$S/state" --nginx-version 1.2 >"$S/out" 2>"$S/err"
+expect_eq "a bad nginx_version: refused" "$(cat "$S/err")" \
+	"hswatchd: command line: nginx_version: want X.Y.Z, got \"1.2\""
+
 # nginx_config = none: no model, and the probe is off without a warning.
 scenario none
 : >"$S/error.log"
