@@ -331,6 +331,26 @@ observe(const struct finding *f, void *arg)
 	sink_prom_observe(arg, f);
 }
 
+/* The first seen of the oldest open finding. */
+static void
+oldest(const struct finding *f, int held, void *arg)
+{
+	int64_t	*t = arg;
+
+	(void)held;
+	if (f->first_seen > 0 && (*t == 0 || f->first_seen < *t))
+		*t = f->first_seen;
+}
+
+int64_t
+hsd_alerts_oldest_open(const struct hsd_alerts *a)
+{
+	int64_t	 t = 0;
+
+	correlate_foreach_open(analyze_correlate(a->an), oldest, &t);
+	return t;
+}
+
 /*
  * Every failure counted at every flush (correlate emits only state
  * changes: 1, 10, 100, ...), and the true number of open findings.

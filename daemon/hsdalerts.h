@@ -97,6 +97,9 @@ struct hsd_alerts_model {
 void		 hsd_alerts_model(const struct hsd_alerts *,
 		    struct hsd_alerts_model *);
 
+/* First seen (log time) of the oldest open finding; 0: none. */
+int64_t		 hsd_alerts_oldest_open(const struct hsd_alerts *);
+
 /* Every open finding (correlate_foreach_open). */
 void		 hsd_alerts_foreach_open(const struct hsd_alerts *,
 		    correlate_open_fn *, void *);

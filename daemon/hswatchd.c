@@ -948,6 +948,17 @@ hsd_counters(struct hsd *d, struct sink_counters *c)
 	c->files = files;
 	c->nfiles = d->n_logs;
 	c->last_event_time = d->last_event;
+	if (d->probe != NULL) {
+		struct hsd_probe_stats	 ps;
+
+		hsd_probe_stats(d->probe, &ps);
+		c->probe_verdicts = ps.verdicts;
+		c->probe_failed = ps.failed - (ps.timeouts < ps.failed ?
+		    ps.timeouts : ps.failed);
+		c->probe_timeouts = ps.timeouts;
+		c->probe_dropped = ps.dropped;
+	}
+	c->oldest_open = hsd_alerts_oldest_open(d->alerts);
 	return files;
 }
 

@@ -81,6 +81,8 @@ struct sink_prom {
 	int64_t		 config_load_time;
 	int64_t		 last_event_time;
 	int64_t		 stop_time;	/* the final write: hswatch_up 0 */
+	uint64_t	 probe[4];	/* verdict, failed, timeout, dropped */
+	int64_t		 oldest_open;
 };
 
 static uint64_t
@@ -401,11 +403,21 @@ prom_metrics(struct sink *s, const struct sink_counters *c)
 	 * write before the heartbeat (sink_prom_dirty). */
 	if (sp->parse_errors != c->parse_errors ||
 	    sp->config_load_time != c->config_load_time ||
-	    sp->last_event_time != c->last_event_time)
+	    sp->last_event_time != c->last_event_time ||
+	    sp->probe[0] != c->probe_verdicts ||
+	    sp->probe[1] != c->probe_failed ||
+	    sp->probe[2] != c->probe_timeouts ||
+	    sp->probe[3] != c->probe_dropped ||
+	    sp->oldest_open != c->oldest_open)
 		sp->dirty = 1;
 	sp->parse_errors = c->parse_errors;
 	sp->config_load_time = c->config_load_time;
 	sp->last_event_time = c->last_event_time;
+	sp->probe[0] = c->probe_verdicts;
+	sp->probe[1] = c->probe_failed;
+	sp->probe[2] = c->probe_timeouts;
+	sp->probe[3] = c->probe_dropped;
+	sp->oldest_open = c->oldest_open;
 }
 
 static void
@@ -476,6 +488,19 @@ sink_prom_render(struct sink *s, int up, struct buf *b)
 		buf_printf(b, "hswatch_last_event_timestamp_seconds %" PRId64
 		    "\n", sp->last_event_time);
 	}
+	family(b, "hswatch_probe_runs_total", "counter",
+	    "Probes of failing upstream peers since start, by result: a "
+	    "verdict, failed, timed out, or dropped (queue full).");
+	buf_printf(b, "hswatch_probe_runs_total{result=\"verdict\"} %" PRIu64
+	    "\nhswatch_probe_runs_total{result=\"failed\"} %" PRIu64
+	    "\nhswatch_probe_runs_total{result=\"timeout\"} %" PRIu64
+	    "\nhswatch_probe_runs_total{result=\"dropped\"} %" PRIu64 "\n",
+	    sp->probe[0], sp->probe[1], sp->probe[2], sp->probe[3]);
+	family(b, "hswatch_findings_oldest_open_timestamp_seconds", "gauge",
+	    "When the oldest open finding was first seen (log time); 0 with "
+	    "none open.");
+	buf_printf(b, "hswatch_findings_oldest_open_timestamp_seconds %" PRId64
+	    "\n", up ? sp->oldest_open : 0);
 	if (!up && sp->stop_time > 0) {
 		family(b, "hswatch_stop_timestamp_seconds", "gauge",
 		    "When hswatchd stopped cleanly (only in the file it leaves behind).");

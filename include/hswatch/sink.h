@@ -47,6 +47,13 @@ struct sink_counters {
 	uint64_t			 parse_errors;
 	int64_t				 config_load_time;	/* 0: unknown */
 	int64_t				 last_event_time;	/* 0: none */
+	/* The prober's runs (hswatchd's hsd_probe_stats), by result. */
+	uint64_t			 probe_verdicts;
+	uint64_t			 probe_failed;	/* timeouts not included */
+	uint64_t			 probe_timeouts;
+	uint64_t			 probe_dropped;
+	/* First seen of the oldest open finding (log time); 0: none. */
+	int64_t				 oldest_open;
 };
 
 struct sink_ops {

@@ -248,7 +248,7 @@ expect_eq "every metric the dashboard names exists ($nhs hswatch_* names written
 	"${unknown:-none}" none
 # And every name hswatchd writes is on the dashboard, itself or through
 # the recording rules (the part of the rules file before the alerts).
-sed '/- name: hswatch.alerts/,$d' "$top/contrib/prometheus/hswatch.rules.yml" |
+sed '/# The alerts are in the same group/,$d' "$top/contrib/prometheus/hswatch.rules.yml" |
     grep -o 'hswatch_[a-z_]*' | cat - "$T_TMP/names" | sort -u >"$T_TMP/covered"
 unused=
 while read -r n; do
