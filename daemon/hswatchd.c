@@ -1187,6 +1187,7 @@ hsd_check(struct hsd *d)
 	if (hsd_settings(d, &d->set, &cause) != 0) {
 		fprintf(stderr, "hswatchd: %s\n", cause);
 		free(cause);
+		free(d->ov);
 		return 1;
 	}
 	if (stat(d->set.state_dir, &sb) != 0) {
