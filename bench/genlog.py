@@ -148,8 +148,11 @@ def write_conf(d):
             f.write("}\n")
     with open(os.path.join(d, "conf.d", "servers.conf"), "w") as f:
         for n, name in enumerate(SERVERS):
+            # nginx refuses a listen ... ssl without a certificate (the
+            # files are never opened: the model is the text).
             f.write("server {\n    listen 443 ssl;\n    server_name %s;\n"
-                    % name)
+                    "    ssl_certificate cert.pem;\n"
+                    "    ssl_certificate_key key.pem;\n" % name)
             f.write("    location / {\n        proxy_pass https://pool%d;\n"
                     "    }\n" % (n % 4))
             f.write("    location /api/ {\n        proxy_pass https://pool%d;\n"
