@@ -4,11 +4,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hsdalerts.h"
 #include "hswatch/analyze.h"
@@ -53,33 +59,93 @@ struct hsd_alerts {
 /* At most one overflow warning per this many seconds. */
 #define OVERFLOW_WARN_INTERVAL	60
 
-/* Run cmd (sh -c) and read what it prints; -1 with *cause set. */
+/* nginx_t_command gets this long, then it is killed by its PID. */
+#define NGINX_T_TIMEOUT_MS	10000
+
+extern char **environ;
+
+/*
+ * Run cmd (sh -c) and read what it prints, for at most NGINX_T_TIMEOUT_MS
+ * (the loop waits meanwhile, so a command that hangs must not hold it
+ * past the watchdog): -1 with *cause set on failure or timeout.
+ */
 static int
 run_command(const char *cmd, char **data, size_t *len, char **cause)
 {
-	FILE	*fp;
-	char	*buf = NULL;
-	size_t	 n = 0, cap = 0, r;
-	int	 st;
+	static char			 a0[] = "sh", a1[] = "-c";
+	char				*argv[] = { a0, a1, NULL, NULL };
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 attr;
+	struct pollfd			 pfd;
+	struct timespec			 t0, t1;
+	char				*buf = NULL;
+	size_t				 n = 0, cap = 0;
+	ssize_t				 r;
+	pid_t				 pid;
+	long				 left;
+	int				 fd[2], st, rc, timed_out = 0;
 
-	if ((fp = popen(cmd, "r")) == NULL) {
+	if (pipe2(fd, O_CLOEXEC) == -1) {
 		xasprintf(cause, "%s: %s", cmd, strerror(errno));
 		return -1;
 	}
+	argv[2] = (char *)(uintptr_t)cmd;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	/* Its own process group: a pipeline is killed whole. */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (rc != 0) {
+		close(fd[0]);
+		xasprintf(cause, "%s: %s", cmd, strerror(rc));
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = NGINX_T_TIMEOUT_MS - ((t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0) {
+			timed_out = 1;
+			break;
+		}
+		pfd.fd = fd[0];
+		pfd.events = POLLIN;
+		if ((rc = poll(&pfd, 1, (int)left)) == 0)
+			continue;	/* the deadline, seen at the top */
+		if (rc == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
 		if (cap - n < 65536) {
 			cap = cap ? cap * 2 : 262144;
 			buf = xreallocarray(buf, cap, 1);
 		}
-		r = fread(buf + n, 1, cap - n, fp);
-		n += r;
-		if (r == 0 || n > NGINX_T_MAX)
+		r = read(fd[0], buf + n, cap - n);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n > NGINX_T_MAX)
 			break;
 	}
-	st = pclose(fp);
-	if (n > NGINX_T_MAX || st == -1 || !WIFEXITED(st) ||
+	close(fd[0]);
+	if (timed_out || n > NGINX_T_MAX)
+		(void)kill(-pid, SIGKILL);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (timed_out || n > NGINX_T_MAX || !WIFEXITED(st) ||
 	    WEXITSTATUS(st) != 0) {
-		xasprintf(cause, "%s: %s", cmd, n > NGINX_T_MAX ?
+		xasprintf(cause, "%s: %s", cmd, timed_out ? "no answer "
+		    "within 10 s (killed)" : n > NGINX_T_MAX ?
 		    "output too large" : "command failed");
 		free(buf);
 		return -1;

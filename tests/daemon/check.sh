@@ -39,6 +39,35 @@ expect_eq "a broken nginx configuration: nginx -t's words and FILE:LINE" \
 	"$(cat "$S/err")" \
 	"hswatchd: nginx configuration not loaded: unexpected end of file, expecting \"}\" in $S/ngx/nginx.conf:4"
 
+# nginx_t_command: its output is the model; one that hangs is killed
+# after 10 s (the loop waits for it: never past the watchdog).
+nginx -q -T -p "$EX/nginx/" -c "$EX/nginx/nginx.conf" \
+    -g "pid $S/nginx.pid; error_log stderr;" >"$S/dump.txt" 2>/dev/null
+printf 'error_log = %s/error.log\nstate_dir = %s/state\nnginx_t_command = cat %s/dump.txt\n' \
+    "$S" "$S" "$S" >"$S/dump.conf"
+"$HSWATCHD" --check -c "$S/dump.conf" >"$S/out" 2>"$S/err"
+expect_eq "nginx_t_command: exit 0" "$?" 0
+if grep -q "nginx configuration cat $S/dump.txt: 4 file(s), 2 server(s)" "$S/out"; then
+	ok "nginx_t_command: the dump is the model"
+else
+	fail "nginx_t_command: the dump is the model" "$(cat "$S/out" "$S/err")"
+fi
+printf 'error_log = %s/error.log\nstate_dir = %s/state\nnginx_t_command = sleep 300 | cat\n' \
+    "$S" "$S" >"$S/hang.conf"
+t0=$(date +%s)
+"$HSWATCHD" --check -c "$S/hang.conf" >"$S/out" 2>"$S/err"
+rc=$?
+t1=$(date +%s)
+expect_eq "a hanging nginx_t_command: exit 1" "$rc" 1
+expect_eq "a hanging nginx_t_command: killed after 10 s, said" \
+	"$(cat "$S/err") $((t1 - t0 >= 10 && t1 - t0 <= 13))" \
+	"hswatchd: nginx configuration not loaded: sleep 300 | cat: no answer within 10 s (killed) 1"
+if pgrep -f "^sleep 300\$" >/dev/null; then
+	fail "a hanging nginx_t_command: nothing left running" "$(pgrep -af 'sleep 300')"
+else
+	ok "a hanging nginx_t_command: nothing left running"
+fi
+
 printf 'error_log = %s/error.log\nstate_dir = %s/nope\n' "$S" "$S" >"$S/no-state.conf"
 "$HSWATCHD" --check -c "$S/no-state.conf" >"$S/out" 2>"$S/err"
 expect_eq "a missing state directory: exit 1" "$?" 1
