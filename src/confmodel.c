@@ -724,14 +724,15 @@ static const char *const http_keys[] = {
 	"ssl_server_name", "ssl_name", "ssl_protocols", "ssl_ciphers",
 	"ssl_verify", "ssl_verify_depth", "ssl_trusted_certificate",
 	"ssl_certificate", "ssl_certificate_key", "ssl_session_reuse",
-	"connect_timeout", "next_upstream", "set_header Host", NULL
+	"connect_timeout", "next_upstream", "set_header Host",
+	"ssl_conf_command", NULL
 };
 
 static const char *const stream_keys[] = {
 	"ssl", "ssl_server_name", "ssl_name", "ssl_protocols", "ssl_ciphers",
 	"ssl_verify", "ssl_verify_depth", "ssl_trusted_certificate",
 	"ssl_certificate", "ssl_certificate_key", "ssl_session_reuse",
-	"connect_timeout", "next_upstream", NULL
+	"connect_timeout", "next_upstream", "ssl_conf_command", NULL
 };
 
 /* nginx's built-in default of a setting (NGINX-FACTS.md section 4). */
@@ -798,6 +799,39 @@ find_set_header(const struct confdir *const *levels, size_t n,
 	return NULL;
 }
 
+/*
+ * *_ssl_conf_command is a list inherited as a whole (nginx merges the
+ * array pointer): the innermost level with any decides. The value is
+ * every "NAME VALUE" of that level, in order, one per line; dir is the
+ * first of them.
+ */
+static void
+conf_commands(struct confmodel_setting *s, const struct confdir *const *levels,
+    size_t nlevels)
+{
+	const struct confdir	*c;
+	struct buf		 b;
+	size_t			 l, i;
+
+	buf_init(&b);
+	for (l = 0; l < nlevels && s->dir == NULL; l++) {
+		for (i = 0; i < levels[l]->nchild; i++) {
+			c = levels[l]->child[i];
+			if (!is_dir(c, s->name) || c->nargs != 3 ||
+			    strpbrk(c->args[1], " \n") != NULL ||
+			    strchr(c->args[2], '\n') != NULL)
+				continue;
+			if (s->dir == NULL)
+				s->dir = c;
+			else
+				buf_addc(&b, '\n');
+			buf_printf(&b, "%s %s", c->args[1], c->args[2]);
+		}
+	}
+	s->value = s->dir != NULL ? xstrdup(buf_cstr(&b)) : NULL;
+	buf_free(&b);
+}
+
 static void
 settings_build(struct confmodel *m, struct confmodel_target *t,
     const struct confdir *const *levels, size_t nlevels)
@@ -828,6 +862,10 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 			continue;
 		}
 		xasprintf(&s->name, "%s%s", pfx, s->key);
+		if (strcmp(s->key, "ssl_conf_command") == 0) {
+			conf_commands(s, levels, nlevels);
+			continue;
+		}
 		d = NULL;
 		for (l = 0; l < nlevels && d == NULL; l++)
 			d = child_named(levels[l], s->name);

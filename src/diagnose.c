@@ -807,6 +807,118 @@ rule_sni(struct dx *x, int name_mismatch)
 static const struct probeverdict_cand *accepted_cand(
 		    const struct probeverdict *);
 
+/* The order of a TLS version word: 1 (TLSv1) .. 4 (TLSv1.3); 0: other. */
+static int
+tls_rank(const char *v)
+{
+	static const char *const w[] = { "TLSv1", "TLSv1.1", "TLSv1.2",
+	    "TLSv1.3", NULL };
+	int	 i;
+
+	for (i = 0; w[i] != NULL; i++)
+		if (strcasecmp(v, w[i]) == 0)
+			return i + 1;
+	return 0;
+}
+
+/*
+ * *_ssl_conf_command NAME VALUE is applied after *_ssl_protocols and
+ * *_ssl_ciphers and wins over them (ngx_ssl_conf_commands): when its
+ * MinProtocol, MaxProtocol, Protocol or cipher commands are set, they
+ * are the cause. With a probe (the modern set, without those commands,
+ * works with TLS 1.2 or 1.3), MinProtocol/MaxProtocol written in the
+ * target's own block are changed to the version the peer speaks; other
+ * commands are named, with no patch. 1: the finding is written.
+ */
+static int
+conf_command_protocols(struct dx *x)
+{
+	const struct confmodel_setting	*s;
+	const struct confdir		*c, *own;
+	const char			*need;
+	size_t				 i;
+	int				 probed, r, changed = 0;
+	char				*line;
+
+	s = confmodel_setting(x->t, "ssl_conf_command");
+	if (s == NULL || s->dir == NULL || s->value == NULL)
+		return 0;
+	for (i = 0; i < s->dir->parent->nchild; i++) {
+		c = s->dir->parent->child[i];
+		if (strcmp(c->args[0], s->name) == 0 && c->nargs == 3 &&
+		    probeplan_conf_command_is_proto(c->args[1],
+		    strlen(c->args[1])))
+			break;
+	}
+	if (i == s->dir->parent->nchild)
+		return 0;
+	buf_printf(&x->cause, "; %s at %s:%u sets %s %s, which nginx applies "
+	    "after %s and which overrides it", s->name, c->file, c->line,
+	    c->args[1], c->args[2], dname(x, "ssl_protocols"));
+	if (x->ev != NULL) {
+		buf_adds(&x->cause, "; ");
+		event_said(x, &x->cause);
+	}
+	need = x->pv != NULL ? x->pv->need_version : NULL;
+	probed = probe_reproduced(x) && x->pv->protocols_rejected &&
+	    need != NULL && tls_rank(need) >= 3;
+	if (!probed) {
+		x->patch_ok = 0;
+		x->f->confidence = FINDING_HYPOTHESIS;
+		fix_note(x, "check %s: a probe of the peer would tell which "
+		    "version it speaks", s->name);
+		return 1;
+	}
+	x->f->confidence = FINDING_CONFIRMED_BY_PROBE;
+	own = x->t->loc != NULL ? x->t->loc->dir : x->t->dir->parent;
+	for (i = 0; i < s->dir->parent->nchild; i++) {
+		c = s->dir->parent->child[i];
+		if (strcmp(c->args[0], s->name) != 0 || c->nargs != 3 ||
+		    !probeplan_conf_command_is_proto(c->args[1],
+		    strlen(c->args[1])))
+			continue;
+		r = tls_rank(c->args[2]);
+		if (strcasecmp(c->args[1], "MinProtocol") == 0 && r != 0) {
+			if (r <= tls_rank(need))
+				continue;
+		} else if (strcasecmp(c->args[1], "MaxProtocol") == 0 &&
+		    r != 0) {
+			if (r >= tls_rank(need))
+				continue;
+		} else {
+			x->patch_ok = 0;
+			fix_note(x, "%s %s %s at %s:%u leaves nothing the peer "
+			    "speaks (it negotiated %s without it): change it",
+			    s->name, c->args[1], c->args[2], c->file, c->line,
+			    need);
+			continue;
+		}
+		if (c->parent != own || x->p == NULL) {
+			x->patch_ok = 0;
+			fix_note(x, "%s %s %s at %s:%u: set it to %s there (it "
+			    "is inherited)", s->name, c->args[1], c->args[2],
+			    c->file, c->line, need);
+			continue;
+		}
+		xasprintf(&line, "%s %s %s;", s->name, c->args[1], need);
+		if (x->fix.len > 0)
+			buf_addc(&x->fix, '\n');
+		buf_adds(&x->fix, line);
+		patch_replace(x->p, c, line);
+		free(line);
+		changed++;
+	}
+	/* The list must offer the version too. */
+	if (val(x->t, "ssl_protocols") == NULL ||
+	    strstr(val(x->t, "ssl_protocols"), need) == NULL)
+		set_directive(x, "ssl_protocols", "TLSv1.2 TLSv1.3");
+	fix_note(x, "a probe of %s confirms it: with these settings it fails, "
+	    "without the command %s works", x->pv->peer, need);
+	if (changed == 0 && x->patch_ok)
+		x->patch_ok = 0;
+	return 1;
+}
+
 static void
 rule_protocol(struct dx *x)
 {
@@ -822,6 +934,8 @@ rule_protocol(struct dx *x)
 		return;
 	}
 	describe(x, &x->cause, "ssl_protocols");
+	if (conf_command_protocols(x))
+		return;
 	/* The probe: the configured protocols fail, the modern set gets
 	 * through (a version the list lacks). */
 	probed = probe_reproduced(x) && x->pv->protocols_rejected &&

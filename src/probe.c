@@ -336,6 +336,48 @@ probe_ssl_cause(const char *what, const char *arg)
 }
 
 /* Build the SSL_CTX and SSL for the attempt; -1 and *cause on bad input. */
+/*
+ * *_ssl_conf_command, as nginx's ngx_ssl_conf_commands() applies them:
+ * last, on the context, with the same flags; a command OpenSSL refuses
+ * fails the attempt with nginx's message.
+ */
+static int
+probe_conf_commands(SSL_CTX *ctx, const char *cmds, char **cause)
+{
+	SSL_CONF_CTX	*cctx;
+	const char	*p, *nl;
+	char		*line, *sp;
+	int		 rc = 0;
+
+	if ((cctx = SSL_CONF_CTX_new()) == NULL) {
+		*cause = probe_ssl_cause("SSL_CONF_CTX_new", "failed");
+		return -1;
+	}
+	SSL_CONF_CTX_set_flags(cctx, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER |
+	    SSL_CONF_FLAG_CLIENT | SSL_CONF_FLAG_CERTIFICATE |
+	    SSL_CONF_FLAG_SHOW_ERRORS);
+	SSL_CONF_CTX_set_ssl_ctx(cctx, ctx);
+	for (p = cmds; *p != '\0' && rc == 0; p = *nl ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		line = xstrndup(p, (size_t)(nl - p));
+		if ((sp = strchr(line, ' ')) != NULL)
+			*sp++ = '\0';
+		if (SSL_CONF_cmd(cctx, line, sp != NULL ? sp : "") <= 0) {
+			xasprintf(cause, "SSL_CONF_cmd(\"%s\", \"%s\") failed",
+			    line, sp != NULL ? sp : "");
+			rc = -1;
+		}
+		free(line);
+	}
+	if (rc == 0 && SSL_CONF_CTX_finish(cctx) != 1) {
+		*cause = probe_ssl_cause("SSL_CONF_finish", "failed");
+		rc = -1;
+	}
+	SSL_CONF_CTX_free(cctx);
+	ERR_clear_error();
+	return rc;
+}
+
 static int
 probe_tls_setup(struct probe *p, char **cause)
 {
@@ -375,6 +417,9 @@ probe_tls_setup(struct probe *p, char **cause)
 			return -1;
 		}
 	}
+	if (a->conf_commands != NULL &&
+	    probe_conf_commands(p->ctx, a->conf_commands, cause) == -1)
+		return -1;
 	if ((p->ssl = SSL_new(p->ctx)) == NULL) {
 		*cause = probe_ssl_cause("SSL_new", "failed");
 		return -1;

@@ -139,6 +139,47 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+/* Whether a *_ssl_conf_command NAME chooses protocols or ciphers. */
+int
+probeplan_conf_command_is_proto(const char *name, size_t len)
+{
+	static const char *const words[] = { "MinProtocol", "MaxProtocol",
+	    "Protocol", "CipherString", "Ciphersuites", "Cipher", NULL };
+	size_t	 i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strlen(words[i]) == len &&
+		    strncasecmp(words[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+probeplan_conf_commands_other(const char *cmds)
+{
+	struct buf	 b;
+	const char	*p, *nl;
+	size_t		 n;
+	char		*r;
+
+	if (cmds == NULL)
+		return NULL;
+	buf_init(&b);
+	for (p = cmds; *p != '\0'; p = *nl ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		n = strcspn(p, " ");
+		if (probeplan_conf_command_is_proto(p, n < (size_t)(nl - p) ?
+		    n : (size_t)(nl - p)))
+			continue;
+		if (b.len > 0)
+			buf_addc(&b, '\n');
+		buf_add(&b, p, (size_t)(nl - p));
+	}
+	r = b.len > 0 ? xstrdup(buf_cstr(&b)) : NULL;
+	buf_free(&b);
+	return r;
+}
+
 /* A new attempt like tmpl (inputs only) in the current round. */
 static struct probe_attempt *
 plan_copy(struct probeplan *pl, const struct probe_attempt *tmpl)
@@ -160,6 +201,7 @@ plan_copy(struct probeplan *pl, const struct probe_attempt *tmpl)
 	a->ca_cand = tmpl->ca_cand;
 	a->depth_try = tmpl->depth_try;
 	a->verify_depth = tmpl->verify_depth;
+	a->conf_commands = dup_or_null(tmpl->conf_commands);
 	a->timeout_ms = tmpl->timeout_ms;
 	a->linger_ms = tmpl->linger_ms;
 	return a;
@@ -170,6 +212,7 @@ probeplan_new(const struct probe_target *t, char **cause)
 {
 	struct probeplan	*pl;
 	struct probe_attempt	 base, *a;
+	char			*cc;
 	unsigned		 mask;
 	size_t			 i, j;
 	char			*names[PROBE_MAX_NAMES];
@@ -227,11 +270,16 @@ probeplan_new(const struct probe_target *t, char **cause)
 	base.protocols = (char *)(uintptr_t)(t->protocols ? t->protocols :
 	    PROBE_MODERN_PROTOCOLS);
 	base.ciphers = (char *)(uintptr_t)t->ciphers;
-	base.modern = mask == MODERN_MASK && t->ciphers == NULL;
+	cc = probeplan_conf_commands_other(t->conf_commands);
+	base.modern = mask == MODERN_MASK && t->ciphers == NULL &&
+	    (t->conf_commands == NULL || (cc != NULL &&
+	    strcmp(cc, t->conf_commands) == 0));
+	free(cc);
 	base.cafile = (char *)(uintptr_t)t->cafile;
 	base.cert = (char *)(uintptr_t)t->cert;
 	base.key = (char *)(uintptr_t)t->key;
 	base.verify_depth = t->verify_depth;
+	base.conf_commands = (char *)(uintptr_t)t->conf_commands;
 	base.timeout_ms = t->timeout_ms > 0 ? t->timeout_ms : PROBE_TIMEOUT_MS;
 	base.linger_ms = t->linger_ms > 0 ? t->linger_ms : PROBE_LINGER_MS;
 
@@ -471,11 +519,18 @@ probeplan_next(struct probeplan *pl, size_t *first)
 		/* Every round-0 candidate again with the modern set. */
 		pl->did_modern = 1;
 		for (i = 0; i < round0; i++) {
+			char	*cc;
+
 			tmpl = *pl->attempts[i];
 			tmpl.protocols = (char *)(uintptr_t)PROBE_MODERN_PROTOCOLS;
 			tmpl.ciphers = NULL;
 			tmpl.modern = 1;
+			/* Commands that choose protocols or ciphers would
+			 * override the modern set: without them. */
+			tmpl.conf_commands = cc =
+			    probeplan_conf_commands_other(tmpl.conf_commands);
 			plan_copy(pl, &tmpl);
+			free(cc);
 		}
 	} else if (best != NULL && best->cert != NULL && best->cert_requested &&
 	    !pl->did_nocert) {
@@ -522,6 +577,7 @@ attempt_free(struct probe_attempt *a)
 	free(a->sni);
 	free(a->protocols);
 	free(a->ciphers);
+	free(a->conf_commands);
 	free(a->cafile);
 	free(a->cert);
 	free(a->key);
@@ -845,7 +901,8 @@ advice_protocols(const struct probeplan *pl, struct probeplan_verdict *v)
 {
 	const struct probe_attempt	*cfg = pl->attempts[0];
 	unsigned			 mask = 0, need = 0;
-	char				*cause = NULL;
+	char				*cause = NULL, *other;
+	int				 differs = 0;
 
 	if (!v->protocols_rejected || v->need_version == NULL)
 		return;
@@ -854,6 +911,20 @@ advice_protocols(const struct probeplan *pl, struct probeplan_verdict *v)
 	if (probeplan_protocols(v->need_version, &need, &cause) == -1) {
 		free(cause);
 		need = 0;
+	}
+	if (cfg->conf_commands != NULL) {
+		other = probeplan_conf_commands_other(cfg->conf_commands);
+		differs = other == NULL ||
+		    strcmp(other, cfg->conf_commands) != 0;
+		free(other);
+	}
+	if (differs) {
+		/* The difference was the commands that choose protocols
+		 * or ciphers: they are what the peer refuses. */
+		advise(v, "the configured proxy_ssl_conf_command (%s) leaves "
+		    "nothing the peer speaks; it negotiated %s without it",
+		    cfg->conf_commands, v->need_version);
+		return;
 	}
 	if (need != 0 && (mask & need) == 0)
 		advise(v, "the peer refuses %s and speaks %s: add %s to "
@@ -1267,6 +1338,7 @@ attempt_json(const struct probe_attempt *a, struct buf *b)
 	json_str(b, &f, "sni_source", probeplan_source_str(a->sni_source));
 	json_str(b, &f, "protocols", a->protocols);
 	json_str(b, &f, "ciphers", a->ciphers);
+	json_str(b, &f, "conf_commands", a->conf_commands);
 	json_bool(b, &f, "modern", a->modern);
 	json_bool(b, &f, "client_cert", a->cert != NULL);
 	json_int(b, &f, "cert_candidate", (long)a->cand - 1, a->cand == 0);

@@ -351,6 +351,7 @@ fill(struct probetarget *pt, const struct confmodel *m,
 
 	pt->t.protocols = val(t, "ssl_protocols");
 	pt->t.ciphers = val(t, "ssl_ciphers");
+	pt->t.conf_commands = val(t, "ssl_conf_command");
 	pt->t.cafile = path(pt, m, val(t, "ssl_trusted_certificate"));
 	pt->t.cert = path(pt, m, val(t, "ssl_certificate"));
 	pt->t.key = path(pt, m, val(t, "ssl_certificate_key"));

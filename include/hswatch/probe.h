@@ -95,6 +95,9 @@ struct probe_target {
 	const char		*cert;		/* proxy_ssl_certificate */
 	const char		*key;		/* proxy_ssl_certificate_key */
 	int			 verify_depth;	/* proxy_ssl_verify_depth; -1: OpenSSL's */
+	/* proxy_ssl_conf_command: "NAME VALUE" lines, applied last with
+	 * SSL_CONF_cmd as nginx does; NULL: none. */
+	const char		*conf_commands;
 	int			 timeout_ms;	/* 0: PROBE_TIMEOUT_MS */
 	int			 linger_ms;	/* 0: PROBE_LINGER_MS */
 	struct probe_cand	 cands[PROBE_MAX_CANDS];
@@ -143,6 +146,7 @@ struct probe_attempt {
 	unsigned		 ca_cand;	/* k: the target's CA file k-1 */
 	int			 depth_try;	/* a verify depth being tried */
 	int			 verify_depth;
+	char			*conf_commands;	/* "NAME VALUE" lines; NULL: none */
 	int			 timeout_ms;
 	int			 linger_ms;
 

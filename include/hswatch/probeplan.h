@@ -36,6 +36,14 @@ struct buf;
 #define PROBEPLAN_TLSv1_2	0x08u
 #define PROBEPLAN_TLSv1_3	0x10u
 
+/*
+ * *_ssl_conf_command: whether NAME (len bytes) chooses protocols or
+ * ciphers (MinProtocol, Ciphersuites...); the "NAME VALUE" lines of
+ * cmds without those (NULL when none is left; free it).
+ */
+int		 probeplan_conf_command_is_proto(const char *name, size_t len);
+char		*probeplan_conf_commands_other(const char *cmds);
+
 /* Parse "TLSv1.2 TLSv1.3" into *mask; -1 and *cause on a bad word. */
 int		 probeplan_protocols(const char *, unsigned *mask, char **cause);
 

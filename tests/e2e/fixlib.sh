@@ -100,6 +100,7 @@ sni-group-name cfg /sni-group-name/
 tls12-only cfg /tls12-only/
 default-protocols cfg /default-protocols/
 cipher cfg /cipher/
+conf-cmd cfg /conf-cmd/
 mtls12-nocert cfg /mtls12-nocert/
 mtls12-untrusted cfg /mtls12-untrusted/
 mtls13-nocert cfg /mtls13-nocert/

@@ -478,6 +478,50 @@ test_protocols_then_cert(void **state)
 }
 
 /*
+ * *_ssl_conf_command goes into every attempt as nginx applies it, except
+ * that the modern round leaves out the commands that choose protocols
+ * or ciphers (they would override the modern set); the advice names the
+ * command when that is the difference.
+ */
+static void
+test_conf_commands(void **state)
+{
+	struct probe_target		 t;
+	struct probeplan		*pl;
+	struct probeplan_verdict	 v;
+	char				*cause = NULL, *o;
+	size_t				 first;
+
+	(void)state;
+	assert_null(probeplan_conf_commands_other(NULL));
+	assert_null(probeplan_conf_commands_other("MaxProtocol TLSv1.2"));
+	o = probeplan_conf_commands_other("Options -Foo\nminprotocol TLSv1.3"
+	    "\nCiphersuites TLS_AES_128_GCM_SHA256\nGroups X25519");
+	assert_string_equal(o, "Options -Foo\nGroups X25519");
+	free(o);
+	target(&t, "192.0.2.1", 443);
+	t.protocols = "TLSv1.2 TLSv1.3";
+	t.conf_commands = "MaxProtocol TLSv1.2\nOptions -Foo";
+	pl = probeplan_new(&t, &cause);
+	assert_non_null(pl);
+	assert_string_equal(pl->attempts[0]->conf_commands,
+	    "MaxProtocol TLSv1.2\nOptions -Foo");
+	outcome(pl->attempts[0], PROBE_ALERT, 70, 0);
+	assert_int_equal(probeplan_next(pl, &first), 1);
+	assert_true(pl->attempts[1]->modern);
+	assert_string_equal(pl->attempts[1]->conf_commands, "Options -Foo");
+	outcome(pl->attempts[1], PROBE_OK, -1, 0);
+	(void)probeplan_next(pl, &first);
+	probeplan_verdict(pl, &v);
+	assert_true(v.protocols_rejected);
+	assert_string_equal(v.need_version, "TLSv1.3");
+	assert_true(has_advice(&v, "proxy_ssl_conf_command (MaxProtocol "
+	    "TLSv1.2"));
+	probeplan_verdict_free(&v);
+	probeplan_free(pl);
+}
+
+/*
  * The chain does not verify against the configured CA: the other CA
  * files and larger depths are tried, outside the configured verdict.
  */
@@ -650,6 +694,7 @@ main(void)
 		cmocka_unit_test(test_rejected_candidates),
 		cmocka_unit_test(test_protocols_then_cert),
 		cmocka_unit_test(test_verify_candidates),
+		cmocka_unit_test(test_conf_commands),
 		cmocka_unit_test(test_blocked_by_host),
 		cmocka_unit_test(test_transport_advice),
 		cmocka_unit_test(test_output_escapes),
