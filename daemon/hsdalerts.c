@@ -323,8 +323,22 @@ hsd_alerts_probe(struct hsd_alerts *a, const struct settings *s,
 }
 
 void
+hsd_alerts_set_test(struct hsd_alerts *a, analyze_test_want_fn *test)
+{
+	analyze_set_test(a->an, test);
+}
+
+size_t
+hsd_alerts_tested(struct hsd_alerts *a, const char *at, const char *peer,
+    const char *settings, const struct probeverdict *pv, const char *cause)
+{
+	return analyze_tested(a->an, at, peer, settings, pv, cause, emit, a);
+}
+
+void
 hsd_alerts_noprobe(struct hsd_alerts *a)
 {
+	analyze_set_test(a->an, NULL);
 	analyze_set_probe_async(a->an, NULL, NULL, NULL);
 	probeverdict_cache_free(a->probe);
 	a->probe = NULL;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hswatch/analyze.h"
 #include "hswatch/correlate.h"
 
 struct buf;
@@ -45,6 +46,17 @@ typedef void	 hsd_alerts_want_fn(const char *at, const char *peer,
 int		 hsd_alerts_probe(struct hsd_alerts *, const struct settings *,
 		    const char *path, hsd_alerts_want_fn *, void *,
 		    char **cause);
+
+/*
+ * Test each patch before its finding is handed on: test(at, peer,
+ * settings, arg) asks for it (hsd_probe_test), hsd_alerts_tested()
+ * gives the result (analyze_set_test, analyze_tested).
+ */
+void		 hsd_alerts_set_test(struct hsd_alerts *,
+		    analyze_test_want_fn *);
+size_t		 hsd_alerts_tested(struct hsd_alerts *, const char *at,
+		    const char *peer, const char *settings,
+		    const struct probeverdict *, const char *cause);
 
 /* Probe no more (probe = no after a reload): verdicts forgotten. */
 void		 hsd_alerts_noprobe(struct hsd_alerts *);

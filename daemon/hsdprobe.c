@@ -77,6 +77,7 @@ struct hsd_probe_job {
 	char			*at;
 	char			*peer;
 	char			*host;
+	char			*settings;	/* a patch's test; NULL: a verdict */
 	unsigned		 gen;		/* hsd_probe_reset() count */
 	unsigned long long	 id;
 	ev_timer		 deadline;
@@ -194,6 +195,7 @@ hsd_probe_job_free(struct hsd_probe_job *j)
 	free(j->at);
 	free(j->peer);
 	free(j->host);
+	free(j->settings);
 	free(j);
 }
 
@@ -295,7 +297,7 @@ hsd_probe_finish(struct hsd_probe_job *j, struct probeverdict *pv,
 			    HSD_PROBE_FAILED;
 			k->retry_at = ev_now(p->loop) + p->retry;
 		}
-		p->done(j->at, j->peer, pv, cause, p->arg);
+		p->done(j->at, j->peer, j->settings, pv, cause, p->arg);
 	}
 	hsd_probe_job_free(j);
 }
@@ -381,7 +383,7 @@ hsd_probe_verdict_cb(struct ev_loop *loop, ev_idle *w, int revents)
 		p->nfailed--;
 		if ((k = strmap_get(p->keys, j->key)) != NULL)
 			k->failing = 0;
-		p->done(j->at, j->peer, NULL, NULL, p->arg);
+		p->done(j->at, j->peer, j->settings, NULL, NULL, p->arg);
 		hsd_probe_job_free(j);
 	}
 	if (!hsd_probe_answers(p, n) && TAILQ_EMPTY(&p->failed))
@@ -757,6 +759,11 @@ hsd_probe_pump(struct hsd_probe *p)
 				break;
 		if (s != NULL && *s == '\0')
 			buf_adds(&p->in, j->host);
+		if (j->settings != NULL) {
+			buf_addc(&p->in, '\t');
+			for (s = j->settings; *s != '\0'; s++)
+				buf_printf(&p->in, "%02x", (unsigned char)*s);
+		}
 		buf_addc(&p->in, '\n');
 		if (!ev_is_active(&p->in_w))
 			ev_io_start(p->loop, &p->in_w);
@@ -832,15 +839,18 @@ hsd_probe_job_new(struct hsd_probe *p, char *key, const char *at,
 	return j;
 }
 
-void
-hsd_probe_want(struct hsd_probe *p, const char *at, const char *peer,
-    const char *host)
+static void
+hsd_probe_ask(struct hsd_probe *p, const char *at, const char *peer,
+    const char *host, const char *settings)
 {
 	struct hsd_probe_key	*k;
 	struct hsd_probe_job	*j;
 	char			*key;
 
-	xasprintf(&key, "%s\n%s", at, peer);
+	if (settings != NULL)
+		xasprintf(&key, "%s\n%s\n%s", at, peer, settings);
+	else
+		xasprintf(&key, "%s\n%s", at, peer);
 	if ((k = strmap_get(p->keys, key)) != NULL &&
 	    k->state != HSD_PROBE_FAILED) {
 		/* Queued or running: its done() comes; done: it came. */
@@ -848,6 +858,7 @@ hsd_probe_want(struct hsd_probe *p, const char *at, const char *peer,
 		return;
 	}
 	j = hsd_probe_job_new(p, key, at, peer, host);
+	j->settings = settings != NULL ? xstrdup(settings) : NULL;
 	if (p->noexec || (k != NULL && ev_now(p->loop) < k->retry_at)) {
 		hsd_probe_fail_later(p, j);
 		return;
@@ -867,4 +878,18 @@ hsd_probe_want(struct hsd_probe *p, const char *at, const char *peer,
 	TAILQ_INSERT_TAIL(&p->queue, j, entry);
 	p->nqueued++;
 	hsd_probe_pump(p);
+}
+
+void
+hsd_probe_want(struct hsd_probe *p, const char *at, const char *peer,
+    const char *host)
+{
+	hsd_probe_ask(p, at, peer, host, NULL);
+}
+
+void
+hsd_probe_test(struct hsd_probe *p, const char *at, const char *peer,
+    const char *settings)
+{
+	hsd_probe_ask(p, at, peer, NULL, settings);
 }

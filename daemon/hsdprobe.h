@@ -32,7 +32,8 @@ struct hsd_probe;
  * from inside hsd_probe_want().
  */
 typedef void	 hsd_probe_done_fn(const char *at, const char *peer,
-		    struct probeverdict *pv, const char *cause, void *arg);
+		    const char *settings, struct probeverdict *pv,
+		    const char *cause, void *arg);
 
 /* cmd's strings are copied; retry and timeout in seconds. */
 struct hsd_probe *hsd_probe_new(struct ev_loop *,
@@ -51,6 +52,13 @@ void		 hsd_probe_free(struct hsd_probe *);
  */
 void		 hsd_probe_want(struct hsd_probe *, const char *at,
 		    const char *peer, const char *host);
+/*
+ * Test a patch: one handshake with the target's settings changed by
+ * settings ("KEY VALUE" lines), as nginx would make it; done() gets
+ * settings back, and pv->tested. Once per (target, peer, settings).
+ */
+void		 hsd_probe_test(struct hsd_probe *, const char *at,
+		    const char *peer, const char *settings);
 
 /*
  * Forget every verdict and failure (a reloaded nginx configuration):

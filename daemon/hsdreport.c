@@ -487,6 +487,11 @@ hsd_report_text(const struct hsd_report *r, struct buf *b)
 		text_at(b, "upstream", &fd->upstream);
 		if (fd->fix != NULL)
 			text_fix(b, fd->fix);
+		if (fd->tested != NULL) {
+			buf_adds(b, "      patch tested: ");
+			tstr(b, fd->tested);
+			buf_addc(b, '\n');
+		}
 		if (fd->patch != NULL)
 			patched++;
 	}

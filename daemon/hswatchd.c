@@ -785,13 +785,37 @@ hsd_probe_want_cb(const char *at, const char *peer, const char *host,
 	hsd_probe_want(d->probe, at, peer, host);
 }
 
+/* A diagnosis has a patch: test its settings before handing it on. */
+static void
+hsd_probe_test_cb(const char *at, const char *peer, const char *settings,
+    void *arg)
+{
+	struct hsd	*d = arg;
+
+	if (d->probe != NULL)
+		hsd_probe_test(d->probe, at, peer, settings);
+}
+
 /* A probe run finished: its verdict goes to diagnosis. */
 static void
-hsd_probe_done_cb(const char *at, const char *peer, struct probeverdict *pv,
-    const char *cause, void *arg)
+hsd_probe_done_cb(const char *at, const char *peer, const char *settings,
+    struct probeverdict *pv, const char *cause, void *arg)
 {
 	struct hsd	*d = arg;
 	size_t		 n;
+
+	if (settings != NULL) {
+		/* The test of a patch. */
+		n = hsd_alerts_tested(d->alerts, at, peer, settings, pv,
+		    cause);
+		if (pv != NULL && pv->tested == 0)
+			log_info("probe of %s for %s: the patched settings "
+			    "still fail: %s", peer, at, pv->tested_why ?
+			    pv->tested_why : "?");
+		log_debug("probe test of %s for %s: %zu finding(s)", peer, at,
+		    n);
+		return;
+	}
 
 	if (pv == NULL) {
 		if (cause != NULL)
@@ -834,6 +858,7 @@ hsd_probe_apply(struct hsd *d)
 		cmd.timeout_s = (int)d->set.probe_timeout;
 		if (hsd_alerts_probe(d->alerts, &d->set, cmd.path,
 		    hsd_probe_want_cb, d, &cause) == 0) {
+			hsd_alerts_set_test(d->alerts, hsd_probe_test_cb);
 			if (d->probe == NULL)
 				d->probe = hsd_probe_new(d->loop, &cmd,
 				    d->set.probe_max, d->set.probe_retry,

@@ -20,6 +20,7 @@
 #include "probeserve.h"
 #include "hswatch/buf.h"
 #include "hswatch/confmodel.h"
+#include "hswatch/escape.h"
 #include "hswatch/probeplan.h"
 #include "hswatch/probesched.h"
 #include "hswatch/probetarget.h"
@@ -39,6 +40,7 @@ struct probeserve_req {
 	struct probeplan	*plan;
 	ev_timer		 deadline;
 	int			 answered;	/* failed at its deadline */
+	int			 exact;		/* the test of a patch */
 };
 
 TAILQ_HEAD(probeserve_reqs, probeserve_req);
@@ -152,6 +154,18 @@ probeserve_done(struct probeplan *plan, void *arg)
 	probeplan_verdict_free(&v);
 	b.len--;	/* the closing brace */
 	probetarget_json(&r->ptl.v[0], plan, &b);
+	if (r->exact) {
+		struct buf	 why;
+		int		 ok;
+
+		buf_init(&why);
+		ok = probeplan_exact_result(plan, &why);
+		buf_printf(&b, ",\"tested\":{\"ok\":%s,\"why\":",
+		    ok ? "true" : "false");
+		escape_json(&b, why.data, why.len);
+		buf_addc(&b, '}');
+		buf_free(&why);
+	}
 	buf_adds(&b, "}\n");
 	TAILQ_REMOVE(&s->reqs, r, entry);
 	probeserve_req_free(r);
@@ -159,16 +173,43 @@ probeserve_done(struct probeplan *plan, void *arg)
 	buf_free(&b);
 }
 
-/* "ID\tAT\tPEER\tHOST": start its probe, or answer why not. */
+/* Hex digits back to bytes, in place; -1 on anything else. */
+static int
+probeserve_unhex(char *s)
+{
+	char	*o = s;
+	int	 hi, lo;
+
+	for (; s[0] != '\0'; s += 2) {
+		if (s[1] == '\0')
+			return -1;
+		hi = s[0] >= 'a' ? s[0] - 'a' + 10 : s[0] - '0';
+		lo = s[1] >= 'a' ? s[1] - 'a' + 10 : s[1] - '0';
+		if (hi < 0 || hi > 15 || lo < 0 || lo > 15 ||
+		    (hi << 4 | lo) == 0)
+			return -1;
+		*o++ = (char)(hi << 4 | lo);
+	}
+	*o = '\0';
+	return 0;
+}
+
+/*
+ * "ID\tAT\tPEER\tHOST[\tSETTINGS]": start its probe, or answer why
+ * not. SETTINGS (hex of "KEY VALUE" lines) asks for the test of a
+ * patch: one attempt with the target's settings so changed, exactly as
+ * nginx would make it.
+ */
 static void
 probeserve_request(struct probeserve *s, char *line)
 {
 	struct probeserve_req	*r;
-	char			*f[4], *p, *cause = NULL;
-	const char		*hosts[1];
+	char			*f[5], *p, *cause = NULL;
+	const char		*hosts[1], *sni, *check;
 	size_t			 i, nhosts = 0;
 
 	p = line;
+	f[4] = NULL;
 	for (i = 0; i < 4; i++) {
 		f[i] = p;
 		if (i < 3) {
@@ -177,8 +218,12 @@ probeserve_request(struct probeserve *s, char *line)
 			*p++ = '\0';
 		}
 	}
+	if (i == 4 && (p = strchr(f[3], '\t')) != NULL) {
+		*p++ = '\0';
+		f[4] = p;
+	}
 	if (i < 4 || f[0][0] == '\0' || strspn(f[0], "0123456789") !=
-	    strlen(f[0])) {
+	    strlen(f[0]) || (f[4] != NULL && probeserve_unhex(f[4]) == -1)) {
 		probeserve_fail(s, "0", "bad request");
 		return;
 	}
@@ -196,9 +241,18 @@ probeserve_request(struct probeserve *s, char *line)
 		probeserve_req_free(r);
 		return;
 	}
+	r->exact = f[4] != NULL;
+	if (r->exact && probetarget_apply(&r->ptl.v[0], s->model, f[4], &sni,
+	    &check, &cause) == -1) {
+		probeserve_fail(s, r->id, cause);
+		free(cause);
+		probeserve_req_free(r);
+		return;
+	}
 	r->t = r->ptl.v[0].t;
 	r->t.timeout_ms = s->timeout_ms;
-	if ((r->plan = probeplan_new(&r->t, &cause)) == NULL) {
+	if ((r->plan = r->exact ? probeplan_new_exact(&r->t, sni, check,
+	    &cause) : probeplan_new(&r->t, &cause)) == NULL) {
 		probeserve_fail(s, r->id, cause);
 		free(cause);
 		probeserve_req_free(r);

@@ -54,6 +54,15 @@ struct analyze {
 	 */
 	analyze_probe_want_fn	*probe_want;
 	struct strmap		*pending;
+	/*
+	 * The test of each patch (analyze_set_test): a finding diagnosed
+	 * with a verdict and a patch is held (finding key -> struct held)
+	 * until the probe has tried its settings, then handed to correlate
+	 * with the result; results by "at\npeer\nsettings" in tested.
+	 */
+	analyze_test_want_fn	*test_want;
+	struct strmap		*held;
+	struct strmap		*tested;
 	char			*want_at;	/* set by probe_for */
 	char			*want_peer;
 };
@@ -66,6 +75,24 @@ struct pending {
 	struct event	 ev;		/* spans into text */
 	char		*text;
 };
+
+/* A finding waiting for the test of its patch. */
+struct held {
+	struct finding	*f;
+	char		*tkey;
+};
+
+static void
+held_free(void *p)
+{
+	struct held	*h = p;
+
+	if (h == NULL)
+		return;
+	finding_free(h->f);
+	free(h->tkey);
+	free(h);
+}
 
 /* Pending diagnoses kept at most (the oldest are not dropped: new ones
  * are not kept). */
@@ -438,6 +465,11 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	 * gives them again. */
 	strmap_free(a->fpatch, fpatch_free);
 	a->fpatch = strmap_new();
+	/* Tests of the old model's targets: not handed on. */
+	strmap_free(a->held, held_free);
+	a->held = strmap_new();
+	strmap_free(a->tested, free);
+	a->tested = strmap_new();
 }
 
 void
@@ -455,6 +487,8 @@ analyze_free(struct analyze *a)
 	buf_free(&a->mkey);
 	patch_free(a->combined);
 	strmap_free(a->fpatch, fpatch_free);
+	strmap_free(a->held, held_free);
+	strmap_free(a->tested, free);
 	free(a->root);
 	free(a);
 }
@@ -754,6 +788,50 @@ struct verdict_ctx {
 	size_t			 n;
 };
 
+/* The key of a test: "at\npeer\nsettings". */
+static char *
+test_key(const char *at, const char *peer, const char *settings)
+{
+	char	*k;
+
+	xasprintf(&k, "%s\n%s\n%s", at, peer, settings);
+	return k;
+}
+
+/*
+ * A finding with a patch, diagnosed with its verdict: its result when
+ * the patch was tested already (0: hand it on); else it is held and the
+ * test asked for (1).
+ */
+static int
+test_hold(struct analyze *a, const char *at, const char *peer,
+    const char *fkey, struct finding *f)
+{
+	struct held	*h;
+	const char	*r;
+	char		*k;
+
+	if (a->test_want == NULL || f->settings == NULL || f->patch == NULL)
+		return 0;
+	k = test_key(at, peer, f->settings);
+	if ((r = strmap_get(a->tested, k)) != NULL) {
+		finding_set(&f->tested, r);
+		free(k);
+		return 0;
+	}
+	if (strmap_count(a->held) >= PENDING_MAX &&
+	    strmap_get(a->held, fkey) == NULL) {
+		free(k);
+		return 0;
+	}
+	h = xcalloc(1, sizeof *h);
+	h->f = f;
+	h->tkey = k;
+	held_free(strmap_put(a->held, fkey, h));
+	a->test_want(at, peer, f->settings, a->probe_arg);
+	return 1;
+}
+
 /* Diagnose one waiting event again, now with its verdict. */
 static void
 verdict_one(const char *key, void *value, void *arg)
@@ -793,7 +871,9 @@ verdict_one(const char *key, void *value, void *arg)
 		if (g != NULL)
 			probe_peers(a, w->at, g, w->peer, f);
 		if (f != NULL) {
-			correlate_replace(a->corr, w->fkey, f, x->emit, x->arg);
+			if (!test_hold(a, w->at, w->peer, w->fkey, f))
+				correlate_replace(a->corr, w->fkey, f, x->emit,
+				    x->arg);
 			x->n++;
 		}
 	}
@@ -851,4 +931,136 @@ const struct correlate *
 analyze_correlate(const struct analyze *a)
 {
 	return a->corr;
+}
+
+void
+analyze_set_test(struct analyze *a, analyze_test_want_fn *want)
+{
+	a->test_want = want;
+}
+
+struct tested_ctx {
+	struct analyze	*a;
+	const char	*at;
+	const char	*settings;
+	const char	*text;
+	const char	*tkey;
+	char		**keys;
+	size_t		 n, cap;
+};
+
+static void
+tested_held(const char *key, void *value, void *arg)
+{
+	struct tested_ctx	*x = arg;
+	struct held		*h = value;
+
+	if (strcmp(h->tkey, x->tkey) != 0)
+		return;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 8;
+		x->keys = xreallocarray(x->keys, x->cap, sizeof *x->keys);
+	}
+	x->keys[x->n++] = xstrdup(key);
+}
+
+static void
+tested_open(const struct finding *f, int held, void *arg)
+{
+	struct tested_ctx	*x = arg;
+	char			 at[4200];
+
+	(void)held;
+	if (f->key == NULL || f->settings == NULL ||
+	    strcmp(f->settings, x->settings) != 0 ||
+	    (f->tested != NULL && strcmp(f->tested, x->text) == 0) ||
+	    finding_at_str(&f->proxy_pass, at, sizeof at) == NULL)
+		return;
+	/* "what FILE:LINE": the FILE:LINE part. */
+	if (strlen(at) < strlen(x->at) ||
+	    strcmp(at + strlen(at) - strlen(x->at), x->at) != 0)
+		return;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 8;
+		x->keys = xreallocarray(x->keys, x->cap, sizeof *x->keys);
+	}
+	x->keys[x->n++] = xstrdup(f->key);
+}
+
+struct find_ctx {
+	const char		*key;
+	const struct finding	*f;
+};
+
+static void
+find_open(const struct finding *f, int held, void *arg)
+{
+	struct find_ctx	*x = arg;
+
+	(void)held;
+	if (x->f == NULL && f->key != NULL && strcmp(f->key, x->key) == 0)
+		x->f = f;
+}
+
+size_t
+analyze_tested(struct analyze *a, const char *at, const char *peer,
+    const char *settings, const struct probeverdict *pv, const char *cause,
+    correlate_emit_fn *emit, void *arg)
+{
+	struct tested_ctx	 x;
+	struct find_ctx		 fx;
+	struct held		*h;
+	struct finding		*f;
+	char			*text;
+	size_t			 i, n = 0;
+
+	if (pv != NULL && pv->tested >= 0)
+		xasprintf(&text, "%s: %s", pv->tested ? "passed" : "failed",
+		    pv->tested_why != NULL ? pv->tested_why : "");
+	else
+		xasprintf(&text, "not tested: %s", cause != NULL ? cause :
+		    "the probe gave no answer");
+	memset(&x, 0, sizeof x);
+	x.a = a;
+	x.at = at;
+	x.settings = settings;
+	x.text = text;
+	x.tkey = test_key(at, peer, settings);
+	if (strmap_count(a->tested) >= MEMO_MAX) {
+		strmap_free(a->tested, free);
+		a->tested = strmap_new();
+	}
+	free(strmap_put(a->tested, x.tkey, xstrdup(text)));
+	/* The findings held for it go on, with the result. */
+	strmap_foreach(a->held, tested_held, &x);
+	for (i = 0; i < x.n; i++) {
+		h = strmap_del(a->held, x.keys[i]);
+		f = h->f;
+		h->f = NULL;
+		finding_set(&f->tested, text);
+		correlate_replace(a->corr, x.keys[i], f, emit, arg);
+		held_free(h);
+		free(x.keys[i]);
+		n++;
+	}
+	/* Open findings with the same patched settings (made by later
+	 * events, from the cached verdict) get it too. */
+	x.n = 0;
+	correlate_foreach_open(a->corr, tested_open, &x);
+	for (i = 0; i < x.n; i++) {
+		fx.key = x.keys[i];
+		fx.f = NULL;
+		correlate_foreach_open(a->corr, find_open, &fx);
+		if (fx.f != NULL) {
+			f = finding_dup(fx.f);
+			finding_set(&f->tested, text);
+			correlate_replace(a->corr, x.keys[i], f, emit, arg);
+			n++;
+		}
+		free(x.keys[i]);
+	}
+	free(x.keys);
+	free((char *)(uintptr_t)x.tkey);
+	free(text);
+	return n;
 }

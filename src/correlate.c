@@ -448,6 +448,8 @@ cascade_describe(struct group *g, int64_t now, const struct correlate *c)
 	finding_set(&f->fix, cause->fix);
 	finding_set(&f->patch, cause->patch);
 	finding_set(&f->probe, cause->probe);
+	finding_set(&f->settings, cause->settings);
+	finding_set(&f->tested, cause->tested);
 	f->alert = cause->alert;
 	f->verify_code = cause->verify_code;
 	f->confidence = cause->confidence;
@@ -1009,6 +1011,8 @@ overflow_track(struct correlate *c, const struct correlate_event *ev,
 		free(text);
 	}
 	finding_set(&f->patch, NULL);	/* no one place to patch */
+	finding_set(&f->settings, NULL);
+	finding_set(&f->tested, NULL);
 	finding_set_at(&f->server, NULL, NULL, 0);
 	finding_set_at(&f->location, NULL, NULL, 0);
 	finding_set_at(&f->proxy_pass, NULL, NULL, 0);
@@ -1203,7 +1207,8 @@ correlate_replace(struct correlate *c, const char *key, struct finding *f,
 	if (same_str(old->code, f->code) && old->confidence == f->confidence &&
 	    old->severity == f->severity && same_str(old->title, f->title) &&
 	    same_str(old->cause, f->cause) && same_str(old->fix, f->fix) &&
-	    same_str(old->patch, f->patch) && same_str(old->probe, f->probe)) {
+	    same_str(old->patch, f->patch) && same_str(old->probe, f->probe) &&
+	    same_str(old->tested, f->tested)) {
 		finding_free(f);
 		return 1;
 	}

@@ -52,6 +52,7 @@ struct dx {
 	struct patch			*p;
 	struct buf			 cause;
 	struct buf			 fix;
+	struct buf			 sets;	/* "KEY VALUE\n" the patch sets */
 	int				 patch_ok;	/* every value known */
 	int				 names_ambiguous; /* probe_name() */
 	unsigned			 lflags;	/* LOCATE_F_*: why not */
@@ -389,6 +390,8 @@ set_directive(struct dx *x, const char *key, const char *value)
 	if (x->fix.len > 0)
 		buf_addc(&x->fix, '\n');
 	buf_adds(&x->fix, line);
+	if (x->t != NULL)
+		buf_printf(&x->sets, "%s %s\n", key, value);
 	if (x->t != NULL && x->p != NULL) {
 		/* An if / limit_except target: its location's block. */
 		own = x->t->loc != NULL ? x->t->loc->dir : x->t->dir->parent;
@@ -907,6 +910,17 @@ conf_command_protocols(struct dx *x)
 		patch_replace(x->p, c, line);
 		free(line);
 		changed++;
+	}
+	/* The list once patched (for the test of the patched settings). */
+	for (i = 0; changed > 0 && i < s->dir->parent->nchild; i++) {
+		c = s->dir->parent->child[i];
+		if (strcmp(c->args[0], s->name) != 0 || c->nargs != 3)
+			continue;
+		r = tls_rank(c->args[2]);
+		buf_printf(&x->sets, "ssl_conf_command %s %s\n", c->args[1],
+		    ((strcasecmp(c->args[1], "MinProtocol") == 0 && r >
+		    tls_rank(need)) || (strcasecmp(c->args[1], "MaxProtocol") ==
+		    0 && r != 0 && r < tls_rank(need))) ? need : c->args[2]);
 	}
 	/* The list must offer the version too. */
 	if (val(x->t, "ssl_protocols") == NULL ||
@@ -1706,6 +1720,9 @@ finish(struct dx *x, struct patch *combined)
 		}
 		if (patch_render(x->p, &d, &cause) == 0) {
 			finding_set(&x->f->patch, buf_cstr(&d));
+			if (x->sets.len > 0)
+				finding_set(&x->f->settings,
+				    buf_cstr(&x->sets));
 			if (combined != NULL)
 				patch_merge(combined, x->p);
 		} else {
@@ -1757,6 +1774,7 @@ dx_init(struct dx *x, const struct confmodel *m, const char *root,
 	}
 	buf_init(&x->cause);
 	buf_init(&x->fix);
+	buf_init(&x->sets);
 }
 
 static void
@@ -1765,6 +1783,7 @@ dx_free(struct dx *x)
 	patch_free(x->p);
 	buf_free(&x->cause);
 	buf_free(&x->fix);
+	buf_free(&x->sets);
 }
 
 /*

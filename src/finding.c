@@ -59,6 +59,8 @@ finding_free(struct finding *f)
 	free(f->fix);
 	free(f->patch);
 	free(f->probe);
+	free(f->settings);
+	free(f->tested);
 	for (i = 0; i < f->nrelated; i++)
 		free(f->related[i]);
 	free(f->related);
@@ -102,6 +104,8 @@ finding_dup(const struct finding *src)
 	f->fix = dup_or_null(src->fix);
 	f->patch = dup_or_null(src->patch);
 	f->probe = dup_or_null(src->probe);
+	f->settings = dup_or_null(src->settings);
+	f->tested = dup_or_null(src->tested);
 	f->related = src->nrelated ? xreallocarray(NULL, src->nrelated,
 	    sizeof *f->related) : NULL;
 	for (i = 0; i < src->nrelated; i++)
@@ -302,6 +306,8 @@ finding_json(const struct finding *f, enum finding_state st, struct buf *b)
 	json_str(b, "fix", f->fix);
 	json_str(b, "patch", f->patch);
 	json_str(b, "probe", f->probe);
+	if (f->tested != NULL)
+		json_str(b, "tested", f->tested);
 	if (f->nrelated > 0) {
 		json_key(b, "related");
 		buf_addc(b, '[');
@@ -405,6 +411,11 @@ finding_text(const struct finding *f, enum finding_state st, struct buf *b)
 	if (f->probe != NULL) {
 		buf_printf(b, "  %-11s", "probe");
 		escape_text(b, f->probe, strlen(f->probe));
+		buf_addc(b, '\n');
+	}
+	if (f->tested != NULL) {
+		buf_printf(b, "  %-11s", "tested");
+		escape_text(b, f->tested, strlen(f->tested));
 		buf_addc(b, '\n');
 	}
 	if (f->patch != NULL) {

@@ -497,7 +497,10 @@ probe_collect(struct probe *p)
 	    strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
 		a->not_after = xstrdup(tbuf);
 	a->expired = X509_cmp_current_time(na) < 0;
-	if (a->sni != NULL)
+	if (a->check_name != NULL)	/* nginx's ngx_ssl_check_host() */
+		a->name_match = X509_check_host(x, a->check_name,
+		    strlen(a->check_name), 0, NULL) == 1;
+	else if (a->sni != NULL)
 		a->name_match = X509_check_host(x, a->sni, strlen(a->sni), 0,
 		    NULL) == 1;
 	X509_free(x);

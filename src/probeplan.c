@@ -139,6 +139,64 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+struct probeplan *
+probeplan_new_exact(const struct probe_target *t, const char *sni,
+    const char *check_name, char **cause)
+{
+	struct probe_target	 one = *t;
+	struct probeplan	*pl;
+	struct probe_attempt	*a;
+
+	one.nnames = one.ncands = one.ncas = 0;
+	if ((pl = probeplan_new(&one, cause)) == NULL)
+		return NULL;
+	pl->exact = 1;
+	a = pl->attempts[0];
+	a->sni = dup_or_null(sni);
+	a->sni_source = sni != NULL ? PROBE_NAME_SSL_NAME : PROBE_NAME_NONE;
+	a->check_name = dup_or_null(check_name);
+	return pl;
+}
+
+int
+probeplan_exact_result(const struct probeplan *pl, struct buf *why)
+{
+	const struct probe_attempt	*a = pl->attempts[0];
+
+	if (a->status != PROBE_OK) {
+		if (a->alert_received >= 0)
+			buf_printf(why, "the handshake fails: the peer sends "
+			    "alert %d %s", a->alert_received,
+			    tlsalert_name(a->alert_received));
+		else
+			buf_printf(why, "the handshake fails (%s: %s)",
+			    probeplan_status_str(a->status),
+			    a->reason != NULL ? a->reason : "no reason");
+		return 0;
+	}
+	if (a->check_name == NULL) {
+		buf_printf(why, "the handshake completes (%s%s%s; "
+		    "verification off)", a->version ? a->version : "TLS",
+		    a->sni ? ", SNI " : ", no SNI", a->sni ? a->sni : "");
+		return 1;
+	}
+	if (a->verify_code != 0) {
+		buf_printf(why, "the certificate does not verify: %ld %s",
+		    a->verify_code, a->verify_text ? a->verify_text : "");
+		return 0;
+	}
+	if (a->name_match != 1) {
+		buf_printf(why, "the certificate does not carry %s",
+		    a->check_name);
+		return 0;
+	}
+	buf_printf(why, "the handshake completes and the certificate "
+	    "verifies for %s (%s%s%s)", a->check_name,
+	    a->version ? a->version : "TLS", a->sni ? ", SNI " : ", no SNI",
+	    a->sni ? a->sni : "");
+	return 1;
+}
+
 /* Whether a *_ssl_conf_command NAME chooses protocols or ciphers. */
 int
 probeplan_conf_command_is_proto(const char *name, size_t len)
@@ -202,6 +260,7 @@ plan_copy(struct probeplan *pl, const struct probe_attempt *tmpl)
 	a->depth_try = tmpl->depth_try;
 	a->verify_depth = tmpl->verify_depth;
 	a->conf_commands = dup_or_null(tmpl->conf_commands);
+	a->check_name = dup_or_null(tmpl->check_name);
 	a->timeout_ms = tmpl->timeout_ms;
 	a->linger_ms = tmpl->linger_ms;
 	return a;
@@ -493,6 +552,8 @@ probeplan_next(struct probeplan *pl, size_t *first)
 	int				 version_failure = 0;
 
 	*first = pl->n;
+	if (pl->exact)
+		return 0;
 	best = best_attempt(pl);
 	for (i = 0; i < pl->n; i++) {
 		a = pl->attempts[i];
@@ -578,6 +639,7 @@ attempt_free(struct probe_attempt *a)
 	free(a->protocols);
 	free(a->ciphers);
 	free(a->conf_commands);
+	free(a->check_name);
 	free(a->cafile);
 	free(a->cert);
 	free(a->key);

@@ -510,3 +510,109 @@ probetarget_json(const struct probetarget *pt, const struct probeplan *pl,
 		buf_adds(b, "null");
 	buf_addc(b, '}');
 }
+
+/* One "KEY VALUE" line of settings: its KEY, and VALUE as a new string. */
+static const char *
+settings_line(const char *p, const char **next, size_t *klen, char **value)
+{
+	const char	*nl = p + strcspn(p, "\n"), *sp;
+
+	sp = memchr(p, ' ', (size_t)(nl - p));
+	*klen = sp != NULL ? (size_t)(sp - p) : (size_t)(nl - p);
+	*value = sp != NULL ? xstrndup(sp + 1, (size_t)(nl - sp - 1)) :
+	    xstrdup("");
+	*next = *nl != '\0' ? nl + 1 : nl;
+	return p;
+}
+
+static int
+key_is(const char *k, size_t n, const char *want)
+{
+	return strlen(want) == n && memcmp(k, want, n) == 0;
+}
+
+int
+probetarget_apply(struct probetarget *pt, const struct confmodel *m,
+    const char *settings, const char **sni, const char **check_name,
+    char **cause)
+{
+	const struct confmodel_target	*t = pt->target;
+	const char			*p, *k, *server_name, *name, *verify;
+	struct buf			 cmds;
+	char				*v, h[64];
+	size_t				 n, hl;
+	int				 had_cmds = 0;
+
+	server_name = val(t, "ssl_server_name");
+	name = val(t, "ssl_name");
+	verify = val(t, "ssl_verify");
+	buf_init(&cmds);
+	for (p = settings; p != NULL && *p != '\0';) {
+		k = settings_line(p, &p, &n, &v);
+		if (key_is(k, n, "ssl_server_name"))
+			server_name = own(pt, v);
+		else if (key_is(k, n, "ssl_name"))
+			name = own(pt, v);
+		else if (key_is(k, n, "ssl_verify"))
+			verify = own(pt, v);
+		else if (key_is(k, n, "ssl_protocols"))
+			pt->t.protocols = own(pt, v);
+		else if (key_is(k, n, "ssl_ciphers"))
+			pt->t.ciphers = own(pt, v);
+		else if (key_is(k, n, "ssl_trusted_certificate")) {
+			pt->t.cafile = path(pt, m, v);
+			free(v);
+		} else if (key_is(k, n, "ssl_certificate")) {
+			pt->t.cert = path(pt, m, v);
+			free(v);
+		} else if (key_is(k, n, "ssl_certificate_key")) {
+			pt->t.key = path(pt, m, v);
+			free(v);
+		} else if (key_is(k, n, "ssl_verify_depth")) {
+			pt->t.verify_depth = atoi(v) > 100 ? 100 : atoi(v);
+			free(v);
+		} else if (key_is(k, n, "ssl_conf_command")) {
+			if (had_cmds++)
+				buf_addc(&cmds, '\n');
+			buf_adds(&cmds, v);
+			free(v);
+		} else
+			free(v);	/* nothing a handshake uses */
+	}
+	if (had_cmds)
+		pt->t.conf_commands = own(pt, xstrdup(buf_cstr(&cmds)));
+	buf_free(&cmds);
+	if (pt->t.cert == NULL || pt->t.key == NULL)
+		pt->t.cert = pt->t.key = NULL;
+
+	*sni = *check_name = NULL;
+	if (name != NULL && strchr(name, '$') != NULL) {
+		xasprintf(cause, "the name nginx would use (%s) is built per "
+		    "request", name);
+		return -1;
+	}
+	/* The host part of the name: nginx strips a port. */
+	hl = name != NULL ? strcspn(name, ":") : 0;
+	if (name == NULL || name[0] == '[' || hl == 0 || hl >= sizeof h) {
+		h[0] = '\0';
+	} else {
+		memcpy(h, name, hl);
+		h[hl] = '\0';
+	}
+	if (server_name != NULL && strcmp(server_name, "on") == 0 &&
+	    h[0] != '\0' && !is_ip(h))
+		*sni = own(pt, xstrdup(h));
+	if (verify != NULL && strcmp(verify, "on") == 0) {
+		if (h[0] == '\0') {
+			xasprintf(cause, "no name to verify the certificate "
+			    "against");
+			return -1;
+		}
+		*check_name = own(pt, xstrdup(h));
+		if (pt->t.cafile == NULL) {
+			xasprintf(cause, "verification is on without a CA file");
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -187,6 +187,12 @@ probeverdict_parse(const char *p, size_t len, struct probeverdict *pv,
 			    jsonread_bool(c, "verified");
 		}
 	}
+	pv->tested = -1;
+	if ((cc = jsonread_get(o, "tested")) != NULL &&
+	    cc->type == JSONREAD_OBJECT) {
+		pv->tested = jsonread_bool(cc, "ok");
+		pv->tested_why = dup_str(cc, "why");
+	}
 	if ((adv = jsonread_get(o, "advice")) != NULL &&
 	    adv->type == JSONREAD_ARRAY && adv->n > 0) {
 		pv->advice = xcalloc(adv->n, sizeof *pv->advice);
@@ -216,6 +222,7 @@ probeverdict_free(struct probeverdict *pv)
 	free(pv->nginx_sni);
 	free(pv->nginx_status);
 	free(pv->nginx_reason);
+	free(pv->tested_why);
 	for (i = 0; i < pv->nadvice; i++)
 		free(pv->advice[i]);
 	free(pv->advice);

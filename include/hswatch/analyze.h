@@ -15,6 +15,7 @@
 struct confmodel;
 struct event;
 struct patch;
+struct probeverdict;
 struct probeverdict_cache;
 
 struct analyze;
@@ -55,6 +56,23 @@ void		 analyze_set_probe_async(struct analyze *,
 		    void *arg);
 size_t		 analyze_verdict(struct analyze *, const char *at,
 		    const char *peer, correlate_emit_fn *, void *);
+/*
+ * Test each patch before it is handed on (the daemon): a finding
+ * diagnosed with its verdict and a patch is held, and want(at, peer,
+ * settings, arg) (the arg of analyze_set_probe_async) asks for one
+ * handshake with the target's settings as the patch leaves them
+ * (finding.settings). analyze_tested() gives the result (pv->tested, or
+ * no pv and why): the held findings go to correlate with it in
+ * finding.tested, and so do open findings with the same settings.
+ * Returns how many findings got it.
+ */
+typedef void	 analyze_test_want_fn(const char *at, const char *peer,
+		    const char *settings, void *);
+void		 analyze_set_test(struct analyze *, analyze_test_want_fn *);
+size_t		 analyze_tested(struct analyze *, const char *at,
+		    const char *peer, const char *settings,
+		    const struct probeverdict *pv, const char *cause,
+		    correlate_emit_fn *, void *);
 /* Diagnoses waiting for a verdict (each ends with its run's verdict or
  * failure: hswatchd's SIGUSR1 shows the count). */
 size_t		 analyze_pending(const struct analyze *);

@@ -67,6 +67,14 @@ struct finding {
 	char			*fix;		/* the directives to set */
 	char			*patch;		/* unified diff, or NULL */
 	char			*probe;		/* probe summary, or NULL */
+	/*
+	 * The patch's settings for its target ("KEY VALUE" lines, KEY
+	 * without the module prefix: "ssl_name api.internal"), and what a
+	 * probe with exactly those settings, as nginx would use them,
+	 * found: "passed: ...", "failed: ...", or NULL (not tested).
+	 */
+	char			*settings;
+	char			*tested;
 
 	/* lint: the other findings at the same target ("CODE severity"),
 	 * when this one is the most severe there and carries their patch. */

@@ -147,6 +147,8 @@ struct probe_attempt {
 	int			 depth_try;	/* a verify depth being tried */
 	int			 verify_depth;
 	char			*conf_commands;	/* "NAME VALUE" lines; NULL: none */
+	char			*check_name;	/* the name to check the certificate
+						   for; NULL: the SNI */
 	int			 timeout_ms;
 	int			 linger_ms;
 

@@ -57,6 +57,7 @@ struct probeplan {
 	int			 did_cands;
 	int			 did_certnames;
 	int			 did_verify;
+	int			 exact;		/* one attempt, no follow-ups */
 	struct probeplan_ca {
 		char		*file;		/* path to open */
 		char		*file_as;	/* as the configuration says */
@@ -87,6 +88,17 @@ struct probeplan *probeplan_new(const struct probe_target *, char **cause);
  * 0 when the probe is complete.
  */
 size_t		 probeplan_next(struct probeplan *, size_t *first);
+
+/*
+ * The test of a patch: one attempt that does exactly what nginx would
+ * with t's settings: SNI sni (NULL: none), the certificate checked for
+ * check_name (NULL: verification off); no follow-up rounds. Once it is
+ * over, probeplan_exact_result() says whether nginx's handshake would
+ * succeed (1) or not (0), and why, in why.
+ */
+struct probeplan *probeplan_new_exact(const struct probe_target *t,
+		    const char *sni, const char *check_name, char **cause);
+int		 probeplan_exact_result(const struct probeplan *, struct buf *why);
 void		 probeplan_free(struct probeplan *);
 
 /* Client-certificate findings, from the most to the least certain. */

@@ -33,7 +33,7 @@ struct probetarget {
 	char				*at;	/* the *_pass: "FILE:LINE" */
 	char				*label;	/* "location /x", "stream server A" */
 	char				*nginx_sni; /* what nginx sends; NULL: none */
-	char				*own[PROBE_MAX_NAMES + 4 +
+	char				*own[PROBE_MAX_NAMES + 16 +
 					    3 * PROBE_MAX_CANDS +
 					    2 * PROBE_MAX_CAS];
 	size_t				 nown;
@@ -67,6 +67,19 @@ struct buf;
 struct probeplan;
 void		 probetarget_json(const struct probetarget *,
 		    const struct probeplan *, struct buf *);
+
+/*
+ * The target's settings changed by settings ("KEY VALUE" lines, KEY as
+ * confmodel's: "ssl_name", "ssl_protocols", "ssl_conf_command" once per
+ * command...), as a patch would leave them; *sni is then the name nginx
+ * sends (NULL: none) and *check_name the name it verifies the
+ * certificate against (NULL: verification off). -1 and *cause when
+ * nginx's handshake cannot be reproduced (a name built per request,
+ * verification without a name or a CA file).
+ */
+int		 probetarget_apply(struct probetarget *, const struct confmodel *,
+		    const char *settings, const char **sni,
+		    const char **check_name, char **cause);
 
 /* Whether nginx sends SNI for this target, and which name (or NULL). */
 const char	*probetarget_nginx_sni(const struct confmodel_target *);

@@ -44,6 +44,10 @@ struct probeverdict {
 	char			*nginx_reason;
 	char			**advice;
 	size_t			 nadvice;
+	/* The test of a patch (hswatch-probe --serve with settings): 1
+	 * nginx's handshake would succeed, 0 not, -1 not a test; why. */
+	int			 tested;
+	char			*tested_why;
 	size_t			 nattempts;
 	/* The configuration's other client certificates, when tried. */
 	struct probeverdict_cand {

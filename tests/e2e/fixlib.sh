@@ -258,8 +258,30 @@ o = json.load(open(sys.argv[1]))
 for f in o["findings"]:
     loc = (f["location"] or {}).get("name") or (f["server"] or {}).get("name") or "-"
     print(f["code"], loc, f["confidence"], "patch" if f["patch"] else "nopatch",
-          "held" if f["held"] else "-")
+          "held" if f["held"] else "-",
+          (f.get("tested") or "untested").split(":")[0].replace(" ", "-"))
 PY
+	# Each patch was tried by the probe before its finding was handed
+	# on: with the patched settings, nginx's handshake (and its
+	# verification) succeeds.
+	python3 - "$W/status.json" >"$W/tested.txt" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+for f in o["findings"]:
+    if f["patch"] and not (f.get("tested") or "").startswith("passed: "):
+        loc = (f["location"] or {}).get("name") or (f["server"] or {}).get("name") or "-"
+        print(f["code"], loc, f.get("tested"))
+PY
+	npatched=$(awk '$4 == "patch"' "$W/findings.txt" | wc -l)
+	if [ ! -s "$W/tested.txt" ] && [ "$npatched" -gt 0 ]; then
+		lab_tap_ok "the probe tried each of the $npatched findings' patched settings before handing it on: passed"
+	else
+		lab_tap_fail "the probe tried each patch's settings: passed" "$(cat "$W/tested.txt")"
+	fi
+	lab_log "the tests of the patches: $(python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+print("; ".join("%s: %s" % ((f["location"] or {}).get("name") or "-", f.get("tested")) for f in o["findings"] if f["patch"])[:3000])' "$W/status.json")"
 else
 	replay_findings
 fi
