@@ -210,6 +210,7 @@ journal_emit(struct sink *s, const struct finding *f, enum finding_state st,
 	field(&e, "HSWATCH_EXPLAIN", ex.data, ex.len);
 	field_s(&e, "HSWATCH_PATCH", f->patch);
 	field_s(&e, "HSWATCH_PROBE", f->probe);
+	field_s(&e, "HSWATCH_TESTED", f->tested);
 
 	for (i = 0; i < e.n; i++) {
 		iov[i].iov_base = e.b.data + e.off[i];

@@ -209,6 +209,7 @@ sink_syslog_format(const struct finding *f, enum finding_state st,
 	kv(&l, "cause", f->cause);
 	kv(&l, "fix", f->fix);
 	kv(&l, "probe", f->probe);
+	kv(&l, "tested", f->tested);
 	if (f->patch != NULL)
 		kv(&l, "patch", "yes");	/* the diff: journald and JSON */
 	if (l.cut)
