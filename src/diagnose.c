@@ -526,7 +526,13 @@ title_peer(struct dx *x, const char *fmt)
 static int
 probe_reproduced(const struct dx *x)
 {
-	return x->pv != NULL && x->pv->nginx_seen && !x->pv->nginx_ok;
+	/* A probe that could not run (a key it cannot read) or connect
+	 * (a connection the host forbids) reproduces nothing: nginx got
+	 * as far as the handshake. */
+	return x->pv != NULL && x->pv->nginx_seen && !x->pv->nginx_ok &&
+	    (x->pv->nginx_status == NULL ||
+	    (strcmp(x->pv->nginx_status, "local-error") != 0 &&
+	    strcmp(x->pv->nginx_status, "refused") != 0));
 }
 
 /*

@@ -330,7 +330,16 @@ probe_ssl_cause(const char *what, const char *arg)
 	unsigned long	 e = ERR_peek_last_error();
 
 	ERR_error_string_n(e, ebuf, sizeof ebuf);
-	xasprintf(&s, "%s %s: %s", what, arg, e ? ebuf : "unknown error");
+	if (strncmp(what, "cannot load", 11) == 0 && arg[0] != '(' &&
+	    access(arg, R_OK) == -1) {
+		/* Say why, and who: a root-only key under the unit. */
+		xasprintf(&s, "%s %s: %s (the probe runs as uid %u, gid %u: "
+		    "it needs read access to the file, as nginx's master "
+		    "has)", what, arg, strerror(errno), (unsigned)getuid(),
+		    (unsigned)getgid());
+	} else
+		xasprintf(&s, "%s %s: %s", what, arg, e ? ebuf :
+		    "unknown error");
 	ERR_clear_error();
 	return s;
 }
