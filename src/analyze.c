@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hswatch/analyze.h"
 #include "hswatch/buf.h"
@@ -62,6 +63,7 @@ struct analyze {
 	 */
 	analyze_test_want_fn	*test_want;
 	struct strmap		*held;
+	int			 held_flush;	/* hand every held one on */
 	struct strmap		*tested;
 	char			*want_at;	/* set by probe_for */
 	char			*want_peer;
@@ -80,7 +82,15 @@ struct pending {
 struct held {
 	struct finding	*f;
 	char		*tkey;
+	time_t		 since;
 };
+
+/*
+ * Seconds a finding waits for the test of its patch at most (a probe
+ * run's own limit is 60 s, plus hsdprobe's grace); then, or when
+ * probing stops, it goes on untested.
+ */
+#define HELD_MAX_S	90
 
 static void
 held_free(void *p)
@@ -151,6 +161,7 @@ analyze_set_probe_async(struct analyze *a, struct probeverdict_cache *c,
 	 * diagnosed anew by the next event. */
 	strmap_free(a->pending, pending_free);
 	a->pending = strmap_new();
+	a->held_flush = 1;
 	a->probe = c;
 	a->probe_err = NULL;
 	a->probe_want = want;
@@ -827,6 +838,7 @@ test_hold(struct analyze *a, const char *at, const char *peer,
 	h = xcalloc(1, sizeof *h);
 	h->f = f;
 	h->tkey = k;
+	h->since = time(NULL);
 	held_free(strmap_put(a->held, fkey, h));
 	a->test_want(at, peer, f->settings, a->probe_arg);
 	return 1;
@@ -902,17 +914,40 @@ analyze_verdict(struct analyze *a, const char *at, const char *peer,
 	return x.n;
 }
 
+static void	held_expire(struct analyze *, correlate_emit_fn *, void *);
+
 void
 analyze_tick(struct analyze *a, int64_t now, correlate_emit_fn *emit,
     void *arg)
 {
+	held_expire(a, emit, arg);
 	correlate_tick(a->corr, now, emit, arg);
+}
+
+static void
+held_oldest(const char *key, void *value, void *arg)
+{
+	const struct held	*h = value;
+	time_t			*oldest = arg;
+
+	(void)key;
+	if (*oldest == 0 || h->since < *oldest)
+		*oldest = h->since;
 }
 
 int64_t
 analyze_next_tick(const struct analyze *a)
 {
-	return correlate_next_tick(a->corr);
+	int64_t		 t = correlate_next_tick(a->corr), h;
+	time_t		 oldest = 0;
+
+	if (a->held == NULL || strmap_count(a->held) == 0)
+		return t;
+	if (a->held_flush)
+		return (int64_t)time(NULL);
+	strmap_foreach(a->held, held_oldest, &oldest);
+	h = (int64_t)oldest + HELD_MAX_S;
+	return h < t ? h : t;
 }
 
 const char *
@@ -937,6 +972,62 @@ void
 analyze_set_test(struct analyze *a, analyze_test_want_fn *want)
 {
 	a->test_want = want;
+	/* What waits for a test that will not come goes on at the next
+	 * analyze_tick(). */
+	a->held_flush = 1;
+}
+
+struct expire_ctx {
+	time_t		 now;
+	int		 all;
+	char		**keys;
+	size_t		 n, cap;
+};
+
+static void
+held_expired(const char *key, void *value, void *arg)
+{
+	struct expire_ctx	*x = arg;
+	struct held		*h = value;
+
+	if (!x->all && x->now - h->since < HELD_MAX_S)
+		return;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 8;
+		x->keys = xreallocarray(x->keys, x->cap, sizeof *x->keys);
+	}
+	x->keys[x->n++] = xstrdup(key);
+}
+
+/* Hand on the held findings whose test will not come, untested. */
+static void
+held_expire(struct analyze *a, correlate_emit_fn *emit, void *arg)
+{
+	struct expire_ctx	 x;
+	struct held		*h;
+	struct finding		*f;
+	size_t			 i;
+
+	if (a->held == NULL || strmap_count(a->held) == 0) {
+		a->held_flush = 0;
+		return;
+	}
+	memset(&x, 0, sizeof x);
+	x.now = time(NULL);
+	x.all = a->held_flush;
+	a->held_flush = 0;
+	strmap_foreach(a->held, held_expired, &x);
+	for (i = 0; i < x.n; i++) {
+		h = strmap_del(a->held, x.keys[i]);
+		f = h->f;
+		h->f = NULL;
+		finding_set(&f->tested, "not tested: the prober gave no "
+		    "answer");
+		correlate_replace(a->corr, x.keys[i], f, emit, arg);
+		held_free(h);
+		free(x.keys[i]);
+	}
+	free(x.keys);
 }
 
 struct tested_ctx {
