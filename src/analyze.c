@@ -632,6 +632,9 @@ span_is(const struct span *s, const char *lit, size_t n)
 	return s->p != NULL && s->n == n && memcmp(s->p, lit, n) == 0;
 }
 
+static void	test_known(struct analyze *, const char *, const char *,
+		    struct finding *);
+
 void
 analyze_event(struct analyze *a, const struct event *ev, int64_t now,
     correlate_emit_fn *emit, void *arg)
@@ -765,6 +768,9 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 
 		if ((pn = probe_key(a, ev, lp, pat, sizeof pat, &pg)) != NULL)
 			probe_peers(a, pat, pg, pn, f);
+		if (pn != NULL && f->settings != NULL && f->patch != NULL &&
+		    a->test_want != NULL)
+			test_known(a, pat, pn, f);
 	}
 	if (f != NULL && f->key != NULL && memo_ok) {
 		if (strmap_count(a->memo) >= MEMO_MAX) {
@@ -842,6 +848,28 @@ test_hold(struct analyze *a, const char *at, const char *peer,
 	held_free(strmap_put(a->held, fkey, h));
 	a->test_want(at, peer, f->settings, a->probe_arg);
 	return 1;
+}
+
+/*
+ * A finding diagnosed from a verdict already in the cache: the test of
+ * its settings when one was made, else it is asked for (the result
+ * reaches it through analyze_tested()).
+ */
+static void
+test_known(struct analyze *a, const char *at, const char *peer,
+    struct finding *f)
+{
+	const char	*r;
+	char		*k;
+
+	if (!probeverdict_cache_has(a->probe, at, peer))
+		return;		/* its verdict will bring the test */
+	k = test_key(at, peer, f->settings);
+	if ((r = strmap_get(a->tested, k)) != NULL)
+		finding_set(&f->tested, r);
+	else
+		a->test_want(at, peer, f->settings, a->probe_arg);
+	free(k);
 }
 
 /* Diagnose one waiting event again, now with its verdict. */
