@@ -171,6 +171,12 @@ else
 	fail "each finding once in the journal with its fields" "$r"
 fi
 
+# rsyslog (stock Debian settings) has what journald forwards: each
+# alert once in /var/log/syslog.
+wait_for 10 sh -c 'grep -q "hswatchd.*HS-SNI-MISSING" /var/log/syslog'
+expect_eq "/var/log/syslog: each alert once (journald's forwarding)" \
+    "$(ct_exec grep -c 'hswatchd.*HS-SNI-MISSING' /var/log/syslog)" "$2"
+
 # node_exporter's /metrics: hswatch's textfile (rewritten every
 # prom_interval = 15 s), scraped cleanly, with the failures counted.
 if wait_for 45 sh -c 'curl -s --max-time 5 http://127.0.0.1:9100/metrics | grep -q "^hswatch_upstream_tls_failures_total{.*} [1-9]"'; then
