@@ -11,7 +11,8 @@
 # /metrics with node_textfile_scrape_error 0; `systemctl status` shows
 # STATUS=; `hswatch status` answers; `systemctl reload` with broken
 # settings fails and keeps the old ones; `systemctl reload nginx` is
-# followed (a new location is cited by file:line); purge leaves nothing
+# followed (a new location is cited by file:line, in the JSON file that
+# logrotate's SIGHUP reopened); purge leaves nothing
 # running; a reinstall is active again, keeps a changed conffile.
 # A machine that cannot run the container FAILS with the reason.
 . "$TESTSRC/tap.sh"
@@ -209,6 +210,17 @@ grep -q 'hswatch.conf:[0-9]*.*window' "$T_TMP/j" &&
     fail "the rejected key is named with file:line in the journal" "$(tail -5 "$T_TMP/j")"
 ct_exec cp /root/hswatch.conf.good /etc/hswatch/hswatch.conf
 check "systemctl reload with the good settings" ct_exec systemctl reload hswatchd
+
+# --- logrotate (the package's /etc/logrotate.d/hswatch, su hswatch
+# hswatch): findings.json moves to .1 and hswatchd reopens it (SIGHUP);
+# the findings below land in the new file.
+if ct_exec logrotate -f /etc/logrotate.d/hswatch >"$T_TMP/lr" 2>&1; then
+	ok "logrotate -f /etc/logrotate.d/hswatch"
+else
+	fail "logrotate -f /etc/logrotate.d/hswatch" "$(tail -5 "$T_TMP/lr")"
+fi
+expect_eq "rotated: findings.json.1, owned by hswatch" \
+    "$(ct_exec stat -c %U /var/log/hswatch/findings.json.1 2>&1)" hswatch
 
 # --- nginx reload followed: a new server and location, cited by file:line.
 ct_exec sh -c 'cat >/etc/nginx/conf.d/hswatch-late.conf' <<'CONF'
