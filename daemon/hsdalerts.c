@@ -225,6 +225,23 @@ emit(const struct finding *f, enum finding_state st, void *arg)
 	}
 }
 
+/*
+ * Whether findings belong in the journal by default: hswatchd was
+ * started by systemd (INVOCATION_ID or JOURNAL_STREAM, set for every
+ * service) and journald's socket is there.
+ */
+static int
+journal_here(void)
+{
+#ifdef HAVE_SYSTEMD
+	if (getenv("INVOCATION_ID") == NULL && getenv("JOURNAL_STREAM") == NULL)
+		return 0;
+	return access("/run/systemd/journal/socket", W_OK) == 0;
+#else
+	return 0;
+#endif
+}
+
 struct hsd_alerts *
 hsd_alerts_new(const struct settings *s, char **cause)
 {
@@ -232,6 +249,7 @@ hsd_alerts_new(const struct settings *s, char **cause)
 	struct correlate_conf	 cc;
 	struct sink		*sk;
 	char			*why = NULL;
+	int			 to_journal, to_syslog;
 
 	a = xcalloc(1, sizeof *a);
 	a->model = load_model(s, &why);
@@ -252,14 +270,15 @@ hsd_alerts_new(const struct settings *s, char **cause)
 	cc.down_fraction = s->down_fraction;
 	a->an = analyze_new(a->model, &cc);
 
+	settings_alert_outputs(s, journal_here(), &to_journal, &to_syslog);
 #ifdef HAVE_SYSTEMD
-	if (s->alert_journal) {
+	if (to_journal) {
 		if ((sk = sink_journal_new(cause)) == NULL)
 			goto fail;
 		add_sink(a, sk);
 	}
 #endif
-	if (s->alert_syslog) {
+	if (to_syslog) {
 		if ((sk = sink_syslog_new(s->syslog_socket, cause)) == NULL)
 			goto fail;
 		add_sink(a, sk);
@@ -269,7 +288,14 @@ hsd_alerts_new(const struct settings *s, char **cause)
 			goto fail;
 		add_sink(a, sk);
 	}
-	if (s->textfile_dir != NULL) {
+	if (s->textfile_dir != NULL && access(s->textfile_dir, F_OK) == -1 &&
+	    errno == ENOENT) {
+		/* node_exporter not installed (yet): the packaged settings
+		 * name its directory; no textfile, and no crash loop. */
+		log_warnx("textfile_dir %s does not exist (node_exporter "
+		    "not installed?): no Prometheus textfile until it "
+		    "exists and hswatchd restarts", s->textfile_dir);
+	} else if (s->textfile_dir != NULL) {
 		if ((sk = sink_prom_new(s->textfile_dir,
 		    (int64_t)s->prom_interval, cause)) == NULL)
 			goto fail;

@@ -13,7 +13,7 @@ nginx-full openssl curl ca-certificates procps psmisc iproute2
 systemd prometheus prometheus-node-exporter prometheus-alertmanager
 mandoc valgrind clang
 python3 python3-jsonschema gzip time patch rsyslog strace logrotate
-xz-utils zstd"
+xz-utils zstd acl"
 BENCH=0
 if [ "${1:-}" = "--bench" ]; then
 	BENCH=1

@@ -22,8 +22,8 @@ settings_init(struct settings *s)
 	memset(s, 0, sizeof *s);
 	s->state_dir = xstrdup(SETTINGS_STATE_DIR);
 	s->syslog = 1;
-	s->alert_journal = 1;
-	s->alert_syslog = 1;
+	s->alert_journal = -1;	/* unset: settings_alert_outputs() */
+	s->alert_syslog = -1;
 	s->prom_interval = 15;
 	s->window = CORRELATE_WINDOW;
 	s->resolve_after = CORRELATE_RESOLVE_AFTER;
@@ -103,6 +103,31 @@ settings_defaults(struct settings *s, const char *path)
 	s->nginx_config = xstrdup(path);
 	s->nginx_config_default = 1;
 	return 1;
+}
+
+/*
+ * Where findings go: each to exactly one of the journal and syslog
+ * unless both keys say otherwise. A key that is set wins; an unset key
+ * is the opposite of the other one; with neither set, the journal when
+ * journal_here (started by systemd, with a journal socket), else syslog.
+ */
+void
+settings_alert_outputs(const struct settings *s, int journal_here,
+    int *journal, int *syslog)
+{
+	if (s->alert_journal >= 0 && s->alert_syslog >= 0) {
+		*journal = s->alert_journal;
+		*syslog = s->alert_syslog;
+	} else if (s->alert_journal >= 0) {
+		*journal = s->alert_journal;
+		*syslog = !s->alert_journal;
+	} else if (s->alert_syslog >= 0) {
+		*syslog = s->alert_syslog;
+		*journal = !s->alert_syslog;
+	} else {
+		*journal = journal_here != 0;
+		*syslog = !*journal;
+	}
 }
 
 void

@@ -23,8 +23,9 @@ struct settings {
 	char		*events;	/* every event, JSON lines */
 	int		 syslog;	/* the daemon's own messages */
 	/* Alert outputs (findings); see sink.h. */
-	int		 alert_journal;	/* journald (built with libsystemd) */
-	int		 alert_syslog;	/* syslog lines, code= first */
+	int		 alert_journal;	/* journald (built with libsystemd);
+					   -1: unset */
+	int		 alert_syslog;	/* syslog lines, code= first; -1 */
 	char		*syslog_socket;	/* default /dev/log */
 	double		 prom_interval;	/* textfile rewrite, at most every */
 	/* Correlation (correlate.h). */
@@ -75,6 +76,10 @@ int	 settings_set(struct settings *, const char *key, const char *value,
 
 /* Forget every error_log (command-line ones replace the file's). */
 void	 settings_clear_error_logs(struct settings *);
+/* The alert outputs in force: a set key wins, an unset one is the
+ * opposite of the other; neither set: the journal if journal_here. */
+void	 settings_alert_outputs(const struct settings *, int journal_here,
+	    int *journal, int *syslog);
 
 /*
  * A reload of hswatchd applies most keys; these take effect only at a
