@@ -824,7 +824,21 @@ advice_transport(const struct probeplan *pl, struct probeplan_verdict *v)
 		    f->reason ? f->reason : "refused");
 		break;
 	case PROBE_TIMEOUT:
-		if (f->phase == PROBE_PHASE_CONNECT)
+		if (f->phase == PROBE_PHASE_CONNECT &&
+		    getenv("INVOCATION_ID") != NULL)
+			/*
+			 * Under systemd, IPAddressAllow=/IPAddressDeny= drop
+			 * the packets (a connect that times out, seen under
+			 * systemd 252): the sandbox is as likely as the peer.
+			 */
+			advise(v, "%s did not accept a connection within %d ms: "
+			    "the host is down, or a firewall drops the packets "
+			    "- this service's own sandbox among them "
+			    "(hswatchd.service allows only the loopback unless "
+			    "a drop-in adds the upstreams with IPAddressAllow=; "
+			    "systemctl show -p IPAddressAllow hswatchd); no "
+			    "verdict on the peer", pl->label, f->timeout_ms);
+		else if (f->phase == PROBE_PHASE_CONNECT)
 			advise(v, "%s did not accept a connection within %d ms: "
 			    "the host is down or a firewall drops the packets",
 			    pl->label, f->timeout_ms);

@@ -12,7 +12,9 @@
 # STATUS=; `hswatch status` answers; `systemctl reload` with broken
 # settings fails and keeps the old ones; `systemctl reload nginx` is
 # followed (a new location is cited by file:line, in the JSON file that
-# logrotate's SIGHUP reopened); purge leaves nothing
+# logrotate's SIGHUP reopened); the probe under the unit (a patch
+# tested before its finding goes on; a peer outside IPAddressAllow= said
+# to be blocked here); purge leaves nothing
 # running; a reinstall is active again, keeps a changed conffile.
 # A machine that cannot run the container FAILS with the reason.
 . "$TESTSRC/tap.sh"
@@ -255,6 +257,113 @@ wait_for 20 sh -c 'grep -q "hswatch-late.conf:8" /var/log/hswatch/findings.json'
     ok "a finding at the new location cites /etc/nginx/conf.d/hswatch-late.conf:8" ||
     fail "a finding at the new location cites its file:line" \
 	"$(ct_exec tail -c 600 /var/log/hswatch/findings.json)"
+
+# --- The probe under the unit, with the stock settings (probe = yes):
+# an SNI-only peer on 127.0.0.2 reached without SNI gets a patch whose
+# settings the probe tested (verification included) before the finding
+# went on; with the unit's IPAddressAllow= narrowed by a drop-in, a peer
+# on 127.0.0.3 is not reachable by the probe (systemd drops the packets:
+# the connect times out), and the finding names the service's sandbox
+# among the causes, with the setting to check (never that the peer
+# refused).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T_TMP/api.key" -out "$T_TMP/api.crt" -days 2 \
+    -subj /CN=api.ct.test -addext subjectAltName=DNS:api.ct.test 2>/dev/null
+ct_exec mkdir -p /etc/nginx/hswatch-ct
+ct_exec sh -c 'cat >/etc/nginx/hswatch-ct/api.crt' <"$T_TMP/api.crt"
+ct_exec sh -c 'umask 077; cat >/etc/nginx/hswatch-ct/api.key' <"$T_TMP/api.key"
+ct_exec chmod 644 /etc/nginx/hswatch-ct/api.crt
+ct_exec sh -c 'cat >/etc/nginx/conf.d/hswatch-probe.conf' <<'CONF'
+server {
+    listen 127.0.0.2:8443 ssl default_server;
+    ssl_reject_handshake on;
+}
+server {
+    listen 127.0.0.2:8443 ssl;
+    server_name api.ct.test;
+    ssl_certificate /etc/nginx/hswatch-ct/api.crt;
+    ssl_certificate_key /etc/nginx/hswatch-ct/api.key;
+    return 200 "api\n";
+}
+server {
+    listen 127.0.0.3:8443 ssl default_server;
+    ssl_reject_handshake on;
+}
+server {
+    listen 127.0.0.1:8082;
+    server_name probe.test;
+    location /sni/ {
+        proxy_pass https://127.0.0.2:8443;
+        proxy_ssl_name api.ct.test;
+        proxy_ssl_verify on;
+        proxy_ssl_trusted_certificate /etc/nginx/hswatch-ct/api.crt;
+    }
+    location /blocked/ {
+        proxy_pass https://127.0.0.3:8443;
+    }
+}
+CONF
+ct_exec mkdir -p /etc/systemd/system/hswatchd.service.d
+ct_exec sh -c 'cat >/etc/systemd/system/hswatchd.service.d/narrow.conf' <<'UNIT'
+[Service]
+IPAddressAllow=
+IPAddressAllow=127.0.0.1 127.0.0.2 ::1
+UNIT
+ct_exec systemctl daemon-reload
+check "systemctl reload nginx (the probe's peers)" ct_exec systemctl reload nginx
+check "hswatchd restarted with IPAddressAllow= narrowed" ct_exec systemctl restart hswatchd
+active hswatchd || fail "hswatchd active after the restart"
+sleep 1
+ct_exec curl -s -o /dev/null --max-time 5 http://127.0.0.1:8082/sni/r1
+ct_exec curl -s -o /dev/null --max-time 5 http://127.0.0.1:8082/blocked/r1
+probe_seen() {
+	ct_exec cat /var/log/hswatch/findings.json >"$T_TMP/probe.json"
+	python3 - "$T_TMP/probe.json" "$1" <<'PY'
+import json, sys
+F = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+loc = sys.argv[2]
+F = [f for f in F if (f.get("location") or {}).get("name") == loc and f.get("probe")]
+if not F:
+    sys.exit(1)
+f = F[-1]
+print(f["code"], "|", f.get("tested"), "|", f.get("fix"))
+PY
+}
+n=0
+while [ $n -lt 100 ] && ! probe_seen /sni/ >/dev/null; do
+	n=$((n + 1))
+	sleep 0.2
+done
+r=$(probe_seen /sni/)
+case $r in
+"HS-SNI-MISSING | passed: the handshake completes and the certificate verifies for api.ct.test"*)
+	ok "under the unit: the probe's patch for /sni/ was tested, passed (${r%% |*})" ;;
+*)	fail "under the unit: the probe's patch for /sni/ was tested, passed" "$r" \
+	    "$(ct_exec journalctl -u hswatchd --no-pager -o cat | tail -8)" ;;
+esac
+ct_exec journalctl --sync
+ct_exec journalctl -o json --no-pager _SYSTEMD_UNIT=hswatchd.service >"$T_TMP/journal2.json"
+python3 - "$T_TMP/journal2.json" <<'PY' && ok "the journal has HSWATCH_TESTED for it" || fail "the journal has HSWATCH_TESTED for it"
+import json, sys
+js = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+sys.exit(0 if any(str(j.get("HSWATCH_TESTED", "")).startswith("passed: ") and
+                  str(j.get("HSWATCH_LOCATION", "")).startswith("/sni/") for j in js) else 1)
+PY
+n=0
+while [ $n -lt 100 ] && ! probe_seen /blocked/ >/dev/null; do
+	n=$((n + 1))
+	sleep 0.2
+done
+r=$(probe_seen /blocked/)
+case $r in
+*"this service's own sandbox among them"*)
+	ok "under the unit: a peer outside IPAddressAllow= is said to be maybe blocked by the sandbox (${r%% |*})" ;;
+*)	fail "under the unit: a peer outside IPAddressAllow= is said to be maybe blocked by the sandbox" "$r" ;;
+esac
+ct_exec rm -f /etc/systemd/system/hswatchd.service.d/narrow.conf /etc/nginx/conf.d/hswatch-probe.conf
+ct_exec systemctl daemon-reload
+ct_exec systemctl reload nginx
+check "hswatchd restarted with the unit as shipped" ct_exec systemctl restart hswatchd
 
 # --- purge: nothing of it runs or stays.
 if ct_exec dpkg --purge hswatch >"$T_TMP/purge" 2>&1; then
