@@ -20,6 +20,7 @@
 #include "hswatch/confdirs.h"
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
+#include "hswatch/confrefuse.h"
 #include "hswatch/xmalloc.h"
 
 struct builder {
@@ -1392,6 +1393,26 @@ check_listen_ssl(struct confmodel *m, char **cause)
 	return 0;
 }
 
+/* The http {} and stream {} blocks' merge-time refusals, in file order. */
+static int
+merge_checks(struct confmodel *m, char **cause)
+{
+	const struct confdir	*c;
+	size_t			 i;
+
+	for (i = 0; i < m->tree->root.nchild; i++) {
+		c = m->tree->root.child[i];
+		if (!c->block)
+			continue;
+		if (is_dir(c, "http") && (confrefuse_http(m, cause) != 0 ||
+		    check_listen_ssl(m, cause) != 0))
+			return -1;
+		if (is_dir(c, "stream") && confrefuse_stream(m, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct confmodel *
 confmodel_new(struct conftree *t, const char *version, char **cause)
 {
@@ -1429,7 +1450,9 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 			return NULL;
 		}
 	}
-	if (check_events(m, cause) != 0 || check_listen_ssl(m, cause) != 0) {
+	/* nginx's order: each block's merge, its postconfiguration, and
+	 * the events {} check once the whole file is read. */
+	if (merge_checks(m, cause) != 0 || check_events(m, cause) != 0) {
 		confmodel_free(m);
 		return NULL;
 	}

@@ -58,15 +58,21 @@ for exp in "$C"/*.expect; do
 	reject) expect_eq "$name: nginx -t refuses, hswatch config exit 2" "$nrc $hrc" "1 2" ;;
 	esac
 	sed -n 's/^reject //p' "$exp" >"$P/rejects"
+	# reject-where: what hswatch adds after nginx's words when nginx
+	# names no file:line (paths relative to the tree).
+	where=$(sed -n 's/^reject-where //p' "$exp" |
+		sed "s| in \([^ ,)]*:[0-9][0-9]*\)| in $P/conf/\1|g")
 	while IFS= read -r msg; do
 		want=$(printf '%s' "$msg" | sed "s| in \([^ ]*:[0-9][0-9]*\)\$| in $P/conf/\1|")
+		hwant="hswatch: $want${where:+ $where}"
 		# nginx: "nginx: [emerg] MSG" or "TIME [emerg] PID#TID: MSG".
-		if grep -F '[emerg] ' "$P/nginx-t.out" | grep -qF ": $want" &&
-		    grep -qxF "hswatch: $want" "$P/hswatch.err"; then
+		if sed -n 's/^.*\[emerg\] \([0-9]*#[0-9]*: \)\{0,1\}//p' \
+		    "$P/nginx-t.out" | grep -qxF "$want" &&
+		    grep -qxF "$hwant" "$P/hswatch.err"; then
 			ok "$name: both say: $msg"
 		else
 			fail "$name: both say: $msg" "nginx: $(head -c 300 "$P/nginx-t.out")" \
-				"hswatch: $(head -c 300 "$P/hswatch.err")"
+				"hswatch: $(head -c 300 "$P/hswatch.err")" "want: $hwant"
 		fi
 	done <"$P/rejects"
 	[ "$verdict" = accept ] || continue
