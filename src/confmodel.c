@@ -21,11 +21,20 @@
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
 #include "hswatch/confrefuse.h"
+#include "hswatch/strmap.h"
 #include "hswatch/xmalloc.h"
 
 struct builder {
 	struct confmodel	*m;
 	char			**cause;
+	/* Every address listened on so far (ngx_http_add_addresses()):
+	 * http's, stream's, each a struct seen_addr. */
+	struct strmap		*seen[2];
+};
+
+struct seen_addr {
+	int	 set;		/* a listen with bind-time options */
+	int	 dflt;		/* a default_server */
 };
 
 /* The blocks whose "set" and "map" can give a variable its value. */
@@ -94,21 +103,47 @@ confmodel_origin(const struct confmodel *m, const struct confdir *d,
 
 static int build_error(struct builder *, const struct confdir *,
     const char *, ...) __attribute__((format(printf, 3, 4)));
+static int build_error_end(struct builder *, const struct confdir *,
+    const char *, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+build_error_at(struct builder *bd, const struct confdir *d, unsigned line,
+    const char *fmt, va_list ap)
+{
+	char	*msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	xasprintf(bd->cause, "%s in %s:%u", msg ? msg : "error", d->file,
+	    line ? line : d->line);
+	free(msg);
+	return -1;
+}
 
 static int
 build_error(struct builder *bd, const struct confdir *d, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
+	int	 r;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	r = build_error_at(bd, d, 0, fmt, ap);
 	va_end(ap);
-	xasprintf(bd->cause, "%s in %s:%u", msg ? msg : "error", d->file,
-	    d->line);
-	free(msg);
-	return -1;
+	return r;
+}
+
+/* The same at the line nginx -t names: that of the statement's ";". */
+static int
+build_error_end(struct builder *bd, const struct confdir *d,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 r;
+
+	va_start(ap, fmt);
+	r = build_error_at(bd, d, d->end_line, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static void
@@ -1092,42 +1127,158 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 	return 0;
 }
 
-static void
-listen_add(struct confmodel_server *s, const struct confdir *d)
+/* The listen parameters nginx counts as "set" (bind-time options). */
+static int
+listen_opt_set(const char *a)
+{
+	static const char *const eq[] = { "bind", "deferred", "reuseport" };
+	static const char *const pfx[] = { "setfib=", "fastopen=", "backlog=",
+	    "rcvbuf=", "sndbuf=", "accept_filter=", "ipv6only=",
+	    "so_keepalive=" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof eq / sizeof eq[0]; i++)
+		if (strcmp(a, eq[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof pfx / sizeof pfx[0]; i++)
+		if (strncmp(a, pfx[i], strlen(pfx[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The address of a listen as nginx's ngx_parse_url() reads it: "*:443"
+ * for "443", "*:443", "0.0.0.0:443" (the port as a number); IPs in
+ * their canonical form. *known is 0 for a host name nginx would
+ * resolve (hswatch does not): it compares only as written.
+ */
+static char *
+listen_addr(const char *a, int *known)
+{
+	unsigned	 port;
+	size_t		 hl, i;
+	int		 bad, allnum = 1;
+	char		*r;
+
+	*known = 1;
+	for (i = 0; a[i] != '\0'; i++)
+		if (!isdigit((unsigned char)a[i]))
+			allnum = 0;
+	if (strncmp(a, "unix:", 5) == 0)
+		return xstrdup(a);
+	if (allnum && i > 0 && i <= 5) {
+		xasprintf(&r, "*:%lu", strtoul(a, NULL, 10));
+		return r;
+	}
+	hl = split_hostport(a, strlen(a), &port, &bad);
+	if (port == 0)
+		port = 80;
+	if ((hl == 1 && a[0] == '*') || (hl == 7 &&
+	    memcmp(a, "0.0.0.0", 7) == 0))
+		xasprintf(&r, "*:%u", port);
+	else if ((r = confmodel_addr_norm(a, hl, port)) == NULL) {
+		*known = 0;
+		xasprintf(&r, "%.*s:%u", (int)hl, a, port);
+	}
+	return r;
+}
+
+/*
+ * nginx -t's checks as each listen is read: http's "a duplicate listen"
+ * (one server, one address twice), "duplicate listen options" (two
+ * listens of an address with bind-time options), "a duplicate default
+ * server"; stream's "duplicate ... address and port pair" (any two).
+ * The address as nginx prints it: "0.0.0.0:443", "[::]:443".
+ */
+static int
+listen_check(struct builder *bd, struct confmodel_server *s,
+    const struct confmodel_listen *ls, int udp)
+{
+	struct strmap		**mp = &bd->seen[s->stream];
+	struct seen_addr	 *sa, z = { 0, 0 };
+	const struct confdir	 *d = ls->dir;
+	char			 *text, *key;
+	size_t			  i;
+	int			  set = 0;
+
+	if (*mp == NULL)
+		*mp = strmap_new();
+	if (strncmp(ls->addr, "*:", 2) == 0)
+		xasprintf(&text, "0.0.0.0:%s", ls->addr + 2);
+	else
+		text = xstrdup(ls->addr);
+	xasprintf(&key, "%s%s", udp ? "udp " : "", ls->addr);
+	sa = strmap_get(*mp, key);
+	if (s->stream) {
+		if (sa != NULL) {
+			free(key);
+			build_error_end(bd, d, "duplicate \"%s\" address and port "
+			    "pair", text);
+			free(text);
+			return -1;
+		}
+		(void)strmap_put_copy(*mp, key, &z, sizeof z);
+		free(key);
+		free(text);
+		return 0;
+	}
+	for (i = 2; i < d->nargs; i++)
+		set |= listen_opt_set(d->args[i]);
+	if (sa == NULL)
+		sa = strmap_put_copy(*mp, key, &z, sizeof z);
+	else {
+		/* ngx_http_add_server(): this server listens there already. */
+		for (i = 0; i + 1 < s->nlistens; i++)
+			if (strcmp(s->listens[i].addr, ls->addr) == 0)
+				goto dup;
+		if (set && sa->set) {
+			build_error_end(bd, d, "duplicate listen options for %s",
+			    text);
+			goto fail;
+		}
+		if (ls->default_server && sa->dflt) {
+			build_error_end(bd, d, "a duplicate default server for %s",
+			    text);
+			goto fail;
+		}
+	}
+	sa->set |= set;
+	sa->dflt |= ls->default_server;
+	free(key);
+	free(text);
+	return 0;
+dup:
+	build_error_end(bd, d, "a duplicate listen %s", text);
+fail:
+	free(key);
+	free(text);
+	return -1;
+}
+
+static int
+listen_add(struct builder *bd, struct confmodel_server *s,
+    const struct confdir *d)
 {
 	struct confmodel_listen	*ls;
-	const char		*a = d ? d->args[1] : "80";
-	unsigned		 port;
-	size_t			 hl, i;
-	int			 bad, allnum = 1;
+	size_t			 i;
+	int			 known, udp = 0;
 
 	s->listens = xreallocarray(s->listens, s->nlistens + 1,
 	    sizeof *s->listens);
 	ls = &s->listens[s->nlistens++];
 	memset(ls, 0, sizeof *ls);
 	ls->dir = d;
-	for (i = 0; a[i] != '\0'; i++)
-		if (!isdigit((unsigned char)a[i]))
-			allnum = 0;
-	if (strncmp(a, "unix:", 5) == 0)
-		ls->addr = xstrdup(a);
-	else if (allnum)
-		xasprintf(&ls->addr, "*:%s", a);
-	else {
-		hl = split_hostport(a, strlen(a), &port, &bad);
-		if (port == 0)
-			port = 80;
-		if ((hl == 1 && a[0] == '*') || (hl == 7 &&
-		    memcmp(a, "0.0.0.0", 7) == 0))
-			xasprintf(&ls->addr, "*:%u", port);
-		else if ((ls->addr = confmodel_addr_norm(a, hl, port)) == NULL)
-			xasprintf(&ls->addr, "%.*s:%u", (int)hl, a, port);
+	ls->addr = listen_addr(d ? d->args[1] : "80", &known);
+	if (d == NULL)
+		return 0;
+	for (i = 2; i < d->nargs; i++) {
+		if (strcmp(d->args[i], "default_server") == 0 ||
+		    strcmp(d->args[i], "default") == 0)
+			ls->default_server = 1;
+		if (strcmp(d->args[i], "udp") == 0)
+			udp = 1;
 	}
-	if (d != NULL)
-		for (i = 2; i < d->nargs; i++)
-			if (strcmp(d->args[i], "default_server") == 0 ||
-			    strcmp(d->args[i], "default") == 0)
-				ls->default_server = 1;
+	return known ? listen_check(bd, s, ls, udp) : 0;
 }
 
 static char *
@@ -1188,8 +1339,10 @@ server_build(struct builder *bd, const struct confdir *d,
 				    bd, c, c->args[j] + 1, ci)) == NULL)
 					return -1;
 			}
-		} else if (is_dir(c, "listen") && c->nargs >= 2)
-			listen_add(s, c);
+		} else if (is_dir(c, "listen") && c->nargs >= 2) {
+			if (listen_add(bd, s, c) != 0)
+				return -1;
+		}
 		else if (!stream && is_dir(c, "location") && c->block) {
 			if (loc_build(bd, s, NULL, c, top) != 0)
 				return -1;
@@ -1215,7 +1368,7 @@ server_build(struct builder *bd, const struct confdir *d,
 		}
 	}
 	if (s->nlistens == 0 && !stream)
-		listen_add(s, NULL);
+		(void)listen_add(bd, s, NULL);
 	s->logname = log_name(s->nnames ? s->names[0] : NULL);
 	return 0;
 }
@@ -1431,6 +1584,7 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	}
 	bd.m = m;
 	bd.cause = cause;
+	bd.seen[0] = bd.seen[1] = NULL;
 	for (i = 0; i < t->nwarnings; i++) {
 		m->warnings = xreallocarray(m->warnings, m->nwarnings + 1,
 		    sizeof *m->warnings);
@@ -1446,10 +1600,14 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 			continue;
 		if ((is_dir(c, "http") && context_build(&bd, c, 0) != 0) ||
 		    (is_dir(c, "stream") && context_build(&bd, c, 1) != 0)) {
+			strmap_free(bd.seen[0], NULL);
+			strmap_free(bd.seen[1], NULL);
 			confmodel_free(m);
 			return NULL;
 		}
 	}
+	strmap_free(bd.seen[0], NULL);
+	strmap_free(bd.seen[1], NULL);
 	/* nginx's order: each block's merge, its postconfiguration, and
 	 * the events {} check once the whole file is read. */
 	if (merge_checks(m, cause) != 0 || check_events(m, cause) != 0) {
