@@ -445,14 +445,46 @@ is_var(const struct confdir *d, const char *name, size_t len)
 	    strncmp(a + 1, name, len) == 0;
 }
 
+/* A rewrite's flag: its last argument when it is one of nginx's four. */
+static const char *
+rewrite_flag(const struct confdir *d)
+{
+	const char	*f;
+
+	if (d->nargs < 4)
+		return "";
+	f = d->args[d->nargs - 1];
+	return strcmp(f, "last") == 0 || strcmp(f, "break") == 0 ||
+	    strcmp(f, "redirect") == 0 || strcmp(f, "permanent") == 0 ?
+	    f : "";
+}
+
+static void
+vals_copy(struct vals *dst, const struct vals *src)
+{
+	size_t	 i;
+
+	memset(dst, 0, sizeof *dst);
+	for (i = 0; i < src->n; i++)
+		dst->v[i] = xstrdup(src->v[i]);
+	dst->n = src->n;
+	dst->unknown = src->unknown;
+}
+
 /*
  * Walk the "set" statements of one block in the order nginx runs them
- * (the rewrite module's codes): an unconditional "set" replaces what the
- * variable held, a "set" in another "if" block may or may not run.
+ * (the rewrite module's codes), following the requests' paths: cur
+ * holds the values of the paths still running (unknown: some path has
+ * none), done those of paths a "break" ended (they go on to the
+ * target). A "set" gives every running path its value; an "if" block
+ * (other than the target's own) may run or not; "return" ends its
+ * paths, which never reach the target; "break" moves them to done;
+ * "rewrite ... break" may. Returns 1 when no path runs past the block.
  */
-static void
+static int
 walk_sets(const struct scope *sc, const struct confdir *b, const char *name,
-    size_t len, int cond, struct vals *cur, int *assigned, int depth)
+    size_t len, struct vals *cur, struct vals *done, int *touched,
+    int depth)
 {
 	const struct confdir	*c;
 	struct vals		 v;
@@ -461,59 +493,106 @@ walk_sets(const struct scope *sc, const struct confdir *b, const char *name,
 	for (i = 0; i < b->nchild; i++) {
 		c = b->child[i];
 		if (is_dir(c, "if") && c->block) {
-			walk_sets(sc, c, name, len, cond || c != sc->cond, cur,
-			    assigned, depth);
+			if (c == sc->cond) {
+				/* The target's own if: only the paths that
+				 * enter it reach the target. */
+				vals_free(done);
+				done->unknown = 0;
+				if (walk_sets(sc, c, name, len, cur, done,
+				    touched, depth))
+					return 1;
+				continue;
+			}
+			vals_copy(&v, cur);
+			(void)walk_sets(sc, c, name, len, &v, done, touched,
+			    depth);
+			vals_merge(cur, &v);
+			continue;
+		}
+		if (is_dir(c, "return") || is_dir(c, "break")) {
+			if (is_dir(c, "break"))
+				vals_merge(done, cur);
+			vals_free(cur);
+			cur->unknown = 0;
+			return 1;
+		}
+		if (is_dir(c, "rewrite") &&
+		    strcmp(rewrite_flag(c), "break") == 0) {
+			vals_copy(&v, cur);
+			vals_merge(done, &v);
 			continue;
 		}
 		if (!is_dir(c, "set") || c->nargs != 3 || !is_var(c, name, len))
 			continue;
-		memset(&v, 0, sizeof v);
-		expand(sc, c->args[2], &v, depth + 1);
-		if (cond) {
-			/* Maybe: without this set the value is the old one. */
-			if (!*assigned)
-				v.unknown = 1;
-			vals_merge(cur, &v);
-		} else {
-			vals_free(cur);
-			cur->unknown = 0;
-			vals_merge(cur, &v);
-			*assigned = 1;
-		}
+		*touched = 1;
+		vals_free(cur);
+		memset(cur, 0, sizeof *cur);
+		expand(sc, c->args[2], cur, depth + 1);
 	}
+	return 0;
 }
 
-/* The values a "map" gives the variable: every value and the default. */
+/* The variable a map / geo / split_clients block defines, or NULL. */
+static const char *
+block_var(const struct confdir *m)
+{
+	const char	*v;
+
+	if (!m->block)
+		return NULL;
+	if ((is_dir(m, "map") || is_dir(m, "split_clients")) && m->nargs == 3)
+		v = m->args[2];
+	else if (is_dir(m, "geo") && (m->nargs == 2 || m->nargs == 3))
+		v = m->args[m->nargs - 1];
+	else
+		return NULL;
+	return v[0] == '$' ? v + 1 : NULL;
+}
+
+/*
+ * The values a "map", "geo" or "split_clients" block gives the variable:
+ * every value, and the default ("" when none: map and geo without
+ * "default", split_clients whose shares leave some out).
+ */
 static int
 map_values(const struct scope *sc, const char *name, size_t len,
     struct vals *out, int depth)
 {
 	const struct confdir	*m, *c;
+	const char		*var;
 	struct vals		 v;
 	size_t			 i, j;
-	int			 dflt;
+	double			 pct = 0;
+	int			 dflt, geo, split;
 
 	if (sc->top == NULL)
 		return 0;
 	for (i = 0; i < sc->top->nchild; i++) {
 		m = sc->top->child[i];
-		if (!is_dir(m, "map") || !m->block || m->nargs != 3 ||
-		    m->args[2][0] != '$' ||
-		    strlen(m->args[2] + 1) != len ||
-		    strncmp(m->args[2] + 1, name, len) != 0)
+		if ((var = block_var(m)) == NULL || strlen(var) != len ||
+		    strncmp(var, name, len) != 0)
 			continue;
+		geo = is_dir(m, "geo");
+		split = is_dir(m, "split_clients");
 		dflt = 0;
 		for (j = 0; j < m->nchild; j++) {
 			c = m->child[j];
-			if (c->nargs != 2 || is_dir(c, "include"))
+			if (c->nargs != 2 || is_dir(c, "include") ||
+			    (geo && (is_dir(c, "delete") ||
+			    is_dir(c, "proxy"))))
 				continue;
-			if (is_dir(c, "default"))
+			if (split) {
+				if (strcmp(c->args[0], "*") == 0)
+					dflt = 1;
+				else
+					pct += strtod(c->args[0], NULL);
+			} else if (is_dir(c, "default"))
 				dflt = 1;
 			memset(&v, 0, sizeof v);
 			expand(sc, c->args[1], &v, depth + 1);
 			vals_merge(out, &v);
 		}
-		if (!dflt)
+		if (!dflt && (!split || pct < 100))
 			vals_add(out, "");
 		return 1;
 	}
@@ -525,22 +604,36 @@ static void
 var_values(const struct scope *sc, const char *name, size_t len,
     struct vals *out, int depth)
 {
-	int	 assigned = 0;
+	struct vals	 done;
+	int		 touched = 0;
 
 	memset(out, 0, sizeof *out);
+	memset(&done, 0, sizeof done);
 	if (depth > 8) {
 		out->unknown = 1;
 		return;
 	}
-	if (sc->srv != NULL)
-		walk_sets(sc, sc->srv, name, len, 0, out, &assigned, depth);
-	if (sc->loc != NULL)
-		walk_sets(sc, sc->loc, name, len, 0, out, &assigned, depth);
-	if (out->n == 0 && !assigned && !out->unknown &&
-	    map_values(sc, name, len, out, depth))
-		return;
-	if (!assigned)
+	/* Unset until a set runs. A break at server level ends only the
+	 * server's rewrite phase: those paths go on into the location. */
+	out->unknown = 1;
+	if (sc->srv != NULL) {
+		(void)walk_sets(sc, sc->srv, name, len, out, &done, &touched,
+		    depth);
+		vals_merge(out, &done);
+		done.unknown = 0;
+	}
+	if (sc->loc != NULL) {
+		(void)walk_sets(sc, sc->loc, name, len, out, &done, &touched,
+		    depth);
+		vals_merge(out, &done);
+	}
+	if (!touched) {
+		vals_free(out);
+		out->unknown = 0;
+		if (map_values(sc, name, len, out, depth))
+			return;
 		out->unknown = 1;
+	}
 }
 
 /*
