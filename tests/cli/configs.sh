@@ -115,6 +115,12 @@ def locs(ls):
         locs(l['locations'])
 for s in m['servers']:
     locs(s['locations'])
+    # A stream server's proxy_pass: the server is its "location".
+    t = s.get('target')
+    if t:
+        got.append(' '.join([rel(t['at']), rel(s['at']), 'tls=' + t['tls_state'],
+            'cond=none', 'group=' + (t['upstream_group'] or '-'),
+            'resolved=' + (t['resolved'] or '-')]))
 want = [l[len('target '):] for l in lines if l.startswith('target ')]
 report(sorted(got) == sorted(want), 'every target as expected',
        'got: %s' % sorted(set(got) - set(want)), 'want: %s' % sorted(set(want) - set(got)))
