@@ -1280,7 +1280,8 @@ listen_addr(const char *a, int *known)
  * nginx -t's checks as each listen is read: http's "a duplicate listen"
  * (one server, one address twice), "duplicate listen options" (two
  * listens of an address with bind-time options), "a duplicate default
- * server"; stream's "duplicate ... address and port pair" (any two).
+ * server"; stream's "duplicate ... address and port pair" (any two;
+ * before nginx 1.25.5, then http's rules).
  * The address as nginx prints it: "0.0.0.0:443", "[::]:443".
  */
 static int
@@ -1302,7 +1303,8 @@ listen_check(struct builder *bd, struct confmodel_server *s,
 		text = xstrdup(ls->addr);
 	xasprintf(&key, "%s%s", udp ? "udp " : "", ls->addr);
 	sa = strmap_get(*mp, key);
-	if (s->stream) {
+	/* nginx 1.25.5 gave stream virtual servers, and http's rules. */
+	if (s->stream && bd->m->vnum < 1025005) {
 		if (sa != NULL) {
 			free(key);
 			build_error_end(bd, d, "duplicate \"%s\" address and port "

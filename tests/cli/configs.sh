@@ -275,4 +275,9 @@ else
 	fail "--nginx-version 1.27.3: the default and its origin name the version" \
 		"$(grep proxy_ssl_protocols "$P/config-1.27.txt" | head -3)"
 fi
+# Stream virtual servers (nginx 1.25.5) share an address as http's do:
+# the pair nginx 1.22 refuses is not refused for a later version.
+(cd / && "$HSWATCH" config --nginx-version 1.26.2 --prefix "$T_TMP/broken-stream-listen-dup/" \
+	--config conf/nginx.conf) >/dev/null 2>&1
+expect_eq "--nginx-version 1.26.2: two stream servers may listen on one address" "$?" 0
 finish
