@@ -42,15 +42,31 @@ last_named(const struct confdir *d, const char *name, size_t *count)
 /*
  * A server's merged value of a directive nginx merges as one value or
  * one array: the server's own, else its context's (http {} / stream {}).
+ * The context's is looked up once per name (c), not once per server.
  */
+struct ctxval {
+	const struct confdir	*ctx;
+	const struct confdir	*d;
+	size_t			 count;
+	int			 valid;
+};
+
 static const struct confdir *
-merged(const struct confdir *srv, const char *name, size_t *count)
+merged(const struct confdir *srv, const char *name, size_t *count,
+    struct ctxval *c)
 {
 	const struct confdir	*d;
 
-	if ((d = last_named(srv, name, count)) == NULL)
-		d = last_named(srv->parent, name, count);
-	return d;
+	if ((d = last_named(srv, name, count)) != NULL)
+		return d;
+	if (!c->valid || c->ctx != srv->parent) {
+		c->ctx = srv->parent;
+		c->d = last_named(srv->parent, name, &c->count);
+		c->valid = 1;
+	}
+	if (count != NULL)
+		*count = c->count;
+	return c->d;
 }
 
 static int
@@ -71,14 +87,15 @@ http_cert_keys(const struct confmodel *m, char **cause)
 {
 	const struct confmodel_server	*s;
 	const struct confdir		*crt;
+	struct ctxval			 cc = { 0 }, ck = { 0 };
 	size_t				 i, ncrt, nkey;
 
 	for (i = 0; i < m->nservers; i++) {
 		s = m->servers[i];
-		if (s->stream ||
-		    (crt = merged(s->dir, "ssl_certificate", &ncrt)) == NULL)
+		if (s->stream || (crt = merged(s->dir, "ssl_certificate", &ncrt,
+		    &cc)) == NULL)
 			continue;
-		if (merged(s->dir, "ssl_certificate_key", &nkey) != NULL &&
+		if (merged(s->dir, "ssl_certificate_key", &nkey, &ck) != NULL &&
 		    nkey >= ncrt)
 			continue;
 		xasprintf(cause, "no \"ssl_certificate_key\" is defined for "
@@ -144,17 +161,18 @@ stream_verify(const struct confmodel *m, char **cause)
 {
 	const struct confmodel_server	*s;
 	const struct confdir		*on, *v;
+	struct ctxval			 c1 = { 0 }, c2 = { 0 }, c3 = { 0 };
 	size_t				 i;
 
 	for (i = 0; i < m->nservers; i++) {
 		s = m->servers[i];
 		if (!s->stream)
 			continue;
-		on = merged(s->dir, "proxy_ssl", NULL);
-		v = merged(s->dir, "proxy_ssl_verify", NULL);
+		on = merged(s->dir, "proxy_ssl", NULL, &c1);
+		v = merged(s->dir, "proxy_ssl_verify", NULL, &c2);
 		if (!flag_on(on) || !flag_on(v) ||
 		    !str_empty(merged(s->dir, "proxy_ssl_trusted_certificate",
-		    NULL)))
+		    NULL, &c3)))
 			continue;
 		xasprintf(cause, "no proxy_ssl_trusted_certificate for "
 		    "proxy_ssl_verify (server in %s:%u, proxy_ssl on in %s:%u, "
@@ -185,6 +203,7 @@ stream_listen_ssl(const struct confmodel *m, char **cause)
 {
 	const struct confmodel_server	*s;
 	const struct confdir		*ls, *crt;
+	struct ctxval			 cc = { 0 }, ck = { 0 };
 	size_t				 i, j, ncrt, nkey;
 
 	for (i = 0; i < m->nservers; i++) {
@@ -198,11 +217,13 @@ stream_listen_ssl(const struct confmodel *m, char **cause)
 				ls = s->listens[j].dir;
 		if (ls == NULL)
 			continue;
-		if ((crt = merged(s->dir, "ssl_certificate", &ncrt)) == NULL)
+		if ((crt = merged(s->dir, "ssl_certificate", &ncrt, &cc)) ==
+		    NULL)
 			xasprintf(cause, "no \"ssl_certificate\" is defined for "
 			    "the \"listen ... ssl\" directive in %s:%u",
 			    ls->file, ls->line);
-		else if (merged(s->dir, "ssl_certificate_key", &nkey) == NULL)
+		else if (merged(s->dir, "ssl_certificate_key", &nkey, &ck) ==
+		    NULL)
 			xasprintf(cause, "no \"ssl_certificate_key\" is defined "
 			    "for the \"listen ... ssl\" directive in %s:%u",
 			    ls->file, ls->line);
