@@ -1597,9 +1597,10 @@ listens_ssl(const struct confmodel_listen *ls)
  * ngx_http_ssl_init(): on an address:port any server listens on with
  * "ssl", the default server needs a certificate (or
  * ssl_reject_handshake on, and then every other server there does).
+ * stream's ngx_stream_ssl_init() since nginx 1.25.5 (stream != 0).
  */
 static int
-check_listen_ssl(struct confmodel *m, char **cause)
+check_listen_ssl(struct confmodel *m, int stream, char **cause)
 {
 	const struct confmodel_server	*s, *dflt, *bad;
 	const char			*addr;
@@ -1608,7 +1609,7 @@ check_listen_ssl(struct confmodel *m, char **cause)
 
 	for (i = 0; i < m->nservers; i++)
 		for (j = 0; j < m->servers[i]->nlistens; j++) {
-			if (m->servers[i]->stream ||
+			if (m->servers[i]->stream != stream ||
 			    !listens_ssl(&m->servers[i]->listens[j]))
 				continue;
 			addr = m->servers[i]->listens[j].addr;
@@ -1616,7 +1617,8 @@ check_listen_ssl(struct confmodel *m, char **cause)
 			dflt = bad = NULL;
 			for (k = 0; k < m->nservers && ssl; k++) {
 				s = m->servers[k];
-				for (l = 0; !s->stream && l < s->nlistens; l++)
+				for (l = 0; s->stream == stream &&
+				    l < s->nlistens; l++)
 					if (strcmp(s->listens[l].addr, addr) == 0) {
 						if (dflt == NULL ||
 						    s->listens[l].default_server)
@@ -1653,9 +1655,10 @@ merge_checks(struct confmodel *m, char **cause)
 		if (!c->block)
 			continue;
 		if (is_dir(c, "http") && (confrefuse_http(m, cause) != 0 ||
-		    check_listen_ssl(m, cause) != 0))
+		    check_listen_ssl(m, 0, cause) != 0))
 			return -1;
-		if (is_dir(c, "stream") && confrefuse_stream(m, cause) != 0)
+		if (is_dir(c, "stream") && (confrefuse_stream(m, cause) != 0 ||
+		    (m->vnum >= 1025005 && check_listen_ssl(m, 1, cause) != 0)))
 			return -1;
 	}
 	return 0;

@@ -81,9 +81,12 @@ str_empty(const struct confdir *d)
 	return d == NULL || d->nargs < 2 || d->args[1][0] == '\0';
 }
 
-/* ngx_http_ssl_merge_srv_conf(): a certificate needs its key. */
+/*
+ * ngx_http_ssl_merge_srv_conf() (and stream's since nginx 1.25.5): a
+ * certificate needs its key.
+ */
 static int
-http_cert_keys(const struct confmodel *m, char **cause)
+cert_keys(const struct confmodel *m, int stream, char **cause)
 {
 	const struct confmodel_server	*s;
 	const struct confdir		*crt;
@@ -92,8 +95,8 @@ http_cert_keys(const struct confmodel *m, char **cause)
 
 	for (i = 0; i < m->nservers; i++) {
 		s = m->servers[i];
-		if (s->stream || (crt = merged(s->dir, "ssl_certificate", &ncrt,
-		    &cc)) == NULL)
+		if (s->stream != stream || (crt = merged(s->dir,
+		    "ssl_certificate", &ncrt, &cc)) == NULL)
 			continue;
 		if (merged(s->dir, "ssl_certificate_key", &nkey, &ck) != NULL &&
 		    nkey >= ncrt)
@@ -147,7 +150,7 @@ http_verify(const struct confmodel *m, char **cause)
 int
 confrefuse_http(const struct confmodel *m, char **cause)
 {
-	if (http_cert_keys(m, cause) != 0)
+	if (cert_keys(m, 0, cause) != 0)
 		return -1;
 	return http_verify(m, cause);
 }
@@ -244,5 +247,9 @@ confrefuse_stream(const struct confmodel *m, char **cause)
 {
 	if (stream_verify(m, cause) != 0)
 		return -1;
+	/* Stream virtual servers (1.25.5): http's checks, the listen one
+	 * by the caller. */
+	if (m->vnum >= 1025005)
+		return cert_keys(m, 1, cause);
 	return stream_listen_ssl(m, cause);
 }

@@ -10,7 +10,10 @@
  *     names no file:line; hswatch adds the *_pass (or server) and the
  *     *_ssl_verify it inherits, in parentheses after nginx's words.
  *   - a stream server with "listen ... ssl" and no ssl_certificate (or
- *     no ssl_certificate_key), at the line of its last "listen ... ssl".
+ *     no ssl_certificate_key), at the line of its last "listen ... ssl";
+ *     since nginx 1.25.5 (stream virtual servers) as http: a
+ *     certificate without its key here, the default server of an
+ *     address by the caller (confmodel's check_listen_ssl).
  *
  * In nginx's order: module by module (proxy, uwsgi, grpc), servers and
  * locations in configuration order.

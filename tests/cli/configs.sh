@@ -280,4 +280,12 @@ fi
 (cd / && "$HSWATCH" config --nginx-version 1.26.2 --prefix "$T_TMP/broken-stream-listen-dup/" \
 	--config conf/nginx.conf) >/dev/null 2>&1
 expect_eq "--nginx-version 1.26.2: two stream servers may listen on one address" "$?" 0
+# ...and a stream "listen ... ssl" without a certificate is named by its
+# server block, as http's (ngx_stream_ssl_init() since 1.25.5).
+P=$T_TMP/broken-stream-listen-ssl
+(cd / && "$HSWATCH" config --nginx-version 1.26.2 --prefix "$P/" --config conf/nginx.conf) \
+	>/dev/null 2>"$P/1.26.err"
+expect_eq "--nginx-version 1.26.2: stream listen ... ssl refused at its server block" \
+	"$(grep -v '^hswatch: warning' "$P/1.26.err")" \
+	"hswatch: no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in $P/conf/nginx.conf:14"
 finish
