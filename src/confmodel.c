@@ -1643,25 +1643,20 @@ check_listen_ssl(struct confmodel *m, int stream, char **cause)
 	return 0;
 }
 
-/* The http {} and stream {} blocks' merge-time refusals, in file order. */
+/*
+ * A http {} or stream {} block's merge-time refusals, checked as soon as
+ * the block is built: nginx merges each block when it has read it, before
+ * it reads the next one.
+ */
 static int
-merge_checks(struct confmodel *m, char **cause)
+merge_checks(struct confmodel *m, const struct confdir *c, char **cause)
 {
-	const struct confdir	*c;
-	size_t			 i;
-
-	for (i = 0; i < m->tree->root.nchild; i++) {
-		c = m->tree->root.child[i];
-		if (!c->block)
-			continue;
-		if (is_dir(c, "http") && (confrefuse_http(m, cause) != 0 ||
-		    check_listen_ssl(m, 0, cause) != 0))
-			return -1;
-		if (is_dir(c, "stream") && (confrefuse_stream(m, cause) != 0 ||
-		    (m->vnum >= 1025005 && check_listen_ssl(m, 1, cause) != 0)))
-			return -1;
-	}
-	return 0;
+	if (is_dir(c, "http"))
+		return confrefuse_http(m, cause) != 0 ||
+		    check_listen_ssl(m, 0, cause) != 0 ? -1 : 0;
+	return confrefuse_stream(m, cause) != 0 ||
+	    (m->vnum >= 1025005 && check_listen_ssl(m, 1, cause) != 0) ?
+	    -1 : 0;
 }
 
 struct confmodel *
@@ -1696,8 +1691,10 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 		c = t->root.child[i];
 		if (!c->block)
 			continue;
-		if ((is_dir(c, "http") && context_build(&bd, c, 0) != 0) ||
-		    (is_dir(c, "stream") && context_build(&bd, c, 1) != 0)) {
+		if (!is_dir(c, "http") && !is_dir(c, "stream"))
+			continue;
+		if (context_build(&bd, c, is_dir(c, "stream")) != 0 ||
+		    merge_checks(m, c, cause) != 0) {
 			strmap_free(bd.seen[0], NULL);
 			strmap_free(bd.seen[1], NULL);
 			confmodel_free(m);
@@ -1706,9 +1703,8 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	}
 	strmap_free(bd.seen[0], NULL);
 	strmap_free(bd.seen[1], NULL);
-	/* nginx's order: each block's merge, its postconfiguration, and
-	 * the events {} check once the whole file is read. */
-	if (merge_checks(m, cause) != 0 || check_events(m, cause) != 0) {
+	/* nginx's events {} check, once the whole file is read. */
+	if (check_events(m, cause) != 0) {
 		confmodel_free(m);
 		return NULL;
 	}
