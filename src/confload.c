@@ -388,6 +388,7 @@ dir_add(struct loader *ld, struct confdir *parent, struct conflex_stmt *st,
 	d = xcalloc(1, sizeof *d);
 	d->file = file;
 	d->line = st->line;
+	d->end_line = st->end_line;
 	d->nargs = st->nwords;
 	d->args = xreallocarray(NULL, st->nwords, sizeof *d->args);
 	for (i = 0; i < st->nwords; i++) {

@@ -20,11 +20,21 @@
 #include "hswatch/confdirs.h"
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
+#include "hswatch/confrefuse.h"
+#include "hswatch/strmap.h"
 #include "hswatch/xmalloc.h"
 
 struct builder {
 	struct confmodel	*m;
 	char			**cause;
+	/* Every address listened on so far (ngx_http_add_addresses()):
+	 * http's, stream's, each a struct seen_addr. */
+	struct strmap		*seen[2];
+};
+
+struct seen_addr {
+	int	 set;		/* a listen with bind-time options */
+	int	 dflt;		/* a default_server */
 };
 
 /* The blocks whose "set" and "map" can give a variable its value. */
@@ -93,21 +103,47 @@ confmodel_origin(const struct confmodel *m, const struct confdir *d,
 
 static int build_error(struct builder *, const struct confdir *,
     const char *, ...) __attribute__((format(printf, 3, 4)));
+static int build_error_end(struct builder *, const struct confdir *,
+    const char *, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+build_error_at(struct builder *bd, const struct confdir *d, unsigned line,
+    const char *fmt, va_list ap)
+{
+	char	*msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	xasprintf(bd->cause, "%s in %s:%u", msg ? msg : "error", d->file,
+	    line ? line : d->line);
+	free(msg);
+	return -1;
+}
 
 static int
 build_error(struct builder *bd, const struct confdir *d, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
+	int	 r;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	r = build_error_at(bd, d, 0, fmt, ap);
 	va_end(ap);
-	xasprintf(bd->cause, "%s in %s:%u", msg ? msg : "error", d->file,
-	    d->line);
-	free(msg);
-	return -1;
+	return r;
+}
+
+/* The same at the line nginx -t names: that of the statement's ";". */
+static int
+build_error_end(struct builder *bd, const struct confdir *d,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 r;
+
+	va_start(ap, fmt);
+	r = build_error_at(bd, d, d->end_line, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static void
@@ -409,14 +445,46 @@ is_var(const struct confdir *d, const char *name, size_t len)
 	    strncmp(a + 1, name, len) == 0;
 }
 
+/* A rewrite's flag: its last argument when it is one of nginx's four. */
+static const char *
+rewrite_flag(const struct confdir *d)
+{
+	const char	*f;
+
+	if (d->nargs < 4)
+		return "";
+	f = d->args[d->nargs - 1];
+	return strcmp(f, "last") == 0 || strcmp(f, "break") == 0 ||
+	    strcmp(f, "redirect") == 0 || strcmp(f, "permanent") == 0 ?
+	    f : "";
+}
+
+static void
+vals_copy(struct vals *dst, const struct vals *src)
+{
+	size_t	 i;
+
+	memset(dst, 0, sizeof *dst);
+	for (i = 0; i < src->n; i++)
+		dst->v[i] = xstrdup(src->v[i]);
+	dst->n = src->n;
+	dst->unknown = src->unknown;
+}
+
 /*
  * Walk the "set" statements of one block in the order nginx runs them
- * (the rewrite module's codes): an unconditional "set" replaces what the
- * variable held, a "set" in another "if" block may or may not run.
+ * (the rewrite module's codes), following the requests' paths: cur
+ * holds the values of the paths still running (unknown: some path has
+ * none), done those of paths a "break" ended (they go on to the
+ * target). A "set" gives every running path its value; an "if" block
+ * (other than the target's own) may run or not; "return" ends its
+ * paths, which never reach the target; "break" moves them to done;
+ * "rewrite ... break" may. Returns 1 when no path runs past the block.
  */
-static void
+static int
 walk_sets(const struct scope *sc, const struct confdir *b, const char *name,
-    size_t len, int cond, struct vals *cur, int *assigned, int depth)
+    size_t len, struct vals *cur, struct vals *done, int *touched,
+    int depth)
 {
 	const struct confdir	*c;
 	struct vals		 v;
@@ -425,59 +493,106 @@ walk_sets(const struct scope *sc, const struct confdir *b, const char *name,
 	for (i = 0; i < b->nchild; i++) {
 		c = b->child[i];
 		if (is_dir(c, "if") && c->block) {
-			walk_sets(sc, c, name, len, cond || c != sc->cond, cur,
-			    assigned, depth);
+			if (c == sc->cond) {
+				/* The target's own if: only the paths that
+				 * enter it reach the target. */
+				vals_free(done);
+				done->unknown = 0;
+				if (walk_sets(sc, c, name, len, cur, done,
+				    touched, depth))
+					return 1;
+				continue;
+			}
+			vals_copy(&v, cur);
+			(void)walk_sets(sc, c, name, len, &v, done, touched,
+			    depth);
+			vals_merge(cur, &v);
+			continue;
+		}
+		if (is_dir(c, "return") || is_dir(c, "break")) {
+			if (is_dir(c, "break"))
+				vals_merge(done, cur);
+			vals_free(cur);
+			cur->unknown = 0;
+			return 1;
+		}
+		if (is_dir(c, "rewrite") &&
+		    strcmp(rewrite_flag(c), "break") == 0) {
+			vals_copy(&v, cur);
+			vals_merge(done, &v);
 			continue;
 		}
 		if (!is_dir(c, "set") || c->nargs != 3 || !is_var(c, name, len))
 			continue;
-		memset(&v, 0, sizeof v);
-		expand(sc, c->args[2], &v, depth + 1);
-		if (cond) {
-			/* Maybe: without this set the value is the old one. */
-			if (!*assigned)
-				v.unknown = 1;
-			vals_merge(cur, &v);
-		} else {
-			vals_free(cur);
-			cur->unknown = 0;
-			vals_merge(cur, &v);
-			*assigned = 1;
-		}
+		*touched = 1;
+		vals_free(cur);
+		memset(cur, 0, sizeof *cur);
+		expand(sc, c->args[2], cur, depth + 1);
 	}
+	return 0;
 }
 
-/* The values a "map" gives the variable: every value and the default. */
+/* The variable a map / geo / split_clients block defines, or NULL. */
+static const char *
+block_var(const struct confdir *m)
+{
+	const char	*v;
+
+	if (!m->block)
+		return NULL;
+	if ((is_dir(m, "map") || is_dir(m, "split_clients")) && m->nargs == 3)
+		v = m->args[2];
+	else if (is_dir(m, "geo") && (m->nargs == 2 || m->nargs == 3))
+		v = m->args[m->nargs - 1];
+	else
+		return NULL;
+	return v[0] == '$' ? v + 1 : NULL;
+}
+
+/*
+ * The values a "map", "geo" or "split_clients" block gives the variable:
+ * every value, and the default ("" when none: map and geo without
+ * "default", split_clients whose shares leave some out).
+ */
 static int
 map_values(const struct scope *sc, const char *name, size_t len,
     struct vals *out, int depth)
 {
 	const struct confdir	*m, *c;
+	const char		*var;
 	struct vals		 v;
 	size_t			 i, j;
-	int			 dflt;
+	double			 pct = 0;
+	int			 dflt, geo, split;
 
 	if (sc->top == NULL)
 		return 0;
 	for (i = 0; i < sc->top->nchild; i++) {
 		m = sc->top->child[i];
-		if (!is_dir(m, "map") || !m->block || m->nargs != 3 ||
-		    m->args[2][0] != '$' ||
-		    strlen(m->args[2] + 1) != len ||
-		    strncmp(m->args[2] + 1, name, len) != 0)
+		if ((var = block_var(m)) == NULL || strlen(var) != len ||
+		    strncmp(var, name, len) != 0)
 			continue;
+		geo = is_dir(m, "geo");
+		split = is_dir(m, "split_clients");
 		dflt = 0;
 		for (j = 0; j < m->nchild; j++) {
 			c = m->child[j];
-			if (c->nargs != 2 || is_dir(c, "include"))
+			if (c->nargs != 2 || is_dir(c, "include") ||
+			    (geo && (is_dir(c, "delete") ||
+			    is_dir(c, "proxy"))))
 				continue;
-			if (is_dir(c, "default"))
+			if (split) {
+				if (strcmp(c->args[0], "*") == 0)
+					dflt = 1;
+				else
+					pct += strtod(c->args[0], NULL);
+			} else if (is_dir(c, "default"))
 				dflt = 1;
 			memset(&v, 0, sizeof v);
 			expand(sc, c->args[1], &v, depth + 1);
 			vals_merge(out, &v);
 		}
-		if (!dflt)
+		if (!dflt && (!split || pct < 100))
 			vals_add(out, "");
 		return 1;
 	}
@@ -489,22 +604,36 @@ static void
 var_values(const struct scope *sc, const char *name, size_t len,
     struct vals *out, int depth)
 {
-	int	 assigned = 0;
+	struct vals	 done;
+	int		 touched = 0;
 
 	memset(out, 0, sizeof *out);
+	memset(&done, 0, sizeof done);
 	if (depth > 8) {
 		out->unknown = 1;
 		return;
 	}
-	if (sc->srv != NULL)
-		walk_sets(sc, sc->srv, name, len, 0, out, &assigned, depth);
-	if (sc->loc != NULL)
-		walk_sets(sc, sc->loc, name, len, 0, out, &assigned, depth);
-	if (out->n == 0 && !assigned && !out->unknown &&
-	    map_values(sc, name, len, out, depth))
-		return;
-	if (!assigned)
+	/* Unset until a set runs. A break at server level ends only the
+	 * server's rewrite phase: those paths go on into the location. */
+	out->unknown = 1;
+	if (sc->srv != NULL) {
+		(void)walk_sets(sc, sc->srv, name, len, out, &done, &touched,
+		    depth);
+		vals_merge(out, &done);
+		done.unknown = 0;
+	}
+	if (sc->loc != NULL) {
+		(void)walk_sets(sc, sc->loc, name, len, out, &done, &touched,
+		    depth);
+		vals_merge(out, &done);
+	}
+	if (!touched) {
+		vals_free(out);
+		out->unknown = 0;
+		if (map_values(sc, name, len, out, depth))
+			return;
 		out->unknown = 1;
+	}
 }
 
 /*
@@ -1129,42 +1258,160 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 	return 0;
 }
 
-static void
-listen_add(struct confmodel_server *s, const struct confdir *d)
+/* The listen parameters nginx counts as "set" (bind-time options). */
+static int
+listen_opt_set(const char *a)
+{
+	static const char *const eq[] = { "bind", "deferred", "reuseport" };
+	static const char *const pfx[] = { "setfib=", "fastopen=", "backlog=",
+	    "rcvbuf=", "sndbuf=", "accept_filter=", "ipv6only=",
+	    "so_keepalive=" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof eq / sizeof eq[0]; i++)
+		if (strcmp(a, eq[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof pfx / sizeof pfx[0]; i++)
+		if (strncmp(a, pfx[i], strlen(pfx[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The address of a listen as nginx's ngx_parse_url() reads it: "*:443"
+ * for "443", "*:443", "0.0.0.0:443" (the port as a number); IPs in
+ * their canonical form. *known is 0 for a host name nginx would
+ * resolve (hswatch does not): it compares only as written.
+ */
+static char *
+listen_addr(const char *a, int *known)
+{
+	unsigned	 port;
+	size_t		 hl, i;
+	int		 bad, allnum = 1;
+	char		*r;
+
+	*known = 1;
+	for (i = 0; a[i] != '\0'; i++)
+		if (!isdigit((unsigned char)a[i]))
+			allnum = 0;
+	if (strncmp(a, "unix:", 5) == 0)
+		return xstrdup(a);
+	if (allnum && i > 0 && i <= 5) {
+		xasprintf(&r, "*:%lu", strtoul(a, NULL, 10));
+		return r;
+	}
+	hl = split_hostport(a, strlen(a), &port, &bad);
+	if (port == 0)
+		port = 80;
+	if ((hl == 1 && a[0] == '*') || (hl == 7 &&
+	    memcmp(a, "0.0.0.0", 7) == 0))
+		xasprintf(&r, "*:%u", port);
+	else if ((r = confmodel_addr_norm(a, hl, port)) == NULL) {
+		*known = 0;
+		xasprintf(&r, "%.*s:%u", (int)hl, a, port);
+	}
+	return r;
+}
+
+/*
+ * nginx -t's checks as each listen is read: http's "a duplicate listen"
+ * (one server, one address twice), "duplicate listen options" (two
+ * listens of an address with bind-time options), "a duplicate default
+ * server"; stream's "duplicate ... address and port pair" (any two;
+ * before nginx 1.25.5, then http's rules).
+ * The address as nginx prints it: "0.0.0.0:443", "[::]:443".
+ */
+static int
+listen_check(struct builder *bd, struct confmodel_server *s,
+    const struct confmodel_listen *ls, int udp)
+{
+	struct strmap		**mp = &bd->seen[s->stream];
+	struct seen_addr	 *sa, z = { 0, 0 };
+	const struct confdir	 *d = ls->dir;
+	char			 *text, *key;
+	size_t			  i;
+	int			  set = 0;
+
+	if (*mp == NULL)
+		*mp = strmap_new();
+	if (strncmp(ls->addr, "*:", 2) == 0)
+		xasprintf(&text, "0.0.0.0:%s", ls->addr + 2);
+	else
+		text = xstrdup(ls->addr);
+	xasprintf(&key, "%s%s", udp ? "udp " : "", ls->addr);
+	sa = strmap_get(*mp, key);
+	/* nginx 1.25.5 gave stream virtual servers, and http's rules. */
+	if (s->stream && bd->m->vnum < 1025005) {
+		if (sa != NULL) {
+			free(key);
+			build_error_end(bd, d, "duplicate \"%s\" address and port "
+			    "pair", text);
+			free(text);
+			return -1;
+		}
+		(void)strmap_put_copy(*mp, key, &z, sizeof z);
+		free(key);
+		free(text);
+		return 0;
+	}
+	for (i = 2; i < d->nargs; i++)
+		set |= listen_opt_set(d->args[i]);
+	if (sa == NULL)
+		sa = strmap_put_copy(*mp, key, &z, sizeof z);
+	else {
+		/* ngx_http_add_server(): this server listens there already. */
+		for (i = 0; i + 1 < s->nlistens; i++)
+			if (strcmp(s->listens[i].addr, ls->addr) == 0)
+				goto dup;
+		if (set && sa->set) {
+			build_error_end(bd, d, "duplicate listen options for %s",
+			    text);
+			goto fail;
+		}
+		if (ls->default_server && sa->dflt) {
+			build_error_end(bd, d, "a duplicate default server for %s",
+			    text);
+			goto fail;
+		}
+	}
+	sa->set |= set;
+	sa->dflt |= ls->default_server;
+	free(key);
+	free(text);
+	return 0;
+dup:
+	build_error_end(bd, d, "a duplicate listen %s", text);
+fail:
+	free(key);
+	free(text);
+	return -1;
+}
+
+static int
+listen_add(struct builder *bd, struct confmodel_server *s,
+    const struct confdir *d)
 {
 	struct confmodel_listen	*ls;
-	const char		*a = d ? d->args[1] : "80";
-	unsigned		 port;
-	size_t			 hl, i;
-	int			 bad, allnum = 1;
+	size_t			 i;
+	int			 known, udp = 0;
 
 	s->listens = xreallocarray(s->listens, s->nlistens + 1,
 	    sizeof *s->listens);
 	ls = &s->listens[s->nlistens++];
 	memset(ls, 0, sizeof *ls);
 	ls->dir = d;
-	for (i = 0; a[i] != '\0'; i++)
-		if (!isdigit((unsigned char)a[i]))
-			allnum = 0;
-	if (strncmp(a, "unix:", 5) == 0)
-		ls->addr = xstrdup(a);
-	else if (allnum)
-		xasprintf(&ls->addr, "*:%s", a);
-	else {
-		hl = split_hostport(a, strlen(a), &port, &bad);
-		if (port == 0)
-			port = 80;
-		if ((hl == 1 && a[0] == '*') || (hl == 7 &&
-		    memcmp(a, "0.0.0.0", 7) == 0))
-			xasprintf(&ls->addr, "*:%u", port);
-		else if ((ls->addr = confmodel_addr_norm(a, hl, port)) == NULL)
-			xasprintf(&ls->addr, "%.*s:%u", (int)hl, a, port);
+	ls->addr = listen_addr(d ? d->args[1] : "80", &known);
+	if (d == NULL)
+		return 0;
+	for (i = 2; i < d->nargs; i++) {
+		if (strcmp(d->args[i], "default_server") == 0 ||
+		    strcmp(d->args[i], "default") == 0)
+			ls->default_server = 1;
+		if (strcmp(d->args[i], "udp") == 0)
+			udp = 1;
 	}
-	if (d != NULL)
-		for (i = 2; i < d->nargs; i++)
-			if (strcmp(d->args[i], "default_server") == 0 ||
-			    strcmp(d->args[i], "default") == 0)
-				ls->default_server = 1;
+	return known ? listen_check(bd, s, ls, udp) : 0;
 }
 
 static char *
@@ -1225,8 +1472,10 @@ server_build(struct builder *bd, const struct confdir *d,
 				    bd, c, c->args[j] + 1, ci)) == NULL)
 					return -1;
 			}
-		} else if (is_dir(c, "listen") && c->nargs >= 2)
-			listen_add(s, c);
+		} else if (is_dir(c, "listen") && c->nargs >= 2) {
+			if (listen_add(bd, s, c) != 0)
+				return -1;
+		}
 		else if (!stream && is_dir(c, "location") && c->block) {
 			if (loc_build(bd, s, NULL, c, top) != 0)
 				return -1;
@@ -1252,7 +1501,7 @@ server_build(struct builder *bd, const struct confdir *d,
 		}
 	}
 	if (s->nlistens == 0 && !stream)
-		listen_add(s, NULL);
+		(void)listen_add(bd, s, NULL);
 	s->logname = log_name(s->nnames ? s->names[0] : NULL);
 	return 0;
 }
@@ -1386,9 +1635,10 @@ listens_ssl(const struct confmodel_listen *ls)
  * ngx_http_ssl_init(): on an address:port any server listens on with
  * "ssl", the default server needs a certificate (or
  * ssl_reject_handshake on, and then every other server there does).
+ * stream's ngx_stream_ssl_init() since nginx 1.25.5 (stream != 0).
  */
 static int
-check_listen_ssl(struct confmodel *m, char **cause)
+check_listen_ssl(struct confmodel *m, int stream, char **cause)
 {
 	const struct confmodel_server	*s, *dflt, *bad;
 	const char			*addr;
@@ -1397,7 +1647,7 @@ check_listen_ssl(struct confmodel *m, char **cause)
 
 	for (i = 0; i < m->nservers; i++)
 		for (j = 0; j < m->servers[i]->nlistens; j++) {
-			if (m->servers[i]->stream ||
+			if (m->servers[i]->stream != stream ||
 			    !listens_ssl(&m->servers[i]->listens[j]))
 				continue;
 			addr = m->servers[i]->listens[j].addr;
@@ -1405,7 +1655,8 @@ check_listen_ssl(struct confmodel *m, char **cause)
 			dflt = bad = NULL;
 			for (k = 0; k < m->nservers && ssl; k++) {
 				s = m->servers[k];
-				for (l = 0; !s->stream && l < s->nlistens; l++)
+				for (l = 0; s->stream == stream &&
+				    l < s->nlistens; l++)
 					if (strcmp(s->listens[l].addr, addr) == 0) {
 						if (dflt == NULL ||
 						    s->listens[l].default_server)
@@ -1430,6 +1681,22 @@ check_listen_ssl(struct confmodel *m, char **cause)
 	return 0;
 }
 
+/*
+ * A http {} or stream {} block's merge-time refusals, checked as soon as
+ * the block is built: nginx merges each block when it has read it, before
+ * it reads the next one.
+ */
+static int
+merge_checks(struct confmodel *m, const struct confdir *c, char **cause)
+{
+	if (is_dir(c, "http"))
+		return confrefuse_http(m, cause) != 0 ||
+		    check_listen_ssl(m, 0, cause) != 0 ? -1 : 0;
+	return confrefuse_stream(m, cause) != 0 ||
+	    (m->vnum >= 1025005 && check_listen_ssl(m, 1, cause) != 0) ?
+	    -1 : 0;
+}
+
 struct confmodel *
 confmodel_new(struct conftree *t, const char *version, char **cause)
 {
@@ -1448,6 +1715,7 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	}
 	bd.m = m;
 	bd.cause = cause;
+	bd.seen[0] = bd.seen[1] = NULL;
 	for (i = 0; i < t->nwarnings; i++) {
 		m->warnings = xreallocarray(m->warnings, m->nwarnings + 1,
 		    sizeof *m->warnings);
@@ -1461,13 +1729,20 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 		c = t->root.child[i];
 		if (!c->block)
 			continue;
-		if ((is_dir(c, "http") && context_build(&bd, c, 0) != 0) ||
-		    (is_dir(c, "stream") && context_build(&bd, c, 1) != 0)) {
+		if (!is_dir(c, "http") && !is_dir(c, "stream"))
+			continue;
+		if (context_build(&bd, c, is_dir(c, "stream")) != 0 ||
+		    merge_checks(m, c, cause) != 0) {
+			strmap_free(bd.seen[0], NULL);
+			strmap_free(bd.seen[1], NULL);
 			confmodel_free(m);
 			return NULL;
 		}
 	}
-	if (check_events(m, cause) != 0 || check_listen_ssl(m, cause) != 0) {
+	strmap_free(bd.seen[0], NULL);
+	strmap_free(bd.seen[1], NULL);
+	/* nginx's events {} check, once the whole file is read. */
+	if (check_events(m, cause) != 0) {
 		confmodel_free(m);
 		return NULL;
 	}

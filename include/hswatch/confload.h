@@ -24,6 +24,7 @@
 struct confdir {
 	const char	 *file;		/* owned by the tree */
 	unsigned	  line;		/* line of the directive's name */
+	unsigned	  end_line;	/* of its ";" or "{": nginx -t's */
 	char		**args;		/* args[0] is the name */
 	size_t		  nargs;
 	int		  block;	/* has a { } body */

@@ -58,15 +58,21 @@ for exp in "$C"/*.expect; do
 	reject) expect_eq "$name: nginx -t refuses, hswatch config exit 2" "$nrc $hrc" "1 2" ;;
 	esac
 	sed -n 's/^reject //p' "$exp" >"$P/rejects"
+	# reject-where: what hswatch adds after nginx's words when nginx
+	# names no file:line (paths relative to the tree).
+	where=$(sed -n 's/^reject-where //p' "$exp" |
+		sed "s| in \([^ ,)]*:[0-9][0-9]*\)| in $P/conf/\1|g")
 	while IFS= read -r msg; do
 		want=$(printf '%s' "$msg" | sed "s| in \([^ ]*:[0-9][0-9]*\)\$| in $P/conf/\1|")
+		hwant="hswatch: $want${where:+ $where}"
 		# nginx: "nginx: [emerg] MSG" or "TIME [emerg] PID#TID: MSG".
-		if grep -F '[emerg] ' "$P/nginx-t.out" | grep -qF ": $want" &&
-		    grep -qxF "hswatch: $want" "$P/hswatch.err"; then
+		if sed -n 's/^.*\[emerg\] \([0-9]*#[0-9]*: \)\{0,1\}//p' \
+		    "$P/nginx-t.out" | grep -qxF "$want" &&
+		    grep -qxF "$hwant" "$P/hswatch.err"; then
 			ok "$name: both say: $msg"
 		else
 			fail "$name: both say: $msg" "nginx: $(head -c 300 "$P/nginx-t.out")" \
-				"hswatch: $(head -c 300 "$P/hswatch.err")"
+				"hswatch: $(head -c 300 "$P/hswatch.err")" "want: $hwant"
 		fi
 	done <"$P/rejects"
 	[ "$verdict" = accept ] || continue
@@ -109,6 +115,12 @@ def locs(ls):
         locs(l['locations'])
 for s in m['servers']:
     locs(s['locations'])
+    # A stream server's proxy_pass: the server is its "location".
+    t = s.get('target')
+    if t:
+        got.append(' '.join([rel(t['at']), rel(s['at']), 'tls=' + t['tls_state'],
+            'cond=none', 'group=' + (t['upstream_group'] or '-'),
+            'resolved=' + (t['resolved'] or '-')]))
 want = [l[len('target '):] for l in lines if l.startswith('target ')]
 report(sorted(got) == sorted(want), 'every target as expected',
        'got: %s' % sorted(set(got) - set(want)), 'want: %s' % sorted(set(want) - set(got)))
@@ -263,4 +275,17 @@ else
 	fail "--nginx-version 1.27.3: the default and its origin name the version" \
 		"$(grep proxy_ssl_protocols "$P/config-1.27.txt" | head -3)"
 fi
+# Stream virtual servers (nginx 1.25.5) share an address as http's do:
+# the pair nginx 1.22 refuses is not refused for a later version.
+(cd / && "$HSWATCH" config --nginx-version 1.26.2 --prefix "$T_TMP/broken-stream-listen-dup/" \
+	--config conf/nginx.conf) >/dev/null 2>&1
+expect_eq "--nginx-version 1.26.2: two stream servers may listen on one address" "$?" 0
+# ...and a stream "listen ... ssl" without a certificate is named by its
+# server block, as http's (ngx_stream_ssl_init() since 1.25.5).
+P=$T_TMP/broken-stream-listen-ssl
+(cd / && "$HSWATCH" config --nginx-version 1.26.2 --prefix "$P/" --config conf/nginx.conf) \
+	>/dev/null 2>"$P/1.26.err"
+expect_eq "--nginx-version 1.26.2: stream listen ... ssl refused at its server block" \
+	"$(grep -v '^hswatch: warning' "$P/1.26.err")" \
+	"hswatch: no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in $P/conf/nginx.conf:14"
 finish

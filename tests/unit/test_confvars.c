@@ -1,7 +1,8 @@
 /*
  * confmodel: targets in if / limit_except blocks, and *_pass built from
- * variables resolved from the constant "set" and "map" values in scope
- * (nginx's rewrite-phase order), TLS unknown when they are not known.
+ * variables resolved from the constant "set", "map", "geo" and
+ * "split_clients" values in scope (nginx's rewrite-phase order, with
+ * return, break and rewrite ... break), TLS unknown when not known.
  */
 #include "config.h"
 
@@ -44,7 +45,27 @@ static const char conf_text[] =
     "      location /k/n { proxy_pass $u; } }\n"		/* 22 */
     "    location /l { grpc_pass grpcs://$h:50051; }\n"	/* 23 */
     "    location /m { if ($x) { set $cond https; } proxy_pass $cond://w; }\n"
+    "    location /n { set $b https://n1.test;\n"		/* 25 */
+    "      if ($arg_x) { set $b http://n2.test; return 403; } proxy_pass $b; }\n"
+    "    location /o { if ($arg_x) { set $b https://o1.test;\n" /* 27 */
+    "      rewrite ^ /o/x break; } set $b https://o2.test; proxy_pass $b; }\n"
+    "    location /p { if ($arg_x) { set $b http://p1.test; break; }\n"
+    "      set $b https://p2.test; proxy_pass $b; }\n"	/* 30 */
+    "    location /q { set $b https://q1.test; break;\n"	/* 31 */
+    "      set $b http://q2.test; proxy_pass $b; }\n"	/* 32 */
+    "    location /r { proxy_pass $g; }\n"			/* 33 */
+    "    location /s { proxy_pass $sc; }\n"			/* 34 */
+    "    location /t { proxy_pass $g2; }\n"		/* 35 */
+    "    location /u { proxy_pass $sc2; }\n"		/* 36 */
+    "    location /w { rewrite ^/w/(.*)$ /$1 break;\n"	/* 37 */
+    "      set $b https://w.test; proxy_pass $b; }\n"	/* 38 */
     "  }\n"
+    "  geo $g { default https://g1.test; 10.0.0.0/8 https://g2.test;\n"
+    "    proxy 10.1.0.0/16; }\n"
+    "  geo $remote_addr $g2 { 10.0.0.0/8 https://g3.test; }\n"
+    "  split_clients \"${remote_addr}x\" $sc { 50% https://s1.test;\n"
+    "    * https://s2.test; }\n"
+    "  split_clients \"${remote_addr}y\" $sc2 { 50% https://s3.test; }\n"
     "}\n"
     "events {}\n";
 
@@ -183,6 +204,58 @@ test_conditional(void **state)
 	assert_int_equal(at(22)->loc->parent == t->loc, 1);
 }
 
+/* return, break and rewrite ... break: what reaches the target. */
+static void
+test_flow(void **state)
+{
+	const struct confmodel_target	*t;
+
+	(void)state;
+	/* The if's set is followed by return: it never reaches it. */
+	t = at(26);
+	assert_true(t->tls);
+	assert_string_equal(t->resolved, "https://n1.test");
+	/* A rewrite ... break in an if may skip the later set. */
+	t = at(28);
+	assert_true(t->tls);
+	assert_false(t->tls_unknown);
+	assert_null(t->resolved);
+	assert_int_equal(t->nvalues, 2);
+	/* ...and a break in an if: http or https. */
+	t = at(30);
+	assert_true(t->tls_unknown);
+	assert_int_equal(t->nvalues, 2);
+	/* An unconditional break: the set after it never runs. */
+	t = at(32);
+	assert_true(t->tls);
+	assert_string_equal(t->resolved, "https://q1.test");
+	/* rewrite ... break before the only set: it may be skipped. */
+	t = at(38);
+	assert_true(t->tls_unknown);
+}
+
+/* geo and split_clients: their values, "" without a default. */
+static void
+test_geo_split(void **state)
+{
+	const struct confmodel_target	*t;
+
+	(void)state;
+	t = at(33);
+	assert_true(t->tls);
+	assert_false(t->tls_unknown);
+	assert_int_equal(t->nvalues, 2);
+	assert_string_equal(t->values[0], "https://g1.test");
+	assert_string_equal(t->values[1], "https://g2.test");
+	t = at(34);
+	assert_true(t->tls);
+	assert_int_equal(t->nvalues, 2);
+	/* No default: "" too, the scheme is not fixed. */
+	assert_true(at(35)->tls_unknown);
+	/* 50% only: the other half gets "". */
+	assert_true(at(36)->tls_unknown);
+}
+
 int
 main(void)
 {
@@ -190,6 +263,8 @@ main(void)
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_map),
 		cmocka_unit_test(test_conditional),
+		cmocka_unit_test(test_flow),
+		cmocka_unit_test(test_geo_split),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
