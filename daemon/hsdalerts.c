@@ -629,8 +629,11 @@ hsd_alerts_model(const struct hsd_alerts *a, struct hsd_alerts_model *mi)
 	mi->version = m->version;
 	if (m->tree != NULL && m->tree->nfiles > 0)
 		mi->main_file = m->tree->files[0];
-	if (m->tree != NULL)
+	if (m->tree != NULL) {
 		mi->files = m->tree->nfiles;
+		mi->file_list = m->tree->files;
+		mi->from_dump = m->tree->texts != NULL;
+	}
 	mi->servers = m->nservers;
 	mi->upstreams = m->ngroups;
 	mi->locations = m->nlocs;

@@ -105,6 +105,8 @@ struct hsd_alerts_model {
 	int64_t		 load_time;	/* wall clock */
 	const char	*error;		/* the last (re)load's, or NULL */
 	size_t		 files, servers, upstreams, locations, warnings;
+	char *const	*file_list;	/* the files read, main first */
+	int		 from_dump;	/* nginx_t_command: no files of its own */
 };
 void		 hsd_alerts_model(const struct hsd_alerts *,
 		    struct hsd_alerts_model *);

@@ -20,6 +20,7 @@
 #include <ev.h>
 
 #include "hsdalerts.h"
+#include "hsdconfwatch.h"
 #include "hsdglob.h"
 #include "hsdjournal.h"
 #include "hsdlooptime.h"
@@ -84,6 +85,7 @@ struct hsd_override {
 
 struct hsd {
 	struct ev_loop		*loop;
+	struct hsd_confwatch	*confwatch;	/* the model's files */
 	const char		*conf_file;	/* -c, or NULL */
 	int			 conf_explicit;
 	struct hsd_override	*ov;
@@ -881,6 +883,37 @@ hsd_probe_apply(struct hsd *d)
 	}
 }
 
+/*
+ * Watch the files of the model now loaded (none from an nginx -T dump,
+ * or without a model): a change on disk reloads like SIGHUP.
+ */
+static void
+hsd_confwatch_sync(struct hsd *d)
+{
+	struct hsd_alerts_model	 mi;
+
+	hsd_alerts_model(d->alerts, &mi);
+	if (!mi.loaded || mi.from_dump || mi.file_list == NULL) {
+		/* A failed reload keeps the old model: its files still. */
+		if (!mi.loaded)
+			hsd_confwatch_set(d->confwatch, NULL, 0);
+		return;
+	}
+	hsd_confwatch_set(d->confwatch, mi.file_list, mi.files);
+}
+
+static void	hsd_reload(struct hsd *);
+
+/* The modelled nginx configuration changed on disk (nginx -s reload). */
+static void
+hsd_confwatch_cb(const char *what, void *arg)
+{
+	struct hsd	*d = arg;
+
+	log_info("nginx configuration changed on disk (%s): reloading", what);
+	hsd_reload(d);
+}
+
 /* SIGHUP: reopen the outputs, reload the settings. */
 static void
 hsd_reload(struct hsd *d)
@@ -916,6 +949,7 @@ hsd_reload(struct hsd *d)
 	d->set = s;
 	log_init("hswatchd", d->foreground, d->set.syslog, 0);
 	hsd_alerts_reload(d->alerts, &d->set);
+	hsd_confwatch_sync(d);
 	hsd_probe_apply(d);
 	hsd_logs_sync(d, restart);
 	log_info("reloaded: following %u error log(s)", d->n_logs + d->n_jlogs);
@@ -1446,6 +1480,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot initialise libev");
+	d.confwatch = hsd_confwatch_new(d.loop, hsd_confwatch_cb, &d);
+	hsd_confwatch_sync(&d);
 	hsd_signal(&d, &d.sighup, SIGHUP);
 	hsd_signal(&d, &d.sigterm, SIGTERM);
 	hsd_signal(&d, &d.sigint, SIGINT);
@@ -1527,6 +1563,7 @@ main(int argc, char **argv)
 	ev_timer_stop(d.loop, &d.glob_timer);
 	hsd_globwatch_free(d.globwatch);
 	hsd_probe_free(d.probe);
+	hsd_confwatch_free(d.confwatch);
 	pipeline_free(d.pl);
 	hsd_alerts_free(d.alerts, (int64_t)ev_now(d.loop));
 	state_free(d.state);
