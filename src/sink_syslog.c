@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,19 @@ struct sink_syslog {
 	char		*path;
 	int		 fd;
 	uint64_t	 dropped;
+	time_t		 full_since;	/* a wait timed out then; 0: none */
 };
+
+/*
+ * A full receive queue (the kernel queues net.unix.max_dgram_qlen
+ * datagrams per socket: 10 without systemd's sysctl, so a burst of
+ * alerts fills it before rsyslogd has read): wait this long for room,
+ * as syslog(3) would block, but not again for SYSLOG_FULL_BACKOFF
+ * seconds after a wait timed out (a syslog daemon that stopped reading
+ * must not slow the loop down).
+ */
+#define SYSLOG_WAIT_MS		100
+#define SYSLOG_FULL_BACKOFF	5
 
 /* A message under construction: stops cleanly at max bytes. */
 struct kvline {
@@ -245,6 +258,31 @@ syslog_connect(struct sink_syslog *sl, char **cause)
 	return 0;
 }
 
+/* Room in the receiver's queue within SYSLOG_WAIT_MS: 1. */
+static int
+syslog_wait(struct sink_syslog *sl)
+{
+	struct pollfd	 pfd;
+	time_t		 now = time(NULL);
+	int		 r;
+
+	if (sl->full_since != 0 && now - sl->full_since < SYSLOG_FULL_BACKOFF)
+		return 0;
+	pfd.fd = sl->fd;
+	pfd.events = POLLOUT;
+	pfd.revents = 0;
+	do
+		r = poll(&pfd, 1, SYSLOG_WAIT_MS);
+	while (r == -1 && errno == EINTR);
+	if (r == 1 && (pfd.revents & POLLOUT)) {
+		sl->full_since = 0;
+		return 1;
+	}
+	sl->full_since = now;
+	errno = EAGAIN;
+	return 0;
+}
+
 static int
 syslog_emit(struct sink *s, const struct finding *f, enum finding_state st,
     char **cause)
@@ -267,6 +305,12 @@ syslog_emit(struct sink *s, const struct finding *f, enum finding_state st,
 		if (syslog_connect(sl, cause) == -1)
 			break;
 		if (send(sl->fd, b.data, b.len, MSG_NOSIGNAL) != -1) {
+			rc = 0;
+			break;
+		}
+		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    syslog_wait(sl) &&
+		    send(sl->fd, b.data, b.len, MSG_NOSIGNAL) != -1) {
 			rc = 0;
 			break;
 		}

@@ -107,7 +107,7 @@ run() {
 	    grep -c '"HSWATCH_CODE"')
 	# rsyslog writes asynchronously: wait until the count is stable.
 	NS=-1 i=0
-	while [ $i -lt 20 ]; do
+	while [ $i -lt 75 ]; do	# 15 s: rsyslogd on a loaded host
 		n=$(grep -c "hswatchd\[$DPID\]: code=" "$SYSLOG" 2>/dev/null)
 		n=${n:-0}
 		[ "$n" = "$NS" ] && [ "$n" -ge "$NF" ] && break
