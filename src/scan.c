@@ -169,8 +169,9 @@ scan_count_nl_avx2(const char *p, size_t n)
 }
 #endif
 
-/* -1: not checked yet; then 1 when AVX2 is there. */
+/* -1: not checked yet; then 1 when AVX2 is there and allowed. */
 static int	 scan_avx2 = -1;
+static int	 scan_avx2_off;
 
 static int
 scan_use_avx2(void)
@@ -178,12 +179,19 @@ scan_use_avx2(void)
 #ifdef SCAN_AVX2
 	if (scan_avx2 < 0) {
 		__builtin_cpu_init();
-		scan_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+		scan_avx2 = !scan_avx2_off && __builtin_cpu_supports("avx2");
 	}
 	return scan_avx2;
 #else
 	return 0;
 #endif
+}
+
+void
+scan_set_avx2(int on)
+{
+	scan_avx2_off = !on;
+	scan_avx2 = -1;
 }
 
 const char *

@@ -28,4 +28,10 @@ int		 scan_has(const char *p, size_t n);
 /* The number of '\n' in [p, p + n). */
 size_t		 scan_count_nl(const char *p, size_t n);
 
+/*
+ * Tests: 0 keeps to the SSE2 (or byte) code, 1 (the default) takes AVX2
+ * when the CPU has it. Not thread-safe; call before scanning.
+ */
+void		 scan_set_avx2(int on);
+
 #endif

@@ -59,13 +59,17 @@ check_scan(const char *p, size_t n)
 	const char	*a, *b, *q, *end = p + n;
 	size_t		 nl = 0, i;
 
-	a = scan_find(p, n);
 	b = memmem(p, n, SCAN_LITERAL, SCAN_LITERAL_LEN);
-	if (a != b)
-		abort();
 	for (i = 0; i < n; i++)
 		nl += p[i] == '\n';
-	if (scan_count_nl(p, n) != nl)
+	/* Both implementations: SSE2 (or bytes), then AVX2 if there. */
+	scan_set_avx2(0);
+	a = scan_find(p, n);
+	if (a != b || scan_count_nl(p, n) != nl)
+		abort();
+	scan_set_avx2(1);
+	a = scan_find(p, n);
+	if (a != b || scan_count_nl(p, n) != nl)
 		abort();
 	check_skippable(p, n);
 	for (; p < end; p = q + 1) {
