@@ -277,7 +277,7 @@ linereader_skip(struct linereader *lr, uint64_t *skipped, char **cause)
 {
 	const size_t	 cap = LR_CHUNK + LINEREADER_MAX;
 	const char	*b, *hit, *ls;
-	size_t		 n, from = 0;
+	size_t		 n, nl, from = 0;
 	ssize_t		 r;
 
 	*skipped = 0;
@@ -288,15 +288,20 @@ linereader_skip(struct linereader *lr, uint64_t *skipped, char **cause)
 		n = lr->end - lr->start;
 		/* from: bytes of the partial line already searched, less
 		 * the literal's length - 1 (it may straddle new data). */
-		if ((hit = scan_find(b + from, n - from)) != NULL) {
+		/*
+		 * One pass: the hit and the newlines before it ([b, b +
+		 * from) is a partial line: none there). Those before the
+		 * hit are those before its line.
+		 */
+		hit = scan_find_nl(b + from, n - from, &nl);
+		*skipped += nl;
+		if (hit != NULL) {
 			ls = memrchr(b, '\n', (size_t)(hit - b));
 			ls = ls != NULL ? ls + 1 : b;
-			*skipped += scan_count_nl(b, (size_t)(ls - b));
 			lr->start += (size_t)(ls - b);
 			return 0;
 		}
 		if ((ls = memrchr(b, '\n', n)) != NULL) {
-			*skipped += scan_count_nl(b, (size_t)(ls + 1 - b));
 			lr->start += (size_t)(ls + 1 - b);
 			b = lr->buf + lr->start;
 			n = lr->end - lr->start;

@@ -67,6 +67,71 @@ scan_find_sse2(const char *p, size_t n)
 }
 
 
+/*
+ * scan_find() and the newlines before the hit (all of them when there is
+ * none), in one pass: each block is compared with '\n' as well.
+ */
+static const char *
+scan_find_nl_sse2(const char *p, size_t n, size_t *nlp)
+{
+	const size_t	 k = SCAN_LITERAL_LEN;
+	size_t		 c = 0, i = 0, j, q;
+
+#if defined(__SSE2__)
+	const __m128i	 first = _mm_set1_epi8(scan_lit[0]);
+	const __m128i	 last = _mm_set1_epi8(scan_lit[k - 1]);
+	const __m128i	 nl = _mm_set1_epi8('\n');
+	const __m128i	 zero = _mm_setzero_si128();
+	__m128i		 acc, sum;
+	unsigned	 mask;
+	int		 b;
+
+	while (i + 16 + k - 1 <= n) {
+		acc = zero;
+		for (j = 0; j < 255 && i + 16 + k - 1 <= n; j++, i += 16) {
+			__m128i	 a = _mm_loadu_si128((const __m128i *)(const
+			    void *)(p + i));
+			__m128i	 z = _mm_loadu_si128((const __m128i *)(const
+			    void *)(p + i + k - 1));
+
+			mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			    _mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(z, last)));
+			while (mask != 0) {
+				b = __builtin_ctz(mask);
+				if (memcmp(p + i + (size_t)b + 1, scan_lit + 1,
+				    k - 2) == 0) {
+					sum = _mm_sad_epu8(acc, zero);
+					c += (size_t)_mm_cvtsi128_si32(sum) +
+					    (size_t)_mm_cvtsi128_si32(
+					    _mm_srli_si128(sum, 8));
+					for (q = 0; q < (size_t)b; q++)
+						c += p[i + q] == '\n';
+					*nlp = c;
+					return p + i + b;
+				}
+				mask &= mask - 1;
+			}
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(a, nl));
+		}
+		sum = _mm_sad_epu8(acc, zero);
+		c += (size_t)_mm_cvtsi128_si32(sum) +
+		    (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+	}
+#endif
+	(void)j;
+	(void)q;
+	for (; i < n; i++) {
+		if (i + k <= n && p[i] == scan_lit[0] &&
+		    memcmp(p + i, scan_lit, k) == 0) {
+			*nlp = c;
+			return p + i;
+		}
+		c += p[i] == '\n';
+	}
+	*nlp = c;
+	return NULL;
+}
+
 static size_t
 scan_count_nl_sse2(const char *p, size_t n)
 {
@@ -140,6 +205,65 @@ scan_find_avx2(const char *p, size_t n)
 	return NULL;
 }
 
+__attribute__((target("avx2"))) static const char *
+scan_find_nl_avx2(const char *p, size_t n, size_t *nlp)
+{
+	const size_t	 k = SCAN_LITERAL_LEN;
+	const __m256i	 first = _mm256_set1_epi8(scan_lit[0]);
+	const __m256i	 last = _mm256_set1_epi8(scan_lit[k - 1]);
+	const __m256i	 nl = _mm256_set1_epi8('\n');
+	const __m256i	 zero = _mm256_setzero_si256();
+	__m256i		 acc, sum;
+	size_t		 c = 0, i = 0, j, q;
+	unsigned	 mask;
+	int		 b;
+
+#define SCAN_SUM256(v) ((size_t)_mm256_extract_epi64((v), 0) + \
+	(size_t)_mm256_extract_epi64((v), 1) + \
+	(size_t)_mm256_extract_epi64((v), 2) + \
+	(size_t)_mm256_extract_epi64((v), 3))
+	while (i + 32 + k - 1 <= n) {
+		acc = zero;
+		for (j = 0; j < 255 && i + 32 + k - 1 <= n; j++, i += 32) {
+			__m256i	 a = _mm256_loadu_si256((const __m256i *)
+			    (const void *)(p + i));
+			__m256i	 z = _mm256_loadu_si256((const __m256i *)
+			    (const void *)(p + i + k - 1));
+
+			mask = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(
+			    _mm256_cmpeq_epi8(a, first),
+			    _mm256_cmpeq_epi8(z, last)));
+			while (mask != 0) {
+				b = __builtin_ctz(mask);
+				if (memcmp(p + i + (size_t)b + 1, scan_lit + 1,
+				    k - 2) == 0) {
+					sum = _mm256_sad_epu8(acc, zero);
+					c += SCAN_SUM256(sum);
+					for (q = 0; q < (size_t)b; q++)
+						c += p[i + q] == '\n';
+					*nlp = c;
+					return p + i + b;
+				}
+				mask &= mask - 1;
+			}
+			acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(a, nl));
+		}
+		sum = _mm256_sad_epu8(acc, zero);
+		c += SCAN_SUM256(sum);
+	}
+#undef SCAN_SUM256
+	for (; i < n; i++) {
+		if (i + k <= n && p[i] == scan_lit[0] &&
+		    memcmp(p + i, scan_lit, k) == 0) {
+			*nlp = c;
+			return p + i;
+		}
+		c += p[i] == '\n';
+	}
+	*nlp = c;
+	return NULL;
+}
+
 __attribute__((target("avx2"))) static size_t
 scan_count_nl_avx2(const char *p, size_t n)
 {
@@ -202,6 +326,16 @@ scan_find(const char *p, size_t n)
 		return scan_find_avx2(p, n);
 #endif
 	return scan_find_sse2(p, n);
+}
+
+const char *
+scan_find_nl(const char *p, size_t n, size_t *nl)
+{
+#ifdef SCAN_AVX2
+	if (scan_use_avx2())
+		return scan_find_nl_avx2(p, n, nl);
+#endif
+	return scan_find_nl_sse2(p, n, nl);
 }
 
 int

@@ -22,6 +22,12 @@
 /* The first SCAN_LITERAL in [p, p + n), or NULL. */
 const char	*scan_find(const char *p, size_t n);
 
+/*
+ * scan_find(), and in *nl the number of '\n' before the hit (in all of
+ * [p, p + n) when there is none): the lines to skip, in the same pass.
+ */
+const char	*scan_find_nl(const char *p, size_t n, size_t *nl);
+
 /* Does [p, p + n) hold SCAN_LITERAL? */
 int		 scan_has(const char *p, size_t n);
 

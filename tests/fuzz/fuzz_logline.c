@@ -5,9 +5,11 @@
  *
  * The batch prefilter (scan.h) is checked on the same bytes: scan_find()
  * finds the first "upstream" memmem(3) finds, scan_count_nl() counts
- * every '\n', and a line without the literal (the whole input, and each
- * '\n'-separated line of it) is no event and no upstream failure for
- * the parser with non-TLS failures on: skipping it unread loses nothing.
+ * every '\n', scan_find_nl() both (the newlines before the hit), in
+ * both implementations (SSE2, AVX2); and a line without the literal
+ * (the whole input, and each '\n'-separated line of it) is no event and
+ * no upstream failure for the parser with non-TLS failures on: skipping
+ * it unread loses nothing.
  */
 #include "config.h"
 
@@ -57,20 +59,26 @@ static void
 check_scan(const char *p, size_t n)
 {
 	const char	*a, *b, *q, *end = p + n;
-	size_t		 nl = 0, i;
+	size_t		 nl = 0, nlb = 0, i, c;
+	int		 avx2;
 
 	b = memmem(p, n, SCAN_LITERAL, SCAN_LITERAL_LEN);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		nl += p[i] == '\n';
+		if (b != NULL && p + i < b)
+			nlb += p[i] == '\n';
+	}
+	if (b == NULL)
+		nlb = nl;
 	/* Both implementations: SSE2 (or bytes), then AVX2 if there. */
-	scan_set_avx2(0);
-	a = scan_find(p, n);
-	if (a != b || scan_count_nl(p, n) != nl)
-		abort();
-	scan_set_avx2(1);
-	a = scan_find(p, n);
-	if (a != b || scan_count_nl(p, n) != nl)
-		abort();
+	for (avx2 = 0; avx2 <= 1; avx2++) {
+		scan_set_avx2(avx2);
+		a = scan_find(p, n);
+		if (a != b || scan_count_nl(p, n) != nl)
+			abort();
+		if (scan_find_nl(p, n, &c) != b || c != nlb)
+			abort();
+	}
 	check_skippable(p, n);
 	for (; p < end; p = q + 1) {
 		if ((q = memchr(p, '\n', (size_t)(end - p))) == NULL)

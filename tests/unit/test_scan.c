@@ -1,6 +1,7 @@
 /*
  * Unit tests for scan: scan_find() finds the first "upstream" that
- * memmem(3) finds, and scan_count_nl() every '\n', at every length and
+ * memmem(3) finds, scan_count_nl() every '\n' and scan_find_nl() both
+ * (the newlines before the hit), at every length and
  * alignment around the SIMD block sizes, with the literal cut at the
  * end, near misses ("upstreaM", "upstrea"), and in both implementations
  * (SSE2 or bytes, and AVX2 when the CPU has it).
@@ -32,10 +33,14 @@ static void
 check(const char *p, size_t n)
 {
 	const char	*want = memmem(p, n, SCAN_LITERAL, SCAN_LITERAL_LEN);
+	size_t		 nl;
 
 	assert_ptr_equal(scan_find(p, n), want);
 	assert_int_equal(scan_has(p, n), want != NULL);
 	assert_int_equal(scan_count_nl(p, n), naive_nl(p, n));
+	assert_ptr_equal(scan_find_nl(p, n, &nl), want);
+	assert_int_equal(nl, naive_nl(p, want != NULL ? (size_t)(want - p) :
+	    n));
 }
 
 static void
