@@ -286,12 +286,12 @@ linereader_skip(struct linereader *lr, uint64_t *skipped, char **cause)
 			return 0;
 		b = lr->buf + lr->start;
 		n = lr->end - lr->start;
-		/* from: bytes of the partial line already searched, less
-		 * the literal's length - 1 (it may straddle new data). */
 		/*
-		 * One pass: the hit and the newlines before it ([b, b +
-		 * from) is a partial line: none there). Those before the
-		 * hit are those before its line.
+		 * One pass: the hit and the newlines before it. [b, b +
+		 * from) is the part of a partial line searched before, less
+		 * the literal's length - 1 (it may straddle the new data):
+		 * no newline there. The newlines before the hit are those
+		 * before its line.
 		 */
 		hit = scan_find_nl(b + from, n - from, &nl);
 		*skipped += nl;
