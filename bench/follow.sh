@@ -22,8 +22,14 @@
 # open (they resolve after resolve_after = 300 s of quiet: the one
 # wakeup they need is then), from 16 s after the last line.
 #
+# CPU per line (issue 21): BENCH_FOLLOW_BULK lines of genlog2.py's
+# held-out mixed log (2.6 % events) appended in 1 MiB writes; hswatchd's
+# CPU time (utime + stime, /proc/PID/stat) from before the first write
+# until the last of its events is in --events (each is counted: they
+# must be exactly the generator's), divided by the lines.
+#
 # Environment: BENCH_FOLLOW_LINES (default 500), BENCH_IDLE (seconds,
-# default 30).
+# default 30), BENCH_FOLLOW_BULK (default 300000; 0 skips it).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,14 +37,16 @@ top=$(cd "$here/.." && pwd)
 HSWATCHD=${1:-$top/_build/daemon/hswatchd}
 N=${BENCH_FOLLOW_LINES:-500}
 IDLE=${BENCH_IDLE:-30}
+BULK=${BENCH_FOLLOW_BULK:-300000}
 [ -x "$HSWATCHD" ] || { echo "bench: $HSWATCHD: not built (make first)" >&2; exit 2; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/hswatch-follow.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
-python3 - "$HSWATCHD" "$dir" "$N" "$IDLE" <<'PY'
+python3 - "$HSWATCHD" "$dir" "$N" "$IDLE" "$BULK" "$here" <<'PY'
 import atexit, os, random, socket, subprocess, sys, time
 
 hswatchd, d, n, idle = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+bulk, here = int(sys.argv[5]), sys.argv[6]
 os.makedirs(d + "/state")
 log, events, sock = d + "/error.log", d + "/events.json", d + "/syslog.sock"
 
@@ -168,5 +176,52 @@ print("target p99 < 5 ms: %s" % ("met" if pct(al_lat, 0.99) < 5 else "NOT met"))
 # passes its counters to the sinks every 5 s.
 time.sleep(16)
 idle_run(p, "%d findings open, from 16 s after the last line" % n)
+
+def cpu(pid):
+    """utime + stime of pid, seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+
+def count_lines(path):
+    with open(path, "rb") as f:
+        return sum(c.count(b"\n") for c in iter(lambda: f.read(1 << 20), b""))
+
+# (3) CPU per line: a held-out mixed log appended in bulk.
+if bulk > 0:
+    blog = d + "/bulk.log"
+    want = int(subprocess.run(
+        [sys.executable, here + "/genlog2.py", "--lines", str(bulk), blog],
+        check=True, capture_output=True, text=True).stdout)
+    before = count_lines(events)
+    c0 = cpu(p.pid)
+    t0 = time.monotonic()
+    with open(blog, "rb") as src, open(log, "ab") as f:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            f.write(chunk)
+            f.flush()
+    rx.settimeout(None)
+    while True:
+        try:
+            while True:
+                rx.recv(65536, socket.MSG_DONTWAIT)	# the alerts
+        except BlockingIOError:
+            pass
+        got = count_lines(events) - before
+        if got >= want:
+            break
+        if time.monotonic() - t0 > 300:
+            sys.exit("bulk: %d of %d events within 300 s" % (got, want))
+        time.sleep(0.05)
+    time.sleep(0.2)
+    got = count_lines(events) - before
+    c1 = cpu(p.pid)
+    if got != want:
+        sys.exit("bulk: %d events in --events, the log has %d" % (got, want))
+    print("follow, CPU per line: %d lines of genlog2.py's mixed log (%d "
+          "events, all in --events): %.3f s CPU, %.2f us/line (%.2f M "
+          "lines per CPU second)" % (bulk, want, c1 - c0,
+                                      (c1 - c0) / bulk * 1e6,
+                                      bulk / max(c1 - c0, 1e-9) / 1e6))
 stop(p)
 PY

@@ -441,7 +441,7 @@ cmd_replay(int argc, char **argv)
 	const char		*line, *patch_path = NULL;
 	char			*cause = NULL;
 	size_t			 len;
-	uint64_t		 off, lineno;
+	uint64_t		 off, lineno, skipped, shown;
 	double			 last_progress = 0;
 	int			 ch, json = 0, events = 0, i, r, tty;
 	int			 probe = 0;
@@ -522,11 +522,28 @@ cmd_replay(int argc, char **argv)
 			die("%s", cause);
 		src = pipeline_source(pl, argc > 1 ? argv[i] : NULL);
 		lineno = 0;
-		while ((r = linereader_next(lr, &line, &len, &off, &cause)) == 1) {
+		shown = 0;
+		for (;;) {
+			/*
+			 * nginx's own log: the lines without the prefilter
+			 * literal are skipped in bulk (scan.h), counted.
+			 */
+			if (pipeline_source_plain(src)) {
+				if (linereader_skip(lr, &skipped, &cause) < 0) {
+					r = -1;
+					break;
+				}
+				lineno += skipped;
+				pipeline_skipped(src, skipped);
+			}
+			if ((r = linereader_next(lr, &line, &len, &off,
+			    &cause)) != 1)
+				break;
 			lineno++;
 			pipeline_line(pl, src, line, len, lineno, off, 0);
-			if (tty && (lineno & 0xfffff) == 0 &&
+			if (tty && lineno - shown >= 0x100000 &&
 			    now_mono() - last_progress > 0.5) {
+				shown = lineno;
 				progress(argv[i], lr, lineno, 0);
 				last_progress = now_mono();
 			}

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "hswatch/linereader.h"
+#include "hswatch/scan.h"
 #include "hswatch/xmalloc.h"
 
 /*
@@ -259,6 +260,66 @@ linereader_next(struct linereader *lr, const char **line, size_t *len,
 			lr->start = lr->end;
 			return 1;
 		}
+	}
+}
+
+/*
+ * Skip whole lines without SCAN_LITERAL: one search over the buffer,
+ * the lines before the first hit (or before the last '\n' when there is
+ * none) counted in bulk. Stops at the start of the line that holds the
+ * literal, at a line too long for the buffer, inside the tail of a cut
+ * line, or at the end of the input: linereader_next() reads on from
+ * there. A skipped line is no event (scan.h), so nothing else is needed
+ * of it: the caller adds *skipped to its line numbers.
+ */
+int
+linereader_skip(struct linereader *lr, uint64_t *skipped, char **cause)
+{
+	const size_t	 cap = LR_CHUNK + LINEREADER_MAX;
+	const char	*b, *hit, *ls;
+	size_t		 n, nl, from = 0;
+	ssize_t		 r;
+
+	*skipped = 0;
+	for (;;) {
+		if (lr->skipping)
+			return 0;
+		b = lr->buf + lr->start;
+		n = lr->end - lr->start;
+		/*
+		 * One pass: the hit and the newlines before it. [b, b +
+		 * from) is the part of a partial line searched before, less
+		 * the literal's length - 1 (it may straddle the new data):
+		 * no newline there. The newlines before the hit are those
+		 * before its line.
+		 */
+		hit = scan_find_nl(b + from, n - from, &nl);
+		*skipped += nl;
+		if (hit != NULL) {
+			ls = memrchr(b, '\n', (size_t)(hit - b));
+			ls = ls != NULL ? ls + 1 : b;
+			lr->start += (size_t)(ls - b);
+			return 0;
+		}
+		if ((ls = memrchr(b, '\n', n)) != NULL) {
+			lr->start += (size_t)(ls + 1 - b);
+			b = lr->buf + lr->start;
+			n = lr->end - lr->start;
+		}
+		/* n bytes of one partial line are left. */
+		if (n >= LINEREADER_MAX)
+			return 0;
+		from = n >= SCAN_LITERAL_LEN ? n - SCAN_LITERAL_LEN + 1 : 0;
+		if (lr->start > 0) {
+			memmove(lr->buf, b, n);
+			lr->base += lr->start;
+			lr->start = 0;
+			lr->end = n;
+		}
+		if ((r = lr_fill(lr, cap, cause)) < 0)
+			return -1;
+		if (r == 0)
+			return 0;
 	}
 }
 

@@ -10,6 +10,7 @@
 #include "hswatch/event.h"
 #include "hswatch/logline.h"
 #include "hswatch/pipeline.h"
+#include "hswatch/scan.h"
 #include "hswatch/unwrap.h"
 #include "hswatch/xmalloc.h"
 
@@ -91,6 +92,12 @@ pipeline_parsed(struct pipeline *p, struct pipeline_source *src,
 	struct logline_stats	 before, after;
 	enum event_kind		 kind;
 
+	/*
+	 * The prefilter (scan.h): a line without the literal is no event
+	 * and sets no flag read below; it is counted, not parsed.
+	 */
+	if (!scan_has(line, len))
+		return EVENT_NONE;
 	logline_stats(p->ll, &before);
 	p->ev.source = src->name;
 	p->ev.line = lineno;
@@ -168,6 +175,18 @@ pipeline_flush(struct pipeline *p, struct pipeline_source *src, double now)
 		return EVENT_NONE;
 	return pipeline_parsed(p, src, u.p, u.len, u.lineno, u.offset, u.time,
 	    u.timelen, u.cut, now);
+}
+
+int
+pipeline_source_plain(const struct pipeline_source *s)
+{
+	return s->plain;
+}
+
+void
+pipeline_skipped(struct pipeline_source *src, uint64_t n)
+{
+	src->n.lines += n;
 }
 
 const char *

@@ -26,11 +26,20 @@ void		 linereader_close(struct linereader *);
 int		 linereader_next(struct linereader *, const char **line,
 		    size_t *len, uint64_t *offset, char **cause);
 
+/*
+ * Skip the lines before the next one that holds the prefilter literal
+ * (scan.h); *skipped: how many. 0, or -1 with *cause set. The next
+ * linereader_next() returns that line (or whatever comes next when the
+ * skip stopped early: a line it could not see whole, the end).
+ */
+int		 linereader_skip(struct linereader *, uint64_t *skipped,
+		    char **cause);
+
 /* Bytes read from the file so far (compressed bytes for gzip input). */
 uint64_t	 linereader_consumed(const struct linereader *);
 /* Size of the file, or 0 when unknown (stdin, pipe). */
 uint64_t	 linereader_size(const struct linereader *);
-/* Lines longer than LINEREADER_MAX seen so far. */
+/* Lines longer than LINEREADER_MAX returned so far (not skipped ones). */
 uint64_t	 linereader_overlong(const struct linereader *);
 
 #endif

@@ -56,7 +56,8 @@ struct pipeline_opts {
 /* Counters for one source (one followed or replayed file). */
 struct pipeline_counts {
 	uint64_t	 lines;
-	uint64_t	 candidates;	/* passed the parser's prefilter */
+	uint64_t	 candidates;	/* held the literal (scan.h) and passed
+					   the parser's message prefilter */
 	uint64_t	 events;
 };
 
@@ -100,6 +101,14 @@ enum event_kind	 pipeline_line_at(struct pipeline *, struct pipeline_source *,
  */
 enum event_kind	 pipeline_flush(struct pipeline *, struct pipeline_source *,
 		    double now);
+
+/*
+ * Does the source carry nginx's own lines (no wrapper, known or
+ * forced)? Then whole lines without the prefilter literal (scan.h) may
+ * be skipped unread: pipeline_skipped() counts them.
+ */
+int		 pipeline_source_plain(const struct pipeline_source *);
+void		 pipeline_skipped(struct pipeline_source *, uint64_t n);
 
 /* The wrapping detected for a source: "plain", "docker", "auto"... */
 const char	*pipeline_source_format(const struct pipeline_source *);

@@ -1,7 +1,9 @@
 /*
  * Unit tests for linereader: plain and gzip files (also concatenated
  * and truncated members), offsets, NUL bytes, overlong lines, a last
- * line without '\n', and clear errors.
+ * line without '\n', and clear errors. linereader_skip() (the batch
+ * prefilter) against reading every line: the same lines with the
+ * literal, at the same line numbers and offsets.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include <cmocka.h>
 
 #include "hswatch/linereader.h"
+#include "hswatch/scan.h"
 
 static char tmpdir[] = "/tmp/hswatch-lr-XXXXXX";
 
@@ -224,6 +227,101 @@ test_errors(void **state)
 	free(cause);
 }
 
+/*
+ * A log where the literal sits everywhere a buffer boundary can cut it:
+ * lines of every length around 64 KiB chunks, overlong lines with the
+ * literal before and after the cut, straddling the end of a chunk, and
+ * a last line without '\n'.
+ */
+static size_t
+skip_log(char *p, size_t cap)
+{
+	size_t		 n = 0, len, i, k;
+	unsigned	 seed = 21;
+
+	for (i = 0; n + 40000 < cap; i++) {
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 8) % (i % 50 == 0 ? 20000 : 300);
+		for (k = 0; k < len; k++)
+			p[n + k] = "abcdefghijklmnopqrstu pstream"[(seed >> (k %
+			    16)) % 29];
+		if ((seed >> 4) % 7 == 0 && len >= SCAN_LITERAL_LEN)
+			memcpy(p + n + (seed >> 3) % (len - SCAN_LITERAL_LEN +
+			    1), SCAN_LITERAL, SCAN_LITERAL_LEN);
+		n += len;
+		p[n++] = '\n';
+	}
+	/* Across the first read (64 KiB) and where later ones may end. */
+	for (k = 1; k * 65536 + 8 < n; k++)
+		memcpy(p + k * 65536 - 4, SCAN_LITERAL, SCAN_LITERAL_LEN);
+	memcpy(p + n, "last upstream", 13);
+	return n + 13;
+}
+
+static void
+check_skip(const char *path)
+{
+	struct linereader	*a, *b;
+	const char		*la, *lb;
+	size_t			 na, nb;
+	uint64_t		 oa, ob, noa = 0, nob = 0, skipped;
+	char			*cause = NULL;
+	int			 ra, rb, hits = 0;
+
+	assert_non_null(a = linereader_open(path, &cause));
+	assert_non_null(b = linereader_open(path, &cause));
+	for (;;) {
+		/* a: every line, those with the literal kept */
+		while ((ra = linereader_next(a, &la, &na, &oa, &cause)) == 1) {
+			noa++;
+			if (scan_has(la, na))
+				break;
+		}
+		/* b: skip, then the next line (skip may stop early) */
+		for (;;) {
+			assert_int_equal(linereader_skip(b, &skipped, &cause), 0);
+			nob += skipped;
+			if ((rb = linereader_next(b, &lb, &nb, &ob, &cause)) != 1)
+				break;
+			nob++;
+			if (scan_has(lb, nb))
+				break;
+		}
+		assert_int_equal(ra, rb);
+		if (ra != 1)
+			break;
+		hits++;
+		assert_int_equal(noa, nob);
+		assert_int_equal(oa, ob);
+		assert_int_equal(na, nb);
+		assert_memory_equal(la, lb, na);
+	}
+	assert_int_equal(noa, nob);
+	assert_true(hits > 100);
+	assert_int_equal(linereader_overlong(a) >= linereader_overlong(b), 1);
+	linereader_close(a);
+	linereader_close(b);
+}
+
+static void
+test_skip(void **state)
+{
+	static char		 log[600000];
+	static unsigned char	 z[700000];
+	size_t			 n, zn;
+	int			 avx2;
+
+	(void)state;
+	n = skip_log(log, sizeof log);
+	for (avx2 = 0; avx2 <= 1; avx2++) {
+		scan_set_avx2(avx2);
+		check_skip(write_file("skip.log", log, n));
+		zn = gz(log, n, z, sizeof z);
+		check_skip(write_file("skip.log.gz", z, zn));
+	}
+	scan_set_avx2(1);
+}
+
 int
 main(void)
 {
@@ -233,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_overlong),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_skip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
