@@ -50,6 +50,7 @@ struct dx {
 	const struct probeverdict	*pv;	/* a probe of the peer, or NULL */
 	struct finding			*f;
 	struct patch			*p;
+	struct patch_files		*files;	/* lint: files split once */
 	struct buf			 cause;
 	struct buf			 fix;
 	int				 patch_ok;	/* every value known */
@@ -1874,6 +1875,7 @@ lint_emit(struct dx *x, struct patch *tp, struct lintset *ls)
 	patch_free(x->p);
 	x->p = patch_new(x->root);
 	patch_set_tree(x->p, x->m != NULL ? x->m->tree : NULL);
+	patch_set_files(x->p, x->files);
 	buf_reset(&x->cause);
 	buf_reset(&x->fix);
 	x->patch_ok = 1;
@@ -2123,7 +2125,8 @@ lint_protocols(struct dx *x, const struct confmodel_target *t,
  */
 static struct patch *
 lint_target(const struct confmodel *m, const char *root,
-    const struct confmodel_target *t, struct lintset *out)
+    struct patch_files *files, const struct confmodel_target *t,
+    struct lintset *out)
 {
 	struct dx		 x;
 	struct locate_result	 r;
@@ -2140,8 +2143,11 @@ lint_target(const struct confmodel *m, const char *root,
 	r.target = t;
 	r.group = t->group;
 	dx_init(&x, m, root, NULL, &r);
+	x.files = files;
+	patch_set_files(x.p, files);
 	tp = patch_new(root);
 	patch_set_tree(tp, m->tree);
+	patch_set_files(tp, files);
 	lint_sni(&x, t, tp, &ls);
 	lint_verify(&x, t, tp, &ls);
 	lint_protocols(&x, t, tp, &ls);
@@ -2176,6 +2182,22 @@ lint_target(const struct confmodel *m, const char *root,
 	return tp;
 }
 
+/* A target's findings in the output order: rank, then config order. */
+struct lint_group {
+	size_t	 i;
+	int	 rank;
+};
+
+static int
+lint_group_cmp(const void *a, const void *b)
+{
+	const struct lint_group	*x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
 void
 diagnose_lint(const struct confmodel *m, const char *root,
     struct patch *combined, void (*fn)(struct finding *, void *), void *arg)
@@ -2190,37 +2212,33 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
 {
 	struct lintset	  all = { NULL, 0 };
 	struct patch	**tp;
-	size_t		 *first, *order, ng = 0, i, j, k, n;
-	int		 *grank;
+	struct patch_files *files;
+	struct lint_group *grp;
+	size_t		 *first, ng = 0, i, k, n;
 
+	files = patch_files_new(m->tree);
 	first = xcalloc(m->ntargets + 1, sizeof *first);
 	tp = xcalloc(m->ntargets + 1, sizeof *tp);
 	for (i = 0; i < m->ntargets; i++) {
 		first[ng] = all.n;
 		if (m->targets[i]->tls)
-			tp[ng] = lint_target(m, root, m->targets[i], &all);
+			tp[ng] = lint_target(m, root, files, m->targets[i],
+			    &all);
 		ng++;
 	}
 	first[ng] = all.n;
 	/* Groups (one per target) ordered by their most severe finding,
 	 * the configuration's order among equals. */
-	grank = xcalloc(ng + 1, sizeof *grank);
-	order = xcalloc(ng + 1, sizeof *order);
+	grp = xcalloc(ng + 1, sizeof *grp);
 	for (i = 0; i < ng; i++) {
-		order[i] = i;
-		grank[i] = first[i] < first[i + 1] ?
+		grp[i].i = i;
+		grp[i].rank = first[i] < first[i + 1] ?
 		    finding_severity_rank(all.f[first[i]]->severity) : -1;
 	}
-	for (i = 1; i < ng; i++)
-		for (j = i; j > 0 && grank[order[j]] > grank[order[j - 1]];
-		    j--) {
-			k = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = k;
-		}
+	qsort(grp, ng, sizeof *grp, lint_group_cmp);
 	for (i = 0; i < ng; i++) {
-		k = order[i];
-		if (grank[k] >= finding_severity_rank(min) && combined != NULL &&
+		k = grp[i].i;
+		if (grp[i].rank >= finding_severity_rank(min) && combined != NULL &&
 		    tp[k] != NULL)
 			patch_merge(combined, tp[k]);
 		for (n = first[k]; n < first[k + 1]; n++) {
@@ -2232,9 +2250,9 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
 		}
 		patch_free(tp[k]);
 	}
-	free(order);
-	free(grank);
+	free(grp);
 	free(tp);
+	patch_files_free(files);
 	free(first);
 	free(all.f);
 }
