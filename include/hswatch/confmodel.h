@@ -18,6 +18,7 @@
 struct buf;
 struct conftree;
 struct confdir;
+struct confindex;
 
 /* The nginx version assumed when none is given (Debian bookworm). */
 #define CONFMODEL_DEFAULT_VERSION	"1.22.1"
@@ -169,6 +170,8 @@ struct confmodel {
 	size_t			  ntargets;
 	char			**warnings;
 	size_t			  nwarnings;
+	/* Lookups built once per model (private to confmodel and locate). */
+	struct confindex	 *index;	/* directives of a block by name */
 };
 
 /*
