@@ -32,6 +32,7 @@
 #include "hswatch/finding.h"
 #include "hswatch/locate.h"
 #include "hswatch/patch.h"
+#include "hswatch/peerindex.h"
 #include "hswatch/probeverdict.h"
 #include "hswatch/tlsalert.h"
 #include "hswatch/xmalloc.h"
@@ -51,6 +52,7 @@ struct dx {
 	struct finding			*f;
 	struct patch			*p;
 	struct patch_files		*files;	/* lint: files split once */
+	struct peerindex		*px;	/* lint: targets by peers */
 	struct buf			 cause;
 	struct buf			 fix;
 	int				 patch_ok;	/* every value known */
@@ -234,6 +236,27 @@ targets(const struct confmodel *m, const struct confmodel_target **out,
 #define MAX_TARGETS	4096
 
 /*
+ * The TLS targets (the first MAX_TARGETS) that reach the same peers as
+ * x->t, x->t included, in model order: from the index when lint built
+ * one, else by a scan into buf (MAX_TARGETS entries).
+ */
+static size_t
+same_peer_targets(const struct dx *x, const struct confmodel_target **buf,
+    const struct confmodel_target *const **out)
+{
+	size_t	 i, n, m = 0;
+
+	if (x->px != NULL)
+		return peerindex_same_peers(x->px, x->t, out);
+	n = targets(x->m, buf, MAX_TARGETS);
+	for (i = 0; i < n; i++)
+		if (same_peers(buf[i], x->t))
+			buf[m++] = buf[i];
+	*out = buf;
+	return m;
+}
+
+/*
  * Another target reaching the same peers whose setting key is explicit
  * and passes ok(); returns it, or NULL.
  */
@@ -241,15 +264,16 @@ static const struct confmodel_target *
 sibling_with(const struct dx *x, const char *key,
     int (*ok)(const struct confmodel_target *, const char *))
 {
-	const struct confmodel_target	*all[MAX_TARGETS], *o;
+	const struct confmodel_target	*buf[MAX_TARGETS], *o;
+	const struct confmodel_target *const *all;
 	size_t				 i, n;
 
 	if (x->m == NULL || x->t == NULL)
 		return NULL;
-	n = targets(x->m, all, MAX_TARGETS);
+	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n; i++) {
 		o = all[i];
-		if (o == x->t || !same_peers(o, x->t) || !explicit(o, key))
+		if (o == x->t || !explicit(o, key))
 			continue;
 		if (ok == NULL || ok(o, val(o, key)))
 			return o;
@@ -2125,7 +2149,8 @@ lint_protocols(struct dx *x, const struct confmodel_target *t,
  */
 static struct patch *
 lint_target(const struct confmodel *m, const char *root,
-    struct patch_files *files, const struct confmodel_target *t,
+    struct patch_files *files, struct peerindex *px,
+    const struct confmodel_target *t,
     struct lintset *out)
 {
 	struct dx		 x;
@@ -2144,6 +2169,7 @@ lint_target(const struct confmodel *m, const char *root,
 	r.group = t->group;
 	dx_init(&x, m, root, NULL, &r);
 	x.files = files;
+	x.px = px;
 	patch_set_files(x.p, files);
 	tp = patch_new(root);
 	patch_set_tree(tp, m->tree);
@@ -2213,16 +2239,18 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
 	struct lintset	  all = { NULL, 0 };
 	struct patch	**tp;
 	struct patch_files *files;
+	struct peerindex *px;
 	struct lint_group *grp;
 	size_t		 *first, ng = 0, i, k, n;
 
 	files = patch_files_new(m->tree);
+	px = peerindex_new(m, MAX_TARGETS);
 	first = xcalloc(m->ntargets + 1, sizeof *first);
 	tp = xcalloc(m->ntargets + 1, sizeof *tp);
 	for (i = 0; i < m->ntargets; i++) {
 		first[ng] = all.n;
 		if (m->targets[i]->tls)
-			tp[ng] = lint_target(m, root, files, m->targets[i],
+			tp[ng] = lint_target(m, root, files, px, m->targets[i],
 			    &all);
 		ng++;
 	}
@@ -2253,6 +2281,7 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
 	free(grp);
 	free(tp);
 	patch_files_free(files);
+	peerindex_free(px);
 	free(first);
 	free(all.f);
 }
