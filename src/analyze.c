@@ -33,6 +33,7 @@ struct analyze {
 	/* Each finding's latest patch (finding key -> struct patch), for
 	 * the combined patch of the open findings (`hswatch status`). */
 	struct strmap		*fpatch;
+	struct patch_files	*files;		/* the model's files, split once */
 	/*
 	 * What diagnose made of an event is decided by the target it was
 	 * located to (or, without one, the peer) and the event's kind,
@@ -340,6 +341,7 @@ diagnose_keep(struct analyze *a, const struct event *ev,
 
 	one = patch_new(a->root);
 	patch_set_tree(one, a->m != NULL ? a->m->tree : NULL);
+	patch_set_files(one, a->files);
 	f = diagnose_event_probe(a->m, a->root, ev, lp, pv, one);
 	patch_merge(a->combined, one);
 	if (fkey == NULL && f != NULL)
@@ -434,6 +436,8 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	patch_free(a->combined);
 	a->combined = patch_new(a->root);
 	patch_set_tree(a->combined, m != NULL ? m->tree : NULL);
+	patch_files_free(a->files);
+	a->files = m != NULL ? patch_files_new(m->tree) : NULL;
 	/* Patches of the old model's files: the findings' next diagnosis
 	 * gives them again. */
 	strmap_free(a->fpatch, fpatch_free);
@@ -455,6 +459,7 @@ analyze_free(struct analyze *a)
 	buf_free(&a->mkey);
 	patch_free(a->combined);
 	strmap_free(a->fpatch, fpatch_free);
+	patch_files_free(a->files);
 	free(a->root);
 	free(a);
 }

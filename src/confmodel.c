@@ -21,6 +21,7 @@
 #include "hswatch/confindex.h"
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
+#include "hswatch/peerindex.h"
 #include "hswatch/strmap.h"
 #include "hswatch/xmalloc.h"
 
@@ -1438,6 +1439,36 @@ check_listen_ssl(struct confmodel *m, char **cause)
 	return rc;
 }
 
+static void
+srvlist_free(void *v)
+{
+	struct confmodel_srvlist	*l = v;
+
+	free(l->v);
+	free(l);
+}
+
+/* http servers by the name nginx logs for them (locate: server:). */
+static void
+index_lognames(struct confmodel *m)
+{
+	struct confmodel_srvlist	*l;
+	size_t				 i;
+
+	m->by_logname = strmap_new();
+	for (i = 0; i < m->nservers; i++) {
+		if (m->servers[i]->stream)
+			continue;
+		if ((l = strmap_get(m->by_logname, m->servers[i]->logname)) ==
+		    NULL) {
+			l = xcalloc(1, sizeof *l);
+			strmap_put(m->by_logname, m->servers[i]->logname, l);
+		}
+		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+		l->v[l->n++] = m->servers[i];
+	}
+}
+
 struct confmodel *
 confmodel_new(struct conftree *t, const char *version, char **cause)
 {
@@ -1483,6 +1514,8 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	/* Only the build reads the index: not kept with the model. */
 	confindex_free(m->index);
 	m->index = NULL;
+	index_lognames(m);
+	m->peers = peerindex_new(m, (size_t)-1);
 	for (i = 0; i < m->nservers; i++)
 		if (m->servers[i]->stream && m->servers[i]->nlistens == 0)
 			warn(m, m->servers[i]->dir, "no \"listen\" is defined "
@@ -1523,6 +1556,9 @@ confmodel_free(struct confmodel *m)
 	if (m == NULL)
 		return;
 	confindex_free(m->index);
+	if (m->by_logname != NULL)
+		strmap_free(m->by_logname, srvlist_free);
+	peerindex_free(m->peers);
 	for (i = 0; i < m->nlocs; i++) {
 		l = m->locs[i];
 		pcre2_code_free(l->re);

@@ -52,7 +52,6 @@ struct dx {
 	struct finding			*f;
 	struct patch			*p;
 	struct patch_files		*files;	/* lint: files split once */
-	struct peerindex		*px;	/* lint: targets by peers */
 	struct buf			 cause;
 	struct buf			 fix;
 	int				 patch_ok;	/* every value known */
@@ -237,8 +236,8 @@ targets(const struct confmodel *m, const struct confmodel_target **out,
 
 /*
  * The TLS targets (the first MAX_TARGETS) that reach the same peers as
- * x->t, x->t included, in model order: from the index when lint built
- * one, else by a scan into buf (MAX_TARGETS entries).
+ * x->t, x->t included, in model order: from the model's index, else
+ * by a scan into buf (MAX_TARGETS entries).
  */
 static size_t
 same_peer_targets(const struct dx *x, const struct confmodel_target **buf,
@@ -246,8 +245,9 @@ same_peer_targets(const struct dx *x, const struct confmodel_target **buf,
 {
 	size_t	 i, n, m = 0;
 
-	if (x->px != NULL)
-		return peerindex_same_peers(x->px, x->t, out);
+	if (x->m->peers != NULL)
+		return peerindex_same_peers(x->m->peers, x->t, MAX_TARGETS,
+		    out);
 	n = targets(x->m, buf, MAX_TARGETS);
 	for (i = 0; i < n; i++)
 		if (same_peers(buf[i], x->t))
@@ -594,16 +594,16 @@ literal_host(const struct dx *x)
 static size_t
 names_reaching(const struct dx *x)
 {
-	const struct confmodel_target	*all[MAX_TARGETS];
+	const struct confmodel_target	*buf[MAX_TARGETS];
+	const struct confmodel_target *const *all;
 	const char			*names[16], *v;
 	size_t				 i, k, n, nn = 0;
 
 	if ((v = literal_host(x)) != NULL)
 		names[nn++] = v;
-	n = targets(x->m, all, MAX_TARGETS);
+	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n && nn < sizeof names / sizeof names[0]; i++) {
-		if (!all[i]->tls || !same_peers(all[i], x->t) ||
-		    !explicit(all[i], "ssl_name"))
+		if (!all[i]->tls || !explicit(all[i], "ssl_name"))
 			continue;
 		v = val(all[i], "ssl_name");
 		if (!ok_name(all[i], v))
@@ -920,14 +920,14 @@ ok_cert(const struct confmodel_target *o, const char *v)
 static int
 sibling_certs_differ(const struct dx *x, const struct confmodel_target *o)
 {
-	const struct confmodel_target	*all[MAX_TARGETS];
+	const struct confmodel_target	*buf[MAX_TARGETS];
+	const struct confmodel_target *const *all;
 	const char			*a = val(o, "ssl_certificate"), *b;
 	size_t				 i, n;
 
-	n = targets(x->m, all, MAX_TARGETS);
+	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n; i++) {
-		if (all[i] == x->t || !same_peers(all[i], x->t) ||
-		    !explicit(all[i], "ssl_certificate"))
+		if (all[i] == x->t || !explicit(all[i], "ssl_certificate"))
 			continue;
 		b = val(all[i], "ssl_certificate");
 		if (b != NULL && a != NULL && strcmp(a, b) != 0)
@@ -1330,17 +1330,17 @@ verify_probed(struct dx *x)
 static const struct confmodel_target *
 session_sibling(const struct dx *x)
 {
-	const struct confmodel_target	*all[MAX_TARGETS];
+	const struct confmodel_target	*buf[MAX_TARGETS];
+	const struct confmodel_target *const *all;
 	const char			*a, *b;
 	size_t				 i, n;
 
 	if (x->t == NULL || !is_on(val(x->t, "ssl_session_reuse")))
 		return NULL;
 	a = val(x->t, "ssl_trusted_certificate");
-	n = targets(x->m, all, MAX_TARGETS);
+	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n; i++) {
 		if (all[i] == x->t || !all[i]->tls ||
-		    !same_peers(all[i], x->t) ||
 		    !is_on(val(all[i], "ssl_session_reuse")))
 			continue;
 		b = val(all[i], "ssl_trusted_certificate");
@@ -1752,6 +1752,11 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 	const struct probeverdict_cand *cand;
 
 	dx_init(&x, m, root, ev, loc);
+	if (x.p != NULL && combined != NULL) {
+		/* The caller's files, split once (analyze: per model). */
+		x.files = patch_files_of(combined);
+		patch_set_files(x.p, x.files);
+	}
 	if (x.t != NULL)
 		x.pv = pv;	/* a probe of a configured target only */
 	switch (ev->kind) {
@@ -2149,8 +2154,7 @@ lint_protocols(struct dx *x, const struct confmodel_target *t,
  */
 static struct patch *
 lint_target(const struct confmodel *m, const char *root,
-    struct patch_files *files, struct peerindex *px,
-    const struct confmodel_target *t,
+    struct patch_files *files, const struct confmodel_target *t,
     struct lintset *out)
 {
 	struct dx		 x;
@@ -2169,7 +2173,6 @@ lint_target(const struct confmodel *m, const char *root,
 	r.group = t->group;
 	dx_init(&x, m, root, NULL, &r);
 	x.files = files;
-	x.px = px;
 	patch_set_files(x.p, files);
 	tp = patch_new(root);
 	patch_set_tree(tp, m->tree);
@@ -2239,18 +2242,16 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
 	struct lintset	  all = { NULL, 0 };
 	struct patch	**tp;
 	struct patch_files *files;
-	struct peerindex *px;
 	struct lint_group *grp;
 	size_t		 *first, ng = 0, i, k, n;
 
 	files = patch_files_new(m->tree);
-	px = peerindex_new(m, MAX_TARGETS);
 	first = xcalloc(m->ntargets + 1, sizeof *first);
 	tp = xcalloc(m->ntargets + 1, sizeof *tp);
 	for (i = 0; i < m->ntargets; i++) {
 		first[ng] = all.n;
 		if (m->targets[i]->tls)
-			tp[ng] = lint_target(m, root, files, px, m->targets[i],
+			tp[ng] = lint_target(m, root, files, m->targets[i],
 			    &all);
 		ng++;
 	}
@@ -2281,7 +2282,6 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
 	free(grp);
 	free(tp);
 	patch_files_free(files);
-	peerindex_free(px);
 	free(first);
 	free(all.f);
 }

@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +61,8 @@ struct files_entry {
 	struct lines	 l;
 	char		*err;		/* could not be read: why */
 	int		 stale;		/* -1: not known yet */
+	int		 have_st;	/* st: the file on disk when read */
+	struct stat	 st;
 };
 
 struct patch *
@@ -402,15 +406,47 @@ patch_set_files(struct patch *p, struct patch_files *f)
 	p->files = f;
 }
 
+struct patch_files *
+patch_files_of(const struct patch *p)
+{
+	return p->files;
+}
+
+/* Is the file on disk (sb, or none: r != 0) the one e was read from? */
+static int
+same_file(const struct files_entry *e, int r, const struct stat *sb)
+{
+	if (r != 0)
+		return !e->have_st;
+	return e->have_st && e->st.st_dev == sb->st_dev &&
+	    e->st.st_ino == sb->st_ino && e->st.st_size == sb->st_size &&
+	    e->st.st_mtim.tv_sec == sb->st_mtim.tv_sec &&
+	    e->st.st_mtim.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+/*
+ * The entry of file, read on first use and again when the file on disk
+ * changed since (a stat per use: patches follow the disk as before).
+ */
 static struct files_entry *
 files_get(struct patch_files *f, const char *file)
 {
 	struct files_entry	*e;
+	struct stat		 sb;
+	int			 r;
 
-	if ((e = strmap_get(f->map, file)) != NULL)
-		return e;
+	r = stat(file, &sb);
+	if ((e = strmap_get(f->map, file)) != NULL) {
+		if (same_file(e, r, &sb))
+			return e;
+		files_entry_free(strmap_del(f->map, file));
+	}
 	e = xcalloc(1, sizeof *e);
 	e->stale = -1;
+	if (r == 0) {
+		e->have_st = 1;
+		e->st = sb;
+	}
 	if (lines_load(f->p, file, &e->l, &e->err) != 0 && e->err == NULL)
 		e->err = xstrdup("cannot be read");
 	strmap_put(f->map, file, e);

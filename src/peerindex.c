@@ -29,6 +29,9 @@ struct peerindex {
 	size_t				 *cand;
 	const struct confmodel_target	**out;
 	size_t				  cap;
+	/* The last answer (lint and diagnose ask for one target often). */
+	const struct confmodel_group	 *last;
+	size_t				  lastmax, lastn;
 };
 
 static void
@@ -143,30 +146,41 @@ add_group(struct peerindex *px, const struct confmodel_group *g, size_t *n)
 
 size_t
 peerindex_same_peers(struct peerindex *px, const struct confmodel_target *t,
-    const struct confmodel_target *const **out)
+    size_t max, const struct confmodel_target *const **out)
 {
 	const struct confmodel_group	*g = t->group;
 	struct list			*gl;
-	size_t				 i, j, n = 0, m = 0;
+	size_t				 i, j, n = 0, m = 0, ngroups = 0;
 
 	*out = NULL;
 	if (g == NULL)
 		return 0;
+	if (g == px->last && max == px->lastmax) {
+		*out = px->out;
+		return px->lastn;
+	}
+	px->last = NULL;
 	add_group(px, g, &n);
+	ngroups = n > 0;
 	for (i = 0; i < g->npeers; i++) {
 		if (g->peers[i].norm == NULL ||
 		    (gl = strmap_get(px->by_peer, g->peers[i].norm)) == NULL)
 			continue;
 		for (j = 0; j < gl->n; j++)
-			if (px->groups[gl->v[j]] != g)
+			if (px->groups[gl->v[j]] != g) {
 				add_group(px, px->groups[gl->v[j]], &n);
+				ngroups++;
+			}
 	}
-	if (n == 0)
-		return 0;
-	qsort(px->cand, n, sizeof *px->cand, cmp_size);
-	for (i = 0; i < n; i++)
+	/* One group's list is in order already; several are merged. */
+	if (ngroups > 1)
+		qsort(px->cand, n, sizeof *px->cand, cmp_size);
+	for (i = 0; i < n && px->cand[i] < max; i++)
 		if (i == 0 || px->cand[i] != px->cand[i - 1])
 			px->out[m++] = px->all[px->cand[i]];
-	*out = px->out;
+	px->last = g;
+	px->lastmax = max;
+	px->lastn = m;
+	*out = m > 0 ? px->out : NULL;
 	return m;
 }

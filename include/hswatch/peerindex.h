@@ -19,10 +19,11 @@ void		  peerindex_free(struct peerindex *);
 /*
  * The indexed targets that reach a peer of t (the same group, or a
  * group with a peer of the same "ip:port"), t itself included, in model
- * order; *out is valid until the next call.
+ * order, among the first max TLS targets; *out is valid until the next
+ * call. Not safe for two threads at once on one index.
  */
 size_t		  peerindex_same_peers(struct peerindex *,
-		    const struct confmodel_target *t,
+		    const struct confmodel_target *t, size_t max,
 		    const struct confmodel_target *const **out);
 
 #endif
