@@ -719,9 +719,15 @@ hsd_dump(struct hsd *d)
 {
 	struct tail_stats	 ts;
 	struct pipeline_counts	 pc;
+	double			 lmax, lmin;
 	unsigned		 i;
 
 	log_info("state: %llu saves to %s", d->saves, state_file(d->state));
+	hsd_looptime_get(&lmax, &lmin);
+	log_info("loop: longest callback %.1f ms since start, %.1f ms in the "
+	    "last minute%s", lmax * 1e3, lmin * 1e3,
+	    hsd_alerts_reloading(d->alerts) ? " (a model is being built)" :
+	    "");
 	if (d->probe != NULL) {
 		struct hsd_probe_stats	 ps;
 
@@ -1450,6 +1456,8 @@ main(int argc, char **argv)
 		ev_init(&d.watchdog, hsd_watchdog_cb);
 
 	hsd_looptime_install(d.loop);
+	/* From here a reload builds the model off the loop. */
+	hsd_alerts_start(d.alerts, d.loop);
 	d.started = (int64_t)time(NULL);
 	hsd_status_open(&d);
 	hsd_probe_apply(&d);
