@@ -543,6 +543,25 @@ locate_memo(struct analyze *a, const struct event *ev,
 		locate_event(a->m, ev, loc);
 		return;
 	}
+	/*
+	 * First without the host: it is read only when no server has the
+	 * logged name (by host, then), so a result found by name is
+	 * stored under this key alone (the "N" key), whatever the host.
+	 */
+	buf_reset(k);
+	buf_addc(k, 'N');
+	buf_addc(k, (char)('0' + (int)ev->module));
+	if (span_key(k, &ev->server) != 0 || span_key(k, &path) != 0 ||
+	    span_key(k, &ev->scheme) != 0 ||
+	    span_key(k, &ev->subrequest) != 0) {
+		locate_event(a->m, ev, loc);
+		return;
+	}
+	if ((r = strmap_getn(a->locmemo, k->data, k->len)) != NULL &&
+	    !r->by_peer) {
+		*loc = r->r;
+		return;
+	}
 	buf_reset(k);
 	buf_addc(k, 'L');
 	buf_addc(k, (char)('0' + (int)ev->module));
@@ -562,6 +581,20 @@ locate_memo(struct analyze *a, const struct event *ev,
 		memset(&v, 0, sizeof v);
 		v.r = *loc;
 		v.by_peer = loc->ncandidates > 1;
+		if (!v.by_peer && loc->ncandidates == 1 && !(loc->flags &
+		    (LOCATE_F_SERVER_BY_HOST | LOCATE_F_SERVER_DEFAULT |
+		    LOCATE_F_NO_SERVER))) {
+			/* Found by name: the host played no part. */
+			buf_reset(k);
+			buf_addc(k, 'N');
+			buf_addc(k, (char)('0' + (int)ev->module));
+			(void)span_key(k, &ev->server);
+			(void)span_key(k, &path);
+			(void)span_key(k, &ev->scheme);
+			(void)span_key(k, &ev->subrequest);
+			locmemo_put(a, k, &v);
+			return;
+		}
 		locmemo_put(a, k, &v);
 		if (!v.by_peer)
 			return;
