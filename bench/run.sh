@@ -247,7 +247,8 @@ big_rss() {
 # (replay --json --config, the model load included) on a log whose
 # every line locates to a server, a location and a peer of the
 # configuration, spread uniformly over all of its locations (each line
-# checked: every finding has its location).
+# checked: every finding has its location, but the aggregate the
+# correlator's bound of 16,384 open findings raises past it).
 conf_scale() {
 	echo
 	echo "configuration scale: best of $RUNS; replay over $CONF_LINES lines, each locating to a location of the configuration (uniform over all of them)"
@@ -276,7 +277,10 @@ conf_scale() {
 		python3 -c '
 import json, sys
 f = [json.loads(l) for l in open(sys.argv[1])]
-bad = [x for x in f if not x.get("location")]
+# The correlator bound (16384 open findings) aggregates the rest:
+# those carry no location by design.
+bad = [x for x in f if not x.get("location") and
+       "than can be tracked" not in x["title"]]
 if not f or bad:
     sys.exit("bench: %s: %d findings, %d without a location" % (sys.argv[2], len(f), len(bad)))
 ' "$dir/out.txt" "$name"
