@@ -745,8 +745,13 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	    ((lp != NULL && loc.target != NULL) ||
 	    span_key(mk, &ev->peer) == 0);
 	buf_cstr(mk);
+	/* The memo's value: 'L' (located) or 'U', then the finding's key;
+	 * past the correlator's bound the event is counted in the overflow
+	 * finding without diagnosing it again. */
 	if (memo_ok && (fkey = strmap_getn(a->memo, mk->data, mk->len)) !=
-	    NULL && correlate_feed_key(a->corr, &ce, fkey, now, emit, arg))
+	    NULL && (correlate_feed_key(a->corr, &ce, fkey + 1, now, emit,
+	    arg) || correlate_feed_overflow(a->corr, &ce, fkey + 1,
+	    fkey[0] == 'L', now, emit, arg)))
 		return;
 
 	f = diagnose_keep(a, ev, lp, lp != NULL ? probe_for(a, ev, lp) :
@@ -764,7 +769,13 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			strmap_free(a->memo, free);
 			a->memo = strmap_new();
 		}
-		free(strmap_put(a->memo, mk->data, xstrdup(f->key)));
+		{
+			char	*v;
+
+			xasprintf(&v, "%c%s", correlate_located(f) ? 'L' :
+			    'U', f->key);
+			free(strmap_put(a->memo, mk->data, v));
+		}
 		if (a->want_at != NULL &&
 		    strmap_count(a->pending) < PENDING_MAX) {
 			struct pending	*w = xcalloc(1, sizeof *w);
