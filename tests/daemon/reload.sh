@@ -4,7 +4,7 @@
 # nginx_t_timeout the command (its process group) is killed, the reload
 # is reported failed and the previous model stays. A reload of a
 # generated 20,000-location configuration (bench/genconf.py) is swapped
-# in whole, and no loop callback takes as long as building it does.
+# in whole, and no loop callback takes half as long as building it.
 . "${TESTSRC:-$(dirname "$0")/..}/daemon/lib.sh"
 
 EX=$abs_top_srcdir/examples
@@ -63,6 +63,8 @@ python3 "$abs_top_srcdir/bench/genconf.py" --servers 200 \
     --locations-per-server 84 "$S/big" >/dev/null
 grep -v '^nginx_t_' "$S/good.conf" | grep -v '^nginx_config' >"$S/test.conf"
 printf 'nginx_config = %s/big/nginx.conf\n' "$S" >>"$S/test.conf"
+"$HSWATCH" status --state-dir "$S/state" --json >"$S/status1.json"
+l0=$(json_get "$S/status1.json" 'o["loop"]["longest_callback_seconds"]')
 kill -HUP "$DPID"
 i=0
 while [ "$(grep -c 'nginx configuration reloaded' "$S/daemon.err")" -lt 1 ] &&
@@ -73,11 +75,20 @@ done
 "$HSWATCH" status --state-dir "$S/state" --json >"$S/status2.json"
 expect_eq "the 20k-location model is swapped in" \
 	"$(json_get "$S/status2.json" 'o["config"]["source"]')" "$S/big/nginx.conf"
-"$HSWATCH" config --config "$S/big/nginx.conf" >/dev/null
-# Building it takes 0.7 s or more here; no callback comes near that.
+# What building that model takes here, in the same build (sanitizers
+# included) and under the same load: one run of hswatch locate.
+tb=$(python3 -c '
+import subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+print("%.3f" % (time.monotonic() - t))' "$HSWATCH" locate --config "$S/big/nginx.conf" \
+    --server s0.example.com /p0/s0/x)
+# No callback during the reload comes near that: the longest since
+# start may be older (the example's lines, under a sanitizer), and the
+# reload must not have made it longer than that or half the build.
 lmax=$(json_get "$S/status2.json" 'o["loop"]["longest_callback_seconds"]')
-echo "# longest loop callback over the 20k reload: $lmax s"
-expect_eq "no loop callback near the build's time (< 0.25 s): $lmax s" \
-	"$(python3 -c "print($lmax < 0.25)")" True
+echo "# longest loop callback: $l0 s before the 20k reload, $lmax s after; the build alone: $tb s"
+expect_eq "no loop callback near the build's time ($tb s): $l0 s before, $lmax s after" \
+	"$(python3 -c "print($lmax <= max($l0, $tb / 2))")" True
 stop_daemon
 finish
