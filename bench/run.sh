@@ -10,7 +10,9 @@
 # BENCH_TOOL_RUNS (mtail, fail2ban-regex: best of N, default 1),
 # BENCH_TOOL_TIMEOUT (seconds, default 60), BENCH_BIG_LINES (the RSS run,
 # default 10000000; 0 skips it), BENCH_NO_INSTALL=1 (do not install mtail
-# and fail2ban when missing).
+# and fail2ban when missing), BENCH_CONF_LINES (the configuration-scale
+# rows' log, default 200000; 0 skips those rows), BENCH_ONLY_CONF=1 (only
+# the configuration-scale rows).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +24,7 @@ RUNS=${BENCH_RUNS:-3}
 TOOL_RUNS=${BENCH_TOOL_RUNS:-1}
 TOOL_TIMEOUT=${BENCH_TOOL_TIMEOUT:-60}
 BIG=${BENCH_BIG_LINES:-10000000}
+CONF_LINES=${BENCH_CONF_LINES:-200000}
 dir=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/hswatch-bench.XXXXXX")}
 [ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$dir"' EXIT
 
@@ -51,6 +54,7 @@ SIMPLE='^[^ ]+ [^ ]+ \[(error|crit)\] [0-9]+#[0-9]+: \*[0-9]+ .* while SSL hands
 
 mixed=$dir/mixed.log
 allev=$dir/events.log
+if [ -z "${BENCH_ONLY_CONF:-}" ]; then
 echo "bench: generating $LINES lines ($PCT% upstream-TLS events) in $dir" >&2
 truth=$(python3 "$here/genlog.py" --lines "$LINES" --event-pct "$PCT" \
     --conf "$dir/conf" "$mixed")
@@ -62,6 +66,7 @@ HELD_PCT=${BENCH_HELD_PCT:-2.6}
 echo "bench: generating $LINES lines with genlog2.py (held out, $HELD_PCT% events)" >&2
 truth_held=$(python3 "$here/genlog2.py" --lines "$LINES" --event-pct "$HELD_PCT" \
     --conf "$dir/conf2" --truth "$dir/held.truth" "$held")
+fi
 
 # timed N CMD...: run N times, print "seconds maxrss_kib status" of the
 # fastest run that exited 0 (else of the last). Output goes through a
@@ -278,9 +283,65 @@ big_rss() {
 	echo "$BIG lines, every line an upstream-TLS event, streamed through a FIFO: hswatch replay --config: max RSS $(awk "BEGIN{printf \"%.1f\", $(cut -d' ' -f2 "$dir/time.out")/1024}") MiB ($got events counted, the generator wrote $(cat "$dir/big.truth"))"
 }
 
+# Configuration scale (issue 22): generated configurations
+# (bench/genconf.py) of 1k, 5k and 20k locations (100 a server, every
+# kind), 1,000 servers x 5 locations and 5,000 vhosts x 4. Per row: the
+# model build (hswatch locate: load + build + one lookup), lint (JSON),
+# their peak RSS, and located failures through the whole pipeline
+# (replay --json --config, the model load included) on a log whose
+# every line locates to a server, a location and a peer of the
+# configuration, spread uniformly over all of its locations (each line
+# checked: every finding has its location, but the aggregate the
+# correlator's bound of 16,384 open findings raises past it).
+conf_scale() {
+	echo
+	echo "configuration scale: best of $RUNS; replay over $CONF_LINES lines, each locating to a location of the configuration (uniform over all of them)"
+	printf '%-26s %8s %9s %8s %9s %9s %12s\n' "configuration" "build s" "build RSS" \
+	    "lint s" "lint RSS" "replay s" "lines/s"
+	for spec in "1k-locations 10 84" "5k-locations 50 84" \
+	    "20k-locations 200 84" "1000-servers-x5 1000 5" \
+	    "5000-vhosts 5000 4"; do
+		set -- $spec
+		c=$dir/cs-$1
+		python3 "$here/genconf.py" --servers "$2" \
+		    --locations-per-server "$3" --log "$c.log" \
+		    --lines "$CONF_LINES" "$c" >/dev/null
+		set -- "$1" $(best_of "$RUNS" "$HSWATCH" locate --config \
+		    "$c/nginx.conf" --server s0.example.com /p0/s0/x)
+		name=$1 bs=$2 bk=$3
+		# lint exits 1 with findings: that is its success here.
+		set -- $(timed "$RUNS" sh -c '"$0" lint --format json --config "$1"; [ $? -le 1 ]' \
+		    "$HSWATCH" "$c/nginx.conf")
+		[ "$3" = 0 ] || { echo "bench: lint failed on $name" >&2; exit 1; }
+		ls=$1 lk=$2
+		keep=1
+		set -- $(best_of "$RUNS" "$HSWATCH" replay --json --config \
+		    "$c/nginx.conf" "$c.log")
+		keep=
+		python3 -c '
+import json, sys
+f = [json.loads(l) for l in open(sys.argv[1])]
+# The correlator bound (16384 open findings) aggregates the rest:
+# those carry no location by design.
+bad = [x for x in f if not x.get("location") and
+       "than can be tracked" not in x["title"]]
+if not f or bad:
+    sys.exit("bench: %s: %d findings, %d without a location" % (sys.argv[2], len(f), len(bad)))
+' "$dir/out.txt" "$name"
+		printf '%-26s %8.3f %5.1f MiB %8.3f %5.1f MiB %9.3f %12s\n' "$name" \
+		    "$bs" "$(awk "BEGIN{print $bk/1024}")" "$ls" \
+		    "$(awk "BEGIN{print $lk/1024}")" "$1" \
+		    "$(awk "BEGIN{printf \"%.0f\", $CONF_LINES/$1}")"
+		rm -rf "$c" "$c.log"
+	done
+}
+
 echo "hswatch $("$HSWATCH" --version | cut -d' ' -f2), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), best of $RUNS runs (mtail, fail2ban-regex: $TOOL_RUNS, at most ${TOOL_TIMEOUT}s)"
+if [ -z "${BENCH_ONLY_CONF:-}" ]; then
 run_table "$held" "$truth_held" "held-out mixed log (genlog2.py, $HELD_PCT% events)" \
     "$dir/held.truth" "$dir/conf2/nginx.conf"
 run_table "$mixed" "$truth" "mixed log (genlog.py, $PCT% events)"
 run_table "$allev" "$truth_all" "every line an upstream-TLS event (genlog.py)"
 [ "$BIG" = 0 ] || big_rss
+fi
+[ "$CONF_LINES" = 0 ] || conf_scale

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hsdalerts.h"
+#include "hsdreload.h"
 #include "hswatch/analyze.h"
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
@@ -37,6 +38,7 @@
 #define MAX_SINKS	4
 
 struct hsd_alerts {
+	struct hsd_reload	*reload;	/* off the loop, once started */
 	struct confmodel	*model;
 	int64_t			 model_time;
 	char			*model_source;	/* file or command */
@@ -45,6 +47,8 @@ struct hsd_alerts {
 	struct probeverdict_cache *probe;	/* probe = yes, or NULL */
 	hsd_alerts_want_fn	*want;
 	void			*want_arg;
+	void			(*on_model)(void *);	/* a new model is in */
+	void			*on_model_arg;
 	struct sink		*sinks[MAX_SINKS];
 	unsigned		 nsinks;
 	struct sink		*prom;		/* one of sinks[], or NULL */
@@ -59,8 +63,6 @@ struct hsd_alerts {
 /* At most one overflow warning per this many seconds. */
 #define OVERFLOW_WARN_INTERVAL	60
 
-/* nginx_t_command gets this long, then it is killed by its PID. */
-#define NGINX_T_TIMEOUT_MS	10000
 
 extern char **environ;
 
@@ -70,7 +72,8 @@ extern char **environ;
  * past the watchdog): -1 with *cause set on failure or timeout.
  */
 static int
-run_command(const char *cmd, char **data, size_t *len, char **cause)
+run_command(const char *cmd, double timeout, char **data, size_t *len,
+    char **cause)
 {
 	static char			 a0[] = "sh", a1[] = "-c";
 	char				*argv[] = { a0, a1, NULL, NULL };
@@ -109,7 +112,7 @@ run_command(const char *cmd, char **data, size_t *len, char **cause)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = NGINX_T_TIMEOUT_MS - ((t1.tv_sec - t0.tv_sec) * 1000 +
+		left = (long)(timeout * 1000) - ((t1.tv_sec - t0.tv_sec) * 1000 +
 		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0) {
 			timed_out = 1;
@@ -144,9 +147,12 @@ run_command(const char *cmd, char **data, size_t *len, char **cause)
 		;
 	if (timed_out || n > NGINX_T_MAX || !WIFEXITED(st) ||
 	    WEXITSTATUS(st) != 0) {
-		xasprintf(cause, "%s: %s", cmd, timed_out ? "no answer "
-		    "within 10 s (killed)" : n > NGINX_T_MAX ?
-		    "output too large" : "command failed");
+		if (timed_out)
+			xasprintf(cause, "%s: no answer within %.0f s (killed)",
+			    cmd, timeout);
+		else
+			xasprintf(cause, "%s: %s", cmd, n > NGINX_T_MAX ?
+			    "output too large" : "command failed");
 		free(buf);
 		return -1;
 	}
@@ -166,7 +172,8 @@ load_model(const struct settings *s, char **cause)
 
 	*cause = NULL;
 	if (s->nginx_t_command != NULL) {
-		if (run_command(s->nginx_t_command, &data, &len, cause) != 0)
+		if (run_command(s->nginx_t_command, s->nginx_t_timeout, &data,
+		    &len, cause) != 0)
 			return NULL;
 		t = confload_dump(data, len, NULL, cause);
 		free(data);
@@ -383,18 +390,22 @@ hsd_alerts_verdict(struct hsd_alerts *a, const char *at, const char *peer,
 	return analyze_verdict(a->an, at, peer, emit, a);
 }
 
-void
-hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
+/*
+ * Take the result of a (re)load: a model (swapped in whole), a failure
+ * (the old model stays), or none configured. Runs on the loop.
+ */
+static void
+model_swap(struct hsd_alerts *a, struct confmodel *m, char *cause,
+    const char *source)
 {
-	struct confmodel	*m;
 	struct probeverdict_cache *c;
-	char			*cause = NULL;
-	unsigned		 i;
+	struct confmodel	*old = a->model;
 
 	free(a->model_error);
 	a->model_error = NULL;
-	if ((m = load_model(s, &cause)) != NULL) {
-		model_source(a, s);
+	if (m != NULL) {
+		free(a->model_source);
+		a->model_source = source != NULL ? xstrdup(source) : NULL;
 		analyze_set_model(a->an, m);
 		if (a->probe != NULL) {
 			/* Verdicts name the old model's FILE:LINEs. */
@@ -405,7 +416,6 @@ hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
 			analyze_set_probe_async(a->an, a->probe, a->want,
 			    a->want_arg);
 		}
-		confmodel_free(a->model);
 		a->model = m;
 		a->model_time = (int64_t)time(NULL);
 		log_info("nginx configuration reloaded");
@@ -413,14 +423,66 @@ hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
 		log_warnx("nginx configuration not reloaded, keeping the "
 		    "previous one: %s", cause);
 		a->model_error = cause;
+		return;
 	} else if (a->model != NULL) {
 		/* No configuration in the settings any more. */
 		analyze_set_model(a->an, NULL);
-		confmodel_free(a->model);
 		a->model = NULL;
 		a->model_time = 0;
-		model_source(a, s);
+		free(a->model_source);
+		a->model_source = NULL;
 		log_info("nginx configuration: none");
+	} else
+		return;
+	/* Nothing refers to the old model now: freed off the loop. */
+	if (a->reload != NULL)
+		hsd_reload_retire(a->reload, old);
+	else
+		confmodel_free(old);
+	if (a->on_model != NULL)
+		a->on_model(a->on_model_arg);
+}
+
+void
+hsd_alerts_on_model(struct hsd_alerts *a, void (*fn)(void *), void *arg)
+{
+	a->on_model = fn;
+	a->on_model_arg = arg;
+}
+
+static void
+reloaded(struct confmodel *m, char *cause, const char *source, void *arg)
+{
+	model_swap(arg, m, cause, source);
+}
+
+void
+hsd_alerts_start(struct hsd_alerts *a, struct ev_loop *loop)
+{
+	if (a->reload == NULL)
+		a->reload = hsd_reload_new(loop, reloaded, a);
+}
+
+int
+hsd_alerts_reloading(const struct hsd_alerts *a)
+{
+	return a->reload != NULL && hsd_reload_busy(a->reload);
+}
+
+void
+hsd_alerts_reload(struct hsd_alerts *a, const struct settings *s)
+{
+	struct confmodel	*m;
+	char			*cause = NULL;
+	unsigned		 i;
+
+	if (a->reload != NULL)
+		/* Off the loop: model_swap() when it is built. */
+		hsd_reload_start(a->reload, s);
+	else {
+		m = load_model(s, &cause);
+		model_swap(a, m, cause, s->nginx_t_command != NULL ?
+		    s->nginx_t_command : s->nginx_config);
 	}
 	for (i = 0; i < a->nsinks; i++) {
 		if (sink_reopen(a->sinks[i], &cause) != 0) {
@@ -573,6 +635,8 @@ hsd_alerts_free(struct hsd_alerts *a, int64_t now)
 	if (a == NULL)
 		return;
 	(void)now;
+	hsd_reload_free(a->reload);
+	a->reload = NULL;
 	if (a->prom != NULL) {
 		prom_observe(a);	/* the final counts */
 		if (sink_prom_write(a->prom, 1, &cause) != 0 ||

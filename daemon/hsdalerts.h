@@ -15,6 +15,7 @@
 #include "hswatch/correlate.h"
 
 struct buf;
+struct ev_loop;
 struct pipeline_opts;
 struct probeverdict;
 struct settings;
@@ -34,6 +35,16 @@ void		 hsd_alerts_pipeline(struct hsd_alerts *,
  * reopen the outputs. A model that fails to load keeps the old one.
  */
 void		 hsd_alerts_reload(struct hsd_alerts *, const struct settings *);
+/*
+ * From now on a reload builds the model off the loop (hsdreload.h) and
+ * swaps it in when whole; before, it is built in the call.
+ */
+void		 hsd_alerts_start(struct hsd_alerts *, struct ev_loop *);
+/* A reload's model is being built. */
+int		 hsd_alerts_reloading(const struct hsd_alerts *);
+/* fn(arg) runs each time a new model replaces the old (or none is left). */
+void		 hsd_alerts_on_model(struct hsd_alerts *, void (*fn)(void *),
+		    void *arg);
 
 /*
  * Probe asynchronously (settings probe = yes): verdicts are kept in a

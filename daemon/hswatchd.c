@@ -721,9 +721,15 @@ hsd_dump(struct hsd *d)
 {
 	struct tail_stats	 ts;
 	struct pipeline_counts	 pc;
+	double			 lmax, lmin;
 	unsigned		 i;
 
 	log_info("state: %llu saves to %s", d->saves, state_file(d->state));
+	hsd_looptime_get(&lmax, &lmin);
+	log_info("loop: longest callback %.1f ms since start, %.1f ms in the "
+	    "last minute%s", lmax * 1e3, lmin * 1e3,
+	    hsd_alerts_reloading(d->alerts) ? " (a model is being built)" :
+	    "");
 	if (d->probe != NULL) {
 		struct hsd_probe_stats	 ps;
 
@@ -902,6 +908,13 @@ hsd_confwatch_sync(struct hsd *d)
 	hsd_confwatch_set(d->confwatch, mi.file_list, mi.files);
 }
 
+/* A new model is in (built off the loop): watch its files. */
+static void
+hsd_model_in(void *arg)
+{
+	hsd_confwatch_sync(arg);
+}
+
 static void	hsd_reload(struct hsd *);
 
 /* The modelled nginx configuration changed on disk (nginx -s reload). */
@@ -949,7 +962,6 @@ hsd_reload(struct hsd *d)
 	d->set = s;
 	log_init("hswatchd", d->foreground, d->set.syslog, 0);
 	hsd_alerts_reload(d->alerts, &d->set);
-	hsd_confwatch_sync(d);
 	hsd_probe_apply(d);
 	hsd_logs_sync(d, restart);
 	log_info("reloaded: following %u error log(s)", d->n_logs + d->n_jlogs);
@@ -1482,6 +1494,7 @@ main(int argc, char **argv)
 		fatalx("cannot initialise libev");
 	d.confwatch = hsd_confwatch_new(d.loop, hsd_confwatch_cb, &d);
 	hsd_confwatch_sync(&d);
+	hsd_alerts_on_model(d.alerts, hsd_model_in, &d);
 	hsd_signal(&d, &d.sighup, SIGHUP);
 	hsd_signal(&d, &d.sigterm, SIGTERM);
 	hsd_signal(&d, &d.sigint, SIGINT);
@@ -1511,6 +1524,8 @@ main(int argc, char **argv)
 		ev_init(&d.watchdog, hsd_watchdog_cb);
 
 	hsd_looptime_install(d.loop);
+	/* From here a reload builds the model off the loop. */
+	hsd_alerts_start(d.alerts, d.loop);
 	d.started = (int64_t)time(NULL);
 	hsd_status_open(&d);
 	hsd_probe_apply(&d);

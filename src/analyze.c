@@ -34,6 +34,7 @@ struct analyze {
 	/* Each finding's latest patch (finding key -> struct patch), for
 	 * the combined patch of the open findings (`hswatch status`). */
 	struct strmap		*fpatch;
+	struct patch_files	*files;		/* the model's files, split once */
 	/*
 	 * What diagnose made of an event is decided by the target it was
 	 * located to (or, without one, the peer) and the event's kind,
@@ -378,6 +379,7 @@ diagnose_keep(struct analyze *a, const struct event *ev,
 
 	one = patch_new(a->root);
 	patch_set_tree(one, a->m != NULL ? a->m->tree : NULL);
+	patch_set_files(one, a->files);
 	f = diagnose_event_probe(a->m, a->root, ev, lp, pv, one);
 	patch_merge(a->combined, one);
 	if (fkey == NULL && f != NULL)
@@ -472,6 +474,8 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	patch_free(a->combined);
 	a->combined = patch_new(a->root);
 	patch_set_tree(a->combined, m != NULL ? m->tree : NULL);
+	patch_files_free(a->files);
+	a->files = m != NULL ? patch_files_new(m->tree) : NULL;
 	/* Patches of the old model's files: the findings' next diagnosis
 	 * gives them again. */
 	strmap_free(a->fpatch, fpatch_free);
@@ -500,6 +504,7 @@ analyze_free(struct analyze *a)
 	strmap_free(a->fpatch, fpatch_free);
 	strmap_free(a->held, held_free);
 	strmap_free(a->tested, free);
+	patch_files_free(a->files);
 	free(a->root);
 	free(a);
 }
@@ -583,6 +588,25 @@ locate_memo(struct analyze *a, const struct event *ev,
 		locate_event(a->m, ev, loc);
 		return;
 	}
+	/*
+	 * First without the host: it is read only when no server has the
+	 * logged name (by host, then), so a result found by name is
+	 * stored under this key alone (the "N" key), whatever the host.
+	 */
+	buf_reset(k);
+	buf_addc(k, 'N');
+	buf_addc(k, (char)('0' + (int)ev->module));
+	if (span_key(k, &ev->server) != 0 || span_key(k, &path) != 0 ||
+	    span_key(k, &ev->scheme) != 0 ||
+	    span_key(k, &ev->subrequest) != 0) {
+		locate_event(a->m, ev, loc);
+		return;
+	}
+	if ((r = strmap_getn(a->locmemo, k->data, k->len)) != NULL &&
+	    !r->by_peer) {
+		*loc = r->r;
+		return;
+	}
 	buf_reset(k);
 	buf_addc(k, 'L');
 	buf_addc(k, (char)('0' + (int)ev->module));
@@ -602,6 +626,20 @@ locate_memo(struct analyze *a, const struct event *ev,
 		memset(&v, 0, sizeof v);
 		v.r = *loc;
 		v.by_peer = loc->ncandidates > 1;
+		if (!v.by_peer && loc->ncandidates == 1 && !(loc->flags &
+		    (LOCATE_F_SERVER_BY_HOST | LOCATE_F_SERVER_DEFAULT |
+		    LOCATE_F_NO_SERVER))) {
+			/* Found by name: the host played no part. */
+			buf_reset(k);
+			buf_addc(k, 'N');
+			buf_addc(k, (char)('0' + (int)ev->module));
+			(void)span_key(k, &ev->server);
+			(void)span_key(k, &path);
+			(void)span_key(k, &ev->scheme);
+			(void)span_key(k, &ev->subrequest);
+			locmemo_put(a, k, &v);
+			return;
+		}
 		locmemo_put(a, k, &v);
 		if (!v.by_peer)
 			return;
@@ -755,8 +793,13 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	    ((lp != NULL && loc.target != NULL) ||
 	    span_key(mk, &ev->peer) == 0);
 	buf_cstr(mk);
+	/* The memo's value: 'L' (located) or 'U', then the finding's key;
+	 * past the correlator's bound the event is counted in the overflow
+	 * finding without diagnosing it again. */
 	if (memo_ok && (fkey = strmap_getn(a->memo, mk->data, mk->len)) !=
-	    NULL && correlate_feed_key(a->corr, &ce, fkey, now, emit, arg))
+	    NULL && (correlate_feed_key(a->corr, &ce, fkey + 1, now, emit,
+	    arg) || correlate_feed_overflow(a->corr, &ce, fkey + 1,
+	    fkey[0] == 'L', now, emit, arg)))
 		return;
 
 	f = diagnose_keep(a, ev, lp, lp != NULL ? probe_for(a, ev, lp) :
@@ -777,7 +820,13 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			strmap_free(a->memo, free);
 			a->memo = strmap_new();
 		}
-		free(strmap_put(a->memo, mk->data, xstrdup(f->key)));
+		{
+			char	*v;
+
+			xasprintf(&v, "%c%s", correlate_located(f) ? 'L' :
+			    'U', f->key);
+			free(strmap_put(a->memo, mk->data, v));
+		}
 		if (a->want_at != NULL &&
 		    strmap_count(a->pending) < PENDING_MAX) {
 			struct pending	*w = xcalloc(1, sizeof *w);

@@ -18,9 +18,11 @@
 
 #include "hswatch/buf.h"
 #include "hswatch/confdirs.h"
+#include "hswatch/confindex.h"
 #include "hswatch/confload.h"
 #include "hswatch/confmodel.h"
 #include "hswatch/confrefuse.h"
+#include "hswatch/peerindex.h"
 #include "hswatch/strmap.h"
 #include "hswatch/xmalloc.h"
 
@@ -161,16 +163,12 @@ is_dir(const struct confdir *d, const char *name)
 	return d->nargs > 0 && strcmp(d->args[0], name) == 0;
 }
 
-/* The first direct (non-block) child named name, or NULL. */
+/* The first direct child named name, or NULL (indexed: confindex). */
 static const struct confdir *
-child_named(const struct confdir *d, const char *name)
+child_named(const struct confmodel *m, const struct confdir *d,
+    const char *name)
 {
-	size_t	 i;
-
-	for (i = 0; i < d->nchild; i++)
-		if (is_dir(d->child[i], name))
-			return d->child[i];
-	return NULL;
+	return confindex_child(m->index, d, name);
 }
 
 static char *
@@ -906,16 +904,23 @@ default_value(const struct confmodel *m, const struct confmodel_target *t,
  * proxy_set_header decides; Host there, or the default.
  */
 static const struct confdir *
-find_set_header(const struct confdir *const *levels, size_t n,
-    const char *name, int *decided)
+find_set_header(const struct confmodel *m, const struct confdir *const *levels,
+    size_t n, const char *name, int *decided)
 {
 	const struct confdir	*c;
-	size_t			 l, i;
+	const struct confdir *const *v;
+	size_t			 l, i, nv;
+	int			 ix;
 
 	*decided = 0;
 	for (l = 0; l < n; l++) {
-		for (i = 0; i < levels[l]->nchild; i++) {
-			c = levels[l]->child[i];
+		ix = confindex_children(m->index, levels[l], name, &v, &nv) == 0;
+		if (!ix) {
+			v = (const struct confdir *const *)levels[l]->child;
+			nv = levels[l]->nchild;
+		}
+		for (i = 0; i < nv; i++) {
+			c = v[i];
 			if (!is_dir(c, name))
 				continue;
 			*decided = 1;
@@ -983,7 +988,7 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 			if (t->mod != CONFMODEL_PROXY)
 				continue;
 			xasprintf(&s->name, "proxy_set_header Host");
-			d = find_set_header(levels, nlevels, "proxy_set_header",
+			d = find_set_header(m, levels, nlevels, "proxy_set_header",
 			    &decided);
 			s->dir = d;
 			s->value = d ? join_args(d, 2) :
@@ -997,7 +1002,7 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 		}
 		d = NULL;
 		for (l = 0; l < nlevels && d == NULL; l++)
-			d = child_named(levels[l], s->name);
+			d = child_named(m, levels[l], s->name);
 		s->dir = d;
 		s->value = d ? join_args(d, 1) : default_value(m, t, s->key);
 	}
@@ -1599,24 +1604,26 @@ check_events(struct confmodel *m, char **cause)
 
 /* The directive name set in the server block or the http {} above it. */
 static const struct confdir *
-srv_or_http(const struct confmodel_server *s, const char *name)
+srv_or_http(const struct confmodel *m, const struct confmodel_server *s,
+    const char *name)
 {
 	const struct confdir	*d;
 
-	if ((d = child_named(s->dir, name)) == NULL && s->dir->parent != NULL)
-		d = child_named(s->dir->parent, name);
+	if ((d = child_named(m, s->dir, name)) == NULL &&
+	    s->dir->parent != NULL)
+		d = child_named(m, s->dir->parent, name);
 	return d;
 }
 
 static int
-has_cert(const struct confmodel_server *s)
+has_cert(const struct confmodel *m, const struct confmodel_server *s)
 {
 	const struct confdir	*r;
 
-	if (srv_or_http(s, "ssl_certificate") != NULL)
+	if (srv_or_http(m, s, "ssl_certificate") != NULL)
 		return 1;
 	/* ssl_reject_handshake on needs none. */
-	return (r = srv_or_http(s, "ssl_reject_handshake")) != NULL &&
+	return (r = srv_or_http(m, s, "ssl_reject_handshake")) != NULL &&
 	    r->nargs == 2 && strcmp(r->args[1], "on") == 0;
 }
 
@@ -1637,48 +1644,117 @@ listens_ssl(const struct confmodel_listen *ls)
  * ssl_reject_handshake on, and then every other server there does).
  * stream's ngx_stream_ssl_init() since nginx 1.25.5 (stream != 0).
  */
+/* The servers (http or stream) listening on one address, in (server,
+ * listen) order. */
+struct addr_users {
+	const struct confmodel_server	**s;
+	int				 *dflt;	/* that listen's default_server */
+	size_t				  n;
+};
+
+static void
+addr_users_free(void *v)
+{
+	struct addr_users	*u = v;
+
+	free(u->s);
+	free(u->dflt);
+	free(u);
+}
+
 static int
 check_listen_ssl(struct confmodel *m, int stream, char **cause)
 {
 	const struct confmodel_server	*s, *dflt, *bad;
-	const char			*addr;
-	size_t				 i, j, k, l;
-	int				 ssl;
+	struct addr_users		*u;
+	struct strmap			*by_addr;
+	size_t				 i, j, k;
+	int				 rc = 0;
 
-	for (i = 0; i < m->nservers; i++)
+	/* Every address's servers, gathered once (not per listen). */
+	by_addr = strmap_new();
+	for (i = 0; i < m->nservers; i++) {
+		s = m->servers[i];
+		for (j = 0; s->stream == stream && j < s->nlistens; j++) {
+			if ((u = strmap_get(by_addr, s->listens[j].addr)) ==
+			    NULL) {
+				u = xcalloc(1, sizeof *u);
+				strmap_put(by_addr, s->listens[j].addr, u);
+			}
+			u->s = xreallocarray(u->s, u->n + 1, sizeof *u->s);
+			u->dflt = xreallocarray(u->dflt, u->n + 1,
+			    sizeof *u->dflt);
+			u->s[u->n] = s;
+			u->dflt[u->n++] = s->listens[j].default_server;
+		}
+	}
+	for (i = 0; i < m->nservers && rc == 0; i++)
 		for (j = 0; j < m->servers[i]->nlistens; j++) {
 			if (m->servers[i]->stream != stream ||
 			    !listens_ssl(&m->servers[i]->listens[j]))
 				continue;
-			addr = m->servers[i]->listens[j].addr;
-			ssl = 1;
+			u = strmap_get(by_addr, m->servers[i]->listens[j].addr);
+			if (u == NULL || u->n == (size_t)-1)
+				continue;	/* this address is done */
 			dflt = bad = NULL;
-			for (k = 0; k < m->nservers && ssl; k++) {
-				s = m->servers[k];
-				for (l = 0; s->stream == stream &&
-				    l < s->nlistens; l++)
-					if (strcmp(s->listens[l].addr, addr) == 0) {
-						if (dflt == NULL ||
-						    s->listens[l].default_server)
-							dflt = s;
-						if (bad == NULL && !has_cert(s))
-							bad = s;
-					}
+			for (k = 0; k < u->n; k++) {
+				if (dflt == NULL || u->dflt[k])
+					dflt = u->s[k];
+				if (bad == NULL && !has_cert(m, u->s[k]))
+					bad = u->s[k];
 			}
-			if (dflt == NULL || child_named(dflt->dir,
+			/* The same answer for every listen on it. */
+			u->n = (size_t)-1;
+			free(u->s);
+			free(u->dflt);
+			u->s = NULL;
+			u->dflt = NULL;
+			if (dflt == NULL || child_named(m, dflt->dir,
 			    "ssl_certificate") != NULL || (dflt->dir->parent &&
-			    child_named(dflt->dir->parent, "ssl_certificate")))
+			    child_named(m, dflt->dir->parent, "ssl_certificate")))
 				continue;
-			if (!has_cert(dflt))
+			if (!has_cert(m, dflt))
 				bad = dflt;
 			if (bad == NULL)
 				continue;
 			xasprintf(cause, "no \"ssl_certificate\" is defined for "
 			    "the \"listen ... ssl\" directive in %s:%u",
 			    bad->dir->file, bad->dir->line);
-			return -1;
+			rc = -1;
+			break;
 		}
-	return 0;
+	strmap_free(by_addr, addr_users_free);
+	return rc;
+}
+
+static void
+srvlist_free(void *v)
+{
+	struct confmodel_srvlist	*l = v;
+
+	free(l->v);
+	free(l);
+}
+
+/* http servers by the name nginx logs for them (locate: server:). */
+static void
+index_lognames(struct confmodel *m)
+{
+	struct confmodel_srvlist	*l;
+	size_t				 i;
+
+	m->by_logname = strmap_new();
+	for (i = 0; i < m->nservers; i++) {
+		if (m->servers[i]->stream)
+			continue;
+		if ((l = strmap_get(m->by_logname, m->servers[i]->logname)) ==
+		    NULL) {
+			l = xcalloc(1, sizeof *l);
+			strmap_put(m->by_logname, m->servers[i]->logname, l);
+		}
+		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+		l->v[l->n++] = m->servers[i];
+	}
 }
 
 /*
@@ -1707,6 +1783,7 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 
 	m = xcalloc(1, sizeof *m);
 	m->tree = t;
+	m->index = confindex_new();
 	m->version = xstrdup(version ? version : CONFMODEL_DEFAULT_VERSION);
 	if ((m->vnum = parse_version(m->version)) == 0) {
 		xasprintf(cause, "invalid nginx version \"%s\"", m->version);
@@ -1746,6 +1823,11 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 		confmodel_free(m);
 		return NULL;
 	}
+	/* Only the build reads the index: not kept with the model. */
+	confindex_free(m->index);
+	m->index = NULL;
+	index_lognames(m);
+	m->peers = peerindex_new(m, (size_t)-1);
 	for (i = 0; i < m->nservers; i++)
 		if (m->servers[i]->stream && m->servers[i]->nlistens == 0)
 			warn(m, m->servers[i]->dir, "no \"listen\" is defined "
@@ -1785,6 +1867,10 @@ confmodel_free(struct confmodel *m)
 
 	if (m == NULL)
 		return;
+	confindex_free(m->index);
+	if (m->by_logname != NULL)
+		strmap_free(m->by_logname, srvlist_free);
+	peerindex_free(m->peers);
 	for (i = 0; i < m->nlocs; i++) {
 		l = m->locs[i];
 		pcre2_code_free(l->re);

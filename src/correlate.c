@@ -1088,6 +1088,42 @@ correlate_feed_key(struct correlate *c, const struct correlate_event *ev,
 	return 1;
 }
 
+int
+correlate_feed_overflow(struct correlate *c, const struct correlate_event *ev,
+    const char *key, int located_f, int64_t now, correlate_emit_fn *emit,
+    void *arg)
+{
+	struct tracked	*t;
+	const char	*bar;
+	char		*okey;
+	size_t		 n = strmap_count(c->findings), max = c->conf.max_findings;
+	uint32_t	 ph;
+
+	/* room_for(), for the finding diagnose made last time. */
+	if (located_f ? n < max : n < max - max / 4)
+		return 0;
+	if ((bar = strchr(key, '|')) == NULL)
+		return 0;
+	xasprintf(&okey, "%.*s|(overflow)", (int)(bar - key), key);
+	t = strmap_get(c->findings, okey);
+	free(okey);
+	if (t == NULL)
+		return 0;
+	/* overflow_track() with its overflow finding open. */
+	c->overflowed++;
+	ph = ev->peer != NULL ? peer_hash(ev->peer) : 0;
+	now = clock_at(c, now);
+	touch(t, ev, ph, now);
+	after_feed(c, ev, ph, t, now, emit, arg);
+	return 1;
+}
+
+int
+correlate_located(const struct finding *f)
+{
+	return located(f);
+}
+
 struct tick_ctx {
 	struct correlate	*c;
 	int64_t			 now;

@@ -32,6 +32,7 @@
 #include "hswatch/finding.h"
 #include "hswatch/locate.h"
 #include "hswatch/patch.h"
+#include "hswatch/peerindex.h"
 #include "hswatch/probeverdict.h"
 #include "hswatch/tlsalert.h"
 #include "hswatch/xmalloc.h"
@@ -50,6 +51,7 @@ struct dx {
 	const struct probeverdict	*pv;	/* a probe of the peer, or NULL */
 	struct finding			*f;
 	struct patch			*p;
+	struct patch_files		*files;	/* lint: files split once */
 	struct buf			 cause;
 	struct buf			 fix;
 	struct buf			 sets;	/* "KEY VALUE\n" the patch sets */
@@ -234,6 +236,28 @@ targets(const struct confmodel *m, const struct confmodel_target **out,
 #define MAX_TARGETS	4096
 
 /*
+ * The TLS targets (the first MAX_TARGETS) that reach the same peers as
+ * x->t, x->t included, in model order: from the model's index, else
+ * by a scan into buf (MAX_TARGETS entries).
+ */
+static size_t
+same_peer_targets(const struct dx *x, const struct confmodel_target **buf,
+    const struct confmodel_target *const **out)
+{
+	size_t	 i, n, m = 0;
+
+	if (x->m->peers != NULL)
+		return peerindex_same_peers(x->m->peers, x->t, MAX_TARGETS,
+		    out);
+	n = targets(x->m, buf, MAX_TARGETS);
+	for (i = 0; i < n; i++)
+		if (same_peers(buf[i], x->t))
+			buf[m++] = buf[i];
+	*out = buf;
+	return m;
+}
+
+/*
  * Another target reaching the same peers whose setting key is explicit
  * and passes ok(); returns it, or NULL.
  */
@@ -241,15 +265,16 @@ static const struct confmodel_target *
 sibling_with(const struct dx *x, const char *key,
     int (*ok)(const struct confmodel_target *, const char *))
 {
-	const struct confmodel_target	*all[MAX_TARGETS], *o;
+	const struct confmodel_target	*buf[MAX_TARGETS], *o;
+	const struct confmodel_target *const *all;
 	size_t				 i, n;
 
 	if (x->m == NULL || x->t == NULL)
 		return NULL;
-	n = targets(x->m, all, MAX_TARGETS);
+	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n; i++) {
 		o = all[i];
-		if (o == x->t || !same_peers(o, x->t) || !explicit(o, key))
+		if (o == x->t || !explicit(o, key))
 			continue;
 		if (ok == NULL || ok(o, val(o, key)))
 			return o;
@@ -578,16 +603,16 @@ literal_host(const struct dx *x)
 static size_t
 names_reaching(const struct dx *x)
 {
-	const struct confmodel_target	*all[MAX_TARGETS];
+	const struct confmodel_target	*buf[MAX_TARGETS];
+	const struct confmodel_target *const *all;
 	const char			*names[16], *v;
 	size_t				 i, k, n, nn = 0;
 
 	if ((v = literal_host(x)) != NULL)
 		names[nn++] = v;
-	n = targets(x->m, all, MAX_TARGETS);
+	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n && nn < sizeof names / sizeof names[0]; i++) {
-		if (!all[i]->tls || !same_peers(all[i], x->t) ||
-		    !explicit(all[i], "ssl_name"))
+		if (!all[i]->tls || !explicit(all[i], "ssl_name"))
 			continue;
 		v = val(all[i], "ssl_name");
 		if (!ok_name(all[i], v))
@@ -1029,14 +1054,14 @@ ok_cert(const struct confmodel_target *o, const char *v)
 static int
 sibling_certs_differ(const struct dx *x, const struct confmodel_target *o)
 {
-	const struct confmodel_target	*all[MAX_TARGETS];
+	const struct confmodel_target	*buf[MAX_TARGETS];
+	const struct confmodel_target *const *all;
 	const char			*a = val(o, "ssl_certificate"), *b;
 	size_t				 i, n;
 
-	n = targets(x->m, all, MAX_TARGETS);
+	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n; i++) {
-		if (all[i] == x->t || !same_peers(all[i], x->t) ||
-		    !explicit(all[i], "ssl_certificate"))
+		if (all[i] == x->t || !explicit(all[i], "ssl_certificate"))
 			continue;
 		b = val(all[i], "ssl_certificate");
 		if (b != NULL && a != NULL && strcmp(a, b) != 0)
@@ -1439,17 +1464,17 @@ verify_probed(struct dx *x)
 static const struct confmodel_target *
 session_sibling(const struct dx *x)
 {
-	const struct confmodel_target	*all[MAX_TARGETS];
+	const struct confmodel_target	*buf[MAX_TARGETS];
+	const struct confmodel_target *const *all;
 	const char			*a, *b;
 	size_t				 i, n;
 
 	if (x->t == NULL || !is_on(val(x->t, "ssl_session_reuse")))
 		return NULL;
 	a = val(x->t, "ssl_trusted_certificate");
-	n = targets(x->m, all, MAX_TARGETS);
+	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n; i++) {
 		if (all[i] == x->t || !all[i]->tls ||
-		    !same_peers(all[i], x->t) ||
 		    !is_on(val(all[i], "ssl_session_reuse")))
 			continue;
 		b = val(all[i], "ssl_trusted_certificate");
@@ -1866,6 +1891,11 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 	const struct probeverdict_cand *cand;
 
 	dx_init(&x, m, root, ev, loc);
+	if (x.p != NULL && combined != NULL) {
+		/* The caller's files, split once (analyze: per model). */
+		x.files = patch_files_of(combined);
+		patch_set_files(x.p, x.files);
+	}
 	if (x.t != NULL)
 		x.pv = pv;	/* a probe of a configured target only */
 	switch (ev->kind) {
@@ -2013,6 +2043,7 @@ lint_emit(struct dx *x, struct patch *tp, struct lintset *ls)
 	patch_free(x->p);
 	x->p = patch_new(x->root);
 	patch_set_tree(x->p, x->m != NULL ? x->m->tree : NULL);
+	patch_set_files(x->p, x->files);
 	buf_reset(&x->cause);
 	buf_reset(&x->fix);
 	x->patch_ok = 1;
@@ -2262,7 +2293,8 @@ lint_protocols(struct dx *x, const struct confmodel_target *t,
  */
 static struct patch *
 lint_target(const struct confmodel *m, const char *root,
-    const struct confmodel_target *t, struct lintset *out)
+    struct patch_files *files, const struct confmodel_target *t,
+    struct lintset *out)
 {
 	struct dx		 x;
 	struct locate_result	 r;
@@ -2279,8 +2311,11 @@ lint_target(const struct confmodel *m, const char *root,
 	r.target = t;
 	r.group = t->group;
 	dx_init(&x, m, root, NULL, &r);
+	x.files = files;
+	patch_set_files(x.p, files);
 	tp = patch_new(root);
 	patch_set_tree(tp, m->tree);
+	patch_set_files(tp, files);
 	lint_sni(&x, t, tp, &ls);
 	lint_verify(&x, t, tp, &ls);
 	lint_protocols(&x, t, tp, &ls);
@@ -2315,6 +2350,22 @@ lint_target(const struct confmodel *m, const char *root,
 	return tp;
 }
 
+/* A target's findings in the output order: rank, then config order. */
+struct lint_group {
+	size_t	 i;
+	int	 rank;
+};
+
+static int
+lint_group_cmp(const void *a, const void *b)
+{
+	const struct lint_group	*x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
 void
 diagnose_lint(const struct confmodel *m, const char *root,
     struct patch *combined, void (*fn)(struct finding *, void *), void *arg)
@@ -2329,37 +2380,33 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
 {
 	struct lintset	  all = { NULL, 0 };
 	struct patch	**tp;
-	size_t		 *first, *order, ng = 0, i, j, k, n;
-	int		 *grank;
+	struct patch_files *files;
+	struct lint_group *grp;
+	size_t		 *first, ng = 0, i, k, n;
 
+	files = patch_files_new(m->tree);
 	first = xcalloc(m->ntargets + 1, sizeof *first);
 	tp = xcalloc(m->ntargets + 1, sizeof *tp);
 	for (i = 0; i < m->ntargets; i++) {
 		first[ng] = all.n;
 		if (m->targets[i]->tls)
-			tp[ng] = lint_target(m, root, m->targets[i], &all);
+			tp[ng] = lint_target(m, root, files, m->targets[i],
+			    &all);
 		ng++;
 	}
 	first[ng] = all.n;
 	/* Groups (one per target) ordered by their most severe finding,
 	 * the configuration's order among equals. */
-	grank = xcalloc(ng + 1, sizeof *grank);
-	order = xcalloc(ng + 1, sizeof *order);
+	grp = xcalloc(ng + 1, sizeof *grp);
 	for (i = 0; i < ng; i++) {
-		order[i] = i;
-		grank[i] = first[i] < first[i + 1] ?
+		grp[i].i = i;
+		grp[i].rank = first[i] < first[i + 1] ?
 		    finding_severity_rank(all.f[first[i]]->severity) : -1;
 	}
-	for (i = 1; i < ng; i++)
-		for (j = i; j > 0 && grank[order[j]] > grank[order[j - 1]];
-		    j--) {
-			k = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = k;
-		}
+	qsort(grp, ng, sizeof *grp, lint_group_cmp);
 	for (i = 0; i < ng; i++) {
-		k = order[i];
-		if (grank[k] >= finding_severity_rank(min) && combined != NULL &&
+		k = grp[i].i;
+		if (grp[i].rank >= finding_severity_rank(min) && combined != NULL &&
 		    tp[k] != NULL)
 			patch_merge(combined, tp[k]);
 		for (n = first[k]; n < first[k + 1]; n++) {
@@ -2371,9 +2418,9 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
 		}
 		patch_free(tp[k]);
 	}
-	free(order);
-	free(grank);
+	free(grp);
 	free(tp);
+	patch_files_free(files);
 	free(first);
 	free(all.f);
 }

@@ -18,6 +18,7 @@
 #include "hswatch/escape.h"
 #include "hswatch/event.h"
 #include "hswatch/locate.h"
+#include "hswatch/strmap.h"
 #include "hswatch/xmalloc.h"
 
 static const struct {
@@ -533,6 +534,7 @@ locate_event(const struct confmodel *m, const struct event *ev,
     struct locate_result *res)
 {
 	const struct confmodel_server	*s;
+	const struct confmodel_srvlist	*l;
 	struct locate_result		 r;
 	char				*addr = NULL;
 	const char			*port;
@@ -546,8 +548,25 @@ locate_event(const struct confmodel *m, const struct event *ev,
 	if (ev->server.p != NULL)
 		addr = addr_of(ev->server.p, ev->server.n);
 
-	/* Candidates: by name (http), by listen address (stream). */
-	for (i = 0; i < m->nservers; i++) {
+	/* Candidates: by name (http, from the model's index), by listen
+	 * address (stream). */
+	if (!stream && m->by_logname != NULL) {
+		l = ev->server.p != NULL ? strmap_getn(m->by_logname,
+		    ev->server.p, ev->server.n) : NULL;
+		for (i = 0; l != NULL && i < l->n; i++) {
+			s = l->v[i];
+			if (!span_eq(&ev->server, s->logname))
+				continue;	/* a NUL in the span */
+			ncand++;
+			evaluate(s, ev, 0, &r);
+			if (ncand == 1 || r.confidence > res->confidence) {
+				*res = r;
+				nties = 1;
+			} else if (r.confidence == res->confidence)
+				nties++;
+		}
+	}
+	for (i = 0; i < m->nservers && (stream || m->by_logname == NULL); i++) {
 		s = m->servers[i];
 		if (s->stream != stream)
 			continue;

@@ -11,6 +11,9 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "hswatch/buf.h"
 #include "hswatch/confload.h"
 #include "hswatch/patch.h"
+#include "hswatch/strmap.h"
 #include "hswatch/xmalloc.h"
 
 #define PATCH_CONTEXT	3
@@ -39,6 +43,26 @@ struct patch {
 	const struct conftree *tree;	/* an nginx -T dump's texts, or NULL */
 	struct edit	*edits;
 	size_t		 nedits;
+	struct patch_files *files;	/* lines split once, or NULL */
+	struct strmap	*index;		/* "kind line file" -> edit + 1 */
+};
+
+struct lines {
+	char	**v;		/* without '\n', pointing into text */
+	char	 *text;		/* the file, each '\n' (and "\r\n") a NUL */
+	char	 *cr;		/* line i ended with "\r\n" */
+	size_t	  n;
+	int	  final_nl;	/* the file ends with '\n' */
+	int	  crlf;		/* the file uses CRLF (for new lines) */
+	const char *unit;	/* one indentation step (indent_unit) */
+};
+
+struct files_entry {
+	struct lines	 l;
+	char		*err;		/* could not be read: why */
+	int		 stale;		/* -1: not known yet */
+	int		 have_st;	/* st: the file on disk when read */
+	struct stat	 st;
 };
 
 struct patch *
@@ -68,6 +92,7 @@ patch_free(struct patch *p)
 		free(p->edits[i].text);
 	}
 	free(p->edits);
+	strmap_free(p->index, NULL);
 	free(p->root);
 	free(p);
 }
@@ -95,17 +120,20 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
     unsigned line, const char *name, const char *text)
 {
 	struct edit	*e;
+	char		*key;
+	void		*v;
 	size_t		 i;
 
 	/*
 	 * The same edit twice (two findings, one fix) is one edit; two
 	 * insertions after one statement become one block.
 	 */
-	for (i = 0; i < p->nedits; i++) {
-		e = &p->edits[i];
-		if (e->kind != kind || e->line != line ||
-		    strcmp(e->file, file) != 0)
-			continue;
+	xasprintf(&key, "%d %u %s", (int)kind, line, file);
+	if (p->index == NULL)
+		p->index = strmap_new();
+	if ((v = strmap_get(p->index, key)) != NULL) {
+		free(key);
+		e = &p->edits[(uintptr_t)v - 1];
 		if (strcmp(e->text, text) == 0)
 			return;
 		if (kind != EDIT_REPLACE) {
@@ -132,6 +160,16 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 			buf_free(&j);
 			return;
 		}
+		/* Two replacements of one statement (rare): the same one
+		 * may be recorded further on. */
+		for (i = (uintptr_t)v; i < p->nedits; i++) {
+			e = &p->edits[i];
+			if (e->kind == kind && e->line == line &&
+			    strcmp(e->file, file) == 0 &&
+			    strcmp(e->text, text) == 0)
+				return;
+		}
+		xasprintf(&key, "%d %u %s", (int)kind, line, file);
 	}
 	p->edits = xreallocarray(p->edits, p->nedits + 1, sizeof *p->edits);
 	e = &p->edits[p->nedits];
@@ -141,6 +179,9 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 	e->name = xstrdup(name);
 	e->text = xstrdup(text);
 	e->seq = p->nedits++;
+	if (strmap_get(p->index, key) == NULL)
+		strmap_put(p->index, key, (void *)(uintptr_t)p->nedits);
+	free(key);
 }
 
 void
@@ -193,32 +234,53 @@ patch_text(const struct patch *p, const char *file, char **data,
 	return confload_slurp(file, PATCH_MAX_FILE, data, len, cause);
 }
 
-size_t
-patch_stale_files(const struct patch *p, struct buf *out)
+/* Does file's text on disk differ from the dump's (1), or not (0)? */
+static int
+file_stale(const struct patch *p, const char *file)
 {
 	const char	*t;
 	char		*data, *cause = NULL;
-	size_t		 i, j, len, dlen, n = 0;
+	size_t		 len, dlen;
+	int		 stale;
+
+	if ((t = confload_text(p->tree, file, &dlen)) == NULL)
+		return 0;
+	if (confload_slurp(file, PATCH_MAX_FILE, &data, &len, &cause) != 0) {
+		free(cause);	/* not on disk: nothing to differ */
+		return 0;
+	}
+	stale = len != dlen || memcmp(data, t, len) != 0;
+	free(data);
+	return stale;
+}
+
+static struct files_entry *files_get(struct patch_files *, const char *);
+
+size_t
+patch_stale_files(const struct patch *p, struct buf *out)
+{
+	struct files_entry	*e;
+	size_t			 i, j, n = 0;
+	int			 stale;
 
 	for (i = 0; p->tree != NULL && i < p->nedits; i++) {
 		for (j = 0; j < i; j++)
 			if (strcmp(p->edits[j].file, p->edits[i].file) == 0)
 				break;
-		if (j < i || (t = confload_text(p->tree, p->edits[i].file,
-		    &dlen)) == NULL)
+		if (j < i)
 			continue;
-		if (confload_slurp(p->edits[i].file, PATCH_MAX_FILE, &data,
-		    &len, &cause) != 0) {
-			free(cause);	/* not on disk: nothing to differ */
-			cause = NULL;
-			continue;
-		}
-		if (len != dlen || memcmp(data, t, len) != 0) {
+		if (p->files != NULL) {
+			e = files_get(p->files, p->edits[i].file);
+			if (e->stale == -1)
+				e->stale = file_stale(p, p->edits[i].file);
+			stale = e->stale;
+		} else
+			stale = file_stale(p, p->edits[i].file);
+		if (stale) {
 			if (n++ > 0)
 				buf_adds(out, ", ");
 			buf_adds(out, p->edits[i].file);
 		}
-		free(data);
 	}
 	return n;
 }
@@ -235,48 +297,173 @@ patch_merge(struct patch *dst, const struct patch *src)
 
 /* ---- a file as lines --------------------------------------------------- */
 
-struct lines {
-	char	**v;		/* without '\n' */
-	char	 *cr;		/* line i ended with "\r\n" */
-	size_t	  n;
-	int	  final_nl;	/* the file ends with '\n' */
-	int	  crlf;		/* the file uses CRLF (for new lines) */
-};
 
 static void
 lines_free(struct lines *l)
 {
-	size_t	 i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
+	free(l->text);
 	free(l->v);
 	free(l->cr);
 	memset(l, 0, sizeof *l);
 }
 
+/* Split data (taken over) into lines in place: one pass, no copies. */
 static void
-lines_split(struct lines *l, const char *data, size_t len)
+lines_split(struct lines *l, char *data, size_t len)
 {
-	const char	*p = data, *end = data + len, *nl;
-	size_t		 n;
+	char		*p = data, *end = data + len, *nl;
+	size_t		 n, cap = 0;
 
 	memset(l, 0, sizeof *l);
+	l->text = data;
+	l->unit = "    ";
+	l->final_nl = len > 0 && data[len - 1] == '\n';
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
-		l->cr = xreallocarray(l->cr, l->n + 1, sizeof *l->cr);
+		if (l->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			l->v = xreallocarray(l->v, cap, sizeof *l->v);
+			l->cr = xreallocarray(l->cr, cap, sizeof *l->cr);
+		}
 		l->cr[l->n] = 0;
 		if (nl != NULL && n > 0 && p[n - 1] == '\r') {
 			l->crlf = 1;
 			l->cr[l->n] = 1;
 			n--;
 		}
-		l->v[l->n++] = xstrndup(p, n);
+		p[n] = '\0';	/* the '\n' or '\r', or data's own NUL */
+		if (p[0] == '\t')
+			l->unit = "\t";
+		l->v[l->n++] = p;
 		p = nl ? nl + 1 : end;
 	}
-	l->final_nl = len > 0 && data[len - 1] == '\n';
+}
+
+/* The file's lines (what patch_text gives), or -1 with *cause. */
+static int
+lines_load(const struct patch *p, const char *file, struct lines *l,
+    char **cause)
+{
+	char	*data;
+	size_t	 len;
+
+	if (patch_text(p, file, &data, &len, cause) != 0)
+		return -1;
+	/* Lines are C strings here: a NUL byte would cut one. */
+	if (memchr(data, '\0', len) != NULL) {
+		xasprintf(cause, "%s: the file has a NUL byte; no patch is made "
+		    "for it", file);
+		free(data);
+		return -1;
+	}
+	lines_split(l, data, len);
+	return 0;
+}
+
+/* ---- the files of a tree, read and split once ------------------------ */
+
+struct patch_files {
+	struct patch	 *p;		/* root and tree to read with */
+	struct strmap	 *map;		/* file -> struct files_entry */
+};
+
+struct patch_files *
+patch_files_new(const struct conftree *tree)
+{
+	struct patch_files	*f;
+
+	f = xcalloc(1, sizeof *f);
+	f->p = patch_new("/");
+	patch_set_tree(f->p, tree);
+	f->map = strmap_new();
+	return f;
+}
+
+static void
+files_entry_free(void *v)
+{
+	struct files_entry	*e = v;
+
+	lines_free(&e->l);
+	free(e->err);
+	free(e);
+}
+
+void
+patch_files_free(struct patch_files *f)
+{
+	if (f == NULL)
+		return;
+	strmap_free(f->map, files_entry_free);
+	patch_free(f->p);
+	free(f);
+}
+
+void
+patch_set_files(struct patch *p, struct patch_files *f)
+{
+	p->files = f;
+}
+
+struct patch_files *
+patch_files_of(const struct patch *p)
+{
+	return p->files;
+}
+
+/* Is the file on disk (sb, or none: r != 0) the one e was read from? */
+static int
+same_file(const struct files_entry *e, int r, const struct stat *sb)
+{
+	if (r != 0)
+		return !e->have_st;
+	return e->have_st && e->st.st_dev == sb->st_dev &&
+	    e->st.st_ino == sb->st_ino && e->st.st_size == sb->st_size &&
+	    e->st.st_mtim.tv_sec == sb->st_mtim.tv_sec &&
+	    e->st.st_mtim.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+/*
+ * The entry of file, read on first use and again when the file on disk
+ * changed since (a stat per use: patches follow the disk as before).
+ */
+static struct files_entry *
+files_get(struct patch_files *f, const char *file)
+{
+	struct files_entry	*e;
+	struct stat		 sb;
+	int			 r;
+
+	r = stat(file, &sb);
+	if ((e = strmap_get(f->map, file)) != NULL) {
+		if (same_file(e, r, &sb))
+			return e;
+		files_entry_free(strmap_del(f->map, file));
+	}
+	e = xcalloc(1, sizeof *e);
+	e->stale = -1;
+	if (r == 0) {
+		e->have_st = 1;
+		e->st = sb;
+	}
+	if (lines_load(f->p, file, &e->l, &e->err) != 0 && e->err == NULL)
+		e->err = xstrdup("cannot be read");
+	strmap_put(f->map, file, e);
+	return e;
+}
+
+/* The cached lines of file, or NULL with *cause (a copy) set. */
+static const struct lines *
+files_lines(struct patch_files *f, const char *file, char **cause)
+{
+	struct files_entry	*e = files_get(f, file);
+
+	if (e->err != NULL) {
+		*cause = xstrdup(e->err);
+		return NULL;
+	}
+	return &e->l;
 }
 
 /* ---- finding a statement ----------------------------------------------- */
@@ -353,12 +540,7 @@ indent_len(const char *s)
 static const char *
 indent_unit(const struct lines *l)
 {
-	size_t	 i;
-
-	for (i = 0; i < l->n; i++)
-		if (l->v[i][0] == '\t')
-			return "\t";
-	return "    ";
+	return l->unit;
 }
 
 static int
@@ -765,9 +947,10 @@ int
 patch_render(const struct patch *p, struct buf *out, char **cause)
 {
 	struct lines	 l;
+	const struct lines *lp;
 	struct hunkpart	*parts;
-	char		*data, **done = NULL;
-	size_t		 len, i, j, nparts, ndone = 0;
+	char		**done = NULL;
+	size_t		 i, j, nparts, ndone = 0;
 	int		 rc = 0;
 
 	for (i = 0; i < p->nedits && rc == 0; i++) {
@@ -781,20 +964,18 @@ patch_render(const struct patch *p, struct buf *out, char **cause)
 		done = xreallocarray(done, ndone + 1, sizeof *done);
 		done[ndone++] = p->edits[i].file;
 
-		if (patch_text(p, file, &data, &len, cause) != 0) {
-			free(done);
-			return -1;
+		if (p->files != NULL) {
+			if ((lp = files_lines(p->files, file, cause)) == NULL) {
+				free(done);
+				return -1;
+			}
+		} else {
+			if (lines_load(p, file, &l, cause) != 0) {
+				free(done);
+				return -1;
+			}
+			lp = &l;
 		}
-		/* Lines are C strings here: a NUL byte would cut one. */
-		if (memchr(data, '\0', len) != NULL) {
-			xasprintf(cause, "%s: the file has a NUL byte; no "
-			    "patch is made for it", file);
-			free(data);
-			free(done);
-			return -1;
-		}
-		lines_split(&l, data, len);
-		free(data);
 		parts = NULL;
 		nparts = 0;
 		for (j = i; j < p->nedits; j++) {
@@ -802,7 +983,7 @@ patch_render(const struct patch *p, struct buf *out, char **cause)
 				continue;
 			parts = xreallocarray(parts, nparts + 1,
 			    sizeof *parts);
-			if (apply_edit(&l, &p->edits[j], &parts[nparts],
+			if (apply_edit(lp, &p->edits[j], &parts[nparts],
 			    cause) != 0) {
 				rc = -1;
 				break;
@@ -822,11 +1003,12 @@ patch_render(const struct patch *p, struct buf *out, char **cause)
 			}
 		}
 		if (rc == 0)
-			render_file(p, file, &l, parts, nparts, out);
+			render_file(p, file, lp, parts, nparts, out);
 		for (j = 0; j < nparts; j++)
 			part_free(&parts[j]);
 		free(parts);
-		lines_free(&l);
+		if (lp == &l)
+			lines_free(&l);
 	}
 	free(done);
 	return rc;

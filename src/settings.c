@@ -37,6 +37,7 @@ settings_init(struct settings *s)
 	s->probe_max = SETTINGS_PROBE_MAX;
 	s->probe_retry = SETTINGS_PROBE_RETRY;
 	s->probe_timeout = SETTINGS_PROBE_TIMEOUT;
+	s->nginx_t_timeout = SETTINGS_NGINX_T_TIMEOUT;
 }
 
 static int
@@ -321,6 +322,10 @@ settings_set(struct settings *s, const char *key, const char *v,
 	} else if (strcmp(key, "probe_timeout") == 0) {
 		if (settings_seconds(v, 3600, &s->probe_timeout) != 0 ||
 		    s->probe_timeout < 1)
+			goto bad;
+	} else if (strcmp(key, "nginx_t_timeout") == 0) {
+		if (settings_seconds(v, 3600, &s->nginx_t_timeout) != 0 ||
+		    s->nginx_t_timeout < 1)
 			goto bad;
 	} else {
 		xasprintf(cause, "unknown key \"%s\"", key);

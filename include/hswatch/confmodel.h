@@ -18,6 +18,9 @@
 struct buf;
 struct conftree;
 struct confdir;
+struct confindex;
+struct peerindex;
+struct strmap;
 
 /* The nginx version assumed when none is given (Debian bookworm). */
 #define CONFMODEL_DEFAULT_VERSION	"1.22.1"
@@ -169,6 +172,17 @@ struct confmodel {
 	size_t			  ntargets;
 	char			**warnings;
 	size_t			  nwarnings;
+	/* Lookups built once per model (private to confmodel and locate). */
+	struct confindex	 *index;	/* directives of a block by name */
+	struct strmap		 *by_logname;	/* http servers by logname:
+						   struct confmodel_srvlist */
+	struct peerindex	 *peers;	/* TLS targets by peers */
+};
+
+/* The http servers that log one name, in configuration order. */
+struct confmodel_srvlist {
+	struct confmodel_server	**v;
+	size_t			  n;
 };
 
 /*

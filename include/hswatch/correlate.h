@@ -94,6 +94,20 @@ int		 correlate_feed_key(struct correlate *,
 		    int64_t now, correlate_emit_fn *, void *);
 
 /*
+ * The same for a finding with this key that is not open: when there is
+ * no room for it (located: as located() says of the finding diagnose
+ * made) and its code's overflow finding is open, the event is counted
+ * there, as correlate_feed would after diagnosing it again, and 1 is
+ * returned; else 0, doing nothing (the caller diagnoses).
+ */
+int		 correlate_feed_overflow(struct correlate *,
+		    const struct correlate_event *, const char *key,
+		    int located, int64_t now, correlate_emit_fn *, void *);
+
+/* Does the finding name a place in the configuration? */
+int		 correlate_located(const struct finding *);
+
+/*
  * Swap in a new body f (taking ownership) for the open finding with
  * this key, e.g. the same finding diagnosed again once a probe verdict
  * came: count, first/last seen and peers carry over, the key stays.

@@ -59,6 +59,18 @@ void		 patch_set_tree(struct patch *, const struct conftree *);
  */
 size_t		 patch_stale_files(const struct patch *, struct buf *out);
 
+/*
+ * The files of a tree read and split into lines once, for many patches
+ * rendered against the same files (lint: one per target). Each file is
+ * read on first use, from the dump's text where the tree has it, and
+ * kept until patch_files_free() (read again when its stat on disk
+ * changes); patches using it must not outlive it.
+ */
+struct patch_files;
+struct patch_files *patch_files_new(const struct conftree *);
+void		 patch_files_free(struct patch_files *);
+void		 patch_set_files(struct patch *, struct patch_files *);
+struct patch_files *patch_files_of(const struct patch *);
 /* Merge the edits of src into dst (for a combined patch). */
 void		 patch_merge(struct patch *dst, const struct patch *src);
 

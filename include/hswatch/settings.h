@@ -44,6 +44,7 @@ struct settings {
 	unsigned	 probe_max;	/* children at once */
 	double		 probe_retry;	/* after a failed run, seconds */
 	double		 probe_timeout;	/* one probe, then no verdict */
+	double		 nginx_t_timeout; /* nginx_t_command, then killed */
 };
 
 #define SETTINGS_STATE_DIR	"/var/lib/hswatch"
@@ -55,6 +56,7 @@ struct settings {
 #define SETTINGS_PROBE_MAX_MAX	1024
 #define SETTINGS_PROBE_RETRY	300.0
 #define SETTINGS_PROBE_TIMEOUT	60.0
+#define SETTINGS_NGINX_T_TIMEOUT 30.0
 
 /* Defaults. */
 void	 settings_init(struct settings *);

@@ -40,7 +40,7 @@ expect_eq "a broken nginx configuration: nginx -t's words and FILE:LINE" \
 	"hswatchd: nginx configuration not loaded: unexpected end of file, expecting \"}\" in $S/ngx/nginx.conf:4"
 
 # nginx_t_command: its output is the model; one that hangs is killed
-# after 10 s (the loop waits for it: never past the watchdog).
+# after nginx_t_timeout (10 s here; the default is 30 s).
 nginx -q -T -p "$EX/nginx/" -c "$EX/nginx/nginx.conf" \
     -g "pid $S/nginx.pid; error_log stderr;" >"$S/dump.txt" 2>/dev/null
 printf 'error_log = %s/error.log\nstate_dir = %s/state\nnginx_t_command = cat %s/dump.txt\n' \
@@ -52,7 +52,7 @@ if grep -q "nginx configuration cat $S/dump.txt: 4 file(s), 2 server(s)" "$S/out
 else
 	fail "nginx_t_command: the dump is the model" "$(cat "$S/out" "$S/err")"
 fi
-printf 'error_log = %s/error.log\nstate_dir = %s/state\nnginx_t_command = sleep 300 | cat\n' \
+printf 'error_log = %s/error.log\nstate_dir = %s/state\nnginx_t_command = sleep 300 | cat\nnginx_t_timeout = 10\n' \
     "$S" "$S" >"$S/hang.conf"
 t0=$(date +%s)
 "$HSWATCHD" --check -c "$S/hang.conf" >"$S/out" 2>"$S/err"

@@ -26,7 +26,7 @@ static size_t		 npaths;
 static struct confmodel	*fixed;
 
 const char fuzz_fixed_conf[] =
-    "worker_processes 1;\n"				/* 1 */
+    "worker_processes 1; events {}\n"		/* 1 */
     "http {\n"						/* 2 */
     "    proxy_ssl_name outer.name;\n"			/* 3 */
     "    upstream pool {\n"				/* 4 */
