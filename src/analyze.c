@@ -105,6 +105,18 @@ held_free(void *p)
 	free(h);
 }
 
+/* Append a copy of key to a growing list (keys gathered while walking a
+ * map, acted on after the walk). */
+static void
+keys_add(char ***keys, size_t *n, size_t *cap, const char *key)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		*keys = xreallocarray(*keys, *cap, sizeof **keys);
+	}
+	(*keys)[(*n)++] = xstrdup(key);
+}
+
 /* Pending diagnoses kept at most (the oldest are not dropped: new ones
  * are not kept). */
 #define PENDING_MAX	4096
@@ -1069,11 +1081,7 @@ held_expired(const char *key, void *value, void *arg)
 
 	if (!x->all && x->now - h->since < HELD_MAX_S)
 		return;
-	if (x->n == x->cap) {
-		x->cap = x->cap ? 2 * x->cap : 8;
-		x->keys = xreallocarray(x->keys, x->cap, sizeof *x->keys);
-	}
-	x->keys[x->n++] = xstrdup(key);
+	keys_add(&x->keys, &x->n, &x->cap, key);
 }
 
 /* Hand on the held findings whose test will not come, untested. */
@@ -1125,11 +1133,7 @@ tested_held(const char *key, void *value, void *arg)
 
 	if (strcmp(h->tkey, x->tkey) != 0)
 		return;
-	if (x->n == x->cap) {
-		x->cap = x->cap ? 2 * x->cap : 8;
-		x->keys = xreallocarray(x->keys, x->cap, sizeof *x->keys);
-	}
-	x->keys[x->n++] = xstrdup(key);
+	keys_add(&x->keys, &x->n, &x->cap, key);
 }
 
 static void
@@ -1148,11 +1152,7 @@ tested_open(const struct finding *f, int held, void *arg)
 	if (strlen(at) < strlen(x->at) ||
 	    strcmp(at + strlen(at) - strlen(x->at), x->at) != 0)
 		return;
-	if (x->n == x->cap) {
-		x->cap = x->cap ? 2 * x->cap : 8;
-		x->keys = xreallocarray(x->keys, x->cap, sizeof *x->keys);
-	}
-	x->keys[x->n++] = xstrdup(f->key);
+	keys_add(&x->keys, &x->n, &x->cap, f->key);
 }
 
 struct find_ctx {
