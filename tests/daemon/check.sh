@@ -5,6 +5,9 @@
 # words (model). The unit's ExecReload= runs it first, so a rejected
 # reload fails `systemctl reload`.
 . "$TESTSRC/daemon/lib.sh"
+# The hanging command, unique to this run: tests that run at the same
+# time (make -j2, other build directories) must not see each other's.
+HANG_S=300.$$
 
 EX=$abs_top_srcdir/examples
 scenario check
@@ -52,8 +55,8 @@ if grep -q "nginx configuration cat $S/dump.txt: 4 file(s), 2 server(s)" "$S/out
 else
 	fail "nginx_t_command: the dump is the model" "$(cat "$S/out" "$S/err")"
 fi
-printf 'error_log = %s/error.log\nstate_dir = %s/state\nnginx_t_command = sleep 300 | cat\nnginx_t_timeout = 10\n' \
-    "$S" "$S" >"$S/hang.conf"
+printf 'error_log = %s/error.log\nstate_dir = %s/state\nnginx_t_command = sleep %s | cat\nnginx_t_timeout = 10\n' \
+    "$S" "$S" "$HANG_S" >"$S/hang.conf"
 t0=$(date +%s)
 "$HSWATCHD" --check -c "$S/hang.conf" >"$S/out" 2>"$S/err"
 rc=$?
@@ -61,9 +64,9 @@ t1=$(date +%s)
 expect_eq "a hanging nginx_t_command: exit 1" "$rc" 1
 expect_eq "a hanging nginx_t_command: killed after 10 s, said" \
 	"$(cat "$S/err") $((t1 - t0 >= 10 && t1 - t0 <= 13))" \
-	"hswatchd: nginx configuration not loaded: sleep 300 | cat: no answer within 10 s (killed) 1"
-if pgrep -f "^sleep 300\$" >/dev/null; then
-	fail "a hanging nginx_t_command: nothing left running" "$(pgrep -af 'sleep 300')"
+	"hswatchd: nginx configuration not loaded: sleep $HANG_S | cat: no answer within 10 s (killed) 1"
+if pgrep -f "^sleep $HANG_S\$" >/dev/null; then
+	fail "a hanging nginx_t_command: nothing left running" "$(pgrep -af "sleep $HANG_S")"
 else
 	ok "a hanging nginx_t_command: nothing left running"
 fi

@@ -6,6 +6,9 @@
 # generated 20,000-location configuration (bench/genconf.py) is swapped
 # in whole, and no loop callback takes half as long as building it.
 . "${TESTSRC:-$(dirname "$0")/..}/daemon/lib.sh"
+# The hanging command, unique to this run: tests that run at the same
+# time (make -j2, other build directories) must not see each other's.
+HANG_S=300.$$
 
 EX=$abs_top_srcdir/examples
 scenario reload
@@ -17,11 +20,11 @@ start_daemon --error-log "$S/error.log" || finish
 # The settings now name a command that hangs: SIGHUP.
 cp "$S/test.conf" "$S/good.conf"
 grep -v '^nginx_config' "$S/good.conf" >"$S/test.conf"
-printf 'nginx_t_command = sleep 300 | cat\nnginx_t_timeout = 3\n' >>"$S/test.conf"
+printf 'nginx_t_command = sleep %s | cat\nnginx_t_timeout = 3\n' "$HANG_S" >>"$S/test.conf"
 t0=$(date +%s)
 kill -HUP "$DPID"
 i=0
-while ! pgrep -f '^sleep 300$' >/dev/null && [ $i -lt 100 ]; do
+while ! pgrep -f "^sleep $HANG_S\$" >/dev/null && [ $i -lt 100 ]; do
 	i=$((i + 1))
 	nap
 done
@@ -40,10 +43,10 @@ while ! grep -q 'not reloaded' "$S/daemon.err" && [ $i -lt 200 ]; do
 done
 t1=$(date +%s)
 expect_eq "at nginx_t_timeout the reload fails, the previous model stays" \
-	"$(grep -c 'nginx configuration not reloaded, keeping the previous one: sleep 300 | cat: no answer within 3 s (killed)' "$S/daemon.err") $((t1 - t0 >= 3 && t1 - t0 <= 8))" "1 1"
+	"$(grep -c "nginx configuration not reloaded, keeping the previous one: sleep $HANG_S | cat: no answer within 3 s (killed)" "$S/daemon.err") $((t1 - t0 >= 3 && t1 - t0 <= 8))" "1 1"
 nap 0.2
-if pgrep -f '^sleep 300$' >/dev/null; then
-	fail "the hanging command's group is killed" "$(pgrep -af 'sleep 300')"
+if pgrep -f "^sleep $HANG_S\$" >/dev/null; then
+	fail "the hanging command's group is killed" "$(pgrep -af "sleep $HANG_S")"
 else
 	ok "the hanging command's group is killed"
 fi
