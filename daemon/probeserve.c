@@ -173,7 +173,18 @@ probeserve_done(struct probeplan *plan, void *arg)
 	buf_free(&b);
 }
 
-/* Hex digits back to bytes, in place; -1 on anything else. */
+/* One lowercase hex digit's value, or -1. */
+static int
+probeserve_xdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Hex digits back to bytes, in place; -1 on anything else (or NUL). */
 static int
 probeserve_unhex(char *s)
 {
@@ -183,10 +194,9 @@ probeserve_unhex(char *s)
 	for (; s[0] != '\0'; s += 2) {
 		if (s[1] == '\0')
 			return -1;
-		hi = s[0] >= 'a' ? s[0] - 'a' + 10 : s[0] - '0';
-		lo = s[1] >= 'a' ? s[1] - 'a' + 10 : s[1] - '0';
-		if (hi < 0 || hi > 15 || lo < 0 || lo > 15 ||
-		    (hi << 4 | lo) == 0)
+		hi = probeserve_xdigit(s[0]);
+		lo = probeserve_xdigit(s[1]);
+		if (hi < 0 || lo < 0 || (hi << 4 | lo) == 0)
 			return -1;
 		*o++ = (char)(hi << 4 | lo);
 	}
