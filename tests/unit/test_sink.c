@@ -364,7 +364,9 @@ test_prom_counts(void **state)
 	struct finding		*c = sample("HS-POOL-CASCADE");
 	struct sink		*s = prom_sink();
 	struct sink_file_count	 files[] = { { "/var/log/nginx/error.log", 42 } };
-	struct sink_counters	 ctr = { files, 1, 3, 1795631000, 1795631500 };
+	struct sink_counters	 ctr = { .files = files, .nfiles = 1,
+	    .parse_errors = 3, .config_load_time = 1795631000,
+	    .last_event_time = 1795631500 };
 	struct buf		 b;
 	char			*cause = NULL;
 	const char		*series = "hswatch_upstream_tls_failures_total{"
@@ -442,7 +444,8 @@ test_prom_state(void **state)
 	struct finding	*f = sample("HS-SNI-MISSING");
 	struct sink	*s = prom_sink(), *t;
 	struct sink_file_count	 files[] = { { "/var/log/nginx/a\"b.log", 7 } };
-	struct sink_counters	 ctr = { files, 1, 2, 0, 0 };
+	struct sink_counters	 ctr = { .files = files, .nfiles = 1,
+	    .parse_errors = 2 };
 	struct buf	 b1, b2;
 	char		*cause = NULL, path[128];
 	FILE		*fp;
