@@ -15,6 +15,7 @@
 #include <ev.h>
 
 #include "hsdconfwatch.h"
+#include "hsdglob.h"
 #include "hswatch/log.h"
 #include "hswatch/xmalloc.h"
 
@@ -143,18 +144,11 @@ hsd_confwatch_clear(struct hsd_confwatch *cw)
 static void
 hsd_confwatch_add(struct hsd_confwatch *cw, const char *path)
 {
-	char	*dir, *slash;
+	char	*dir;
 	size_t	 i;
 	int	 wd;
 
-	dir = xstrdup(path);
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		free(dir);
-		dir = xstrdup(".");
-	} else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
+	dir = hsd_glob_dir(path);
 	for (i = 0; i < cw->n; i++)
 		if (strcmp(cw->dir[i], dir) == 0)
 			break;

@@ -123,21 +123,26 @@ hsd_globwatch_new(struct ev_loop *loop, hsd_globwatch_fn *fn, void *arg,
 	return gw;
 }
 
+char *
+hsd_glob_dir(const char *path)
+{
+	const char	*slash;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
 int
 hsd_globwatch_add(struct hsd_globwatch *gw, const char *pattern,
     char **cause)
 {
-	char	*dir, *slash;
+	char	*dir;
 	size_t	 i;
 
-	dir = xstrdup(pattern);
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		free(dir);
-		dir = xstrdup(".");
-	} else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
+	dir = hsd_glob_dir(pattern);
 	if (hsd_glob_is(dir)) {
 		xasprintf(cause, "%s: only the last component of an error_log "
 		    "pattern may hold wildcards (new files are not seen)",

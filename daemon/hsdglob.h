@@ -18,6 +18,8 @@ struct hsd_globwatch;
 
 /* The path holds a wildcard (*, ? or [). */
 int		 hsd_glob_is(const char *path);
+/* The directory part of path ("." without a '/', "/" at the root). */
+char		*hsd_glob_dir(const char *path);
 
 /*
  * The files matching pattern, sorted bytewise (*out: an array of
