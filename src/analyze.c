@@ -1123,6 +1123,8 @@ struct tested_ctx {
 	const char	*tkey;
 	char		**keys;
 	size_t		 n, cap;
+	struct finding	**found;	/* tested_open(): copies, result in */
+	size_t		 nfound, capfound;
 };
 
 static void
@@ -1152,22 +1154,14 @@ tested_open(const struct finding *f, int held, void *arg)
 	if (strlen(at) < strlen(x->at) ||
 	    strcmp(at + strlen(at) - strlen(x->at), x->at) != 0)
 		return;
-	keys_add(&x->keys, &x->n, &x->cap, f->key);
-}
-
-struct find_ctx {
-	const char		*key;
-	const struct finding	*f;
-};
-
-static void
-find_open(const struct finding *f, int held, void *arg)
-{
-	struct find_ctx	*x = arg;
-
-	(void)held;
-	if (x->f == NULL && f->key != NULL && strcmp(f->key, x->key) == 0)
-		x->f = f;
+	/* A copy with the result, handed to correlate after the walk. */
+	if (x->nfound == x->capfound) {
+		x->capfound = x->capfound ? 2 * x->capfound : 8;
+		x->found = xreallocarray(x->found, x->capfound,
+		    sizeof *x->found);
+	}
+	x->found[x->nfound] = finding_dup(f);
+	finding_set(&x->found[x->nfound++]->tested, x->text);
 }
 
 size_t
@@ -1176,7 +1170,6 @@ analyze_tested(struct analyze *a, const char *at, const char *peer,
     correlate_emit_fn *emit, void *arg)
 {
 	struct tested_ctx	 x;
-	struct find_ctx		 fx;
 	struct held		*h;
 	struct finding		*f;
 	char			*text;
@@ -1213,20 +1206,15 @@ analyze_tested(struct analyze *a, const char *at, const char *peer,
 	}
 	/* Open findings with the same patched settings (made by later
 	 * events, from the cached verdict) get it too. */
-	x.n = 0;
 	correlate_foreach_open(a->corr, tested_open, &x);
-	for (i = 0; i < x.n; i++) {
-		fx.key = x.keys[i];
-		fx.f = NULL;
-		correlate_foreach_open(a->corr, find_open, &fx);
-		if (fx.f != NULL) {
-			f = finding_dup(fx.f);
-			finding_set(&f->tested, text);
-			correlate_replace(a->corr, x.keys[i], f, emit, arg);
-			n++;
-		}
-		free(x.keys[i]);
+	for (i = 0; i < x.nfound; i++) {
+		char	*key = xstrdup(x.found[i]->key);	/* f may go */
+
+		correlate_replace(a->corr, key, x.found[i], emit, arg);
+		free(key);
+		n++;
 	}
+	free(x.found);
 	free(x.keys);
 	free((char *)(uintptr_t)x.tkey);
 	free(text);
