@@ -6,9 +6,13 @@
  * The prefix is fixed-format and read by hand. The message start is
  * compared against the few literal prefixes of the messages we care
  * about: that prefilter rejects nearly every ordinary line after a
- * handful of byte compares. Candidates then go through PCRE2-JIT
- * patterns for the message details, and the context suffix is read
- * field by field in nginx's fixed order.
+ * handful of byte compares. The action decides next: a message that is
+ * an event only while SSL handshaking to (or reading from) an upstream
+ * is dropped there, before its context is read. The OpenSSL error
+ * queue and a trailing errno are read by hand (every handshake failure
+ * has them); the rarer details (verify error, name, certificate path)
+ * go through PCRE2-JIT patterns; the context suffix is read field by
+ * field in nginx's fixed order.
  */
 #include "config.h"
 
@@ -26,8 +30,6 @@
 #include "hswatch/xmalloc.h"
 
 enum logline_re {
-	RE_SSLERR,	/* one entry of an OpenSSL error queue */
-	RE_ERRNO,	/* trailing " (104: Connection reset by peer)" */
 	RE_VERIFY,
 	RE_NAME,
 	RE_CERT,
@@ -35,10 +37,6 @@ enum logline_re {
 };
 
 static const char *const logline_patterns[RE_MAX] = {
-	/* error:CODE:LIB:FUNC:REASON[:DATA], entries separated by a space. */
-	[RE_SSLERR] = "error:([0-9A-Fa-f]{8}):([^:]*):([^:]*):(.*?)"
-	    "(?= error:[0-9A-Fa-f]{8}:|\\z)",
-	[RE_ERRNO] = " \\(([0-9]{1,5}): ([^()]*)\\)\\z",
 	[RE_VERIFY] = "\\Aupstream SSL certificate verify error: "
 	    "\\(([0-9]{1,5}):(.*)\\)\\z",
 	[RE_NAME] = "\\Aupstream SSL certificate does not match \"(.*)\"\\z",
@@ -348,30 +346,70 @@ code_alert(const struct span *code)
 	return -1;
 }
 
+/* "error:" + 8 hex digits + ":" at p: the head of an error-queue entry. */
+static int
+sslerr_head(const char *p, const char *end)
+{
+	int	 i;
+
+	if (end - p < 15 || memcmp(p, "error:", 6) != 0 || p[14] != ':')
+		return 0;
+	for (i = 6; i < 14; i++)
+		if (escape_hexval((unsigned char)p[i]) < 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The first entry of an OpenSSL error queue in [s, e):
+ * error:CODE:LIB:FUNC:REASON[:DATA], the reason running to the next
+ * entry's head (" error:CODE:") or to e. The same match as the pattern
+ * error:([0-9A-Fa-f]{8}):([^:]*):([^:]*):(.*?)(?= error:[0-9A-Fa-f]{8}:|\z)
+ * (DOTALL), without a regex engine: this runs on every handshake
+ * failure. Returns the end of the entry, or NULL.
+ */
+static const char *
+sslerr_entry(const char *s, const char *e, struct span *code,
+    struct span *rd)
+{
+	const char	*q, *c1, *c2, *r;
+
+	for (q = s; (q = findmem(q, e, LIT("error:"))) != NULL; q++) {
+		if (!sslerr_head(q, e))
+			continue;
+		if ((c1 = memchr(q + 15, ':', (size_t)(e - q - 15))) == NULL ||
+		    (c2 = memchr(c1 + 1, ':', (size_t)(e - c1 - 1))) == NULL)
+			continue;
+		for (r = c2 + 1; (r = findmem(r, e, LIT(" error:"))) != NULL;
+		    r++)
+			if (sslerr_head(r + 1, e))
+				break;
+		if (r == NULL)
+			r = e;
+		setspan(code, q + 6, q + 14);
+		setspan(rd, c2 + 1, r);
+		return r;
+	}
+	return NULL;
+}
+
 /*
  * Read the "(SSL: error:...)" queue of a message: pick the entry that
  * carries an alert, else the last one.
  */
 static void
-parse_sslerr(struct logline *ll, const char *m, const char *end,
-    struct event *ev)
+parse_sslerr(const char *m, const char *end, struct event *ev)
 {
 	const char	*s, *e, *colon;
 	struct span	 code, rd, data;
-	size_t		 start = 0, n;
-	int		 alert, have = 0;
+	int		 alert;
 
 	if ((s = findmem(m, end, LIT("(SSL: "))) == NULL)
 		return;
 	s += sizeof("(SSL: ") - 1;
 	if ((e = rfindmem(s, end, LIT(")"))) == NULL)
 		e = end;	/* truncated */
-	n = (size_t)(e - s);
-	while (start < n && re_match(ll, RE_SSLERR, s, n, start)) {
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ll->md);
-
-		re_group(ll, s, 1, &code);
-		re_group(ll, s, 4, &rd);
+	while (s < e && (s = sslerr_entry(s, e, &code, &rd)) != NULL) {
 		data.p = NULL;
 		data.n = 0;
 		if ((colon = memchr(rd.p, ':', rd.n)) != NULL) {
@@ -392,10 +430,33 @@ parse_sslerr(struct logline *ll, const char *m, const char *end,
 			if (alert >= 0)
 				ev->alert = alert;
 		}
-		have = 1;
-		start = ov[1] > start ? ov[1] : start + 1;
 	}
-	(void)have;
+}
+
+/*
+ * A trailing " (NUM: TEXT)" of a message, NUM 1 to 5 digits, TEXT
+ * without parentheses (the pattern " \(([0-9]{1,5}): ([^()]*)\)\z"):
+ * only the last '(' can open it. Sets err and err_text; returns where
+ * it starts (the space), or end.
+ */
+static const char *
+errno_suffix(const char *m, const char *end, struct event *ev)
+{
+	const char	*open, *p;
+
+	if (end - m < 6 || end[-1] != ')' ||
+	    (open = memrchr(m, '(', (size_t)(end - 1 - m))) == NULL ||
+	    open == m || open[-1] != ' ' ||
+	    memchr(open + 1, ')', (size_t)(end - 1 - open - 1)) != NULL)
+		return end;
+	for (p = open + 1; p < end && isdig((unsigned char)*p); p++)
+		;
+	if (p == open + 1 || p - open - 1 > 5 || end - p < 3 ||
+	    p[0] != ':' || p[1] != ' ')
+		return end;
+	ev->err = (int)atoll_span(open + 1, p);
+	setspan(&ev->err_text, p + 2, end - 1);
+	return open - 1;
 }
 
 /*
@@ -767,24 +828,18 @@ parse_message(struct logline *ll, enum logline_msg msg, struct event *ev)
 	const char	*paren;
 
 	/* A trailing "(errno: text)" belongs to the message. */
-	if (re_match(ll, RE_ERRNO, m, ev->message.n, 0)) {
-		re_group(ll, m, 1, &g);
-		ev->err = (int)atoll_span(g.p, g.p + g.n);
-		re_group(ll, m, 2, &ev->err_text);
-		re_group(ll, m, 0, &g);
-		end = g.p;
-	}
+	end = errno_suffix(m, end, ev);
 	switch (msg) {
 	case MSG_HANDSHAKE:
 	case MSG_READ:
 		paren = memchr(m, '(', (size_t)(end - m));
 		setspan(&ev->ssl_func, m, paren && paren - m > 2 ? paren : m);
-		parse_sslerr(ll, m, end, ev);
+		parse_sslerr(m, end, ev);
 		break;
 	case MSG_CERT:
 		if (re_match(ll, RE_CERT, m, (size_t)(end - m), 0))
 			re_group(ll, m, 1, &ev->cert_path);
-		parse_sslerr(ll, m, end, ev);
+		parse_sslerr(m, end, ev);
 		break;
 	case MSG_VERIFY:
 		if (re_match(ll, RE_VERIFY, m, (size_t)(end - m), 0)) {
@@ -799,6 +854,23 @@ parse_message(struct logline *ll, enum logline_msg msg, struct event *ev)
 		break;
 	default:
 		break;
+	}
+}
+
+/* decide() says EVENT_NONE for msg with this action, context or not. */
+static int
+action_rules_out(enum logline_msg msg, const struct span *a)
+{
+	switch (msg) {
+	case MSG_HANDSHAKE:
+	case MSG_PEER_CLOSED:
+	case MSG_TIMEOUT:
+		return !span_eq(a, LIT("SSL handshaking to upstream"));
+	case MSG_READ:
+	case MSG_CERT:
+		return !span_ends(a, LIT("upstream"));
+	default:
+		return 0;
 	}
 }
 
@@ -976,6 +1048,18 @@ parse_body(struct logline *ll, const char *m, const char *end,
 		setspan(&ev->action, w + sizeof(" while ") - 1, ctx);
 	} else
 		setspan(&ev->message, m, ctx);
+	/*
+	 * What the action alone rules out (decide() would say EVENT_NONE
+	 * whatever the context holds): the context is not read. An
+	 * upstream timed out while connecting or reading is many in an
+	 * outage; only its message is kept, as for MSG_UPFAIL.
+	 */
+	if (!partial && action_rules_out(msg, &ev->action)) {
+		if (msg == MSG_TIMEOUT && span_ends(&ev->action,
+		    LIT("upstream")) && ev->conn >= 0)
+			ev->flags |= EVENT_F_UPSTREAM_FAIL;
+		return EVENT_NONE;
+	}
 	if (ctx < end)
 		parse_context(ctx + (ctx == ctx2 ? sizeof(", udp client: ") :
 		    sizeof(", client: ")) - 1, end, ev);
