@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "hswatch/buf.h"
 #include "hswatch/escape.h"
 
@@ -114,6 +118,34 @@ escape_json(struct buf *b, const char *s, size_t n)
 	o = b->data + b->len;
 	*o++ = '"';
 	for (i = 0;;) {
+#if defined(__SSE2__)
+		/*
+		 * Sixteen bytes at once (SSE2 is in every x86-64): a byte
+		 * below 0x20 or from 0x80 up (signed: below 0x20 too), '"',
+		 * '\\' or DEL stops the run; the plain ones before it are
+		 * kept. The store may write past them: the room is reserved
+		 * (n - i bytes at least) and the length says what counts.
+		 */
+		while (n - i >= 16) {
+			const __m128i	 v = _mm_loadu_si128((const __m128i *)
+			    (const void *)(p + i));
+			unsigned	 bad;
+
+			bad = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))));
+			_mm_storeu_si128((__m128i *)(void *)o, v);
+			if (bad != 0) {
+				o += __builtin_ctz(bad);
+				i += (size_t)__builtin_ctz(bad);
+				break;
+			}
+			o += 16;
+			i += 16;
+		}
+#endif
 		while (n - i >= 8 && plain8(p + i)) {
 			memcpy(o, p + i, 8);
 			o += 8;
