@@ -164,16 +164,18 @@ __attribute__((always_inline))
 static inline int
 parse_time(const char *p, int64_t *ts)
 {
-	static const char	 shape[] = "0000/00/00 00:00:00";
-	int			 i, y, mo, d, h, mi, s;
+	/* Digits at these 14 places, the separators at the other 5. */
+	static const unsigned char	 dig[] = {
+		0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18
+	};
+	int				 i, y, mo, d, h, mi, s;
 
-	for (i = 0; i < 19; i++) {
-		if (shape[i] == '0') {
-			if (!isdig((unsigned char)p[i]))
-				return -1;
-		} else if (p[i] != shape[i])
+	if (p[4] != '/' || p[7] != '/' || p[10] != ' ' || p[13] != ':' ||
+	    p[16] != ':')
+		return -1;
+	for (i = 0; i < 14; i++)
+		if ((unsigned)((unsigned char)p[dig[i]] - '0') > 9u)
 			return -1;
-	}
 	y = twodig(p) * 100 + twodig(p + 2);
 	mo = twodig(p + 5);
 	d = twodig(p + 8);
@@ -193,12 +195,36 @@ parse_level(const char *p, size_t n)
 		NULL, "emerg", "alert", "crit", "error", "warn", "notice",
 		"info", "debug"
 	};
+	static const unsigned char len[] = { 0, 5, 5, 4, 5, 4, 6, 4, 5 };
 	size_t	 i;
 
+	/* Told apart by length and first two letters, then compared. */
 	for (i = 1; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+		if (len[i] == n && names[i][0] == p[0] &&
+		    names[i][1] == p[1] && memcmp(names[i], p, n) == 0)
 			return (enum event_level)i;
 	return EVENT_LEVEL_UNKNOWN;
+}
+
+/*
+ * 1 to max decimal digits at p (max <= 19: no overflow), their value in
+ * *v; returns the first byte after them, or NULL when there are none or
+ * more than max.
+ */
+static inline const char *
+digits(const char *p, const char *end, int max, long long *v)
+{
+	long long	 x = 0;
+	int		 n;
+
+	for (n = 0; p < end && (unsigned)((unsigned char)*p - '0') <= 9u;
+	    p++) {
+		if (++n > max)
+			return NULL;
+		x = x * 10 + (*p - '0');
+	}
+	*v = x;
+	return n > 0 ? p : NULL;
 }
 
 /*
@@ -209,6 +235,7 @@ static const char *
 parse_prefix(const char *p, const char *end, struct event *ev)
 {
 	const char	*q, *r;
+	long long	 v;
 
 	if (end - p < 19 + 9 || parse_time(p, &ev->ts) != 0)
 		return NULL;
@@ -225,25 +252,19 @@ parse_prefix(const char *p, const char *end, struct event *ev)
 	p = q + 1;
 	if (p >= end || *p++ != ' ')
 		return NULL;
-	for (r = p; r < end && isdig((unsigned char)*r); r++)
-		;
-	if (r == p || r - p > 10 || r >= end || *r != '#')
+	if ((r = digits(p, end, 10, &v)) == NULL || r >= end || *r != '#')
 		return NULL;
-	ev->pid = (long)atoll_span(p, r);
+	ev->pid = (long)v;
 	p = r + 1;
-	for (r = p; r < end && isdig((unsigned char)*r); r++)
-		;
-	if (r == p || r - p > 10 || end - r < 2 || r[0] != ':' || r[1] != ' ')
+	if ((r = digits(p, end, 10, &v)) == NULL || end - r < 2 ||
+	    r[0] != ':' || r[1] != ' ')
 		return NULL;
-	ev->tid = (long)atoll_span(p, r);
+	ev->tid = (long)v;
 	p = r + 2;
-	if (p < end && *p == '*') {
-		for (r = p + 1; r < end && isdig((unsigned char)*r); r++)
-			;
-		if (r > p + 1 && r - p <= 20 && r < end && *r == ' ') {
-			ev->conn = atoll_span(p + 1, r);
-			p = r + 1;
-		}
+	if (p < end && *p == '*' &&
+	    (r = digits(p + 1, end, 19, &v)) != NULL && r < end && *r == ' ') {
+		ev->conn = atoll_span(p + 1, r);	/* -1 past 10^16 */
+		p = r + 1;
 	}
 	return p;
 }
@@ -352,10 +373,12 @@ sslerr_head(const char *p, const char *end)
 {
 	int	 i;
 
-	if (end - p < 15 || memcmp(p, "error:", 6) != 0 || p[14] != ':')
+	if (end - p < 15 || p[0] != 'e' || memcmp(p, "error:", 6) != 0 ||
+	    p[14] != ':')
 		return 0;
 	for (i = 6; i < 14; i++)
-		if (escape_hexval((unsigned char)p[i]) < 0)
+		if (!isdig((unsigned char)p[i]) &&
+		    (unsigned)(((unsigned char)p[i] | 0x20) - 'a') > 5u)
 			return 0;
 	return 1;
 }
@@ -380,12 +403,10 @@ sslerr_entry(const char *s, const char *e, struct span *code,
 		if ((c1 = memchr(q + 15, ':', (size_t)(e - q - 15))) == NULL ||
 		    (c2 = memchr(c1 + 1, ':', (size_t)(e - c1 - 1))) == NULL)
 			continue;
-		for (r = c2 + 1; (r = findmem(r, e, LIT(" error:"))) != NULL;
-		    r++)
-			if (sslerr_head(r + 1, e))
+		/* A short text full of spaces: a plain loop, no memchr. */
+		for (r = c2 + 1; r < e; r++)
+			if (r[0] == ' ' && sslerr_head(r + 1, e))
 				break;
-		if (r == NULL)
-			r = e;
 		setspan(code, q + 6, q + 14);
 		setspan(rd, c2 + 1, r);
 		return r;
@@ -990,16 +1011,17 @@ parse_body(struct logline *ll, const char *m, const char *end,
 
 	/*
 	 * The context starts at the first ", client: " (messages hold none),
-	 * or at a ", udp client: " before it: one pass over "client: ".
+	 * or at a ", udp client: " before it: one pass over the commas (rare
+	 * in a message; "client: " would stop at every 'c').
 	 */
 	ctx = ctx2 = NULL;
-	for (w = m; (w = findmem(w, end, LIT("client: "))) != NULL; w++) {
-		if (w - m >= 2 && w[-2] == ',' && w[-1] == ' ') {
-			ctx = w - 2;
+	for (w = m; (w = memchr(w, ',', (size_t)(end - w))) != NULL; w++) {
+		if (starts(w, end, LIT(", client: "))) {
+			ctx = w;
 			break;
 		}
-		if (w - m >= 6 && memcmp(w - 6, ", udp ", 6) == 0) {
-			ctx = ctx2 = w - 6;
+		if (starts(w, end, LIT(", udp client: "))) {
+			ctx = ctx2 = w;
 			ev->module = EVENT_MODULE_STREAM;
 			break;
 		}
