@@ -442,6 +442,7 @@ cmd_replay(int argc, char **argv)
 	char			*cause = NULL;
 	size_t			 len;
 	uint64_t		 off, lineno, skipped, shown;
+	unsigned		 streak, dense;
 	double			 last_progress = 0;
 	int			 ch, json = 0, events = 0, i, r, tty;
 	int			 probe = 0;
@@ -523,19 +524,32 @@ cmd_replay(int argc, char **argv)
 		src = pipeline_source(pl, argc > 1 ? argv[i] : NULL);
 		lineno = 0;
 		shown = 0;
+		streak = dense = 0;
 		for (;;) {
 			/*
 			 * nginx's own log: the lines without the prefilter
 			 * literal are skipped in bulk (scan.h), counted.
 			 */
-			if (pipeline_source_plain(src)) {
+			if (pipeline_source_plain(src) && dense == 0) {
 				if (linereader_skip(lr, &skipped, &cause) < 0) {
 					r = -1;
 					break;
 				}
 				lineno += skipped;
 				pipeline_skipped(src, skipped);
-			}
+				/*
+				 * Hit after hit (a log of failures): the
+				 * search in bulk costs more than it skips;
+				 * the next lines go straight to the pipeline
+				 * (its own check rejects the rest).
+				 */
+				streak = skipped == 0 ? streak + 1 : 0;
+				if (streak >= 16) {
+					dense = 256;
+					streak = 0;
+				}
+			} else if (dense > 0)
+				dense--;
 			if ((r = linereader_next(lr, &line, &len, &off,
 			    &cause)) != 1)
 				break;
