@@ -20,6 +20,7 @@ struct summary_row {
 	int		 alert;
 	int		 verify_code;
 	char		*peer;
+	size_t		 peer_len;
 	char		*server;
 	char		*detail;	/* reason, verify text or name */
 	char		 first[20];
@@ -93,7 +94,7 @@ row_eq(const struct summary_row *r, const struct event *ev)
 {
 	return r->kind == ev->kind && r->alert == ev->alert &&
 	    r->verify_code == ev->verify_code &&
-	    strlen(r->peer) == ev->peer.n &&
+	    r->peer_len == ev->peer.n &&
 	    memcmp(r->peer, ev->peer.p ? ev->peer.p : "", ev->peer.n) == 0;
 }
 
@@ -109,10 +110,11 @@ summary_add(struct summary *sm, const struct event *ev)
 	if (ev->kind == EVENT_NONE)
 		return;
 	sm->events++;
-	h = fnv1a(2166136261u, &ev->kind, sizeof ev->kind);
-	h = fnv1a(h, &ev->alert, sizeof ev->alert);
-	h = fnv1a(h, &ev->verify_code, sizeof ev->verify_code);
-	h = fnv1a(h, ev->peer.p ? ev->peer.p : "", ev->peer.n);
+	/* The numbers mixed in one step, then the peer's bytes. */
+	h = 2166136261u ^ ((uint32_t)ev->kind * 0x9e3779b1u +
+	    (uint32_t)ev->alert * 0x85ebca77u +
+	    (uint32_t)ev->verify_code * 0xc2b2ae3du);
+	h = fnv1a(h * 16777619u, ev->peer.p ? ev->peer.p : "", ev->peer.n);
 	for (i = h & (SUMMARY_HASH - 1);; i = (i + 1) & (SUMMARY_HASH - 1)) {
 		idx = sm->slots[i];
 		if (idx < 0)
@@ -145,6 +147,7 @@ summary_add(struct summary *sm, const struct event *ev)
 	r->hash = h;
 	r->count = 1;
 	r->peer = xstrndup(ev->peer.p ? ev->peer.p : "", ev->peer.n);
+	r->peer_len = strlen(r->peer);
 	r->server = xstrndup(ev->server.p ? ev->server.p : "", ev->server.n);
 	detail = ev->verify_text.p ? &ev->verify_text :
 	    ev->name.p ? &ev->name : ev->cert_path.p ? &ev->cert_path :
