@@ -24,6 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "hswatch/escape.h"
 #include "hswatch/event.h"
 #include "hswatch/logline.h"
@@ -74,22 +78,55 @@ starts(const char *p, const char *end, const char *lit, size_t n)
 }
 
 /*
- * First occurrence of lit (n >= 1) in [p, end). The literals looked for
- * start with a byte that is rare in a log line (',', '(', ':'), so
- * memchr() to it and compare is faster than memmem(), whose setup is
- * paid on every call (several per line); a line is at most max_line
- * bytes and a literal a few, so the worst case stays bounded.
+ * First position in [p, end - 1) where the bytes a, b follow each
+ * other. Pairs are rare where single bytes are not (", " against ','
+ * inside a message, " e" against the spaces of an error text), and the
+ * ranges are short: sixteen positions a step with SSE2 (every x86-64),
+ * inline, with no call per candidate.
+ */
+static inline const char *
+find2(const char *p, const char *end, char a, char b)
+{
+#if defined(__SSE2__)
+	const __m128i	 va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+
+	while (end - p >= 17) {
+		__m128i		 x, y;
+		unsigned	 m;
+
+		x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(y, vb)));
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#endif
+	for (; end - p >= 2; p++)
+		if (p[0] == a && p[1] == b)
+			return p;
+	return NULL;
+}
+
+/*
+ * First occurrence of lit (n >= 1) in [p, end): its first two bytes
+ * found together (find2), the rest compared. A line is at most
+ * max_line bytes and a literal a few, so the worst case stays bounded.
  */
 static const char *
 findmem(const char *p, const char *end, const char *lit, size_t n)
 {
 	const char	*q;
 
-	while (p < end && (size_t)(end - p) >= n &&
-	    (q = memchr(p, lit[0], (size_t)(end - p) - n + 1)) != NULL) {
-		if (memcmp(q + 1, lit + 1, n - 1) == 0)
+	if (n == 1)
+		return p < end ? memchr(p, lit[0], (size_t)(end - p)) : NULL;
+	for (q = p; q < end && (q = find2(q, end, lit[0], lit[1])) != NULL;
+	    q++) {
+		if ((size_t)(end - q) < n)
+			return NULL;
+		if (memcmp(q + 2, lit + 2, n - 2) == 0)
 			return q;
-		p = q + 1;
 	}
 	return NULL;
 }
@@ -403,10 +440,11 @@ sslerr_entry(const char *s, const char *e, struct span *code,
 		if ((c1 = memchr(q + 15, ':', (size_t)(e - q - 15))) == NULL ||
 		    (c2 = memchr(c1 + 1, ':', (size_t)(e - c1 - 1))) == NULL)
 			continue;
-		/* A short text full of spaces: a plain loop, no memchr. */
-		for (r = c2 + 1; r < e; r++)
-			if (r[0] == ' ' && sslerr_head(r + 1, e))
+		for (r = c2 + 1; (r = find2(r, e, ' ', 'e')) != NULL; r++)
+			if (sslerr_head(r + 1, e))
 				break;
+		if (r == NULL)
+			r = e;
 		setspan(code, q + 6, q + 14);
 		setspan(rd, c2 + 1, r);
 		return r;
@@ -505,9 +543,7 @@ next_field(const char *p, const char *end)
 	size_t		 i;
 
 	/* One pass: every field starts with ", "; the first that is one. */
-	for (q = p; (q = memchr(q, ',', (size_t)(end - q))) != NULL; q++) {
-		if (q + 1 >= end || q[1] != ' ')
-			continue;
+	for (q = p; (q = find2(q, end, ',', ' ')) != NULL; q++) {
 		for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
 			if ((size_t)(end - q) >= fields[i].n &&
 			    memcmp(q, fields[i].s, fields[i].n) == 0)
@@ -1015,7 +1051,7 @@ parse_body(struct logline *ll, const char *m, const char *end,
 	 * in a message; "client: " would stop at every 'c').
 	 */
 	ctx = ctx2 = NULL;
-	for (w = m; (w = memchr(w, ',', (size_t)(end - w))) != NULL; w++) {
+	for (w = m; (w = find2(w, end, ',', ' ')) != NULL; w++) {
 		if (starts(w, end, LIT(", client: "))) {
 			ctx = w;
 			break;
