@@ -244,23 +244,23 @@ parse_level(const char *p, size_t n)
 }
 
 /*
- * 1 to max decimal digits at p (max <= 19: no overflow), their value in
- * *v; returns the first byte after them, or NULL when there are none or
- * more than max.
+ * 1 to max decimal digits at p (max <= 19), their value in *v (taken
+ * modulo 2^64: callers use it only with max <= 10); returns the first
+ * byte after them, or NULL when there are none or more than max.
  */
 static inline const char *
 digits(const char *p, const char *end, int max, long long *v)
 {
-	long long	 x = 0;
-	int		 n;
+	unsigned long long	 x = 0;
+	int			 n;
 
 	for (n = 0; p < end && (unsigned)((unsigned char)*p - '0') <= 9u;
 	    p++) {
 		if (++n > max)
 			return NULL;
-		x = x * 10 + (*p - '0');
+		x = x * 10 + (unsigned)(*p - '0');
 	}
-	*v = x;
+	*v = (long long)(x & 0x7fffffffffffffffULL);
 	return n > 0 ? p : NULL;
 }
 

@@ -823,6 +823,49 @@ test_details_reference(void **state)
 	pcre2_code_free(re_errno);
 }
 
+/*
+ * Numbers of the prefix at their limits (fuzz_logline found a 19-digit
+ * connection number overflowing the digit reader): pid and tid of 10
+ * digits are read, 11 make the line malformed; a connection number of
+ * 17 to 19 digits is no number (-1) and the rest is read; 20 digits are
+ * part of the message.
+ */
+static void
+test_long_numbers(void **state)
+{
+	static const char tail[] = " SSL_do_handshake() failed (SSL: "
+	    "error:0A000410:SSL routines::sslv3 alert handshake failure:SSL "
+	    "alert number 40) while SSL handshaking to upstream, client: "
+	    "127.0.0.1, server: a, request: \"GET / HTTP/1.1\", upstream: "
+	    "\"https://127.0.0.2:8443/\", host: \"a\"";
+	char		 line[1024];
+	struct event	 ev;
+
+	(void)state;
+	snprintf(line, sizeof line, "2026/11/24 17:58:45 [crit] "
+	    "4294967295#9999999999: *9999999999999999999%s", tail);
+	parse_str(line, &ev);
+	assert_int_equal(ev.kind, EVENT_HANDSHAKE_FAILED);
+	assert_int_equal(ev.pid, 4294967295L);
+	assert_int_equal(ev.tid, 9999999999L);
+	assert_int_equal(ev.conn, -1);
+	assert_int_equal(ev.alert, 40);
+	snprintf(line, sizeof line, "2026/11/24 17:58:45 [crit] "
+	    "1#1: *1234567890123456%s", tail);
+	parse_str(line, &ev);
+	assert_int_equal(ev.conn, 1234567890123456LL);
+	snprintf(line, sizeof line, "2026/11/24 17:58:45 [crit] "
+	    "1#1: *99999999999999999999%s", tail);
+	parse_str(line, &ev);
+	assert_int_equal(ev.conn, -1);
+	assert_int_equal(ev.kind, EVENT_NONE);	/* "*999..." is the message */
+	snprintf(line, sizeof line, "2026/11/24 17:58:45 [crit] "
+	    "12345678901#1: *1%s", tail);
+	parse_str(line, &ev);
+	assert_int_equal(ev.kind, EVENT_NONE);
+	assert_null(ev.action.p);	/* not an nginx line: nothing read */
+}
+
 int
 main(void)
 {
@@ -842,6 +885,7 @@ main(void)
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_alert_names),
 		cmocka_unit_test(test_details_reference),
+		cmocka_unit_test(test_long_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
