@@ -70,6 +70,7 @@ enum logline_msg {
 };
 
 #define LIT(s)	s, sizeof(s) - 1
+#define HS_ACTION	" while SSL handshaking to upstream"
 
 static int
 starts(const char *p, const char *end, const char *lit, size_t n)
@@ -89,18 +90,24 @@ find2(const char *p, const char *end, char a, char b)
 {
 #if defined(__SSE2__)
 	const __m128i	 va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+	const char	*q;
+	unsigned	 m;
 
-	while (end - p >= 17) {
-		__m128i		 x, y;
-		unsigned	 m;
-
-		x = _mm_loadu_si128((const __m128i *)(const void *)p);
-		y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
-		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-		    _mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(y, vb)));
-		if (m != 0)
-			return p + __builtin_ctz(m);
-		p += 16;
+	if (end - p >= 17) {
+		for (;;) {
+			/* The last block overlaps the one before it. */
+			q = end - p >= 17 ? p : end - 17;
+			m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)
+			    (const void *)q), va), _mm_cmpeq_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)
+			    (q + 1)), vb))) >> (p - q);
+			if (m != 0)
+				return p + __builtin_ctz(m);
+			if (q != p || end - p == 17)
+				return NULL;
+			p += 16;
+		}
 	}
 #endif
 	for (; end - p >= 2; p++)
@@ -1101,7 +1108,13 @@ parse_body(struct logline *ll, const char *m, const char *end,
 			}
 		return EVENT_NONE;
 	}
-	if ((w = rfindmem(m, ctx, LIT(" while "))) != NULL) {
+	/* The last " while ": most often that of the one action below. */
+	if ((size_t)(ctx - m) >= sizeof(HS_ACTION) - 1 &&
+	    memcmp(ctx - (sizeof(HS_ACTION) - 1), LIT(HS_ACTION)) == 0)
+		w = ctx - (sizeof(HS_ACTION) - 1);
+	else
+		w = rfindmem(m, ctx, LIT(" while "));
+	if (w != NULL) {
 		setspan(&ev->message, m, w);
 		setspan(&ev->action, w + sizeof(" while ") - 1, ctx);
 	} else
