@@ -940,17 +940,25 @@ find_set_header(const struct confmodel *m, const struct confdir *const *levels,
  * first of them.
  */
 static void
-conf_commands(struct confmodel_setting *s, const struct confdir *const *levels,
-    size_t nlevels)
+conf_commands(const struct confmodel *m, struct confmodel_setting *s,
+    const struct confdir *const *levels, size_t nlevels)
 {
 	const struct confdir	*c;
+	const struct confdir *const *v;
 	struct buf		 b;
-	size_t			 l, i;
+	size_t			 l, i, nv;
 
 	buf_init(&b);
 	for (l = 0; l < nlevels && s->dir == NULL; l++) {
-		for (i = 0; i < levels[l]->nchild; i++) {
-			c = levels[l]->child[i];
+		/* Indexed: scanning the http{} of thousands of servers once
+		 * per target made the build quadratic. */
+		if (confindex_children(m->index, levels[l], s->name, &v,
+		    &nv) != 0) {
+			v = (const struct confdir *const *)levels[l]->child;
+			nv = levels[l]->nchild;
+		}
+		for (i = 0; i < nv; i++) {
+			c = v[i];
 			if (!is_dir(c, s->name) || c->nargs != 3 ||
 			    strpbrk(c->args[1], " \n") != NULL ||
 			    strchr(c->args[2], '\n') != NULL)
@@ -997,7 +1005,7 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 		}
 		xasprintf(&s->name, "%s%s", pfx, s->key);
 		if (strcmp(s->key, "ssl_conf_command") == 0) {
-			conf_commands(s, levels, nlevels);
+			conf_commands(m, s, levels, nlevels);
 			continue;
 		}
 		d = NULL;
