@@ -148,6 +148,19 @@ build_error_end(struct builder *bd, const struct confdir *d,
 	return r;
 }
 
+/*
+ * Room for element n of an array that grows one at a time: the capacity
+ * is the next power of two (no field kept for it), so appending n
+ * elements copies O(n), not O(n^2) as a realloc per element did.
+ */
+static void *
+grow1(void *v, size_t n, size_t size)
+{
+	if (n >= 4 && (n & (n - 1)) != 0)
+		return v;
+	return xreallocarray(v, n < 4 ? 4 : 2 * n, size);
+}
+
 static void
 warn(struct confmodel *m, const struct confdir *d, const char *msg)
 {
@@ -275,8 +288,7 @@ group_add(struct confmodel *m, const char *name, int stream, int implicit,
 	g->stream = stream;
 	g->implicit = implicit;
 	g->dir = d;
-	m->groups = xreallocarray(m->groups, m->ngroups + 1,
-	    sizeof *m->groups);
+	m->groups = grow1(m->groups, m->ngroups, sizeof *m->groups);
 	m->groups[m->ngroups++] = g;
 	return g;
 }
@@ -1105,11 +1117,10 @@ target_register(struct confmodel *m, struct confmodel_target *t)
 {
 	struct confmodel_loc	*l = t->loc;
 
-	m->targets = xreallocarray(m->targets, m->ntargets + 1,
-	    sizeof *m->targets);
+	m->targets = grow1(m->targets, m->ntargets, sizeof *m->targets);
 	m->targets[m->ntargets++] = t;
 	if (l != NULL) {
-		l->targets = xreallocarray(l->targets, l->ntargets + 1,
+		l->targets = grow1(l->targets, l->ntargets,
 		    sizeof *l->targets);
 		l->targets[l->ntargets++] = t;
 	}
@@ -1229,8 +1240,7 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 	}
 
 	/* Owned by the model's flat list; linked into the tree. */
-	bd->m->locs = xreallocarray(bd->m->locs, bd->m->nlocs + 1,
-	    sizeof *bd->m->locs);
+	bd->m->locs = grow1(bd->m->locs, bd->m->nlocs, sizeof *bd->m->locs);
 	bd->m->locs[bd->m->nlocs++] = l;
 	if (parent != NULL) {
 		arr = &parent->child;
@@ -1239,7 +1249,7 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 		arr = &srv->locs;
 		narr = &srv->nlocs;
 	}
-	*arr = xreallocarray(*arr, *narr + 1, sizeof **arr);
+	*arr = grow1(*arr, *narr, sizeof **arr);
 	(*arr)[(*narr)++] = l;
 
 	if (l->kind == CONFMODEL_LOC_REGEX || l->kind == CONFMODEL_LOC_REGEX_CI)
@@ -1463,7 +1473,7 @@ server_build(struct builder *bd, const struct confdir *d,
 	s = xcalloc(1, sizeof *s);
 	s->dir = d;
 	s->stream = stream;
-	bd->m->servers = xreallocarray(bd->m->servers, bd->m->nservers + 1,
+	bd->m->servers = grow1(bd->m->servers, bd->m->nservers,
 	    sizeof *bd->m->servers);
 	bd->m->servers[bd->m->nservers++] = s;
 	for (i = 0; i < d->nchild; i++) {
