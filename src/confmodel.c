@@ -11,11 +11,13 @@
 #include <netinet/in.h>
 #include <pcre2.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "hswatch/arena.h"
 #include "hswatch/buf.h"
 #include "hswatch/confdirs.h"
 #include "hswatch/confindex.h"
@@ -184,20 +186,25 @@ child_named(const struct confmodel *m, const struct confdir *d,
 	return confindex_child(m->index, d, name);
 }
 
-static char *
-join_args(const struct confdir *d, size_t from)
+/* The args from "from" joined by ' ': the tree's own string for one. */
+static const char *
+join_args(struct confmodel *m, const struct confdir *d, size_t from)
 {
 	struct buf	 b;
 	size_t		 i;
-	char		*s;
+	const char	*s;
 
+	if (d->nargs == from + 1)
+		return d->args[from];
+	if (d->nargs <= from)
+		return "";
 	buf_init(&b);
 	for (i = from; i < d->nargs; i++) {
 		if (i > from)
 			buf_addc(&b, ' ');
 		buf_adds(&b, d->args[i]);
 	}
-	s = xstrdup(buf_cstr(&b));
+	s = arena_intern(m->mem, buf_cstr(&b), b.len);
 	buf_free(&b);
 	return s;
 }
@@ -875,39 +882,39 @@ static const char *const stream_keys[] = {
 };
 
 /* nginx's built-in default of a setting (NGINX-FACTS.md section 4). */
-static char *
-default_value(const struct confmodel *m, const struct confmodel_target *t,
+static const char *
+default_value(struct confmodel *m, const struct confmodel_target *t,
     const char *key)
 {
 	if (strcmp(key, "ssl") == 0 || strcmp(key, "ssl_server_name") == 0 ||
 	    strcmp(key, "ssl_verify") == 0)
-		return xstrdup("off");
+		return "off";
 	if (strcmp(key, "ssl_name") == 0 ||
 	    strcmp(key, "set_header Host") == 0) {
 		/* $proxy_host: the group name or the host, port stripped. */
 		if (strcmp(key, "set_header Host") == 0 || (t->vars &&
 		    (t->group == NULL || strchr(t->host, '$') != NULL)))
-			return xstrdup("$proxy_host");
-		return xstrdup(t->host);
+			return "$proxy_host";
+		return arena_intern(m->mem, t->host, strlen(t->host));
 	}
 	if (strcmp(key, "ssl_protocols") == 0) {
 		if (m->vnum >= 1027003)
-			return xstrdup("TLSv1.2 TLSv1.3");
+			return "TLSv1.2 TLSv1.3";
 		if (m->vnum >= 1023004)
-			return xstrdup("TLSv1 TLSv1.1 TLSv1.2 TLSv1.3");
-		return xstrdup("TLSv1 TLSv1.1 TLSv1.2");
+			return "TLSv1 TLSv1.1 TLSv1.2 TLSv1.3";
+		return "TLSv1 TLSv1.1 TLSv1.2";
 	}
 	if (strcmp(key, "ssl_ciphers") == 0)
-		return xstrdup("DEFAULT");
+		return "DEFAULT";
 	if (strcmp(key, "ssl_verify_depth") == 0)
-		return xstrdup("1");
+		return "1";
 	if (strcmp(key, "ssl_session_reuse") == 0)
-		return xstrdup("on");
+		return "on";
 	if (strcmp(key, "connect_timeout") == 0)
-		return xstrdup("60s");
+		return "60s";
 	if (strcmp(key, "next_upstream") == 0)
-		return xstrdup(t->mod == CONFMODEL_STREAM ? "on" :
-		    "error timeout");
+		return t->mod == CONFMODEL_STREAM ? "on" :
+		    "error timeout";
 	return NULL;
 }
 
@@ -946,44 +953,188 @@ find_set_header(const struct confmodel *m, const struct confdir *const *levels,
 }
 
 /*
+ * The settings objects of a model are shared: one per directive that
+ * gives a value (every target under it points to it) and one per
+ * (key, default value). While the model is built, a pointer-keyed table
+ * finds a directive's object and a map a default's.
+ */
+struct setshare {
+	struct confmodel_setting **tab;		/* by dir, open addressing */
+	size_t			   cap;		/* a power of two */
+	size_t			   used;
+	struct strmap		  *dflt;	/* "key\001value" -> setting */
+};
+
+static struct setshare *
+setshare_new(void)
+{
+	struct setshare	*sh;
+
+	sh = xcalloc(1, sizeof *sh);
+	sh->cap = 256;
+	sh->tab = xcalloc(sh->cap, sizeof *sh->tab);
+	sh->dflt = strmap_new();
+	return sh;
+}
+
+static void
+setshare_free(struct setshare *sh)
+{
+	if (sh == NULL)
+		return;
+	free(sh->tab);
+	strmap_free(sh->dflt, NULL);
+	free(sh);
+}
+
+static size_t
+dir_hash(const struct confdir *d)
+{
+	uint64_t	 h = (uint64_t)(uintptr_t)d;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+static struct confmodel_setting **
+setshare_slot(struct confmodel_setting **tab, size_t cap,
+    const struct confdir *d)
+{
+	size_t	 i = dir_hash(d) & (cap - 1);
+
+	while (tab[i] != NULL && tab[i]->dir != d)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+/* The shared setting of directive d (found, or made by the caller). */
+static struct confmodel_setting **
+setshare_dir(struct setshare *sh, const struct confdir *d)
+{
+	struct confmodel_setting **old = sh->tab;
+	size_t			   oldcap = sh->cap, i;
+
+	if (2 * (sh->used + 1) > sh->cap) {
+		sh->cap *= 2;
+		sh->tab = xcalloc(sh->cap, sizeof *sh->tab);
+		for (i = 0; i < oldcap; i++)
+			if (old[i] != NULL)
+				*setshare_slot(sh->tab, sh->cap,
+				    old[i]->dir) = old[i];
+		free(old);
+	}
+	return setshare_slot(sh->tab, sh->cap, d);
+}
+
+/* The one setting object for (key, name, value, dir). */
+static const struct confmodel_setting *
+setting_get(struct confmodel *m, const char *key, const char *name,
+    const char *value, const struct confdir *dir)
+{
+	struct confmodel_setting **slot, *s;
+	struct buf		   b;
+
+	if (dir != NULL) {
+		slot = setshare_dir(m->share, dir);
+		if (*slot != NULL)
+			return *slot;
+		s = arena_alloc(m->mem, sizeof *s);
+		*slot = s;
+		m->share->used++;
+	} else {
+		buf_init(&b);
+		buf_adds(&b, name);
+		buf_addc(&b, '\001');
+		if (value != NULL)
+			buf_adds(&b, value);
+		else
+			buf_addc(&b, '\002');
+		s = strmap_get(m->share->dflt, buf_cstr(&b));
+		if (s != NULL) {
+			buf_free(&b);
+			return s;
+		}
+		s = arena_alloc(m->mem, sizeof *s);
+		strmap_put(m->share->dflt, buf_cstr(&b), s);
+		buf_free(&b);
+	}
+	s->key = key;
+	s->name = name;
+	s->value = value;
+	s->dir = dir;
+	return s;
+}
+
+/*
  * *_ssl_conf_command is a list inherited as a whole (nginx merges the
  * array pointer): the innermost level with any decides. The value is
  * every "NAME VALUE" of that level, in order, one per line; dir is the
  * first of them.
  */
-static void
-conf_commands(const struct confmodel *m, struct confmodel_setting *s,
+static const struct confmodel_setting *
+conf_commands(struct confmodel *m, const char *key, const char *name,
     const struct confdir *const *levels, size_t nlevels)
 {
-	const struct confdir	*c;
+	const struct confmodel_setting *r;
+	const struct confdir	*c, *first = NULL;
 	const struct confdir *const *v;
+	struct confmodel_setting **slot;
 	struct buf		 b;
 	size_t			 l, i, nv;
 
-	buf_init(&b);
-	for (l = 0; l < nlevels && s->dir == NULL; l++) {
+	for (l = 0; l < nlevels && first == NULL; l++) {
 		/* Indexed: scanning the http{} of thousands of servers once
 		 * per target made the build quadratic. */
-		if (confindex_children(m->index, levels[l], s->name, &v,
+		if (confindex_children(m->index, levels[l], name, &v,
 		    &nv) != 0) {
 			v = (const struct confdir *const *)levels[l]->child;
 			nv = levels[l]->nchild;
 		}
+		for (i = 0; i < nv && first == NULL; i++) {
+			c = v[i];
+			if (is_dir(c, name) && c->nargs == 3 &&
+			    strpbrk(c->args[1], " \n") == NULL &&
+			    strchr(c->args[2], '\n') == NULL)
+				first = c;
+		}
+		if (first == NULL)
+			continue;
+		/* The level's list is the same for every target under it. */
+		slot = setshare_dir(m->share, first);
+		if (*slot != NULL)
+			return *slot;
+		buf_init(&b);
 		for (i = 0; i < nv; i++) {
 			c = v[i];
-			if (!is_dir(c, s->name) || c->nargs != 3 ||
+			if (!is_dir(c, name) || c->nargs != 3 ||
 			    strpbrk(c->args[1], " \n") != NULL ||
 			    strchr(c->args[2], '\n') != NULL)
 				continue;
-			if (s->dir == NULL)
-				s->dir = c;
-			else
+			if (c != first)
 				buf_addc(&b, '\n');
-			buf_printf(&b, "%s %s", c->args[1], c->args[2]);
+			buf_adds(&b, c->args[1]);
+			buf_addc(&b, ' ');
+			buf_adds(&b, c->args[2]);
 		}
+		r = setting_get(m, key, name, arena_strndup(m->mem,
+		    buf_cstr(&b), b.len), first);
+		buf_free(&b);
+		return r;
 	}
-	s->value = s->dir != NULL ? xstrdup(buf_cstr(&b)) : NULL;
-	buf_free(&b);
+	return setting_get(m, key, name, NULL, NULL);
+}
+
+/* "proxy_ssl_name" for module prefix pfx and key, interned. */
+static const char *
+setting_name(struct confmodel *m, const char *pfx, const char *key)
+{
+	char	 n[64];
+	int	 l;
+
+	l = snprintf(n, sizeof n, "%s%s", pfx, key);
+	return arena_intern(m->mem, n, (size_t)l);
 }
 
 static void
@@ -991,7 +1142,7 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
     const struct confdir *const *levels, size_t nlevels)
 {
 	const char *const	*keys;
-	struct confmodel_setting *s;
+	const char		*key, *name;
 	const struct confdir	*d;
 	const char		*pfx = mod_prefix[t->mod];
 	size_t			 n, l;
@@ -1000,31 +1151,30 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 	keys = t->mod == CONFMODEL_STREAM ? stream_keys : http_keys;
 	for (n = 0; keys[n] != NULL; n++)
 		;
-	t->eff = xcalloc(n, sizeof *t->eff);
+	t->eff = arena_calloc(m->mem, n, sizeof *t->eff);
 	for (; t->neff < n; t->neff++) {
-		s = &t->eff[t->neff];
-		s->key = keys[t->neff];
-		if (strcmp(s->key, "set_header Host") == 0) {
+		key = keys[t->neff];
+		if (strcmp(key, "set_header Host") == 0) {
 			if (t->mod != CONFMODEL_PROXY)
 				continue;
-			xasprintf(&s->name, "proxy_set_header Host");
+			name = setting_name(m, "proxy_", key);
 			d = find_set_header(m, levels, nlevels, "proxy_set_header",
 			    &decided);
-			s->dir = d;
-			s->value = d ? join_args(d, 2) :
-			    default_value(m, t, s->key);
+			t->eff[t->neff] = setting_get(m, key, name,
+			    d ? join_args(m, d, 2) : default_value(m, t, key), d);
 			continue;
 		}
-		xasprintf(&s->name, "%s%s", pfx, s->key);
-		if (strcmp(s->key, "ssl_conf_command") == 0) {
-			conf_commands(m, s, levels, nlevels);
+		name = setting_name(m, pfx, key);
+		if (strcmp(key, "ssl_conf_command") == 0) {
+			t->eff[t->neff] = conf_commands(m, key, name, levels,
+			    nlevels);
 			continue;
 		}
 		d = NULL;
 		for (l = 0; l < nlevels && d == NULL; l++)
-			d = child_named(m, levels[l], s->name);
-		s->dir = d;
-		s->value = d ? join_args(d, 1) : default_value(m, t, s->key);
+			d = child_named(m, levels[l], name);
+		t->eff[t->neff] = setting_get(m, key, name,
+		    d ? join_args(m, d, 1) : default_value(m, t, key), d);
 	}
 }
 
@@ -1051,8 +1201,8 @@ confmodel_setting(const struct confmodel_target *t, const char *key)
 	size_t	 i;
 
 	for (i = 0; i < t->neff; i++)
-		if (t->eff[i].name != NULL && strcmp(t->eff[i].key, key) == 0)
-			return &t->eff[i];
+		if (t->eff[i] != NULL && strcmp(t->eff[i]->key, key) == 0)
+			return t->eff[i];
 	return NULL;
 }
 
@@ -1802,6 +1952,8 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	m = xcalloc(1, sizeof *m);
 	m->tree = t;
 	m->index = confindex_new();
+	m->mem = arena_new();
+	m->share = setshare_new();
 	m->version = xstrdup(version ? version : CONFMODEL_DEFAULT_VERSION);
 	if ((m->vnum = parse_version(m->version)) == 0) {
 		xasprintf(cause, "invalid nginx version \"%s\"", m->version);
@@ -1844,6 +1996,9 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	/* Only the build reads the index: not kept with the model. */
 	confindex_free(m->index);
 	m->index = NULL;
+	setshare_free(m->share);
+	m->share = NULL;
+	arena_intern_done(m->mem);
 	index_lognames(m);
 	m->peers = peerindex_new(m, (size_t)-1);
 	for (i = 0; i < m->nservers; i++)
@@ -1860,11 +2015,6 @@ target_free(struct confmodel_target *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->neff; i++) {
-		free(t->eff[i].name);
-		free(t->eff[i].value);
-	}
-	free(t->eff);
 	for (i = 0; i < t->nvalues; i++)
 		free(t->values[i]);
 	free(t->values);
@@ -1886,6 +2036,7 @@ confmodel_free(struct confmodel *m)
 	if (m == NULL)
 		return;
 	confindex_free(m->index);
+	setshare_free(m->share);
 	if (m->by_logname != NULL)
 		strmap_free(m->by_logname, srvlist_free);
 	peerindex_free(m->peers);
@@ -1933,6 +2084,7 @@ confmodel_free(struct confmodel *m)
 		free(m->warnings[i]);
 	free(m->warnings);
 	free(m->version);
+	arena_free(m->mem);
 	confload_free(m->tree);
 	free(m);
 }

@@ -19,8 +19,10 @@ struct buf;
 struct conftree;
 struct confdir;
 struct confindex;
+struct arena;
 struct peerindex;
 struct strmap;
+struct setshare;
 
 /* The nginx version assumed when none is given (Debian bookworm). */
 #define CONFMODEL_DEFAULT_VERSION	"1.22.1"
@@ -41,11 +43,15 @@ enum confmodel_lockind {
 	CONFMODEL_LOC_NAMED		/* location @x */
 };
 
-/* An effective directive value; dir == NULL: nginx's built-in default. */
+/*
+ * An effective directive value; dir == NULL: nginx's built-in default.
+ * One object per directive (or per default value) in the model, shared
+ * by every target the value applies to; owned by the model.
+ */
 struct confmodel_setting {
 	const char		*key;	/* "ssl_name" (no module prefix) */
-	char			*name;	/* "proxy_ssl_name" */
-	char			*value;	/* args joined by ' '; NULL: unset */
+	const char		*name;	/* "proxy_ssl_name" */
+	const char		*value;	/* args joined by ' '; NULL: unset */
 	const struct confdir	*dir;
 };
 
@@ -97,7 +103,9 @@ struct confmodel_target {
 	int			 vars;		/* contains variables */
 	int			 tls;
 	struct confmodel_group	*group;		/* NULL with variables */
-	struct confmodel_setting *eff;		/* effective settings */
+	/* Effective settings, one per key in a fixed order; NULL: the key
+	 * does not apply to this module (Host outside proxy_pass). */
+	const struct confmodel_setting **eff;
 	size_t			 neff;
 
 	/* Where it sits (NULL loc: a stream server's proxy_pass). */
@@ -177,6 +185,8 @@ struct confmodel {
 	struct strmap		 *by_logname;	/* http servers by logname:
 						   struct confmodel_srvlist */
 	struct peerindex	 *peers;	/* TLS targets by peers */
+	struct arena		 *mem;		/* settings, values (private) */
+	struct setshare		 *share;	/* while building (private) */
 };
 
 /* The http servers that log one name, in configuration order. */
