@@ -24,7 +24,7 @@ struct block {
 struct arena {
 	struct block	 *head;		/* the one being carved */
 	size_t		  total;
-	const char	**tab;		/* interned strings, or NULL slots */
+	char		**tab;		/* interned strings, or NULL slots */
 	size_t		  tcap;		/* a power of two, or 0 */
 	size_t		  tused;
 };
@@ -126,8 +126,8 @@ hash_str(const char *s, size_t n)
 	return (size_t)(h ^ (h >> 29));
 }
 
-static const char **
-slot_of(const char **tab, size_t cap, const char *s, size_t n)
+static char **
+slot_of(char **tab, size_t cap, const char *s, size_t n)
 {
 	size_t	 i = hash_str(s, n) & (cap - 1);
 
@@ -137,10 +137,10 @@ slot_of(const char **tab, size_t cap, const char *s, size_t n)
 	return &tab[i];
 }
 
-const char *
+char *
 arena_intern(struct arena *a, const char *s, size_t n)
 {
-	const char	**slot, **old;
+	char		**slot, **old;
 	size_t		  oldcap, i;
 
 	if (2 * (a->tused + 1) > a->tcap) {

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hswatch/arena.h"
 #include "hswatch/confcheck.h"
 #include "hswatch/conflex.h"
 #include "hswatch/confload.h"
@@ -68,19 +69,41 @@ confload_arg(const struct confdir *d, size_t i)
 	return i < d->nargs ? d->args[i] : NULL;
 }
 
+/* The child arrays still growing (a tree whose load failed). */
 static void
 dir_free(struct confdir *d)
 {
 	size_t	 i;
 
-	for (i = 0; i < d->nchild; i++) {
+	for (i = 0; i < d->nchild; i++)
 		dir_free(d->child[i]);
-		free(d->child[i]);
+	if (d->capchild != 0)
+		free(d->child);
+}
+
+/*
+ * Once loaded, every child array is moved into the arena at its exact
+ * size (appends stop: an include adds to the block it is in, so arrays
+ * grow until the whole tree is read).
+ */
+static void
+dir_freeze(struct arena *a, struct confdir *d)
+{
+	struct confdir	**v;
+	size_t		  i;
+
+	for (i = 0; i < d->nchild; i++)
+		dir_freeze(a, d->child[i]);
+	if (d->capchild == 0)
+		return;
+	v = NULL;
+	if (d->nchild > 0) {
+		v = arena_alloc(a, d->nchild * sizeof *v);
+		memcpy(v, d->child, d->nchild * sizeof *v);
 	}
 	free(d->child);
-	for (i = 0; i < d->nargs; i++)
-		free(d->args[i]);
-	free(d->args);
+	d->child = v;
+	d->capchild = 0;
 }
 
 void
@@ -91,6 +114,7 @@ confload_free(struct conftree *t)
 	if (t == NULL)
 		return;
 	dir_free(&t->root);
+	arena_free(t->mem);
 	for (i = 0; i < t->nfiles; i++)
 		free(t->files[i]);
 	free(t->files);
@@ -385,18 +409,18 @@ dir_add(struct loader *ld, struct confdir *parent, struct conflex_stmt *st,
 	struct confdir	*d;
 	size_t		 i;
 
-	d = xcalloc(1, sizeof *d);
+	d = arena_calloc(ld->t->mem, 1, sizeof *d);
 	d->file = file;
 	d->line = st->line;
 	d->end_line = st->end_line;
 	d->nargs = st->nwords;
-	d->args = xreallocarray(NULL, st->nwords, sizeof *d->args);
-	for (i = 0; i < st->nwords; i++) {
-		d->args[i] = st->words[i].s;	/* take ownership */
-		st->words[i].s = NULL;
-	}
-	st->nwords = 0;
-	d->opaque = st->opaque;
+	d->args = arena_alloc(ld->t->mem, (st->nwords ? st->nwords : 1) *
+	    sizeof *d->args);
+	/* Interned: names and common values ("on", pools) repeat. */
+	for (i = 0; i < st->nwords; i++)
+		d->args[i] = arena_intern(ld->t->mem, st->words[i].s,
+		    st->words[i].n);
+	d->opaque = (unsigned char)st->opaque;
 	d->parent = parent;
 	if (parent->nchild == parent->capchild) {
 		parent->capchild = parent->capchild ? parent->capchild * 2 : 8;
@@ -517,6 +541,7 @@ tree_new(const char *main, const char *prefix)
 		t->prefix = xstrdup("");
 	t->root.file = "";
 	confcheck_root(&t->root.ctx);
+	t->mem = arena_new();
 	return t;
 }
 
@@ -547,6 +572,9 @@ confload_files(const char *path, const char *prefix, char **cause)
 	if (load_file(&ld, full, &t->root, NULL) != 0) {
 		confload_free(t);
 		t = NULL;
+	} else {
+		dir_freeze(t->mem, &t->root);
+		arena_intern_done(t->mem);
 	}
 	free(full);
 	return t;
@@ -636,6 +664,9 @@ confload_dump(const char *data, size_t len, const char *prefix, char **cause)
 		const struct dumpfile	*f;
 		const char		*text;
 		size_t			 dlen;
+
+		dir_freeze(t->mem, &t->root);
+		arena_intern_done(t->mem);
 
 		t->texts = xcalloc(t->nfiles ? t->nfiles : 1,
 		    sizeof *t->texts);

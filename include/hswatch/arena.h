@@ -20,8 +20,9 @@ void		*arena_alloc(struct arena *, size_t size);
 void		*arena_calloc(struct arena *, size_t n, size_t size);
 char		*arena_strdup(struct arena *, const char *);
 char		*arena_strndup(struct arena *, const char *, size_t);
-/* The arena's one copy of s[0..n) (NUL-terminated). */
-const char	*arena_intern(struct arena *, const char *s, size_t n);
+/* The arena's one copy of s[0..n) (NUL-terminated; never written:
+ * every caller of that string shares it). */
+char		*arena_intern(struct arena *, const char *s, size_t n);
 /* Drop the intern table (strings stay); arena_intern starts a new one. */
 void		 arena_intern_done(struct arena *);
 /* Bytes taken from malloc, blocks and table. */
