@@ -158,9 +158,9 @@ build_error_end(struct builder *bd, const struct confdir *d,
 static void *
 grow1(void *v, size_t n, size_t size)
 {
-	if (n >= 4 && (n & (n - 1)) != 0)
+	if ((n & (n - 1)) != 0)
 		return v;
-	return xreallocarray(v, n < 4 ? 4 : 2 * n, size);
+	return xreallocarray(v, n ? 2 * n : 1, size);
 }
 
 static void
@@ -780,7 +780,7 @@ target_build(struct builder *bd, const struct confdir *d,
 	unsigned		 defport = 0, dp;
 	int			 bad, tls, yes = 0, no = 0, one = 0;
 
-	t = xcalloc(1, sizeof *t);
+	t = arena_calloc(bd->m->mem, 1, sizeof *t);
 	t->dir = d;
 	t->mod = mod;
 	url = confload_arg(d, 1) ? d->args[1] : "";
@@ -811,7 +811,7 @@ target_build(struct builder *bd, const struct confdir *d,
 	}
 	h = url;
 	if ((sep = strstr(url, "://")) != NULL) {
-		t->scheme = xstrndup(url, (size_t)(sep - url));
+		t->scheme = arena_intern(bd->m->mem, url, (size_t)(sep - url));
 		h = sep + 3;
 		for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
 			if (strcmp(schemes[i].scheme, t->scheme) == 0) {
@@ -819,16 +819,16 @@ target_build(struct builder *bd, const struct confdir *d,
 				t->tls = schemes[i].tls;
 			}
 	} else
-		t->scheme = xstrdup(mod == CONFMODEL_GRPC ? "grpc" :
-		    mod == CONFMODEL_UWSGI ? "uwsgi" : "");
+		t->scheme = arena_strdup(bd->m->mem, mod == CONFMODEL_GRPC ?
+		    "grpc" : mod == CONFMODEL_UWSGI ? "uwsgi" : "");
 	if (t->vars) {
 		t->tls = !t->tls_unknown && yes;
 		if (mod == CONFMODEL_STREAM)
 			t->tls_unknown = 0;
 	}
 	if (strncmp(h, "unix:", 5) == 0) {
-		t->host = xstrdup(h);
-		t->uri = xstrdup("");
+		t->host = arena_strdup(bd->m->mem, h);
+		t->uri = arena_strdup(bd->m->mem, "");
 	} else {
 		slash = mod == CONFMODEL_STREAM ? NULL : strchr(h, '/');
 		if (t->vars && slash == NULL && (sep = strchr(h, '$')) != NULL &&
@@ -836,9 +836,10 @@ target_build(struct builder *bd, const struct confdir *d,
 			/* "https://10.0.0.5:8443$request_uri" */
 			slash = sep;
 		hl = slash ? (size_t)(slash - h) : strlen(h);
-		t->uri = xstrdup(slash ? slash : "");
+		t->uri = arena_intern(bd->m->mem, slash ? slash : "",
+		    slash ? strlen(slash) : 0);
 		i = split_hostport(h, hl, &t->port, &bad);
-		t->host = xstrndup(h, i);
+		t->host = arena_intern(bd->m->mem, h, i);
 	}
 	if (t->vars && (!one || strchr(t->host, '$') != NULL ||
 	    (t->port == 0 && bad) || t->tls_unknown))
@@ -1345,13 +1346,13 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 	size_t			  *narr, i;
 	enum confmodel_mod	   mod;
 
-	l = xcalloc(1, sizeof *l);
+	l = arena_calloc(bd->m->mem, 1, sizeof *l);
 	l->dir = d;
 	l->server = srv;
 	l->parent = parent;
 	if (d->nargs == 3) {
 		a = d->args[1];
-		l->pattern = xstrdup(d->args[2]);
+		l->pattern = d->args[2];	/* the tree's */
 		if (strcmp(a, "=") == 0)
 			l->kind = CONFMODEL_LOC_EXACT;
 		else if (strcmp(a, "^~") == 0)
@@ -1360,12 +1361,9 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 			l->kind = CONFMODEL_LOC_REGEX;
 		else if (strcmp(a, "~*") == 0)
 			l->kind = CONFMODEL_LOC_REGEX_CI;
-		else {
-			free(l->pattern);
-			free(l);
+		else
 			return build_error(bd, d, "invalid location modifier "
 			    "\"%s\"", a);
-		}
 	} else if (d->nargs == 2) {
 		a = d->args[1];
 		if (a[0] == '=') {
@@ -1383,12 +1381,10 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 			}
 		} else if (a[0] == '@')
 			l->kind = CONFMODEL_LOC_NAMED;
-		l->pattern = xstrdup(a);
-	} else {
-		free(l);
+		l->pattern = d->args[1] + (a - d->args[1]);
+	} else
 		return build_error(bd, d, "invalid number of arguments in "
 		    "\"location\" directive");
-	}
 
 	/* Owned by the model's flat list; linked into the tree. */
 	bd->m->locs = grow1(bd->m->locs, bd->m->nlocs, sizeof *bd->m->locs);
@@ -2020,10 +2016,7 @@ target_free(struct confmodel_target *t)
 		free(t->values[i]);
 	free(t->values);
 	free(t->resolved);
-	free(t->scheme);
-	free(t->host);
-	free(t->uri);
-	free(t);
+
 }
 
 void
@@ -2045,9 +2038,7 @@ confmodel_free(struct confmodel *m)
 		l = m->locs[i];
 		pcre2_code_free(l->re);
 		free(l->targets);
-		free(l->pattern);
 		free(l->child);
-		free(l);
 	}
 	free(m->locs);
 	for (i = 0; i < m->ntargets; i++)

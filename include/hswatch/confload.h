@@ -27,14 +27,14 @@
  */
 struct confdir {
 	const char	 *file;		/* owned by the tree */
-	unsigned	  line;		/* line of the directive's name */
-	unsigned	  end_line;	/* of its ";" or "{": nginx -t's */
 	char		**args;		/* args[0] is the name */
-	size_t		  nargs;
 	struct confdir	 *parent;
 	struct confdir	**child;
-	size_t		  nchild;
-	size_t		  capchild;	/* 0 once the tree is loaded */
+	unsigned	  line;		/* line of the directive's name */
+	unsigned	  end_line;	/* of its ";" or "{": nginx -t's */
+	unsigned	  nargs;	/* (CONFLOAD_MAX_DIRS bounds these) */
+	unsigned	  nchild;
+	unsigned	  capchild;	/* 0 once the tree is loaded */
 	struct confcheck_ctx ctx;	/* the context of its body */
 	unsigned char	  block;	/* has a { } body */
 	unsigned char	  opaque;	/* a *_by_lua_block, body skipped */
