@@ -35,7 +35,6 @@ struct confdir {
 	unsigned	  nargs;	/* (CONFLOAD_MAX_DIRS bounds these) */
 	unsigned	  nchild;
 	unsigned	  capchild;	/* 0 once the tree is loaded */
-	struct confcheck_ctx ctx;	/* the context of its body */
 	unsigned char	  block;	/* has a { } body */
 	unsigned char	  opaque;	/* a *_by_lua_block, body skipped */
 };
