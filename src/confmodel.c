@@ -882,6 +882,10 @@ static const char *const stream_keys[] = {
 	"connect_timeout", "next_upstream", "ssl_conf_command", NULL
 };
 
+_Static_assert(sizeof http_keys / sizeof http_keys[0] <= 17 &&
+    sizeof stream_keys / sizeof stream_keys[0] <= 17,
+    "struct setshare's names[][16] holds a name per key");
+
 /* nginx's built-in default of a setting (NGINX-FACTS.md section 4). */
 static const char *
 default_value(struct confmodel *m, const struct confmodel_target *t,
@@ -964,6 +968,7 @@ struct setshare {
 	size_t			   cap;		/* a power of two */
 	size_t			   used;
 	struct strmap		  *dflt;	/* "key\001value" -> setting */
+	const char		  *names[4][16];	/* by mod, key index */
 };
 
 static struct setshare *
@@ -1127,15 +1132,21 @@ conf_commands(struct confmodel *m, const char *key, const char *name,
 	return setting_get(m, key, name, NULL, NULL);
 }
 
-/* "proxy_ssl_name" for module prefix pfx and key, interned. */
+/* "proxy_ssl_name" for module prefix pfx and key k (index ki), interned
+ * once per model and module. */
 static const char *
-setting_name(struct confmodel *m, const char *pfx, const char *key)
+setting_name(struct confmodel *m, enum confmodel_mod mod, const char *pfx,
+    const char *k, size_t ki)
 {
-	char	 n[64];
-	int	 l;
+	const char	**slot = &m->share->names[mod][ki];
+	char		  n[64];
+	int		  l;
 
-	l = snprintf(n, sizeof n, "%s%s", pfx, key);
-	return arena_intern(m->mem, n, (size_t)l);
+	if (*slot == NULL) {
+		l = snprintf(n, sizeof n, "%s%s", pfx, k);
+		*slot = arena_intern(m->mem, n, (size_t)l);
+	}
+	return *slot;
 }
 
 static void
@@ -1158,14 +1169,15 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 		if (strcmp(key, "set_header Host") == 0) {
 			if (t->mod != CONFMODEL_PROXY)
 				continue;
-			name = setting_name(m, "proxy_", key);
+			name = setting_name(m, t->mod, "proxy_", key,
+			    t->neff);
 			d = find_set_header(m, levels, nlevels, "proxy_set_header",
 			    &decided);
 			t->eff[t->neff] = setting_get(m, key, name,
 			    d ? join_args(m, d, 2) : default_value(m, t, key), d);
 			continue;
 		}
-		name = setting_name(m, pfx, key);
+		name = setting_name(m, t->mod, pfx, key, t->neff);
 		if (strcmp(key, "ssl_conf_command") == 0) {
 			t->eff[t->neff] = conf_commands(m, key, name, levels,
 			    nlevels);
