@@ -969,6 +969,8 @@ struct setshare {
 	size_t			   used;
 	struct strmap		  *dflt;	/* "key\001value" -> setting */
 	const char		  *names[4][16];	/* by mod, key index */
+	/* Defaults that depend on the module alone (all but ssl_name). */
+	const struct confmodel_setting *fixed[4][16];
 };
 
 static struct setshare *
@@ -1154,6 +1156,7 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
     const struct confdir *const *levels, size_t nlevels)
 {
 	const char *const	*keys;
+	const struct confmodel_setting **fixed;
 	const char		*key, *name;
 	const struct confdir	*d;
 	const char		*pfx = mod_prefix[t->mod];
@@ -1186,6 +1189,14 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 		d = NULL;
 		for (l = 0; l < nlevels && d == NULL; l++)
 			d = child_named(m, levels[l], name);
+		if (d == NULL && strcmp(key, "ssl_name") != 0) {
+			fixed = &m->share->fixed[t->mod][t->neff];
+			if (*fixed == NULL)
+				*fixed = setting_get(m, key, name,
+				    default_value(m, t, key), NULL);
+			t->eff[t->neff] = *fixed;
+			continue;
+		}
 		t->eff[t->neff] = setting_get(m, key, name,
 		    d ? join_args(m, d, 1) : default_value(m, t, key), d);
 	}

@@ -803,9 +803,13 @@ struct dline {
 };
 
 static void
-dline_add(struct dline **v, size_t *n, char tag, const char *s, int cr)
+dline_add(struct dline **v, size_t *n, size_t *cap, char tag, const char *s,
+    int cr)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	}
 	(*v)[*n].tag = tag;
 	(*v)[*n].s = s;
 	(*v)[(*n)++].cr = cr;
@@ -819,7 +823,7 @@ dline_add(struct dline **v, size_t *n, char tag, const char *s, int cr)
  * now with a newline. The new file keeps the missing final newline.
  */
 static void
-hunk_nonl(struct dline **v, size_t *n)
+hunk_nonl(struct dline **v, size_t *n, size_t *cap)
 {
 	size_t	 i, old = *n, new = *n, plus_after = 0;
 
@@ -834,7 +838,10 @@ hunk_nonl(struct dline **v, size_t *n)
 	for (i = old + 1; i < *n; i++)
 		if ((*v)[i].tag == '+')
 			plus_after = 1;
-	*v = xreallocarray(*v, *n + 3, sizeof **v);
+	if (*n + 3 > *cap) {
+		*cap = *n + 3;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	}
 	if ((*v)[old].tag == ' ' && !plus_after) {
 		/* Unchanged last line, both sides. */
 		memmove(&(*v)[old + 2], &(*v)[old + 1],
@@ -878,14 +885,18 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 {
 	const char	*rel = file;
 	struct dline	*v = NULL;
-	size_t		 i, j, start, end, oldn, newn, nv, m;
+	size_t		 i, j, start, end, oldn, newn, nv, m, cap = 0;
 	long		 delta = 0;
 
 	if (strncmp(file, p->root, strlen(p->root)) == 0)
 		rel = file + strlen(p->root);
 	else if (file[0] == '/')
 		rel = file + 1;	/* outside the root: relative to "/" */
-	buf_printf(out, "--- a/%s\n+++ b/%s\n", rel, rel);
+	buf_adds(out, "--- a/");
+	buf_adds(out, rel);
+	buf_adds(out, "\n+++ b/");
+	buf_adds(out, rel);
+	buf_addc(out, '\n');
 	for (i = 0; i < nparts; i = j) {
 		/* Group parts whose contexts touch into one hunk. */
 		for (j = i + 1; j < nparts &&
@@ -901,9 +912,16 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 		for (size_t k = i; k < j; k++)
 			newn = newn - (parts[k].to - parts[k].from) +
 			    parts[k].n;
-		buf_printf(out, "@@ -%zu,%zu +%ld,%zu @@\n",
-		    oldn ? start + 1 : start, oldn,
-		    (long)(newn ? start + 1 : start) + delta, newn);
+		/* "@@ -%zu,%zu +%ld,%zu @@\n" */
+		buf_adds(out, "@@ -");
+		buf_addu(out, oldn ? start + 1 : start);
+		buf_addc(out, ',');
+		buf_addu(out, oldn);
+		buf_adds(out, " +");
+		buf_addi(out, (long)(newn ? start + 1 : start) + delta);
+		buf_addc(out, ',');
+		buf_addu(out, newn);
+		buf_adds(out, " @@\n");
 		delta += (long)newn - (long)oldn;
 		{
 			size_t	 line = start, k = i;
@@ -912,27 +930,27 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 			while (line < end) {
 				if (k < j && line == parts[k].from) {
 					for (m = parts[k].from; m < parts[k].to; m++)
-						dline_add(&v, &nv, '-', l->v[m],
-						    l->cr[m]);
+						dline_add(&v, &nv, &cap, '-',
+						    l->v[m], l->cr[m]);
 					for (m = 0; m < parts[k].n; m++)
-						dline_add(&v, &nv, '+',
+						dline_add(&v, &nv, &cap, '+',
 						    parts[k].v[m], l->crlf);
 					line = parts[k].to;
 					k++;
 					continue;
 				}
-				dline_add(&v, &nv, ' ', l->v[line],
+				dline_add(&v, &nv, &cap, ' ', l->v[line],
 				    l->cr[line]);
 				line++;
 			}
 			/* An insertion after the file's last line. */
 			for (; k < j && parts[k].from == end; k++)
 				for (m = 0; m < parts[k].n; m++)
-					dline_add(&v, &nv, '+', parts[k].v[m],
-					    l->crlf);
+					dline_add(&v, &nv, &cap, '+',
+					    parts[k].v[m], l->crlf);
 		}
 		if (end == l->n && !l->final_nl)
-			hunk_nonl(&v, &nv);
+			hunk_nonl(&v, &nv, &cap);
 		for (m = 0; m < nv; m++) {
 			if (v[m].tag == '\\')
 				buf_adds(out, "\\ No newline at end of file\n");
