@@ -971,6 +971,16 @@ struct setshare {
 	const char		  *names[4][16];	/* by mod, key index */
 	/* Defaults that depend on the module alone (all but ssl_name). */
 	const struct confmodel_setting *fixed[4][16];
+	/* Distinct eff arrays: targets whose settings are all the same
+	 * objects share one (open addressing, by content). */
+	struct effslot			*effs;
+	size_t				 ecap;	/* a power of two */
+	size_t				 eused;
+};
+
+struct effslot {
+	const struct confmodel_setting **v;	/* NULL: empty */
+	size_t				  n;
 };
 
 static struct setshare *
@@ -982,6 +992,8 @@ setshare_new(void)
 	sh->cap = 256;
 	sh->tab = xcalloc(sh->cap, sizeof *sh->tab);
 	sh->dflt = strmap_new();
+	sh->ecap = 256;
+	sh->effs = xcalloc(sh->ecap, sizeof *sh->effs);
 	return sh;
 }
 
@@ -991,6 +1003,7 @@ setshare_free(struct setshare *sh)
 	if (sh == NULL)
 		return;
 	free(sh->tab);
+	free(sh->effs);
 	strmap_free(sh->dflt, NULL);
 	free(sh);
 }
@@ -1151,12 +1164,56 @@ setting_name(struct confmodel *m, enum confmodel_mod mod, const char *pfx,
 	return *slot;
 }
 
+static struct effslot *
+eff_slot(struct effslot *tab, size_t cap,
+    const struct confmodel_setting *const *v, size_t n)
+{
+	uint64_t	 h = n;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint64_t)(uintptr_t)v[i]) * 0x100000001b3ULL;
+	i = (size_t)(h ^ (h >> 32)) & (cap - 1);
+	while (tab[i].v != NULL && (tab[i].n != n ||
+	    memcmp(tab[i].v, v, n * sizeof *v) != 0))
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+/* The model's one copy of the settings array v[0..n). */
+static const struct confmodel_setting **
+eff_intern(struct confmodel *m, const struct confmodel_setting *const *v,
+    size_t n)
+{
+	struct setshare	*sh = m->share;
+	struct effslot	*old = sh->effs, *e;
+	size_t		 oldcap = sh->ecap, i;
+
+	if (2 * (sh->eused + 1) > sh->ecap) {
+		sh->ecap *= 2;
+		sh->effs = xcalloc(sh->ecap, sizeof *sh->effs);
+		for (i = 0; i < oldcap; i++)
+			if (old[i].v != NULL)
+				*eff_slot(sh->effs, sh->ecap, old[i].v,
+				    old[i].n) = old[i];
+		free(old);
+	}
+	e = eff_slot(sh->effs, sh->ecap, v, n);
+	if (e->v == NULL) {
+		e->v = arena_alloc(m->mem, (n ? n : 1) * sizeof *v);
+		memcpy(e->v, v, n * sizeof *v);
+		e->n = n;
+		sh->eused++;
+	}
+	return e->v;
+}
+
 static void
 settings_build(struct confmodel *m, struct confmodel_target *t,
     const struct confdir *const *levels, size_t nlevels)
 {
 	const char *const	*keys;
-	const struct confmodel_setting **fixed;
+	const struct confmodel_setting **fixed, *v[16];
 	const char		*key, *name;
 	const struct confdir	*d;
 	const char		*pfx = mod_prefix[t->mod];
@@ -1166,7 +1223,8 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 	keys = t->mod == CONFMODEL_STREAM ? stream_keys : http_keys;
 	for (n = 0; keys[n] != NULL; n++)
 		;
-	t->eff = arena_calloc(m->mem, n, sizeof *t->eff);
+	memset(v, 0, sizeof v);
+	t->eff = v;		/* until eff_intern() below */
 	for (; t->neff < n; t->neff++) {
 		key = keys[t->neff];
 		if (strcmp(key, "set_header Host") == 0) {
@@ -1200,6 +1258,7 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 		t->eff[t->neff] = setting_get(m, key, name,
 		    d ? join_args(m, d, 1) : default_value(m, t, key), d);
 	}
+	t->eff = eff_intern(m, v, n);
 }
 
 size_t

@@ -96,9 +96,9 @@ enum confmodel_cond {
 struct confmodel_target {
 	const struct confdir	*dir;	/* the *_pass directive */
 	enum confmodel_mod	 mod;
+	unsigned		 port;		/* 0: none given */
 	char			*scheme;	/* "https", "grpcs", "" (stream) */
 	char			*host;		/* host or group name */
-	unsigned		 port;		/* 0: none given */
 	char			*uri;		/* "" when none */
 	int			 vars;		/* contains variables */
 	int			 tls;
@@ -112,6 +112,7 @@ struct confmodel_target {
 	struct confmodel_server	*server;
 	struct confmodel_loc	*loc;
 	enum confmodel_cond	 cond;
+	int			 tls_unknown;	/* see below */
 	const struct confdir	*cond_dir;	/* the if / limit_except */
 
 	/*
@@ -124,7 +125,6 @@ struct confmodel_target {
 	char			*resolved;
 	char			**values;
 	size_t			 nvalues;
-	int			 tls_unknown;
 };
 
 #define CONFMODEL_MAX_VALUES	16
