@@ -33,6 +33,7 @@ enum lint_format { LINT_TEXT, LINT_JSON, LINT_SARIF };
 struct lint {
 	struct finding	**f;
 	size_t		  n;
+	size_t		  cap;
 };
 
 static void
@@ -40,7 +41,10 @@ collect(struct finding *f, void *arg)
 {
 	struct lint	*l = arg;
 
-	l->f = xreallocarray(l->f, l->n + 1, sizeof *l->f);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->f = xreallocarray(l->f, l->cap, sizeof *l->f);
+	}
 	l->f[l->n++] = f;
 }
 
@@ -220,7 +224,7 @@ clilint_cmd(int argc, char **argv)
 	struct cliconf		 cc;
 	struct confmodel	*m;
 	struct patch		*combined;
-	struct lint		 l = { NULL, 0 };
+	struct lint		 l = { NULL, 0, 0 };
 	struct buf		 out;
 	enum lint_format	 fmt = LINT_TEXT;
 	enum finding_severity	 min = FINDING_NOTE;

@@ -43,6 +43,7 @@ struct patch {
 	const struct conftree *tree;	/* an nginx -T dump's texts, or NULL */
 	struct edit	*edits;
 	size_t		 nedits;
+	size_t		 capedits;
 	struct patch_files *files;	/* lines split once, or NULL */
 	struct strmap	*index;		/* "kind line file" -> edit + 1 */
 };
@@ -120,7 +121,8 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
     unsigned line, const char *name, const char *text)
 {
 	struct edit	*e;
-	char		*key;
+	struct buf	 kb;
+	const char	*key;
 	void		*v;
 	size_t		 i;
 
@@ -128,14 +130,21 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 	 * The same edit twice (two findings, one fix) is one edit; two
 	 * insertions after one statement become one block.
 	 */
-	xasprintf(&key, "%d %u %s", (int)kind, line, file);
+	buf_init(&kb);		/* "%d %u %s" */
+	buf_addi(&kb, (int)kind);
+	buf_addc(&kb, ' ');
+	buf_addu(&kb, line);
+	buf_addc(&kb, ' ');
+	buf_adds(&kb, file);
+	key = buf_cstr(&kb);
 	if (p->index == NULL)
 		p->index = strmap_new();
 	if ((v = strmap_get(p->index, key)) != NULL) {
-		free(key);
 		e = &p->edits[(uintptr_t)v - 1];
-		if (strcmp(e->text, text) == 0)
+		if (strcmp(e->text, text) == 0) {
+			buf_free(&kb);
 			return;
+		}
 		if (kind != EDIT_REPLACE) {
 			struct buf	 j;
 			const char	*q = text, *nl;
@@ -158,6 +167,7 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 			free(e->text);
 			e->text = xstrdup(buf_cstr(&j));
 			buf_free(&j);
+			buf_free(&kb);
 			return;
 		}
 		/* Two replacements of one statement (rare): the same one
@@ -166,12 +176,17 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 			e = &p->edits[i];
 			if (e->kind == kind && e->line == line &&
 			    strcmp(e->file, file) == 0 &&
-			    strcmp(e->text, text) == 0)
+			    strcmp(e->text, text) == 0) {
+				buf_free(&kb);
 				return;
+			}
 		}
-		xasprintf(&key, "%d %u %s", (int)kind, line, file);
 	}
-	p->edits = xreallocarray(p->edits, p->nedits + 1, sizeof *p->edits);
+	if (p->nedits == p->capedits) {
+		p->capedits = p->capedits ? 2 * p->capedits : 4;
+		p->edits = xreallocarray(p->edits, p->capedits,
+		    sizeof *p->edits);
+	}
 	e = &p->edits[p->nedits];
 	e->kind = kind;
 	e->file = xstrdup(file);
@@ -181,7 +196,7 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 	e->seq = p->nedits++;
 	if (strmap_get(p->index, key) == NULL)
 		strmap_put(p->index, key, (void *)(uintptr_t)p->nedits);
-	free(key);
+	buf_free(&kb);
 }
 
 void
