@@ -12,7 +12,8 @@
 #include "hswatch/xmalloc.h"
 
 #define ARENA_BLOCK	(32u << 10)
-#define ARENA_ALIGN	sizeof(void *)
+/* Pointers, size_t and 64-bit integers (no long double in an arena). */
+#define ARENA_ALIGN	((size_t)8)
 
 struct block {
 	struct block	*next;

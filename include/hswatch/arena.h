@@ -15,7 +15,8 @@ struct arena	*arena_new(void);
 /* Frees every block (and the intern table); NULL is allowed. */
 void		 arena_free(struct arena *);
 
-/* size bytes aligned for any pointer or size_t (zeroed: arena_calloc). */
+/* size bytes aligned to 8 (pointers, size_t, 64-bit integers; not long
+ * double), zeroed with arena_calloc. */
 void		*arena_alloc(struct arena *, size_t size);
 void		*arena_calloc(struct arena *, size_t n, size_t size);
 char		*arena_strdup(struct arena *, const char *);

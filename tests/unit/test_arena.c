@@ -27,7 +27,7 @@ test_alloc(void **state)
 	(void)state;
 	for (i = 1; i < 200; i++) {
 		p = arena_alloc(a, i);
-		assert_int_equal((uintptr_t)p % sizeof(void *), 0);
+		assert_int_equal((uintptr_t)p % 8, 0);
 		memset(p, 0xa5, i);
 		p = arena_calloc(a, i, 3);
 		for (j = 0; j < 3 * i; j++)
