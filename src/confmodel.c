@@ -1699,7 +1699,7 @@ server_build(struct builder *bd, const struct confdir *d,
 	size_t			 i, j;
 	int			 ci;
 
-	s = xcalloc(1, sizeof *s);
+	s = arena_calloc(bd->m->mem, 1, sizeof *s);
 	s->dir = d;
 	s->stream = stream;
 	bd->m->servers = grow1(bd->m->servers, bd->m->nservers,
@@ -1713,7 +1713,7 @@ server_build(struct builder *bd, const struct confdir *d,
 				    sizeof *s->names);
 				s->name_re = xreallocarray(s->name_re,
 				    s->nnames + 1, sizeof *s->name_re);
-				s->names[s->nnames] = xstrdup(c->args[j]);
+				s->names[s->nnames] = c->args[j];	/* the tree's */
 				s->name_re[s->nnames++] = NULL;
 				if (c->args[j][0] != '~')
 					continue;
@@ -2128,10 +2128,8 @@ confmodel_free(struct confmodel *m)
 	free(m->targets);
 	for (i = 0; i < m->nservers; i++) {
 		s = m->servers[i];
-		for (j = 0; j < s->nnames; j++) {
-			free(s->names[j]);
+		for (j = 0; j < s->nnames; j++)
 			pcre2_code_free(s->name_re[j]);
-		}
 		free(s->names);
 		free(s->name_re);
 		for (j = 0; j < s->nlistens; j++)
@@ -2139,7 +2137,6 @@ confmodel_free(struct confmodel *m)
 		free(s->listens);
 		free(s->locs);
 		free(s->logname);
-		free(s);
 	}
 	free(m->servers);
 	for (i = 0; i < m->ngroups; i++) {
