@@ -1213,18 +1213,17 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
     const struct confdir *const *levels, size_t nlevels)
 {
 	const char *const	*keys;
-	const struct confmodel_setting **fixed, *v[16];
+	const struct confmodel_setting **fixed, *v[16], *own[17], *dflt[16];
 	const char		*key, *name;
 	const struct confdir	*d;
 	const char		*pfx = mod_prefix[t->mod];
-	size_t			 n, l;
+	size_t			 n, l, i, nown;
 	int			 decided;
 
 	keys = t->mod == CONFMODEL_STREAM ? stream_keys : http_keys;
 	for (n = 0; keys[n] != NULL; n++)
 		;
 	memset(v, 0, sizeof v);
-	t->eff = v;		/* until eff_intern() below */
 	for (; t->neff < n; t->neff++) {
 		key = keys[t->neff];
 		if (strcmp(key, "set_header Host") == 0) {
@@ -1234,13 +1233,13 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 			    t->neff);
 			d = find_set_header(m, levels, nlevels, "proxy_set_header",
 			    &decided);
-			t->eff[t->neff] = setting_get(m, key, name,
+			v[t->neff] = setting_get(m, key, name,
 			    d ? join_args(m, d, 2) : default_value(m, t, key), d);
 			continue;
 		}
 		name = setting_name(m, t->mod, pfx, key, t->neff);
 		if (strcmp(key, "ssl_conf_command") == 0) {
-			t->eff[t->neff] = conf_commands(m, key, name, levels,
+			v[t->neff] = conf_commands(m, key, name, levels,
 			    nlevels);
 			continue;
 		}
@@ -1252,13 +1251,21 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
 			if (*fixed == NULL)
 				*fixed = setting_get(m, key, name,
 				    default_value(m, t, key), NULL);
-			t->eff[t->neff] = *fixed;
+			v[t->neff] = *fixed;
 			continue;
 		}
-		t->eff[t->neff] = setting_get(m, key, name,
+		v[t->neff] = setting_get(m, key, name,
 		    d ? join_args(m, d, 1) : default_value(m, t, key), d);
 	}
-	t->eff = eff_intern(m, v, n);
+	/* Split: what directives give, the defaults (shared widely). */
+	for (i = nown = 0; i < n; i++) {
+		dflt[i] = v[i] != NULL && v[i]->dir == NULL ? v[i] : NULL;
+		if (v[i] != NULL && v[i]->dir != NULL)
+			own[nown++] = v[i];
+	}
+	own[nown++] = NULL;
+	t->own = eff_intern(m, own, nown);
+	t->dflt = eff_intern(m, dflt, n);
 }
 
 size_t
@@ -1283,9 +1290,29 @@ confmodel_setting(const struct confmodel_target *t, const char *key)
 {
 	size_t	 i;
 
-	for (i = 0; i < t->neff; i++)
-		if (t->eff[i] != NULL && strcmp(t->eff[i]->key, key) == 0)
-			return t->eff[i];
+	for (i = 0; t->own != NULL && t->own[i] != NULL; i++)
+		if (strcmp(t->own[i]->key, key) == 0)
+			return t->own[i];
+	for (i = 0; t->dflt != NULL && i < t->neff; i++)
+		if (t->dflt[i] != NULL && strcmp(t->dflt[i]->key, key) == 0)
+			return t->dflt[i];
+	return NULL;
+}
+
+const struct confmodel_setting *
+confmodel_setting_at(const struct confmodel_target *t, size_t i)
+{
+	const char *const	*keys;
+	size_t			 j;
+
+	if (i >= t->neff || t->dflt == NULL)
+		return NULL;
+	if (t->dflt[i] != NULL)
+		return t->dflt[i];
+	keys = t->mod == CONFMODEL_STREAM ? stream_keys : http_keys;
+	for (j = 0; t->own[j] != NULL; j++)
+		if (strcmp(t->own[j]->key, keys[i]) == 0)
+			return t->own[j];
 	return NULL;
 }
 

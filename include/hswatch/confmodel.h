@@ -103,9 +103,16 @@ struct confmodel_target {
 	int			 vars;		/* contains variables */
 	int			 tls;
 	struct confmodel_group	*group;		/* NULL with variables */
-	/* Effective settings, one per key in a fixed order; NULL: the key
-	 * does not apply to this module (Host outside proxy_pass). */
-	const struct confmodel_setting **eff;
+	/*
+	 * Effective settings, neff keys in a fixed order: read them with
+	 * confmodel_setting() or confmodel_setting_at(). own: those a
+	 * directive gives, in key order, NULL-terminated; dflt: the rest,
+	 * nginx's defaults (NULL where own has the key, or where it does
+	 * not apply to the module: Host outside proxy_pass). Both arrays
+	 * are shared by the targets that have the same.
+	 */
+	const struct confmodel_setting *const *own;
+	const struct confmodel_setting *const *dflt;
 	size_t			 neff;
 
 	/* Where it sits (NULL loc: a stream server's proxy_pass). */
@@ -212,6 +219,9 @@ void		  confmodel_origin(const struct confmodel *,
 /* The effective setting key ("ssl_name") of a target, or NULL. */
 const struct confmodel_setting *confmodel_setting(
 		    const struct confmodel_target *, const char *key);
+/* Its i-th setting (i < neff, key order), or NULL: not for its module. */
+const struct confmodel_setting *confmodel_setting_at(
+		    const struct confmodel_target *, size_t i);
 
 /* Canonical "ip:port" of an address (IPv6 in brackets); NULL if none. */
 char		 *confmodel_addr_norm(const char *host, size_t hostlen,
