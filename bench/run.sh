@@ -293,7 +293,51 @@ big_rss() {
 # configuration, spread uniformly over all of its locations (each line
 # checked: every finding has its location, but the aggregate the
 # correlator's bound of 16,384 open findings raises past it).
+# After the table: the daemon's own peak RSS (hswatchd's VmHWM, from exec
+# until it follows the log) with the 1,000-server configuration, and
+# again once the row's log has been appended to the log it follows.
+daemon_hwm() {
+	hd=$(dirname "$HSWATCH")/hswatchd
+	[ -x "$hd" ] || { hwm_line="hswatchd VmHWM: $hd not built"; return; }
+	w=$dir/hwm
+	rm -rf "$w"
+	mkdir -p "$w/state"
+	: >"$w/error.log"
+	printf 'poll_interval = 0\nalert_journal = no\nalert_syslog = no\n' >"$w/t.conf"
+	"$hd" -f -c "$w/t.conf" --no-syslog --state-dir "$w/state" \
+	    --error-log "$w/error.log" --config "$1" --nginx-version 1.22.1 \
+	    --events "$w/events.json" 2>"$w/err" &
+	hpid=$!
+	i=0
+	while ! grep -q "started, following" "$w/err" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 600 ] || ! kill -0 "$hpid" 2>/dev/null; then
+			kill "$hpid" 2>/dev/null
+			wait "$hpid" 2>/dev/null
+			hwm_line="hswatchd VmHWM: the daemon did not start"
+			return
+		fi
+		sleep 0.05
+	done
+	h0=$(awk '/^VmHWM:/ {print $2}' "/proc/$hpid/status")
+	cat "$2" >>"$w/error.log"
+	n=$(wc -l <"$2")
+	# Every line is an event: wait (60 s at most) until all are out.
+	for _ in $(seq 600); do
+		[ "$(wc -l <"$w/events.json" 2>/dev/null || echo 0)" -ge "$n" ] &&
+			break
+		sleep 0.1
+	done
+	h1=$(awk '/^VmHWM:/ {print $2}' "/proc/$hpid/status")
+	kill -TERM "$hpid"
+	wait "$hpid" 2>/dev/null
+	hwm_line=$(printf 'hswatchd VmHWM with %s: %.1f MiB (%s kB) from exec until it follows the log; %.1f MiB (%s kB) after %s such failures appended' \
+	    "$3" "$(awk "BEGIN{print $h0/1024}")" "$h0" \
+	    "$(awk "BEGIN{print $h1/1024}")" "$h1" "$n")
+}
+
 conf_scale() {
+	hwm_line=
 	echo
 	echo "configuration scale: best of $RUNS; replay over $CONF_LINES lines, each locating to a location of the configuration (uniform over all of them)"
 	printf '%-26s %8s %9s %8s %9s %9s %12s\n' "configuration" "build s" "build RSS" \
@@ -332,8 +376,11 @@ if not f or bad:
 		    "$bs" "$(awk "BEGIN{print $bk/1024}")" "$ls" \
 		    "$(awk "BEGIN{print $lk/1024}")" "$1" \
 		    "$(awk "BEGIN{printf \"%.0f\", $CONF_LINES/$1}")"
+		[ "$name" != 1000-servers-x5 ] ||
+			daemon_hwm "$c/nginx.conf" "$c.log" "$name"
 		rm -rf "$c" "$c.log"
 	done
+	[ -z "$hwm_line" ] || echo "$hwm_line"
 }
 
 echo "hswatch $("$HSWATCH" --version | cut -d' ' -f2), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), best of $RUNS runs (mtail, fail2ban-regex: $TOOL_RUNS, at most ${TOOL_TIMEOUT}s)"

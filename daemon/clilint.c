@@ -27,9 +27,13 @@
 
 enum lint_format { LINT_TEXT, LINT_JSON, LINT_SARIF };
 
+/* Output is written in pieces of about this size. */
+#define LINT_FLUSH	(256u << 10)
+
 struct lint {
 	struct finding	**f;
 	size_t		  n;
+	size_t		  cap;
 };
 
 static void
@@ -37,7 +41,10 @@ collect(struct finding *f, void *arg)
 {
 	struct lint	*l = arg;
 
-	l->f = xreallocarray(l->f, l->n + 1, sizeof *l->f);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->f = xreallocarray(l->f, l->cap, sizeof *l->f);
+	}
 	l->f[l->n++] = f;
 }
 
@@ -217,14 +224,14 @@ clilint_cmd(int argc, char **argv)
 	struct cliconf		 cc;
 	struct confmodel	*m;
 	struct patch		*combined;
-	struct lint		 l = { NULL, 0 };
+	struct lint		 l = { NULL, 0, 0 };
 	struct buf		 out;
 	enum lint_format	 fmt = LINT_TEXT;
 	enum finding_severity	 min = FINDING_NOTE;
 	const char		*patch_path = NULL;
 	char			*root, *cause = NULL;
 	size_t			 i;
-	int			 ch, rc;
+	int			 ch, rc, werr;
 	FILE			*fp;
 
 	memset(&cc, 0, sizeof cc);
@@ -264,6 +271,7 @@ clilint_cmd(int argc, char **argv)
 	buf_init(&out);
 	if (fmt == LINT_SARIF)
 		sarif(&l, root, &out);
+	werr = 0;
 	for (i = 0; i < l.n && fmt != LINT_SARIF; i++) {
 		if (fmt == LINT_JSON) {
 			finding_json(l.f[i], FINDING_OPENED, &out);
@@ -272,12 +280,19 @@ clilint_cmd(int argc, char **argv)
 			finding_text(l.f[i], FINDING_OPENED, &out);
 			buf_addc(&out, '\n');
 		}
+		/* Written as it goes (tens of MB on large configurations). */
+		if (out.len >= LINT_FLUSH) {
+			if (fwrite(out.data, 1, out.len, stdout) != out.len)
+				werr = 1;
+			buf_reset(&out);
+		}
 	}
 	if (fmt == LINT_TEXT)
 		buf_printf(&out, "%zu finding%s\n", l.n, l.n == 1 ? "" : "s");
 	rc = l.n > 0 ? EXIT_FINDINGS : 0;
 	/* No finding in JSON: nothing to write (and no buffer). */
-	if ((out.len > 0 && fwrite(out.data, 1, out.len, stdout) != out.len) ||
+	if (werr || (out.len > 0 &&
+	    fwrite(out.data, 1, out.len, stdout) != out.len) ||
 	    fflush(stdout) != 0) {
 		fprintf(stderr, "hswatch: writing output: %s\n",
 		    strerror(errno));

@@ -91,8 +91,7 @@ json_target(const struct confmodel *m, const struct confmodel_target *t,
 	jat(b, t->group ? t->group->dir : NULL);
 	buf_adds(b, ",\"settings\":[");
 	for (i = 0; i < t->neff; i++) {
-		s = &t->eff[i];
-		if (s->name == NULL)
+		if ((s = confmodel_setting_at(t, i)) == NULL)
 			continue;
 		buf_adds(b, first ? "{" : ",{");
 		first = 0;
@@ -299,8 +298,7 @@ text_target(const struct confmodel *m, const struct confmodel_target *t,
 	if (!t->tls && t->mod != CONFMODEL_STREAM)
 		return;
 	for (i = 0; i < t->neff; i++) {
-		s = &t->eff[i];
-		if (s->name == NULL)
+		if ((s = confmodel_setting_at(t, i)) == NULL)
 			continue;
 		buf_printf(b, "%*s  %-32s ", ind, "", s->name);
 		text_str(b, s->value ? s->value : "(unset)");

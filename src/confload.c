@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hswatch/arena.h"
 #include "hswatch/confcheck.h"
 #include "hswatch/conflex.h"
 #include "hswatch/confload.h"
@@ -45,7 +46,7 @@ struct loader {
 };
 
 static int	parse(struct loader *, struct conflex *, const char *,
-		    struct confdir *, int);
+		    struct confdir *, const struct confcheck_ctx *, int);
 
 const char *
 confload_text(const struct conftree *t, const char *file, size_t *len)
@@ -68,19 +69,41 @@ confload_arg(const struct confdir *d, size_t i)
 	return i < d->nargs ? d->args[i] : NULL;
 }
 
+/* The child arrays still growing (a tree whose load failed). */
 static void
 dir_free(struct confdir *d)
 {
 	size_t	 i;
 
-	for (i = 0; i < d->nchild; i++) {
+	for (i = 0; i < d->nchild; i++)
 		dir_free(d->child[i]);
-		free(d->child[i]);
+	if (d->capchild != 0)
+		free(d->child);
+}
+
+/*
+ * Once loaded, every child array is moved into the arena at its exact
+ * size (appends stop: an include adds to the block it is in, so arrays
+ * grow until the whole tree is read).
+ */
+static void
+dir_freeze(struct arena *a, struct confdir *d)
+{
+	struct confdir	**v;
+	size_t		  i;
+
+	for (i = 0; i < d->nchild; i++)
+		dir_freeze(a, d->child[i]);
+	if (d->capchild == 0)
+		return;
+	v = NULL;
+	if (d->nchild > 0) {
+		v = arena_alloc(a, d->nchild * sizeof *v);
+		memcpy(v, d->child, d->nchild * sizeof *v);
 	}
 	free(d->child);
-	for (i = 0; i < d->nargs; i++)
-		free(d->args[i]);
-	free(d->args);
+	d->child = v;
+	d->capchild = 0;
 }
 
 void
@@ -91,6 +114,7 @@ confload_free(struct conftree *t)
 	if (t == NULL)
 		return;
 	dir_free(&t->root);
+	arena_free(t->mem);
 	for (i = 0; i < t->nfiles; i++)
 		free(t->files[i]);
 	free(t->files);
@@ -255,7 +279,7 @@ dump_content(const struct loader *ld, const struct dumpfile *f,
 /* Read one file (from disk or the dump) into parent. */
 static int
 load_file(struct loader *ld, const char *path, struct confdir *parent,
-    const struct confdir *site)
+    const struct confcheck_ctx *ctx, const struct confdir *site)
 {
 	struct conflex	*lx;
 	struct dumpfile	*f;
@@ -301,7 +325,7 @@ load_file(struct loader *ld, const char *path, struct confdir *parent,
 	name = intern_file(ld->t, path);
 	ld->stack[ld->depth++] = canon;
 	lx = conflex_new(name, data, len);
-	rc = parse(ld, lx, name, parent, 0);
+	rc = parse(ld, lx, name, parent, ctx, 0);
 	conflex_free(lx);
 	free(ld->stack[--ld->depth]);
 	free(buf);
@@ -322,7 +346,8 @@ cmp_str(const void *a, const void *b)
 
 /* Expand an include directive at its site into parent. */
 static int
-include(struct loader *ld, const struct confdir *site, struct confdir *parent)
+include(struct loader *ld, const struct confdir *site, struct confdir *parent,
+    const struct confcheck_ctx *ctx)
 {
 	glob_t	 g;
 	char	*pat, **m = NULL;
@@ -331,7 +356,7 @@ include(struct loader *ld, const struct confdir *site, struct confdir *parent)
 
 	pat = full_name(ld->t, site->args[1]);
 	if (!has_glob(pat)) {
-		rc = load_file(ld, pat, parent, site);
+		rc = load_file(ld, pat, parent, ctx, site);
 		free(pat);
 		return rc;
 	}
@@ -370,7 +395,7 @@ include(struct loader *ld, const struct confdir *site, struct confdir *parent)
 	if (nm > 0)
 		qsort(m, nm, sizeof *m, cmp_str);
 	for (i = 0; i < nm && rc == 0; i++)
-		rc = load_file(ld, m[i], parent, site);
+		rc = load_file(ld, m[i], parent, ctx, site);
 	for (i = 0; i < nm; i++)
 		free(m[i]);
 	free(m);
@@ -385,18 +410,18 @@ dir_add(struct loader *ld, struct confdir *parent, struct conflex_stmt *st,
 	struct confdir	*d;
 	size_t		 i;
 
-	d = xcalloc(1, sizeof *d);
+	d = arena_calloc(ld->t->mem, 1, sizeof *d);
 	d->file = file;
 	d->line = st->line;
 	d->end_line = st->end_line;
 	d->nargs = st->nwords;
-	d->args = xreallocarray(NULL, st->nwords, sizeof *d->args);
-	for (i = 0; i < st->nwords; i++) {
-		d->args[i] = st->words[i].s;	/* take ownership */
-		st->words[i].s = NULL;
-	}
-	st->nwords = 0;
-	d->opaque = st->opaque;
+	d->args = arena_alloc(ld->t->mem, (st->nwords ? st->nwords : 1) *
+	    sizeof *d->args);
+	/* Interned: names and common values ("on", pools) repeat. */
+	for (i = 0; i < st->nwords; i++)
+		d->args[i] = arena_intern(ld->t->mem, st->words[i].s,
+		    st->words[i].n);
+	d->opaque = (unsigned char)st->opaque;
 	d->parent = parent;
 	if (parent->nchild == parent->capchild) {
 		parent->capchild = parent->capchild ? parent->capchild * 2 : 8;
@@ -411,7 +436,7 @@ dir_add(struct loader *ld, struct confdir *parent, struct conflex_stmt *st,
 /* Parse statements from lx into parent until EOF or the closing "}". */
 static int
 parse(struct loader *ld, struct conflex *lx, const char *file,
-    struct confdir *parent, int in_block)
+    struct confdir *parent, const struct confcheck_ctx *ctx, int in_block)
 {
 	struct conflex_stmt	 st;
 	struct confdir		*d;
@@ -459,13 +484,13 @@ parse(struct loader *ld, struct conflex *lx, const char *file,
 			}
 			d = dir_add(ld, parent, &st, file);
 			/* The include itself is kept: it records the site. */
-			if ((r = include(ld, d, parent)) != 0)
+			if ((r = include(ld, d, parent, ctx)) != 0)
 				break;
 			continue;
 		}
 		/* What ngx_conf_handler() checks, at the line nginx reports
 		 * (where the statement ends). */
-		crc = confcheck_stmt(&parent->ctx, st.words[0].s, st.nwords,
+		crc = confcheck_stmt(ctx, st.words[0].s, st.nwords,
 		    rc == CONFLEX_BLOCK, &inner, &msg);
 		if (crc != CONFCHECK_OK) {
 			t = ld->t;
@@ -477,10 +502,9 @@ parse(struct loader *ld, struct conflex *lx, const char *file,
 			free(msg);
 		}
 		d = dir_add(ld, parent, &st, file);
-		d->ctx = inner;
 		if (rc == CONFLEX_BLOCK) {
 			d->block = 1;
-			if ((r = parse(ld, lx, file, d, 1)) != 0)
+			if ((r = parse(ld, lx, file, d, &inner, 1)) != 0)
 				break;
 		}
 	}
@@ -516,7 +540,7 @@ tree_new(const char *main, const char *prefix)
 	else
 		t->prefix = xstrdup("");
 	t->root.file = "";
-	confcheck_root(&t->root.ctx);
+	t->mem = arena_new();
 	return t;
 }
 
@@ -525,6 +549,7 @@ confload_files(const char *path, const char *prefix, char **cause)
 {
 	struct loader	 ld;
 	struct conftree	*t;
+	struct confcheck_ctx root;
 	char		*full, *cwd, *p;
 
 	memset(&ld, 0, sizeof ld);
@@ -544,9 +569,13 @@ confload_files(const char *path, const char *prefix, char **cause)
 		memmove(p, p + 2, strlen(p + 2) + 1);
 	t = tree_new(full, prefix);
 	ld.t = t;
-	if (load_file(&ld, full, &t->root, NULL) != 0) {
+	confcheck_root(&root);
+	if (load_file(&ld, full, &t->root, &root, NULL) != 0) {
 		confload_free(t);
 		t = NULL;
+	} else {
+		dir_freeze(t->mem, &t->root);
+		arena_intern_done(t->mem);
 	}
 	free(full);
 	return t;
@@ -585,6 +614,7 @@ confload_dump(const char *data, size_t len, const char *prefix, char **cause)
 {
 	struct loader	 ld;
 	struct conftree	*t = NULL;
+	struct confcheck_ctx root;
 	size_t		 i, j;
 	int		 again;
 
@@ -616,7 +646,9 @@ confload_dump(const char *data, size_t len, const char *prefix, char **cause)
 		ld.t = t;
 		for (i = 0; i < ld.ndf; i++)
 			ld.df[i].used = 0;
-		if (load_file(&ld, ld.df[0].path, &t->root, NULL) != 0) {
+		confcheck_root(&root);
+		if (load_file(&ld, ld.df[0].path, &t->root, &root,
+		    NULL) != 0) {
 			confload_free(t);
 			t = NULL;
 			break;
@@ -636,6 +668,9 @@ confload_dump(const char *data, size_t len, const char *prefix, char **cause)
 		const struct dumpfile	*f;
 		const char		*text;
 		size_t			 dlen;
+
+		dir_freeze(t->mem, &t->root);
+		arena_intern_done(t->mem);
 
 		t->texts = xcalloc(t->nfiles ? t->nfiles : 1,
 		    sizeof *t->texts);

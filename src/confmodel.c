@@ -11,11 +11,13 @@
 #include <netinet/in.h>
 #include <pcre2.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "hswatch/arena.h"
 #include "hswatch/buf.h"
 #include "hswatch/confdirs.h"
 #include "hswatch/confindex.h"
@@ -148,6 +150,19 @@ build_error_end(struct builder *bd, const struct confdir *d,
 	return r;
 }
 
+/*
+ * Room for element n of an array that grows one at a time: the capacity
+ * is the next power of two (no field kept for it), so appending n
+ * elements copies O(n), not O(n^2) as a realloc per element did.
+ */
+static void *
+grow1(void *v, size_t n, size_t size)
+{
+	if ((n & (n - 1)) != 0)
+		return v;
+	return xreallocarray(v, n ? 2 * n : 1, size);
+}
+
 static void
 warn(struct confmodel *m, const struct confdir *d, const char *msg)
 {
@@ -171,20 +186,25 @@ child_named(const struct confmodel *m, const struct confdir *d,
 	return confindex_child(m->index, d, name);
 }
 
-static char *
-join_args(const struct confdir *d, size_t from)
+/* The args from "from" joined by ' ': the tree's own string for one. */
+static const char *
+join_args(struct confmodel *m, const struct confdir *d, size_t from)
 {
 	struct buf	 b;
 	size_t		 i;
-	char		*s;
+	const char	*s;
 
+	if (d->nargs == from + 1)
+		return d->args[from];
+	if (d->nargs <= from)
+		return "";
 	buf_init(&b);
 	for (i = from; i < d->nargs; i++) {
 		if (i > from)
 			buf_addc(&b, ' ');
 		buf_adds(&b, d->args[i]);
 	}
-	s = xstrdup(buf_cstr(&b));
+	s = arena_intern(m->mem, buf_cstr(&b), b.len);
 	buf_free(&b);
 	return s;
 }
@@ -275,8 +295,7 @@ group_add(struct confmodel *m, const char *name, int stream, int implicit,
 	g->stream = stream;
 	g->implicit = implicit;
 	g->dir = d;
-	m->groups = xreallocarray(m->groups, m->ngroups + 1,
-	    sizeof *m->groups);
+	m->groups = grow1(m->groups, m->ngroups, sizeof *m->groups);
 	m->groups[m->ngroups++] = g;
 	return g;
 }
@@ -761,7 +780,7 @@ target_build(struct builder *bd, const struct confdir *d,
 	unsigned		 defport = 0, dp;
 	int			 bad, tls, yes = 0, no = 0, one = 0;
 
-	t = xcalloc(1, sizeof *t);
+	t = arena_calloc(bd->m->mem, 1, sizeof *t);
 	t->dir = d;
 	t->mod = mod;
 	url = confload_arg(d, 1) ? d->args[1] : "";
@@ -792,7 +811,7 @@ target_build(struct builder *bd, const struct confdir *d,
 	}
 	h = url;
 	if ((sep = strstr(url, "://")) != NULL) {
-		t->scheme = xstrndup(url, (size_t)(sep - url));
+		t->scheme = arena_intern(bd->m->mem, url, (size_t)(sep - url));
 		h = sep + 3;
 		for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
 			if (strcmp(schemes[i].scheme, t->scheme) == 0) {
@@ -800,16 +819,16 @@ target_build(struct builder *bd, const struct confdir *d,
 				t->tls = schemes[i].tls;
 			}
 	} else
-		t->scheme = xstrdup(mod == CONFMODEL_GRPC ? "grpc" :
-		    mod == CONFMODEL_UWSGI ? "uwsgi" : "");
+		t->scheme = arena_strdup(bd->m->mem, mod == CONFMODEL_GRPC ?
+		    "grpc" : mod == CONFMODEL_UWSGI ? "uwsgi" : "");
 	if (t->vars) {
 		t->tls = !t->tls_unknown && yes;
 		if (mod == CONFMODEL_STREAM)
 			t->tls_unknown = 0;
 	}
 	if (strncmp(h, "unix:", 5) == 0) {
-		t->host = xstrdup(h);
-		t->uri = xstrdup("");
+		t->host = arena_strdup(bd->m->mem, h);
+		t->uri = arena_strdup(bd->m->mem, "");
 	} else {
 		slash = mod == CONFMODEL_STREAM ? NULL : strchr(h, '/');
 		if (t->vars && slash == NULL && (sep = strchr(h, '$')) != NULL &&
@@ -817,9 +836,10 @@ target_build(struct builder *bd, const struct confdir *d,
 			/* "https://10.0.0.5:8443$request_uri" */
 			slash = sep;
 		hl = slash ? (size_t)(slash - h) : strlen(h);
-		t->uri = xstrdup(slash ? slash : "");
+		t->uri = arena_intern(bd->m->mem, slash ? slash : "",
+		    slash ? strlen(slash) : 0);
 		i = split_hostport(h, hl, &t->port, &bad);
-		t->host = xstrndup(h, i);
+		t->host = arena_intern(bd->m->mem, h, i);
 	}
 	if (t->vars && (!one || strchr(t->host, '$') != NULL ||
 	    (t->port == 0 && bad) || t->tls_unknown))
@@ -862,40 +882,44 @@ static const char *const stream_keys[] = {
 	"connect_timeout", "next_upstream", "ssl_conf_command", NULL
 };
 
+_Static_assert(sizeof http_keys / sizeof http_keys[0] <= 17 &&
+    sizeof stream_keys / sizeof stream_keys[0] <= 17,
+    "struct setshare's names[][16] holds a name per key");
+
 /* nginx's built-in default of a setting (NGINX-FACTS.md section 4). */
-static char *
-default_value(const struct confmodel *m, const struct confmodel_target *t,
+static const char *
+default_value(struct confmodel *m, const struct confmodel_target *t,
     const char *key)
 {
 	if (strcmp(key, "ssl") == 0 || strcmp(key, "ssl_server_name") == 0 ||
 	    strcmp(key, "ssl_verify") == 0)
-		return xstrdup("off");
+		return "off";
 	if (strcmp(key, "ssl_name") == 0 ||
 	    strcmp(key, "set_header Host") == 0) {
 		/* $proxy_host: the group name or the host, port stripped. */
 		if (strcmp(key, "set_header Host") == 0 || (t->vars &&
 		    (t->group == NULL || strchr(t->host, '$') != NULL)))
-			return xstrdup("$proxy_host");
-		return xstrdup(t->host);
+			return "$proxy_host";
+		return arena_intern(m->mem, t->host, strlen(t->host));
 	}
 	if (strcmp(key, "ssl_protocols") == 0) {
 		if (m->vnum >= 1027003)
-			return xstrdup("TLSv1.2 TLSv1.3");
+			return "TLSv1.2 TLSv1.3";
 		if (m->vnum >= 1023004)
-			return xstrdup("TLSv1 TLSv1.1 TLSv1.2 TLSv1.3");
-		return xstrdup("TLSv1 TLSv1.1 TLSv1.2");
+			return "TLSv1 TLSv1.1 TLSv1.2 TLSv1.3";
+		return "TLSv1 TLSv1.1 TLSv1.2";
 	}
 	if (strcmp(key, "ssl_ciphers") == 0)
-		return xstrdup("DEFAULT");
+		return "DEFAULT";
 	if (strcmp(key, "ssl_verify_depth") == 0)
-		return xstrdup("1");
+		return "1";
 	if (strcmp(key, "ssl_session_reuse") == 0)
-		return xstrdup("on");
+		return "on";
 	if (strcmp(key, "connect_timeout") == 0)
-		return xstrdup("60s");
+		return "60s";
 	if (strcmp(key, "next_upstream") == 0)
-		return xstrdup(t->mod == CONFMODEL_STREAM ? "on" :
-		    "error timeout");
+		return t->mod == CONFMODEL_STREAM ? "on" :
+		    "error timeout";
 	return NULL;
 }
 
@@ -934,36 +958,254 @@ find_set_header(const struct confmodel *m, const struct confdir *const *levels,
 }
 
 /*
+ * The settings objects of a model are shared: one per directive that
+ * gives a value (every target under it points to it) and one per
+ * (key, default value). While the model is built, a pointer-keyed table
+ * finds a directive's object and a map a default's.
+ */
+struct setshare {
+	struct confmodel_setting **tab;		/* by dir, open addressing */
+	size_t			   cap;		/* a power of two */
+	size_t			   used;
+	struct strmap		  *dflt;	/* "key\001value" -> setting */
+	const char		  *names[4][16];	/* by mod, key index */
+	/* Defaults that depend on the module alone (all but ssl_name). */
+	const struct confmodel_setting *fixed[4][16];
+	/* Distinct eff arrays: targets whose settings are all the same
+	 * objects share one (open addressing, by content). */
+	struct effslot			*effs;
+	size_t				 ecap;	/* a power of two */
+	size_t				 eused;
+};
+
+struct effslot {
+	const struct confmodel_setting **v;	/* NULL: empty */
+	size_t				  n;
+};
+
+static struct setshare *
+setshare_new(void)
+{
+	struct setshare	*sh;
+
+	sh = xcalloc(1, sizeof *sh);
+	sh->cap = 256;
+	sh->tab = xcalloc(sh->cap, sizeof *sh->tab);
+	sh->dflt = strmap_new();
+	sh->ecap = 256;
+	sh->effs = xcalloc(sh->ecap, sizeof *sh->effs);
+	return sh;
+}
+
+static void
+setshare_free(struct setshare *sh)
+{
+	if (sh == NULL)
+		return;
+	free(sh->tab);
+	free(sh->effs);
+	strmap_free(sh->dflt, NULL);
+	free(sh);
+}
+
+static size_t
+dir_hash(const struct confdir *d)
+{
+	uint64_t	 h = (uint64_t)(uintptr_t)d;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+static struct confmodel_setting **
+setshare_slot(struct confmodel_setting **tab, size_t cap,
+    const struct confdir *d)
+{
+	size_t	 i = dir_hash(d) & (cap - 1);
+
+	while (tab[i] != NULL && tab[i]->dir != d)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+/* The shared setting of directive d (found, or made by the caller). */
+static struct confmodel_setting **
+setshare_dir(struct setshare *sh, const struct confdir *d)
+{
+	struct confmodel_setting **old = sh->tab;
+	size_t			   oldcap = sh->cap, i;
+
+	if (2 * (sh->used + 1) > sh->cap) {
+		sh->cap *= 2;
+		sh->tab = xcalloc(sh->cap, sizeof *sh->tab);
+		for (i = 0; i < oldcap; i++)
+			if (old[i] != NULL)
+				*setshare_slot(sh->tab, sh->cap,
+				    old[i]->dir) = old[i];
+		free(old);
+	}
+	return setshare_slot(sh->tab, sh->cap, d);
+}
+
+/* The one setting object for (key, name, value, dir). */
+static const struct confmodel_setting *
+setting_get(struct confmodel *m, const char *key, const char *name,
+    const char *value, const struct confdir *dir)
+{
+	struct confmodel_setting **slot, *s;
+	struct buf		   b;
+
+	if (dir != NULL) {
+		slot = setshare_dir(m->share, dir);
+		if (*slot != NULL)
+			return *slot;
+		s = arena_alloc(m->mem, sizeof *s);
+		*slot = s;
+		m->share->used++;
+	} else {
+		buf_init(&b);
+		buf_adds(&b, name);
+		buf_addc(&b, '\001');
+		if (value != NULL)
+			buf_adds(&b, value);
+		else
+			buf_addc(&b, '\002');
+		s = strmap_get(m->share->dflt, buf_cstr(&b));
+		if (s != NULL) {
+			buf_free(&b);
+			return s;
+		}
+		s = arena_alloc(m->mem, sizeof *s);
+		strmap_put(m->share->dflt, buf_cstr(&b), s);
+		buf_free(&b);
+	}
+	s->key = key;
+	s->name = name;
+	s->value = value;
+	s->dir = dir;
+	return s;
+}
+
+/*
  * *_ssl_conf_command is a list inherited as a whole (nginx merges the
  * array pointer): the innermost level with any decides. The value is
  * every "NAME VALUE" of that level, in order, one per line; dir is the
  * first of them.
  */
-static void
-conf_commands(struct confmodel_setting *s, const struct confdir *const *levels,
-    size_t nlevels)
+static const struct confmodel_setting *
+conf_commands(struct confmodel *m, const char *key, const char *name,
+    const struct confdir *const *levels, size_t nlevels)
 {
-	const struct confdir	*c;
+	const struct confmodel_setting *r;
+	const struct confdir	*c, *first = NULL;
+	const struct confdir *const *v;
+	struct confmodel_setting **slot;
 	struct buf		 b;
-	size_t			 l, i;
+	size_t			 l, i, nv;
 
-	buf_init(&b);
-	for (l = 0; l < nlevels && s->dir == NULL; l++) {
-		for (i = 0; i < levels[l]->nchild; i++) {
-			c = levels[l]->child[i];
-			if (!is_dir(c, s->name) || c->nargs != 3 ||
+	for (l = 0; l < nlevels && first == NULL; l++) {
+		/* Indexed: scanning the http{} of thousands of servers once
+		 * per target made the build quadratic. */
+		if (confindex_children(m->index, levels[l], name, &v,
+		    &nv) != 0) {
+			v = (const struct confdir *const *)levels[l]->child;
+			nv = levels[l]->nchild;
+		}
+		for (i = 0; i < nv && first == NULL; i++) {
+			c = v[i];
+			if (is_dir(c, name) && c->nargs == 3 &&
+			    strpbrk(c->args[1], " \n") == NULL &&
+			    strchr(c->args[2], '\n') == NULL)
+				first = c;
+		}
+		if (first == NULL)
+			continue;
+		/* The level's list is the same for every target under it. */
+		slot = setshare_dir(m->share, first);
+		if (*slot != NULL)
+			return *slot;
+		buf_init(&b);
+		for (i = 0; i < nv; i++) {
+			c = v[i];
+			if (!is_dir(c, name) || c->nargs != 3 ||
 			    strpbrk(c->args[1], " \n") != NULL ||
 			    strchr(c->args[2], '\n') != NULL)
 				continue;
-			if (s->dir == NULL)
-				s->dir = c;
-			else
+			if (c != first)
 				buf_addc(&b, '\n');
-			buf_printf(&b, "%s %s", c->args[1], c->args[2]);
+			buf_adds(&b, c->args[1]);
+			buf_addc(&b, ' ');
+			buf_adds(&b, c->args[2]);
 		}
+		r = setting_get(m, key, name, arena_strndup(m->mem,
+		    buf_cstr(&b), b.len), first);
+		buf_free(&b);
+		return r;
 	}
-	s->value = s->dir != NULL ? xstrdup(buf_cstr(&b)) : NULL;
-	buf_free(&b);
+	return setting_get(m, key, name, NULL, NULL);
+}
+
+/* "proxy_ssl_name" for module prefix pfx and key k (index ki), interned
+ * once per model and module. */
+static const char *
+setting_name(struct confmodel *m, enum confmodel_mod mod, const char *pfx,
+    const char *k, size_t ki)
+{
+	const char	**slot = &m->share->names[mod][ki];
+	char		  n[64];
+	int		  l;
+
+	if (*slot == NULL) {
+		l = snprintf(n, sizeof n, "%s%s", pfx, k);
+		*slot = arena_intern(m->mem, n, (size_t)l);
+	}
+	return *slot;
+}
+
+static struct effslot *
+eff_slot(struct effslot *tab, size_t cap,
+    const struct confmodel_setting *const *v, size_t n)
+{
+	uint64_t	 h = n;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint64_t)(uintptr_t)v[i]) * 0x100000001b3ULL;
+	i = (size_t)(h ^ (h >> 32)) & (cap - 1);
+	while (tab[i].v != NULL && (tab[i].n != n ||
+	    memcmp(tab[i].v, v, n * sizeof *v) != 0))
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+/* The model's one copy of the settings array v[0..n). */
+static const struct confmodel_setting **
+eff_intern(struct confmodel *m, const struct confmodel_setting *const *v,
+    size_t n)
+{
+	struct setshare	*sh = m->share;
+	struct effslot	*old = sh->effs, *e;
+	size_t		 oldcap = sh->ecap, i;
+
+	if (2 * (sh->eused + 1) > sh->ecap) {
+		sh->ecap *= 2;
+		sh->effs = xcalloc(sh->ecap, sizeof *sh->effs);
+		for (i = 0; i < oldcap; i++)
+			if (old[i].v != NULL)
+				*eff_slot(sh->effs, sh->ecap, old[i].v,
+				    old[i].n) = old[i];
+		free(old);
+	}
+	e = eff_slot(sh->effs, sh->ecap, v, n);
+	if (e->v == NULL) {
+		e->v = arena_alloc(m->mem, (n ? n : 1) * sizeof *v);
+		memcpy(e->v, v, n * sizeof *v);
+		e->n = n;
+		sh->eused++;
+	}
+	return e->v;
 }
 
 static void
@@ -971,41 +1213,59 @@ settings_build(struct confmodel *m, struct confmodel_target *t,
     const struct confdir *const *levels, size_t nlevels)
 {
 	const char *const	*keys;
-	struct confmodel_setting *s;
+	const struct confmodel_setting **fixed, *v[16], *own[17], *dflt[16];
+	const char		*key, *name;
 	const struct confdir	*d;
 	const char		*pfx = mod_prefix[t->mod];
-	size_t			 n, l;
+	size_t			 n, l, i, nown;
 	int			 decided;
 
 	keys = t->mod == CONFMODEL_STREAM ? stream_keys : http_keys;
 	for (n = 0; keys[n] != NULL; n++)
 		;
-	t->eff = xcalloc(n, sizeof *t->eff);
+	memset(v, 0, sizeof v);
 	for (; t->neff < n; t->neff++) {
-		s = &t->eff[t->neff];
-		s->key = keys[t->neff];
-		if (strcmp(s->key, "set_header Host") == 0) {
+		key = keys[t->neff];
+		if (strcmp(key, "set_header Host") == 0) {
 			if (t->mod != CONFMODEL_PROXY)
 				continue;
-			xasprintf(&s->name, "proxy_set_header Host");
+			name = setting_name(m, t->mod, "proxy_", key,
+			    t->neff);
 			d = find_set_header(m, levels, nlevels, "proxy_set_header",
 			    &decided);
-			s->dir = d;
-			s->value = d ? join_args(d, 2) :
-			    default_value(m, t, s->key);
+			v[t->neff] = setting_get(m, key, name,
+			    d ? join_args(m, d, 2) : default_value(m, t, key), d);
 			continue;
 		}
-		xasprintf(&s->name, "%s%s", pfx, s->key);
-		if (strcmp(s->key, "ssl_conf_command") == 0) {
-			conf_commands(s, levels, nlevels);
+		name = setting_name(m, t->mod, pfx, key, t->neff);
+		if (strcmp(key, "ssl_conf_command") == 0) {
+			v[t->neff] = conf_commands(m, key, name, levels,
+			    nlevels);
 			continue;
 		}
 		d = NULL;
 		for (l = 0; l < nlevels && d == NULL; l++)
-			d = child_named(m, levels[l], s->name);
-		s->dir = d;
-		s->value = d ? join_args(d, 1) : default_value(m, t, s->key);
+			d = child_named(m, levels[l], name);
+		if (d == NULL && strcmp(key, "ssl_name") != 0) {
+			fixed = &m->share->fixed[t->mod][t->neff];
+			if (*fixed == NULL)
+				*fixed = setting_get(m, key, name,
+				    default_value(m, t, key), NULL);
+			v[t->neff] = *fixed;
+			continue;
+		}
+		v[t->neff] = setting_get(m, key, name,
+		    d ? join_args(m, d, 1) : default_value(m, t, key), d);
 	}
+	/* Split: what directives give, the defaults (shared widely). */
+	for (i = nown = 0; i < n; i++) {
+		dflt[i] = v[i] != NULL && v[i]->dir == NULL ? v[i] : NULL;
+		if (v[i] != NULL && v[i]->dir != NULL)
+			own[nown++] = v[i];
+	}
+	own[nown++] = NULL;
+	t->own = eff_intern(m, own, nown);
+	t->dflt = eff_intern(m, dflt, n);
 }
 
 size_t
@@ -1030,9 +1290,29 @@ confmodel_setting(const struct confmodel_target *t, const char *key)
 {
 	size_t	 i;
 
-	for (i = 0; i < t->neff; i++)
-		if (t->eff[i].name != NULL && strcmp(t->eff[i].key, key) == 0)
-			return &t->eff[i];
+	for (i = 0; t->own != NULL && t->own[i] != NULL; i++)
+		if (strcmp(t->own[i]->key, key) == 0)
+			return t->own[i];
+	for (i = 0; t->dflt != NULL && i < t->neff; i++)
+		if (t->dflt[i] != NULL && strcmp(t->dflt[i]->key, key) == 0)
+			return t->dflt[i];
+	return NULL;
+}
+
+const struct confmodel_setting *
+confmodel_setting_at(const struct confmodel_target *t, size_t i)
+{
+	const char *const	*keys;
+	size_t			 j;
+
+	if (i >= t->neff || t->dflt == NULL)
+		return NULL;
+	if (t->dflt[i] != NULL)
+		return t->dflt[i];
+	keys = t->mod == CONFMODEL_STREAM ? stream_keys : http_keys;
+	for (j = 0; t->own[j] != NULL; j++)
+		if (strcmp(t->own[j]->key, keys[i]) == 0)
+			return t->own[j];
 	return NULL;
 }
 
@@ -1045,7 +1325,6 @@ regex_compile(struct builder *bd, const struct confdir *d, const char *pat,
 	pcre2_code	*re;
 	PCRE2_UCHAR	 msg[256];
 	PCRE2_SIZE	 off;
-	const char	*e;
 	int		 err;
 
 	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
@@ -1056,10 +1335,12 @@ regex_compile(struct builder *bd, const struct confdir *d, const char *pat,
 		    "\"%s\"", (char *)msg, pat, pat + off);
 		return NULL;
 	}
-	/* HSWATCH_NO_JIT: as in logline.h. */
-	if ((e = getenv("HSWATCH_NO_JIT")) == NULL || *e == '\0' ||
-	    strcmp(e, "0") == 0)
-		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	/*
+	 * Not JIT-compiled: JIT code takes about 1.2 KiB of executable
+	 * memory per pattern (2.7 MiB for the 2,300 regexes of 1,000
+	 * servers), and these patterns are small and matched only against
+	 * the URI or host of a located failure.
+	 */
 	return re;
 }
 
@@ -1097,11 +1378,10 @@ target_register(struct confmodel *m, struct confmodel_target *t)
 {
 	struct confmodel_loc	*l = t->loc;
 
-	m->targets = xreallocarray(m->targets, m->ntargets + 1,
-	    sizeof *m->targets);
+	m->targets = grow1(m->targets, m->ntargets, sizeof *m->targets);
 	m->targets[m->ntargets++] = t;
 	if (l != NULL) {
-		l->targets = xreallocarray(l->targets, l->ntargets + 1,
+		l->targets = grow1(l->targets, l->ntargets,
 		    sizeof *l->targets);
 		l->targets[l->ntargets++] = t;
 	}
@@ -1175,13 +1455,13 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 	size_t			  *narr, i;
 	enum confmodel_mod	   mod;
 
-	l = xcalloc(1, sizeof *l);
+	l = arena_calloc(bd->m->mem, 1, sizeof *l);
 	l->dir = d;
 	l->server = srv;
 	l->parent = parent;
 	if (d->nargs == 3) {
 		a = d->args[1];
-		l->pattern = xstrdup(d->args[2]);
+		l->pattern = d->args[2];	/* the tree's */
 		if (strcmp(a, "=") == 0)
 			l->kind = CONFMODEL_LOC_EXACT;
 		else if (strcmp(a, "^~") == 0)
@@ -1190,12 +1470,9 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 			l->kind = CONFMODEL_LOC_REGEX;
 		else if (strcmp(a, "~*") == 0)
 			l->kind = CONFMODEL_LOC_REGEX_CI;
-		else {
-			free(l->pattern);
-			free(l);
+		else
 			return build_error(bd, d, "invalid location modifier "
 			    "\"%s\"", a);
-		}
 	} else if (d->nargs == 2) {
 		a = d->args[1];
 		if (a[0] == '=') {
@@ -1213,16 +1490,13 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 			}
 		} else if (a[0] == '@')
 			l->kind = CONFMODEL_LOC_NAMED;
-		l->pattern = xstrdup(a);
-	} else {
-		free(l);
+		l->pattern = d->args[1] + (a - d->args[1]);
+	} else
 		return build_error(bd, d, "invalid number of arguments in "
 		    "\"location\" directive");
-	}
 
 	/* Owned by the model's flat list; linked into the tree. */
-	bd->m->locs = xreallocarray(bd->m->locs, bd->m->nlocs + 1,
-	    sizeof *bd->m->locs);
+	bd->m->locs = grow1(bd->m->locs, bd->m->nlocs, sizeof *bd->m->locs);
 	bd->m->locs[bd->m->nlocs++] = l;
 	if (parent != NULL) {
 		arr = &parent->child;
@@ -1231,7 +1505,7 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 		arr = &srv->locs;
 		narr = &srv->nlocs;
 	}
-	*arr = xreallocarray(*arr, *narr + 1, sizeof **arr);
+	*arr = grow1(*arr, *narr, sizeof **arr);
 	(*arr)[(*narr)++] = l;
 
 	if (l->kind == CONFMODEL_LOC_REGEX || l->kind == CONFMODEL_LOC_REGEX_CI)
@@ -1452,10 +1726,10 @@ server_build(struct builder *bd, const struct confdir *d,
 	size_t			 i, j;
 	int			 ci;
 
-	s = xcalloc(1, sizeof *s);
+	s = arena_calloc(bd->m->mem, 1, sizeof *s);
 	s->dir = d;
 	s->stream = stream;
-	bd->m->servers = xreallocarray(bd->m->servers, bd->m->nservers + 1,
+	bd->m->servers = grow1(bd->m->servers, bd->m->nservers,
 	    sizeof *bd->m->servers);
 	bd->m->servers[bd->m->nservers++] = s;
 	for (i = 0; i < d->nchild; i++) {
@@ -1466,7 +1740,7 @@ server_build(struct builder *bd, const struct confdir *d,
 				    sizeof *s->names);
 				s->name_re = xreallocarray(s->name_re,
 				    s->nnames + 1, sizeof *s->name_re);
-				s->names[s->nnames] = xstrdup(c->args[j]);
+				s->names[s->nnames] = c->args[j];	/* the tree's */
 				s->name_re[s->nnames++] = NULL;
 				if (c->args[j][0] != '~')
 					continue;
@@ -1784,6 +2058,8 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	m = xcalloc(1, sizeof *m);
 	m->tree = t;
 	m->index = confindex_new();
+	m->mem = arena_new();
+	m->share = setshare_new();
 	m->version = xstrdup(version ? version : CONFMODEL_DEFAULT_VERSION);
 	if ((m->vnum = parse_version(m->version)) == 0) {
 		xasprintf(cause, "invalid nginx version \"%s\"", m->version);
@@ -1826,6 +2102,9 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	/* Only the build reads the index: not kept with the model. */
 	confindex_free(m->index);
 	m->index = NULL;
+	setshare_free(m->share);
+	m->share = NULL;
+	arena_intern_done(m->mem);
 	index_lognames(m);
 	m->peers = peerindex_new(m, (size_t)-1);
 	for (i = 0; i < m->nservers; i++)
@@ -1842,19 +2121,11 @@ target_free(struct confmodel_target *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->neff; i++) {
-		free(t->eff[i].name);
-		free(t->eff[i].value);
-	}
-	free(t->eff);
 	for (i = 0; i < t->nvalues; i++)
 		free(t->values[i]);
 	free(t->values);
 	free(t->resolved);
-	free(t->scheme);
-	free(t->host);
-	free(t->uri);
-	free(t);
+
 }
 
 void
@@ -1868,6 +2139,7 @@ confmodel_free(struct confmodel *m)
 	if (m == NULL)
 		return;
 	confindex_free(m->index);
+	setshare_free(m->share);
 	if (m->by_logname != NULL)
 		strmap_free(m->by_logname, srvlist_free);
 	peerindex_free(m->peers);
@@ -1875,9 +2147,7 @@ confmodel_free(struct confmodel *m)
 		l = m->locs[i];
 		pcre2_code_free(l->re);
 		free(l->targets);
-		free(l->pattern);
 		free(l->child);
-		free(l);
 	}
 	free(m->locs);
 	for (i = 0; i < m->ntargets; i++)
@@ -1885,10 +2155,8 @@ confmodel_free(struct confmodel *m)
 	free(m->targets);
 	for (i = 0; i < m->nservers; i++) {
 		s = m->servers[i];
-		for (j = 0; j < s->nnames; j++) {
-			free(s->names[j]);
+		for (j = 0; j < s->nnames; j++)
 			pcre2_code_free(s->name_re[j]);
-		}
 		free(s->names);
 		free(s->name_re);
 		for (j = 0; j < s->nlistens; j++)
@@ -1896,7 +2164,6 @@ confmodel_free(struct confmodel *m)
 		free(s->listens);
 		free(s->locs);
 		free(s->logname);
-		free(s);
 	}
 	free(m->servers);
 	for (i = 0; i < m->ngroups; i++) {
@@ -1915,6 +2182,7 @@ confmodel_free(struct confmodel *m)
 		free(m->warnings[i]);
 	free(m->warnings);
 	free(m->version);
+	arena_free(m->mem);
 	confload_free(m->tree);
 	free(m);
 }

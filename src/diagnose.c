@@ -2031,6 +2031,7 @@ diagnose_event_probe(const struct confmodel *m, const char *root,
 struct lintset {
 	struct finding	**f;
 	size_t		  n;
+	size_t		  cap;	/* of f: the run's set grows by doubling */
 };
 
 static void
@@ -2298,7 +2299,7 @@ lint_target(const struct confmodel *m, const char *root,
 {
 	struct dx		 x;
 	struct locate_result	 r;
-	struct lintset		 ls = { NULL, 0 };
+	struct lintset		 ls = { NULL, 0, 0 };
 	struct patch		*tp;
 	struct finding		*f;
 	struct buf		 d;
@@ -2343,7 +2344,10 @@ lint_target(const struct confmodel *m, const char *root,
 		free(cause);
 		buf_free(&d);
 	}
-	out->f = xreallocarray(out->f, out->n + ls.n + 1, sizeof *out->f);
+	if (out->n + ls.n + 1 > out->cap) {
+		out->cap = 2 * (out->n + ls.n + 1);
+		out->f = xreallocarray(out->f, out->cap, sizeof *out->f);
+	}
 	for (i = 0; i < ls.n; i++)
 		out->f[out->n++] = ls.f[i];
 	free(ls.f);
@@ -2378,7 +2382,7 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
     enum finding_severity min, struct patch *combined,
     void (*fn)(struct finding *, void *), void *arg)
 {
-	struct lintset	  all = { NULL, 0 };
+	struct lintset	  all = { NULL, 0, 0 };
 	struct patch	**tp;
 	struct patch_files *files;
 	struct lint_group *grp;

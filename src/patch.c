@@ -43,6 +43,7 @@ struct patch {
 	const struct conftree *tree;	/* an nginx -T dump's texts, or NULL */
 	struct edit	*edits;
 	size_t		 nedits;
+	size_t		 capedits;
 	struct patch_files *files;	/* lines split once, or NULL */
 	struct strmap	*index;		/* "kind line file" -> edit + 1 */
 };
@@ -120,7 +121,8 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
     unsigned line, const char *name, const char *text)
 {
 	struct edit	*e;
-	char		*key;
+	struct buf	 kb;
+	const char	*key;
 	void		*v;
 	size_t		 i;
 
@@ -128,14 +130,21 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 	 * The same edit twice (two findings, one fix) is one edit; two
 	 * insertions after one statement become one block.
 	 */
-	xasprintf(&key, "%d %u %s", (int)kind, line, file);
+	buf_init(&kb);		/* "%d %u %s" */
+	buf_addi(&kb, (int)kind);
+	buf_addc(&kb, ' ');
+	buf_addu(&kb, line);
+	buf_addc(&kb, ' ');
+	buf_adds(&kb, file);
+	key = buf_cstr(&kb);
 	if (p->index == NULL)
 		p->index = strmap_new();
 	if ((v = strmap_get(p->index, key)) != NULL) {
-		free(key);
 		e = &p->edits[(uintptr_t)v - 1];
-		if (strcmp(e->text, text) == 0)
+		if (strcmp(e->text, text) == 0) {
+			buf_free(&kb);
 			return;
+		}
 		if (kind != EDIT_REPLACE) {
 			struct buf	 j;
 			const char	*q = text, *nl;
@@ -158,6 +167,7 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 			free(e->text);
 			e->text = xstrdup(buf_cstr(&j));
 			buf_free(&j);
+			buf_free(&kb);
 			return;
 		}
 		/* Two replacements of one statement (rare): the same one
@@ -166,12 +176,17 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 			e = &p->edits[i];
 			if (e->kind == kind && e->line == line &&
 			    strcmp(e->file, file) == 0 &&
-			    strcmp(e->text, text) == 0)
+			    strcmp(e->text, text) == 0) {
+				buf_free(&kb);
 				return;
+			}
 		}
-		xasprintf(&key, "%d %u %s", (int)kind, line, file);
 	}
-	p->edits = xreallocarray(p->edits, p->nedits + 1, sizeof *p->edits);
+	if (p->nedits == p->capedits) {
+		p->capedits = p->capedits ? 2 * p->capedits : 4;
+		p->edits = xreallocarray(p->edits, p->capedits,
+		    sizeof *p->edits);
+	}
 	e = &p->edits[p->nedits];
 	e->kind = kind;
 	e->file = xstrdup(file);
@@ -181,7 +196,7 @@ add_edit(struct patch *p, enum edit_kind kind, const char *file,
 	e->seq = p->nedits++;
 	if (strmap_get(p->index, key) == NULL)
 		strmap_put(p->index, key, (void *)(uintptr_t)p->nedits);
-	free(key);
+	buf_free(&kb);
 }
 
 void
@@ -803,9 +818,13 @@ struct dline {
 };
 
 static void
-dline_add(struct dline **v, size_t *n, char tag, const char *s, int cr)
+dline_add(struct dline **v, size_t *n, size_t *cap, char tag, const char *s,
+    int cr)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	}
 	(*v)[*n].tag = tag;
 	(*v)[*n].s = s;
 	(*v)[(*n)++].cr = cr;
@@ -819,7 +838,7 @@ dline_add(struct dline **v, size_t *n, char tag, const char *s, int cr)
  * now with a newline. The new file keeps the missing final newline.
  */
 static void
-hunk_nonl(struct dline **v, size_t *n)
+hunk_nonl(struct dline **v, size_t *n, size_t *cap)
 {
 	size_t	 i, old = *n, new = *n, plus_after = 0;
 
@@ -834,7 +853,10 @@ hunk_nonl(struct dline **v, size_t *n)
 	for (i = old + 1; i < *n; i++)
 		if ((*v)[i].tag == '+')
 			plus_after = 1;
-	*v = xreallocarray(*v, *n + 3, sizeof **v);
+	if (*n + 3 > *cap) {
+		*cap = *n + 3;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	}
 	if ((*v)[old].tag == ' ' && !plus_after) {
 		/* Unchanged last line, both sides. */
 		memmove(&(*v)[old + 2], &(*v)[old + 1],
@@ -878,14 +900,18 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 {
 	const char	*rel = file;
 	struct dline	*v = NULL;
-	size_t		 i, j, start, end, oldn, newn, nv, m;
+	size_t		 i, j, start, end, oldn, newn, nv, m, cap = 0;
 	long		 delta = 0;
 
 	if (strncmp(file, p->root, strlen(p->root)) == 0)
 		rel = file + strlen(p->root);
 	else if (file[0] == '/')
 		rel = file + 1;	/* outside the root: relative to "/" */
-	buf_printf(out, "--- a/%s\n+++ b/%s\n", rel, rel);
+	buf_adds(out, "--- a/");
+	buf_adds(out, rel);
+	buf_adds(out, "\n+++ b/");
+	buf_adds(out, rel);
+	buf_addc(out, '\n');
 	for (i = 0; i < nparts; i = j) {
 		/* Group parts whose contexts touch into one hunk. */
 		for (j = i + 1; j < nparts &&
@@ -901,9 +927,16 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 		for (size_t k = i; k < j; k++)
 			newn = newn - (parts[k].to - parts[k].from) +
 			    parts[k].n;
-		buf_printf(out, "@@ -%zu,%zu +%ld,%zu @@\n",
-		    oldn ? start + 1 : start, oldn,
-		    (long)(newn ? start + 1 : start) + delta, newn);
+		/* "@@ -%zu,%zu +%ld,%zu @@\n" */
+		buf_adds(out, "@@ -");
+		buf_addu(out, oldn ? start + 1 : start);
+		buf_addc(out, ',');
+		buf_addu(out, oldn);
+		buf_adds(out, " +");
+		buf_addi(out, (long)(newn ? start + 1 : start) + delta);
+		buf_addc(out, ',');
+		buf_addu(out, newn);
+		buf_adds(out, " @@\n");
 		delta += (long)newn - (long)oldn;
 		{
 			size_t	 line = start, k = i;
@@ -912,27 +945,27 @@ render_file(const struct patch *p, const char *file, const struct lines *l,
 			while (line < end) {
 				if (k < j && line == parts[k].from) {
 					for (m = parts[k].from; m < parts[k].to; m++)
-						dline_add(&v, &nv, '-', l->v[m],
-						    l->cr[m]);
+						dline_add(&v, &nv, &cap, '-',
+						    l->v[m], l->cr[m]);
 					for (m = 0; m < parts[k].n; m++)
-						dline_add(&v, &nv, '+',
+						dline_add(&v, &nv, &cap, '+',
 						    parts[k].v[m], l->crlf);
 					line = parts[k].to;
 					k++;
 					continue;
 				}
-				dline_add(&v, &nv, ' ', l->v[line],
+				dline_add(&v, &nv, &cap, ' ', l->v[line],
 				    l->cr[line]);
 				line++;
 			}
 			/* An insertion after the file's last line. */
 			for (; k < j && parts[k].from == end; k++)
 				for (m = 0; m < parts[k].n; m++)
-					dline_add(&v, &nv, '+', parts[k].v[m],
-					    l->crlf);
+					dline_add(&v, &nv, &cap, '+',
+					    parts[k].v[m], l->crlf);
 		}
 		if (end == l->n && !l->final_nl)
-			hunk_nonl(&v, &nv);
+			hunk_nonl(&v, &nv, &cap);
 		for (m = 0; m < nv; m++) {
 			if (v[m].tag == '\\')
 				buf_adds(out, "\\ No newline at end of file\n");

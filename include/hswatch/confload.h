@@ -20,20 +20,23 @@
 #define CONFLOAD_MAX_FILE	(16u << 20)
 #define CONFLOAD_MAX_DIRS	1000000u
 
-/* One directive; a block directive has children. */
+/*
+ * One directive; a block directive has children. Directives, their
+ * argument arrays and (once loaded) child arrays live in the tree's
+ * arena; equal argument strings are one string: read-only.
+ */
 struct confdir {
 	const char	 *file;		/* owned by the tree */
-	unsigned	  line;		/* line of the directive's name */
-	unsigned	  end_line;	/* of its ";" or "{": nginx -t's */
 	char		**args;		/* args[0] is the name */
-	size_t		  nargs;
-	int		  block;	/* has a { } body */
-	int		  opaque;	/* a *_by_lua_block, body skipped */
 	struct confdir	 *parent;
 	struct confdir	**child;
-	size_t		  nchild;
-	size_t		  capchild;
-	struct confcheck_ctx ctx;	/* the context of its body */
+	unsigned	  line;		/* line of the directive's name */
+	unsigned	  end_line;	/* of its ";" or "{": nginx -t's */
+	unsigned	  nargs;	/* (CONFLOAD_MAX_DIRS bounds these) */
+	unsigned	  nchild;
+	unsigned	  capchild;	/* 0 once the tree is loaded */
+	unsigned char	  block;	/* has a { } body */
+	unsigned char	  opaque;	/* a *_by_lua_block, body skipped */
 };
 
 /*
@@ -46,8 +49,11 @@ struct confload_violation {
 	char			*msg;		/* "... in FILE:LINE" */
 };
 
+struct arena;
+
 struct conftree {
 	struct confdir	  root;		/* the main file's top level */
+	struct arena	 *mem;		/* directives, args, child arrays */
 	/* The conf prefix (nginx's cycle->conf_prefix, with a trailing
 	 * '/'): the directory of the main file. include, certificate and
 	 * CA paths resolve against it. */

@@ -19,8 +19,10 @@ struct buf;
 struct conftree;
 struct confdir;
 struct confindex;
+struct arena;
 struct peerindex;
 struct strmap;
+struct setshare;
 
 /* The nginx version assumed when none is given (Debian bookworm). */
 #define CONFMODEL_DEFAULT_VERSION	"1.22.1"
@@ -41,11 +43,15 @@ enum confmodel_lockind {
 	CONFMODEL_LOC_NAMED		/* location @x */
 };
 
-/* An effective directive value; dir == NULL: nginx's built-in default. */
+/*
+ * An effective directive value; dir == NULL: nginx's built-in default.
+ * One object per directive (or per default value) in the model, shared
+ * by every target the value applies to; owned by the model.
+ */
 struct confmodel_setting {
 	const char		*key;	/* "ssl_name" (no module prefix) */
-	char			*name;	/* "proxy_ssl_name" */
-	char			*value;	/* args joined by ' '; NULL: unset */
+	const char		*name;	/* "proxy_ssl_name" */
+	const char		*value;	/* args joined by ' '; NULL: unset */
 	const struct confdir	*dir;
 };
 
@@ -90,20 +96,30 @@ enum confmodel_cond {
 struct confmodel_target {
 	const struct confdir	*dir;	/* the *_pass directive */
 	enum confmodel_mod	 mod;
+	unsigned		 port;		/* 0: none given */
 	char			*scheme;	/* "https", "grpcs", "" (stream) */
 	char			*host;		/* host or group name */
-	unsigned		 port;		/* 0: none given */
 	char			*uri;		/* "" when none */
 	int			 vars;		/* contains variables */
 	int			 tls;
 	struct confmodel_group	*group;		/* NULL with variables */
-	struct confmodel_setting *eff;		/* effective settings */
+	/*
+	 * Effective settings, neff keys in a fixed order: read them with
+	 * confmodel_setting() or confmodel_setting_at(). own: those a
+	 * directive gives, in key order, NULL-terminated; dflt: the rest,
+	 * nginx's defaults (NULL where own has the key, or where it does
+	 * not apply to the module: Host outside proxy_pass). Both arrays
+	 * are shared by the targets that have the same.
+	 */
+	const struct confmodel_setting *const *own;
+	const struct confmodel_setting *const *dflt;
 	size_t			 neff;
 
 	/* Where it sits (NULL loc: a stream server's proxy_pass). */
 	struct confmodel_server	*server;
 	struct confmodel_loc	*loc;
 	enum confmodel_cond	 cond;
+	int			 tls_unknown;	/* see below */
 	const struct confdir	*cond_dir;	/* the if / limit_except */
 
 	/*
@@ -116,7 +132,6 @@ struct confmodel_target {
 	char			*resolved;
 	char			**values;
 	size_t			 nvalues;
-	int			 tls_unknown;
 };
 
 #define CONFMODEL_MAX_VALUES	16
@@ -177,6 +192,8 @@ struct confmodel {
 	struct strmap		 *by_logname;	/* http servers by logname:
 						   struct confmodel_srvlist */
 	struct peerindex	 *peers;	/* TLS targets by peers */
+	struct arena		 *mem;		/* settings, values (private) */
+	struct setshare		 *share;	/* while building (private) */
 };
 
 /* The http servers that log one name, in configuration order. */
@@ -202,6 +219,9 @@ void		  confmodel_origin(const struct confmodel *,
 /* The effective setting key ("ssl_name") of a target, or NULL. */
 const struct confmodel_setting *confmodel_setting(
 		    const struct confmodel_target *, const char *key);
+/* Its i-th setting (i < neff, key order), or NULL: not for its module. */
+const struct confmodel_setting *confmodel_setting_at(
+		    const struct confmodel_target *, size_t i);
 
 /* Canonical "ip:port" of an address (IPv6 in brackets); NULL if none. */
 char		 *confmodel_addr_norm(const char *host, size_t hostlen,
