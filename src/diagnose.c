@@ -877,6 +877,7 @@ conf_command_protocols(struct dx *x)
 	s = confmodel_setting(x->t, "ssl_conf_command");
 	if (s == NULL || s->dir == NULL || s->value == NULL)
 		return 0;
+	c = NULL;
 	for (i = 0; i < s->dir->parent->nchild; i++) {
 		c = s->dir->parent->child[i];
 		if (strcmp(c->args[0], s->name) == 0 && c->nargs == 3 &&
@@ -884,7 +885,7 @@ conf_command_protocols(struct dx *x)
 		    strlen(c->args[1])))
 			break;
 	}
-	if (i == s->dir->parent->nchild)
+	if (c == NULL || i == s->dir->parent->nchild)
 		return 0;
 	buf_printf(&x->cause, "; %s at %s:%u sets %s %s, which nginx applies "
 	    "after %s and which overrides it", s->name, c->file, c->line,
