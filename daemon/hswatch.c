@@ -509,6 +509,9 @@ cmd_replay(int argc, char **argv)
 	if (!events) {
 		/* The findings, exactly as the daemon would raise them. */
 		an = analyze_new(model, NULL);
+		/* Each finding's own patch is for `hswatch status`. */
+		analyze_keep_patches(an, patch_path != NULL ?
+		    ANALYZE_KEEP_COMBINED : 0);
 		if (pvc != NULL)
 			analyze_set_probe(an, pvc, replay_probe_err, NULL);
 		po.analyze = an;

@@ -35,6 +35,7 @@ struct analyze {
 	 * the combined patch of the open findings (`hswatch status`). */
 	struct strmap		*fpatch;
 	struct patch_files	*files;		/* the model's files, split once */
+	unsigned		 keep;		/* ANALYZE_KEEP_* */
 	/*
 	 * What diagnose made of an event is decided by the target it was
 	 * located to (or, without one, the peer) and the event's kind,
@@ -42,6 +43,7 @@ struct analyze {
 	 * finding's key, so repeated failures skip diagnosis.
 	 */
 	struct strmap		*memo;
+	uint64_t		 memo_gen;	/* memo entries replaced or freed */
 	struct strmap		*locmemo;	/* locate's results */
 	/* The two memo keys, built per event in buffers kept here (no
 	 * allocation per event). */
@@ -393,10 +395,11 @@ diagnose_keep(struct analyze *a, const struct event *ev,
 	patch_set_tree(one, a->m != NULL ? a->m->tree : NULL);
 	patch_set_files(one, a->files);
 	f = diagnose_event_probe(a->m, a->root, ev, lp, pv, one);
-	patch_merge(a->combined, one);
+	if (a->keep & ANALYZE_KEEP_COMBINED)
+		patch_merge(a->combined, one);
 	if (fkey == NULL && f != NULL)
 		fkey = f->key;
-	if (fkey == NULL) {
+	if (fkey == NULL || !(a->keep & ANALYZE_KEEP_OPEN)) {
 		patch_free(one);
 		return f;
 	}
@@ -461,6 +464,7 @@ analyze_new(const struct confmodel *m, const struct correlate_conf *conf)
 	struct analyze	*a;
 
 	a = xcalloc(1, sizeof *a);
+	a->keep = ANALYZE_KEEP_COMBINED | ANALYZE_KEEP_OPEN;
 	buf_init(&a->lkey);
 	buf_init(&a->mkey);
 	a->corr = correlate_new(conf);
@@ -475,6 +479,7 @@ analyze_set_model(struct analyze *a, const struct confmodel *m)
 	a->m = m;
 	strmap_free(a->memo, free);
 	a->memo = strmap_new();
+	a->memo_gen++;
 	strmap_free(a->locmemo, NULL);
 	a->locmemo = strmap_new();
 	/* Targets are the old model's: what waited is diagnosed anew by
@@ -570,9 +575,23 @@ span_key(struct buf *b, const struct span *s)
 struct locmemo {
 	struct locate_result	 r;
 	int			 by_peer;	/* ties: see the second key */
+	/*
+	 * Where the last event with this key went after locating, so that
+	 * the next one skips two lookups: the diagnosis memo's entry (its
+	 * key as the memo map keeps it, and value), valid while memo_gen
+	 * is a->memo_gen, and the open finding it was counted in, valid
+	 * while cgen is correlate_gen().
+	 */
+	uint64_t		 mgen;
+	const char		*mkey;		/* NULL: nothing remembered */
+	size_t			 mkeylen;
+	const char		*mval;
+	const struct correlate_ref *ref;	/* NULL: not looked up */
+	uint64_t		 cgen;
 };
 
-static void
+/* The entry that holds v's copy (a full map starts over first). */
+static struct locmemo *
 locmemo_put(struct analyze *a, struct buf *k, const struct locmemo *v)
 {
 	if (strmap_count(a->locmemo) >= MEMO_MAX) {
@@ -580,10 +599,14 @@ locmemo_put(struct analyze *a, struct buf *k, const struct locmemo *v)
 		a->locmemo = strmap_new();
 	}
 	/* The value lives in the key's entry (one allocation). */
-	strmap_put_copy(a->locmemo, buf_cstr(k), v, sizeof *v);
+	return strmap_put_copy(a->locmemo, buf_cstr(k), v, sizeof *v);
 }
 
-static void
+/*
+ * locate_event() through the memo; returns the memo entry the result
+ * came from or went to (valid until the next locate_memo()), or NULL.
+ */
+static struct locmemo *
 locate_memo(struct analyze *a, const struct event *ev,
     struct locate_result *loc)
 {
@@ -598,7 +621,7 @@ locate_memo(struct analyze *a, const struct event *ev,
 	if (ev->server.n + path.n + ev->host.n + ev->peer.n +
 	    ev->subrequest.n + ev->scheme.n > 1024) {
 		locate_event(a->m, ev, loc);
-		return;
+		return NULL;
 	}
 	/*
 	 * First without the host: it is read only when no server has the
@@ -612,12 +635,12 @@ locate_memo(struct analyze *a, const struct event *ev,
 	    span_key(k, &ev->scheme) != 0 ||
 	    span_key(k, &ev->subrequest) != 0) {
 		locate_event(a->m, ev, loc);
-		return;
+		return NULL;
 	}
 	if ((r = strmap_getn(a->locmemo, k->data, k->len)) != NULL &&
 	    !r->by_peer) {
 		*loc = r->r;
-		return;
+		return r;
 	}
 	buf_reset(k);
 	buf_addc(k, 'L');
@@ -626,12 +649,12 @@ locate_memo(struct analyze *a, const struct event *ev,
 	    span_key(k, &ev->host) != 0 || span_key(k, &ev->scheme) != 0 ||
 	    span_key(k, &ev->subrequest) != 0) {
 		locate_event(a->m, ev, loc);
-		return;
+		return NULL;
 	}
 	n = k->len;
 	if ((r = strmap_getn(a->locmemo, k->data, n)) != NULL && !r->by_peer) {
 		*loc = r->r;
-		return;
+		return r;
 	}
 	if (r == NULL) {
 		locate_event(a->m, ev, loc);
@@ -649,29 +672,28 @@ locate_memo(struct analyze *a, const struct event *ev,
 			(void)span_key(k, &path);
 			(void)span_key(k, &ev->scheme);
 			(void)span_key(k, &ev->subrequest);
-			locmemo_put(a, k, &v);
-			return;
+			return locmemo_put(a, k, &v);
 		}
-		locmemo_put(a, k, &v);
+		r = locmemo_put(a, k, &v);
 		if (!v.by_peer)
-			return;
+			return r;
 	}
 	/* Several candidates: the second key adds the peer and flags. */
 	k->data[0] = 'P';
 	buf_addc(k, (char)('a' + (int)(ev->flags & 0x0f)));
 	if (span_key(k, &ev->peer) != 0) {
 		locate_event(a->m, ev, loc);
-		return;
+		return NULL;
 	}
 	if ((r = strmap_getn(a->locmemo, k->data, k->len)) != NULL) {
 		*loc = r->r;
-		return;
+		return r;
 	}
 	locate_event(a->m, ev, loc);
 	memset(&v, 0, sizeof v);
 	v.r = *loc;
 	v.by_peer = 1;
-	locmemo_put(a, k, &v);
+	return locmemo_put(a, k, &v);
 }
 
 #define LIT(s)	s, sizeof(s) - 1
@@ -693,7 +715,9 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	struct correlate_event	 ce;
 	struct finding		*f;
 	struct buf		*mk = &a->mkey;
-	const char		*fkey;
+	struct locmemo		*lm = NULL;
+	const struct correlate_ref *ref;
+	const char		*fkey = NULL, *stored;
 	char			 peer[PEER_MAX], group[PEER_MAX];
 	char			 action[64];
 	int			 memo_ok;
@@ -712,7 +736,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	}
 	memset(&loc, 0, sizeof loc);
 	if (a->m != NULL) {
-		locate_memo(a, ev, &loc);
+		lm = locate_memo(a, ev, &loc);
 		lp = &loc;
 		g = loc.group != NULL ? loc.group :
 		    (loc.target != NULL ? loc.target->group : NULL);
@@ -808,11 +832,41 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	/* The memo's value: 'L' (located) or 'U', then the finding's key;
 	 * past the correlator's bound the event is counted in the overflow
 	 * finding without diagnosing it again. */
-	if (memo_ok && (fkey = strmap_getn(a->memo, mk->data, mk->len)) !=
-	    NULL && (correlate_feed_key(a->corr, &ce, fkey + 1, now, emit,
-	    arg) || correlate_feed_overflow(a->corr, &ce, fkey + 1,
-	    fkey[0] == 'L', now, emit, arg)))
-		return;
+	if (memo_ok) {
+		/* Where the last event of this location went, if the same
+		 * memo key: no lookup (the key is compared all the same). */
+		if (lm != NULL && lm->mkey != NULL &&
+		    lm->mgen == a->memo_gen && lm->mkeylen == mk->len &&
+		    memcmp(lm->mkey, mk->data, mk->len) == 0)
+			fkey = lm->mval;
+		else if ((fkey = strmap_getn_key(a->memo, mk->data, mk->len,
+		    &stored)) != NULL && lm != NULL) {
+			lm->mkey = stored;
+			lm->mkeylen = mk->len;
+			lm->mval = fkey;
+			lm->mgen = a->memo_gen;
+			lm->ref = NULL;
+		}
+	}
+	if (fkey != NULL) {
+		if (lm != NULL && lm->mval == fkey && lm->ref != NULL &&
+		    lm->cgen == correlate_gen(a->corr)) {
+			correlate_feed_ref(a->corr, &ce, lm->ref, now, emit,
+			    arg);
+			return;
+		}
+		if ((ref = correlate_ref(a->corr, fkey + 1)) != NULL) {
+			if (lm != NULL && lm->mval == fkey) {
+				lm->ref = ref;
+				lm->cgen = correlate_gen(a->corr);
+			}
+			correlate_feed_ref(a->corr, &ce, ref, now, emit, arg);
+			return;
+		}
+		if (correlate_feed_overflow(a->corr, &ce, fkey + 1,
+		    fkey[0] == 'L', now, emit, arg))
+			return;
+	}
 
 	f = diagnose_keep(a, ev, lp, lp != NULL ? probe_for(a, ev, lp) :
 	    NULL, NULL);
@@ -831,13 +885,17 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 		if (strmap_count(a->memo) >= MEMO_MAX) {
 			strmap_free(a->memo, free);
 			a->memo = strmap_new();
+			a->memo_gen++;	/* what the locmemo remembers */
 		}
 		{
-			char	*v;
+			char	*v, *old;
 
 			xasprintf(&v, "%c%s", correlate_located(f) ? 'L' :
 			    'U', f->key);
-			free(strmap_put(a->memo, mk->data, v));
+			if ((old = strmap_put(a->memo, mk->data, v)) != NULL) {
+				free(old);
+				a->memo_gen++;
+			}
 		}
 		if (a->want_at != NULL &&
 		    strmap_count(a->pending) < PENDING_MAX) {
@@ -1037,6 +1095,12 @@ analyze_next_tick(const struct analyze *a)
 	strmap_foreach(a->held, held_oldest, &oldest);
 	h = (int64_t)oldest + HELD_MAX_S;
 	return h < t ? h : t;
+}
+
+void
+analyze_keep_patches(struct analyze *a, unsigned what)
+{
+	a->keep = what;
 }
 
 const char *

@@ -111,6 +111,14 @@ struct correlate {
 	struct note		*conns;		/* CONN_SLOTS, or NULL */
 	int			 last_note;	/* conns slot, or -1 */
 	uint64_t		 overflowed;	/* past max_findings */
+	uint64_t		 gen;		/* open findings freed */
+	/*
+	 * At most the last_now of every finding in findings (each only
+	 * grows, and a new one starts at the clock), as of the last walk
+	 * of them in correlate_tick(): until resolve_after past it, no
+	 * finding can resolve and the walk is skipped.
+	 */
+	int64_t			 low_now;
 };
 
 void
@@ -131,6 +139,7 @@ correlate_new(const struct correlate_conf *conf)
 	c = xcalloc(1, sizeof *c);
 	c->last_tls_fail = INT64_MIN / 2;
 	c->last_note = -1;
+	c->low_now = INT64_MIN / 2;
 	if (conf != NULL)
 		c->conf = *conf;
 	else
@@ -1072,19 +1081,42 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 	after_feed(c, ev, ph, t, now, emit, arg);
 }
 
-int
-correlate_feed_key(struct correlate *c, const struct correlate_event *ev,
-    const char *key, int64_t now, correlate_emit_fn *emit, void *arg)
+const struct correlate_ref *
+correlate_ref(const struct correlate *c, const char *key)
 {
-	struct tracked	*t;
+	/* A ref is the tracked finding itself. */
+	return (const struct correlate_ref *)strmap_get(c->findings, key);
+}
+
+uint64_t
+correlate_gen(const struct correlate *c)
+{
+	return c->gen;
+}
+
+void
+correlate_feed_ref(struct correlate *c, const struct correlate_event *ev,
+    const struct correlate_ref *ref, int64_t now, correlate_emit_fn *emit,
+    void *arg)
+{
+	struct tracked	*t = (struct tracked *)(uintptr_t)ref;
 	uint32_t	 ph;
 
-	if ((t = strmap_get(c->findings, key)) == NULL)
-		return 0;
 	ph = ev->peer != NULL ? peer_hash(ev->peer) : 0;
 	now = clock_at(c, now);
 	touch(t, ev, ph, now);
 	after_feed(c, ev, ph, t, now, emit, arg);
+}
+
+int
+correlate_feed_key(struct correlate *c, const struct correlate_event *ev,
+    const char *key, int64_t now, correlate_emit_fn *emit, void *arg)
+{
+	const struct correlate_ref	*ref;
+
+	if ((ref = correlate_ref(c, key)) == NULL)
+		return 0;
+	correlate_feed_ref(c, ev, ref, now, emit, arg);
 	return 1;
 }
 
@@ -1095,7 +1127,7 @@ correlate_feed_overflow(struct correlate *c, const struct correlate_event *ev,
 {
 	struct tracked	*t;
 	const char	*bar;
-	char		*okey;
+	char		*okey, obuf[128];
 	size_t		 n = strmap_count(c->findings), max = c->conf.max_findings;
 	uint32_t	 ph;
 
@@ -1104,9 +1136,16 @@ correlate_feed_overflow(struct correlate *c, const struct correlate_event *ev,
 		return 0;
 	if ((bar = strchr(key, '|')) == NULL)
 		return 0;
-	xasprintf(&okey, "%.*s|(overflow)", (int)(bar - key), key);
-	t = strmap_get(c->findings, okey);
-	free(okey);
+	if ((size_t)(bar - key) < sizeof obuf - sizeof "|(overflow)") {
+		/* The codes are short: no allocation per event. */
+		memcpy(obuf, key, (size_t)(bar - key));
+		memcpy(obuf + (bar - key), "|(overflow)", sizeof "|(overflow)");
+		t = strmap_get(c->findings, obuf);
+	} else {
+		xasprintf(&okey, "%.*s|(overflow)", (int)(bar - key), key);
+		t = strmap_get(c->findings, okey);
+		free(okey);
+	}
 	if (t == NULL)
 		return 0;
 	/* overflow_track() with its overflow finding open. */
@@ -1129,6 +1168,7 @@ struct tick_ctx {
 	int64_t			 now;
 	correlate_emit_fn	*emit;
 	void			*arg;
+	int64_t			 low;	/* of the findings left */
 };
 
 static void
@@ -1138,12 +1178,15 @@ tick_finding(const char *key, void *value, void *arg)
 	struct tracked	*t = value;
 	struct group	*g;
 
-	if (x->now - t->last_now < x->c->conf.resolve_after)
+	if (x->now - t->last_now < x->c->conf.resolve_after ||
+	    (t->emitted && suppressed(x->c, t))) {
+		/* Opened before its group's cascade: resolved with the
+		 * cascade (groups tick first), never dropped without
+		 * "resolved". */
+		if (t->last_now < x->low)
+			x->low = t->last_now;
 		return;
-	/* Opened before its group's cascade: resolved with the cascade
-	 * (groups tick first), never dropped without "resolved". */
-	if (t->emitted && suppressed(x->c, t))
-		return;
+	}
 	if (t->emitted)
 		x->emit(t->f, FINDING_RESOLVED, x->arg);
 	if ((g = tracked_group(x->c, t)) != NULL && g->cause == t)
@@ -1151,6 +1194,7 @@ tick_finding(const char *key, void *value, void *arg)
 	if (x->c->last_tls_t == t)
 		x->c->last_tls_t = NULL;
 	strmap_del(x->c->findings, key);
+	x->c->gen++;		/* correlate_ref()s of it are void */
 	tracked_free(t);
 }
 
@@ -1182,15 +1226,20 @@ void
 correlate_tick(struct correlate *c, int64_t now, correlate_emit_fn *emit,
     void *arg)
 {
-	struct tick_ctx	 x = { c, now, emit, arg };
+	struct tick_ctx	 x = { c, now, emit, arg, now };
 
 	if (now < c->clock)
 		now = c->clock;
 	c->clock = now;
 	x.now = now;
+	/* Findings made from now on start at the clock, now or later. */
+	x.low = now;
 	/* Groups first: a resolved cascade un-suppresses its findings. */
 	strmap_foreach(c->groups, tick_group, &x);
+	if (now - c->low_now < c->conf.resolve_after)
+		return;		/* none can resolve yet */
 	strmap_foreach(c->findings, tick_finding, &x);
+	c->low_now = x.low;
 }
 
 struct foreach_ctx {

@@ -258,19 +258,68 @@ same_peer_targets(const struct dx *x, const struct confmodel_target **buf,
 }
 
 /*
+ * What depends only on a target's same-peer targets (the set is its
+ * group's), worked out once per group and model in the model's peer
+ * index (peerindex_slot): for each SIB_* setting the first two targets
+ * sibling_with() could answer, and the distinct names names_reaching()
+ * counts.
+ */
+enum { SIB_NAME, SIB_CERT, SIB_CA, SIB_N };
+#define NAMES_MAX	16
+
+struct dx_memo {
+	int				 sib_done[SIB_N];
+	const struct confmodel_target	*sib[SIB_N][2];
+	int				 names_done;
+	size_t				 nnames;	/* at most NAMES_MAX + 1 */
+	const char			*names[NAMES_MAX + 1];
+};
+
+static struct dx_memo *
+dx_memo(const struct dx *x)
+{
+	void	**slot;
+
+	if (x->m == NULL || x->m->peers == NULL || x->t == NULL ||
+	    x->t->group == NULL)
+		return NULL;
+	slot = peerindex_slot(x->m->peers, x->t->group);
+	if (*slot == NULL)
+		*slot = xcalloc(1, sizeof(struct dx_memo));
+	return *slot;
+}
+
+/*
  * Another target reaching the same peers whose setting key is explicit
- * and passes ok(); returns it, or NULL.
+ * and passes ok(); returns it, or NULL. sib: its SIB_* (the same key and
+ * ok() each time), or -1.
  */
 static const struct confmodel_target *
-sibling_with(const struct dx *x, const char *key,
+sibling_with(const struct dx *x, int sib, const char *key,
     int (*ok)(const struct confmodel_target *, const char *))
 {
 	const struct confmodel_target	*buf[MAX_TARGETS], *o;
 	const struct confmodel_target *const *all;
-	size_t				 i, n;
+	struct dx_memo			*dm;
+	size_t				 i, n, k = 0;
 
 	if (x->m == NULL || x->t == NULL)
 		return NULL;
+	if (sib >= 0 && (dm = dx_memo(x)) != NULL) {
+		/* The first two that qualify: x->t may be one. */
+		if (!dm->sib_done[sib]) {
+			n = same_peer_targets(x, buf, &all);
+			for (i = 0; i < n && k < 2; i++) {
+				o = all[i];
+				if (explicit(o, key) && (ok == NULL ||
+				    ok(o, val(o, key))))
+					dm->sib[sib][k++] = o;
+			}
+			dm->sib_done[sib] = 1;
+		}
+		return dm->sib[sib][0] != x->t ? dm->sib[sib][0] :
+		    dm->sib[sib][1];
+	}
 	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n; i++) {
 		o = all[i];
@@ -371,7 +420,7 @@ name_evidence_any(struct dx *x, struct buf *why, int *strong)
 		return xstrdup(v);
 	}
 	/* Another location of this config that reaches the same peers. */
-	if ((o = sibling_with(x, "ssl_name", ok_name)) != NULL) {
+	if ((o = sibling_with(x, SIB_NAME, "ssl_name", ok_name)) != NULL) {
 		const struct confmodel_setting *s = confmodel_setting(o,
 		    "ssl_name");
 
@@ -605,10 +654,45 @@ names_reaching(const struct dx *x)
 {
 	const struct confmodel_target	*buf[MAX_TARGETS];
 	const struct confmodel_target *const *all;
-	const char			*names[16], *v;
+	const char			*names[NAMES_MAX], *v, *host;
+	struct dx_memo			*dm;
 	size_t				 i, k, n, nn = 0;
 
-	if ((v = literal_host(x)) != NULL)
+	host = literal_host(x);
+	if ((dm = dx_memo(x)) != NULL) {
+		/*
+		 * The group's distinct names, NAMES_MAX + 1 at most: the
+		 * host (when there is one) counts once with them, and past
+		 * NAMES_MAX the answer is NAMES_MAX either way.
+		 */
+		if (!dm->names_done) {
+			n = same_peer_targets(x, buf, &all);
+			for (i = 0; i < n && dm->nnames < NAMES_MAX + 1; i++) {
+				if (!all[i]->tls ||
+				    !explicit(all[i], "ssl_name"))
+					continue;
+				v = val(all[i], "ssl_name");
+				if (!ok_name(all[i], v))
+					continue;
+				for (k = 0; k < dm->nnames; k++)
+					if (strcasecmp(dm->names[k], v) == 0)
+						break;
+				if (k == dm->nnames)
+					dm->names[dm->nnames++] = v;
+			}
+			dm->names_done = 1;
+		}
+		nn = dm->nnames;
+		if (host != NULL) {
+			for (k = 0; k < dm->nnames; k++)
+				if (strcasecmp(dm->names[k], host) == 0)
+					break;
+			if (k == dm->nnames)
+				nn++;	/* the host is one more */
+		}
+		return nn < NAMES_MAX ? nn : NAMES_MAX;
+	}
+	if ((v = host) != NULL)
 		names[nn++] = v;
 	n = same_peer_targets(x, buf, &all);
 	for (i = 0; i < n && nn < sizeof names / sizeof names[0]; i++) {
@@ -1222,7 +1306,8 @@ rule_client_cert(struct dx *x, int hypothesis)
 	if (x->pv != NULL && x->pv->ncands > 0 &&
 	    x->pv->client_cert == PROBEPLAN_CC_REQUIRED) {
 		rule_client_cert_probed(x);
-	} else if ((o = sibling_with(x, "ssl_certificate", ok_cert)) != NULL &&
+	} else if ((o = sibling_with(x, SIB_CERT, "ssl_certificate",
+	    ok_cert)) != NULL &&
 	    sibling_certs_differ(x, o)) {
 		x->patch_ok = 0;
 		fix_note(x, "%s <client certificate>; %s <its key>;",
@@ -1567,7 +1652,7 @@ rule_verify(struct dx *x)
 	if (x->pv != NULL && x->pv->nginx_seen && x->pv->nginx_ok &&
 	    x->pv->nginx_verify == 0 && session_trap(x))
 		return;
-	o = sibling_with(x, "ssl_trusted_certificate", ok_ca);
+	o = sibling_with(x, SIB_CA, "ssl_trusted_certificate", ok_ca);
 	if (o != NULL && (s = confmodel_setting(o, "ssl_trusted_certificate"))
 	    != NULL && strcmp(s->value, val(x->t,
 	    "ssl_trusted_certificate") ? val(x->t, "ssl_trusted_certificate") :

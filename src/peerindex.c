@@ -29,6 +29,7 @@ struct peerindex {
 	size_t				 *cand;
 	const struct confmodel_target	**out;
 	size_t				  cap;
+	struct strmap			 *slots;	/* "%p" -> peerindex_slot() */
 	/* The last answer (lint and diagnose ask for one target often). */
 	const struct confmodel_group	 *last;
 	size_t				  lastmax, lastn;
@@ -103,6 +104,15 @@ peerindex_new(const struct confmodel *m, size_t max)
 	return px;
 }
 
+static void
+slot_free(void *v)
+{
+	void	**slot = v;
+
+	free(*slot);
+	free(slot);
+}
+
 void
 peerindex_free(struct peerindex *px)
 {
@@ -110,6 +120,7 @@ peerindex_free(struct peerindex *px)
 		return;
 	strmap_free(px->by_group, list_free);
 	strmap_free(px->by_peer, list_free);
+	strmap_free(px->slots, slot_free);
 	free(px->groups);
 	free(px->all);
 	free(px->cand);
@@ -183,4 +194,21 @@ peerindex_same_peers(struct peerindex *px, const struct confmodel_target *t,
 	px->lastn = m;
 	*out = m > 0 ? px->out : NULL;
 	return m;
+}
+
+void **
+peerindex_slot(struct peerindex *px, const struct confmodel_group *g)
+{
+	char	 key[32];
+	void	**v;
+
+	if (px->slots == NULL)
+		px->slots = strmap_new();
+	group_key(g, key, sizeof key);
+	if ((v = strmap_get(px->slots, key)) == NULL) {
+		/* The map holds the slot (a pointer, NULL until set). */
+		v = xcalloc(1, sizeof *v);
+		strmap_put(px->slots, key, v);
+	}
+	return v;
 }

@@ -127,6 +127,21 @@ strmap_getn(const struct strmap *m, const char *key, size_t n)
 }
 
 void *
+strmap_getn_key(const struct strmap *m, const char *key, size_t n,
+    const char **stored)
+{
+	struct strmap_entry	*e;
+
+	*stored = NULL;
+	if (n >= UINT32_MAX)
+		return NULL;
+	if ((e = *find(m, key, n, hash_mem(m->seed, key, n))) == NULL)
+		return NULL;
+	*stored = e->key;
+	return e->value;
+}
+
+void *
 strmap_get(const struct strmap *m, const char *key)
 {
 	return strmap_getn(m, key, strlen(key));

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -44,6 +45,14 @@
 
 #define TAIL_CHUNK	(64 * 1024)
 #define TAIL_BUDGET	(4 * 1024 * 1024)	/* bytes per file per round */
+/*
+ * Seconds of line handling per round (tail_check), so that a burst of
+ * lines that each cost a lot (a first diagnosis, a probe asked for) is
+ * handled over several loop turns, other watchers between them. Checked
+ * every TAIL_TIME_LINES lines, at a line's end.
+ */
+#define TAIL_TIME_BUDGET	0.002
+#define TAIL_TIME_LINES		16
 #define TAIL_HIST	8			/* closed files remembered */
 
 #define TAIL_FILE_MASK	(IN_MODIFY|IN_ATTRIB|IN_MOVE_SELF|IN_DELETE_SELF)
@@ -99,6 +108,8 @@ struct tail {
 	ev_timer	 drain;
 	ev_idle		 more_w;	/* a backlog is left to read */
 	int		 more;
+	double		 round_end;	/* CLOCK_MONOTONIC; 0: no limit */
+	unsigned	 since_check;	/* lines since round_end was read */
 
 	struct tail_file cur;
 	struct tail_file old;
@@ -341,9 +352,33 @@ tail_deliver(struct tail *t, struct tail_file *f, const char *p, size_t len,
 	t->cb(t, &l, t->arg);
 }
 
-/* Split n bytes read at f->rpos into lines. */
-static void
-tail_process(struct tail *t, struct tail_file *f, const char *data, size_t n)
+static double
+tail_mono(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Is this round's time up (looked at every TAIL_TIME_LINES lines)? */
+static int
+tail_time_up(struct tail *t)
+{
+	if (t->round_end == 0 || ++t->since_check < TAIL_TIME_LINES)
+		return 0;
+	t->since_check = 0;
+	return tail_mono() > t->round_end;
+}
+
+/*
+ * Split n bytes read at f->rpos into lines. Returns the bytes taken: n,
+ * or (timed, and the round's time is up) fewer, up to the end of a
+ * complete line; the rest is read again in the next round.
+ */
+static size_t
+tail_process(struct tail *t, struct tail_file *f, const char *data, size_t n,
+    int timed)
 {
 	const char	*p = data, *end = data + n, *nl;
 	uint64_t	 base = f->rpos;
@@ -397,8 +432,14 @@ tail_process(struct tail *t, struct tail_file *f, const char *data, size_t n)
 			tail_deliver(t, f, p, len, f->start, 0);
 		p = nl + 1;
 		f->start = base + (uint64_t)(p - data);
+		if (timed && p < end && tail_time_up(t)) {
+			/* Nothing is held (f->part is empty): stop here. */
+			f->rpos = f->start;
+			return (size_t)(p - data);
+		}
 	}
 	f->rpos = base + n;
+	return n;
 }
 
 /*
@@ -449,6 +490,7 @@ tail_read_upto(struct tail *t, struct tail_file *f, uint64_t limit)
 {
 	ssize_t		 r;
 	uint64_t	 total = 0;
+	size_t		 took;
 
 	if (f->fd < 0)
 		return 0;
@@ -468,9 +510,14 @@ tail_read_upto(struct tail *t, struct tail_file *f, uint64_t limit)
 		}
 		if (r == 0)
 			break;
-		t->st.bytes += (uint64_t)r;
-		total += (uint64_t)r;
-		tail_process(t, f, t->chunk, (size_t)r);
+		/* A limited read is a round's: its time is limited too. */
+		took = tail_process(t, f, t->chunk, (size_t)r, limit > 0);
+		t->st.bytes += (uint64_t)took;
+		total += (uint64_t)took;
+		if (took < (size_t)r) {
+			t->more = 1;
+			break;
+		}
 	}
 	return total;
 }
@@ -753,11 +800,15 @@ tail_check(struct tail *t)
 	int	 rounds = 0;
 
 	t->more = 0;
+	/* On a loop only: its idle watcher takes the rest (below). */
+	t->round_end = t->loop != NULL ? tail_mono() + TAIL_TIME_BUDGET : 0;
+	t->since_check = 0;
 	do {
 		if (t->rewatch)
 			tail_watch_all(t);
 		tail_check_files(t);
 	} while (t->rewatch && ++rounds < 4);
+	t->round_end = 0;
 	tail_poll_update(t);
 	if (t->loop != NULL) {
 		if (t->more)
@@ -997,7 +1048,7 @@ tail_read_rotated(struct tail *t, const struct rotated_file *rf,
 	}
 	while ((r = rotated_read(rr, t->chunk, TAIL_CHUNK)) > 0) {
 		t->st.bytes += (uint64_t)r;
-		tail_process(t, &c, t->chunk, (size_t)r);
+		(void)tail_process(t, &c, t->chunk, (size_t)r, 0);
 	}
 	if (r < 0)
 		t->st.errors++;

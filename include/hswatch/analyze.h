@@ -94,6 +94,17 @@ void		 analyze_tick(struct analyze *, int64_t now,
 /* When analyze_tick() next has something to do (correlate_next_tick). */
 int64_t		 analyze_next_tick(const struct analyze *);
 
+/*
+ * Which patches are kept (both by default): ANALYZE_KEEP_COMBINED for
+ * analyze_patch(), ANALYZE_KEEP_OPEN for analyze_open_patch(). Without
+ * one, the function gives an empty patch; what a finding says (its own
+ * patch text included) does not change. replay keeps the combined one
+ * for --patch only: each finding's is for `hswatch status`.
+ */
+#define ANALYZE_KEEP_COMBINED	0x1
+#define ANALYZE_KEEP_OPEN	0x2
+void		 analyze_keep_patches(struct analyze *, unsigned what);
+
 /* Every fix so far as one patch (edits deduplicated). */
 const struct patch *analyze_patch(const struct analyze *);
 

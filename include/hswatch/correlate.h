@@ -94,6 +94,22 @@ int		 correlate_feed_key(struct correlate *,
 		    int64_t now, correlate_emit_fn *, void *);
 
 /*
+ * correlate_feed_key() in two steps, for a caller that feeds the same
+ * finding often: correlate_ref() finds the open finding with this key
+ * (NULL: none), and correlate_feed_ref() feeds it as correlate_feed_key()
+ * would, without looking the key up again. A ref stays valid while
+ * correlate_gen() gives what it gave when the ref was taken (it changes
+ * whenever an open finding is freed).
+ */
+struct correlate_ref;
+const struct correlate_ref *correlate_ref(const struct correlate *,
+		    const char *key);
+uint64_t	 correlate_gen(const struct correlate *);
+void		 correlate_feed_ref(struct correlate *,
+		    const struct correlate_event *, const struct correlate_ref *,
+		    int64_t now, correlate_emit_fn *, void *);
+
+/*
  * The same for a finding with this key that is not open: when there is
  * no room for it (located: as located() says of the finding diagnose
  * made) and its code's overflow finding is open, the event is counted

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct confmodel;
+struct confmodel_group;
 struct confmodel_target;
 struct peerindex;
 
@@ -25,5 +26,14 @@ void		  peerindex_free(struct peerindex *);
 size_t		  peerindex_same_peers(struct peerindex *,
 		    const struct confmodel_target *t, size_t max,
 		    const struct confmodel_target *const **out);
+
+/*
+ * One slot per group for what a caller derives from its same-peer
+ * targets (diagnose: the siblings with a setting, the names sent),
+ * computed once per model instead of per use: NULL until the caller
+ * sets it to a malloc'd block, which is freed with the index.
+ */
+void		**peerindex_slot(struct peerindex *,
+		    const struct confmodel_group *);
 
 #endif

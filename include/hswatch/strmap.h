@@ -24,6 +24,13 @@ void		 strmap_free(struct strmap *, void (*free_value)(void *));
 void		*strmap_get(const struct strmap *, const char *key);
 /* The same, for a key of n bytes (need not be NUL-terminated). */
 void		*strmap_getn(const struct strmap *, const char *key, size_t n);
+/*
+ * strmap_getn() that also gives the map's own copy of the key (*stored,
+ * NUL-terminated, valid until the entry is deleted, replaced or the map
+ * freed), for a caller that remembers where an entry was.
+ */
+void		*strmap_getn_key(const struct strmap *, const char *key,
+		    size_t n, const char **stored);
 /* Insert or replace; returns the previous value or NULL. */
 void		*strmap_put(struct strmap *, const char *key, void *value);
 /* Remove; returns the value or NULL. */
