@@ -276,6 +276,10 @@ hsd_alerts_new(const struct settings *s, char **cause)
 	cc.resolve_after = (int64_t)s->resolve_after;
 	cc.down_fraction = s->down_fraction;
 	a->an = analyze_new(a->model, &cc);
+	/* Each open finding's patch is for `hswatch status --patch`; the
+	 * combined patch of every diagnosis (replay --patch) is never read
+	 * here and would grow with each one. */
+	analyze_keep_patches(a->an, ANALYZE_KEEP_OPEN);
 
 	settings_alert_outputs(s, journal_here(), &to_journal, &to_syslog);
 #ifdef HAVE_SYSTEMD
