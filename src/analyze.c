@@ -547,15 +547,29 @@ primary_peers(const struct confmodel_group *g)
 static int
 span_key(struct buf *b, const struct span *s)
 {
+	char	 tmp[24], *o;
+	size_t	 n = s->n;
+	int	 k = 0;
+
+	/* Room once, then written in place: this runs per event. */
+	buf_reserve(b, (s->p != NULL ? n : 0) + sizeof tmp + 2);
+	o = b->data + b->len;
 	if (s->p == NULL) {
-		buf_adds(b, "-|");
+		o[0] = '-';
+		o[1] = '|';
+		b->len += 2;
 		return 0;
 	}
-	if (memchr(s->p, '\0', s->n) != NULL)
+	if (memchr(s->p, '\0', n) != NULL)
 		return -1;
-	buf_addu(b, s->n);	/* not printf: this runs per event */
-	buf_addc(b, '|');
-	buf_add(b, s->p, s->n);
+	do
+		tmp[k++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	while (k > 0)
+		*o++ = tmp[--k];
+	*o++ = '|';
+	memcpy(o, s->p, s->n);
+	b->len = (size_t)(o + s->n - b->data);
 	return 0;
 }
 
