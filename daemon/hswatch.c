@@ -33,12 +33,15 @@
 #include "hswatch/summary.h"
 #include "hswatch/unwrap.h"
 
+#include "replayread.h"
+
 #define EXIT_USAGE	2
 
 static const char *const usage_text =
     "usage: hswatch explain [--json] [--source FORMAT] [LINE ...]\n"
     "       hswatch replay [--json] [--events] [--patch FILE] [--probe]\n"
     "                      [--source auto|plain|docker|cri|timestamps|compose|syslog]\n"
+    "                      [--threads 1|2]\n"
     "                      [--config FILE | --nginx-T FILE]\n"
     "                      [--prefix DIR] [--nginx-version V] FILE ... | -\n"
     "       hswatch lint [--format text|json|sarif] [--patch FILE]\n"
@@ -245,32 +248,6 @@ cmd_explain(int argc, char **argv)
 	return 0;
 }
 
-static double
-now_mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-progress(const char *path, const struct linereader *lr, uint64_t lines,
-    int done)
-{
-	uint64_t	 size = linereader_size(lr);
-
-	if (size > 0)
-		fprintf(stderr, "\rhswatch: %s: %llu lines, %3.0f%%", path,
-		    (unsigned long long)lines,
-		    100.0 * (double)linereader_consumed(lr) / (double)size);
-	else
-		fprintf(stderr, "\rhswatch: %s: %llu lines", path,
-		    (unsigned long long)lines);
-	if (done)
-		fputc('\n', stderr);
-}
-
 /* What replay does with each event and each finding's state change. */
 struct replay_out {
 	struct buf		*out;
@@ -423,6 +400,7 @@ cmd_replay(int argc, char **argv)
 		{ "patch", required_argument, NULL, 'p' },
 		{ "probe", no_argument, NULL, 'P' },
 		{ "source", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		CLICONF_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -432,23 +410,19 @@ cmd_replay(int argc, char **argv)
 	struct confmodel	*model = NULL;
 	struct pipeline		*pl;
 	struct pipeline_opts	 po;
-	struct pipeline_source	*src;
-	struct linereader	*lr;
+	struct replayread	 rr;
 	struct summary		*sm;
 	struct analyze		*an = NULL;
 	struct replay_out	 ro;
 	struct buf		 out;
-	const char		*line, *patch_path = NULL;
+	const char		*patch_path = NULL;
 	char			*cause = NULL;
-	size_t			 len;
-	uint64_t		 off, lineno, skipped, shown;
-	unsigned		 streak, dense;
-	double			 last_progress = 0;
-	int			 ch, json = 0, events = 0, i, r, tty;
-	int			 probe = 0;
+	int			 ch, json = 0, events = 0, i, stdin_used;
+	int			 probe = 0, threads;
 	enum unwrap_format	 fmt = UNWRAP_AUTO;
 
 	memset(&cc, 0, sizeof cc);
+	threads = replayread_default_threads();
 	while ((ch = getopt_long(argc, argv, "jehp:", longopts, NULL)) != -1) {
 		if (cliconf_opt(&cc, ch, optarg))
 			continue;
@@ -468,6 +442,15 @@ cmd_replay(int argc, char **argv)
 		case 's':
 			fmt = source_opt(optarg);
 			break;
+		case 'T':
+			if (strcmp(optarg, "1") == 0)
+				threads = 1;
+			else if (strcmp(optarg, "2") == 0)
+				threads = 2;
+			else
+				die("--threads: want 1 or 2, got \"%s\"",
+				    optarg);
+			break;
 		default:
 			usage();
 		}
@@ -477,13 +460,6 @@ cmd_replay(int argc, char **argv)
 	if (argc == 0)
 		usage();
 
-	if (cliconf_given(&cc))
-		model = cliconf_load(&cc);
-	if (probe && model != NULL && !events)
-		pvc = replay_probe_cache(&cc);
-	else if (probe && model == NULL)
-		(void)replay_probe_cache(&cc);	/* says why not */
-	tty = isatty(STDERR_FILENO);
 #ifdef F_SETPIPE_SZ
 	/*
 	 * --events into a pipe: 750 bytes per event fill the default 64 KiB
@@ -499,80 +475,53 @@ cmd_replay(int argc, char **argv)
 	memset(&ro, 0, sizeof ro);
 	ro.out = &out;
 	ro.sm = sm;
-	ro.model = model;
 	ro.events = events;
 	ro.json = json;
 	memset(&po, 0, sizeof po);
 	po.source_format = (int)fmt;
 	po.on_event = replay_event;
 	po.arg = &ro;
+	/* The findings, exactly as the daemon would raise them. */
+	po.upstream_failures = !events;
+	po.log_time = !events;
+	if ((pl = pipeline_new(&po, &cause)) == NULL)
+		die("cannot compile patterns: %s", cause);
+	memset(&rr, 0, sizeof rr);
+	rr.pl = pl;
+	rr.files = argv;
+	rr.nfiles = argc;
+	rr.tty = isatty(STDERR_FILENO);
+	/*
+	 * Two threads: the log is read and parsed while the configuration
+	 * is loaded (nginx -v, the model), unless both come from stdin.
+	 */
+	stdin_used = cc.dump != NULL && strcmp(cc.dump, "-") == 0;
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			stdin_used = 1;
+	if (threads > 1 && !stdin_used)
+		replayread_start(&rr);
+
+	if (cliconf_given(&cc))
+		model = cliconf_load(&cc);
+	if (probe && model != NULL && !events)
+		pvc = replay_probe_cache(&cc);
+	else if (probe && model == NULL)
+		(void)replay_probe_cache(&cc);	/* says why not */
+	ro.model = model;
 	if (!events) {
-		/* The findings, exactly as the daemon would raise them. */
 		an = analyze_new(model, NULL);
 		/* Each finding's own patch is for `hswatch status`. */
 		analyze_keep_patches(an, patch_path != NULL ?
 		    ANALYZE_KEEP_COMBINED : 0);
 		if (pvc != NULL)
 			analyze_set_probe(an, pvc, replay_probe_err, NULL);
-		po.analyze = an;
-		po.on_finding = replay_emit;
-		po.finding_arg = &ro;
-		po.log_time = 1;
+		pipeline_set_analyze(pl, an, replay_emit, &ro);
 	}
-	if ((pl = pipeline_new(&po, &cause)) == NULL)
-		die("cannot compile patterns: %s", cause);
-	for (i = 0; i < argc; i++) {
-		if ((lr = linereader_open(argv[i], &cause)) == NULL)
-			die("%s", cause);
-		src = pipeline_source(pl, argc > 1 ? argv[i] : NULL);
-		lineno = 0;
-		shown = 0;
-		streak = dense = 0;
-		for (;;) {
-			/*
-			 * nginx's own log: the lines without the prefilter
-			 * literal are skipped in bulk (scan.h), counted.
-			 */
-			if (pipeline_source_plain(src) && dense == 0) {
-				if (linereader_skip(lr, &skipped, &cause) < 0) {
-					r = -1;
-					break;
-				}
-				lineno += skipped;
-				pipeline_skipped(src, skipped);
-				/*
-				 * Hit after hit (a log of failures): the
-				 * search in bulk costs more than it skips;
-				 * the next lines go straight to the pipeline
-				 * (its own check rejects the rest).
-				 */
-				streak = skipped == 0 ? streak + 1 : 0;
-				if (streak >= 16) {
-					dense = 256;
-					streak = 0;
-				}
-			} else if (dense > 0)
-				dense--;
-			if ((r = linereader_next(lr, &line, &len, &off,
-			    &cause)) != 1)
-				break;
-			lineno++;
-			pipeline_line(pl, src, line, len, lineno, off, 0);
-			if (tty && lineno - shown >= 0x100000 &&
-			    now_mono() - last_progress > 0.5) {
-				shown = lineno;
-				progress(argv[i], lr, lineno, 0);
-				last_progress = now_mono();
-			}
-		}
-		if (tty && last_progress > 0)
-			progress(argv[i], lr, lineno, 1);
-		linereader_close(lr);
-		if (r < 0)
-			die("%s", cause);
-		/* A split record the file ended in (CRI "P"). */
-		pipeline_flush(pl, src, 0);
-	}
+	if (threads > 1 && stdin_used)
+		replayread_start(&rr);
+	if (replayread_deliver(&rr) != 0)
+		die("%s", rr.cause);
 	if (!events && !json) {
 		buf_printf(&out, "%llu finding%s opened, %llu updated, %llu "
 		    "resolved; %zu still open at the end of the log.\n\n",

@@ -43,7 +43,8 @@ pipeline_new(const struct pipeline_opts *opts, char **cause)
 	if (opts != NULL)
 		p->opts = *opts;
 	p->ll = ll;
-	logline_upstream_failures(ll, p->opts.analyze != NULL);
+	logline_upstream_failures(ll, p->opts.analyze != NULL ||
+	    p->opts.upstream_failures);
 	event_clear(&p->ev);
 	return p;
 }
@@ -83,11 +84,19 @@ pipeline_source(struct pipeline *p, const char *name)
 	return s;
 }
 
-/* One nginx line, unwrapped (time: the wrapper's, or NULL). */
-static inline enum event_kind
-pipeline_parsed(struct pipeline *p, struct pipeline_source *src,
+/*
+ * The parse half of one nginx line, unwrapped (time: the wrapper's, or
+ * NULL), into ev. With keep, the line and the time are first copied
+ * where keep says (the event's spans then point there: a parser thread
+ * hands events over in batches). Returns 1 when ev is for
+ * pipeline_deliver(): an event, or a line that says why a plain pool
+ * may be down (flagged only when upstream failures are parsed).
+ */
+static inline int
+pipeline_parse(struct pipeline *p, struct pipeline_source *src,
     const char *line, size_t len, uint64_t lineno, uint64_t offset,
-    const char *time, size_t timelen, int cut, double now)
+    const char *time, size_t timelen, int cut, struct event *ev,
+    pipeline_keep_fn *keep, void *karg)
 {
 	struct logline_stats	 before, after;
 	enum event_kind		 kind;
@@ -97,43 +106,68 @@ pipeline_parsed(struct pipeline *p, struct pipeline_source *src,
 	 * and sets no flag read below; it is counted, not parsed.
 	 */
 	if (!scan_has(line, len))
-		return EVENT_NONE;
+		return 0;
+	if (keep != NULL) {
+		line = keep(line, len, karg);
+		if (time != NULL)
+			time = keep(time, timelen, karg);
+	}
 	logline_stats(p->ll, &before);
-	p->ev.source = src->name;
-	p->ev.line = lineno;
-	p->ev.offset = offset;
-	kind = logline_parse(p->ll, line, len, &p->ev);
-	p->ev.source_time.p = time;
-	p->ev.source_time.n = timelen;
+	ev->source = src->name;
+	ev->line = lineno;
+	ev->offset = offset;
+	kind = logline_parse(p->ll, line, len, ev);
+	ev->source_time.p = time;
+	ev->source_time.n = timelen;
 	if (cut)
-		p->ev.flags |= EVENT_F_TRUNCATED;
+		ev->flags |= EVENT_F_TRUNCATED;
 	logline_stats(p->ll, &after);
 	src->n.candidates += after.candidates - before.candidates;
-	if (kind == EVENT_NONE) {
+	return kind != EVENT_NONE || (ev->flags & EVENT_F_UPSTREAM_FAIL);
+}
+
+enum event_kind
+pipeline_deliver(struct pipeline *p, struct pipeline_source *src,
+    const struct event *ev, double now)
+{
+	int64_t	 clock;
+
+	if (ev->kind == EVENT_NONE) {
 		/* Not an event, but why a plain pool may be down. */
-		if ((p->ev.flags & EVENT_F_UPSTREAM_FAIL) &&
+		if ((ev->flags & EVENT_F_UPSTREAM_FAIL) &&
 		    p->opts.analyze != NULL)
-			analyze_event(p->opts.analyze, &p->ev, p->opts.log_time ?
-			    p->ev.ts : (int64_t)now, p->opts.on_finding,
+			analyze_event(p->opts.analyze, ev, p->opts.log_time ?
+			    ev->ts : (int64_t)now, p->opts.on_finding,
 			    p->opts.finding_arg);
-		return kind;
+		return EVENT_NONE;
 	}
 	src->n.events++;
 	if (p->opts.on_event != NULL)
-		p->opts.on_event(&p->ev, p->opts.arg);
+		p->opts.on_event(ev, p->opts.arg);
 	if (p->opts.analyze != NULL) {
-		int64_t	 clock = p->opts.log_time ? p->ev.ts : (int64_t)now;
-
+		clock = p->opts.log_time ? ev->ts : (int64_t)now;
 		if (!p->ticked || clock - p->last_tick >= PIPELINE_TICK) {
 			p->ticked = 1;
 			p->last_tick = clock;
 			analyze_tick(p->opts.analyze, clock,
 			    p->opts.on_finding, p->opts.finding_arg);
 		}
-		analyze_event(p->opts.analyze, &p->ev, clock,
+		analyze_event(p->opts.analyze, ev, clock,
 		    p->opts.on_finding, p->opts.finding_arg);
 	}
-	return kind;
+	return ev->kind;
+}
+
+/* Both halves, in this thread. */
+static inline enum event_kind
+pipeline_parsed(struct pipeline *p, struct pipeline_source *src,
+    const char *line, size_t len, uint64_t lineno, uint64_t offset,
+    const char *time, size_t timelen, int cut, double now)
+{
+	if (!pipeline_parse(p, src, line, len, lineno, offset, time, timelen,
+	    cut, &p->ev, NULL, NULL))
+		return EVENT_NONE;
+	return pipeline_deliver(p, src, &p->ev, now);
 }
 
 enum event_kind
@@ -175,6 +209,46 @@ pipeline_flush(struct pipeline *p, struct pipeline_source *src, double now)
 		return EVENT_NONE;
 	return pipeline_parsed(p, src, u.p, u.len, u.lineno, u.offset, u.time,
 	    u.timelen, u.cut, now);
+}
+
+int
+pipeline_line_parse(struct pipeline *p, struct pipeline_source *src,
+    const char *line, size_t len, uint64_t lineno, uint64_t offset,
+    struct event *ev, pipeline_keep_fn *keep, void *karg)
+{
+	struct unwrap_line	 u;
+
+	src->n.lines++;
+	if (src->plain)
+		return pipeline_parse(p, src, line, len, lineno, offset, NULL,
+		    0, 0, ev, keep, karg);
+	if (unwrap_record(src->uw, line, len, lineno, offset, &u) == 0)
+		return 0;
+	if (unwrap_format(src->uw) == UNWRAP_PLAIN)
+		src->plain = 1;
+	return pipeline_parse(p, src, u.p, u.len, u.lineno, u.offset, u.time,
+	    u.timelen, u.cut, ev, keep, karg);
+}
+
+int
+pipeline_flush_parse(struct pipeline *p, struct pipeline_source *src,
+    struct event *ev, pipeline_keep_fn *keep, void *karg)
+{
+	struct unwrap_line	 u;
+
+	if (unwrap_flush(src->uw, &u) == 0)
+		return 0;
+	return pipeline_parse(p, src, u.p, u.len, u.lineno, u.offset, u.time,
+	    u.timelen, u.cut, ev, keep, karg);
+}
+
+void
+pipeline_set_analyze(struct pipeline *p, struct analyze *an,
+    correlate_emit_fn *on_finding, void *arg)
+{
+	p->opts.analyze = an;
+	p->opts.on_finding = on_finding;
+	p->opts.finding_arg = arg;
 }
 
 int

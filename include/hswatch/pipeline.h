@@ -48,6 +48,13 @@ struct pipeline_opts {
 	 */
 	int			 source_format;	/* enum unwrap_format */
 	size_t			 max_line;
+	/*
+	 * Parse the non-TLS upstream failures that say why a plain pool
+	 * is down even while analyze is NULL: replay's parser thread
+	 * starts before the configuration is loaded and the analyze
+	 * stage set (pipeline_set_analyze).
+	 */
+	int			 upstream_failures;
 };
 
 /* Resolve quiet findings at most this often (seconds of the clock). */
@@ -107,6 +114,31 @@ enum event_kind	 pipeline_flush(struct pipeline *, struct pipeline_source *,
  * forced)? Then whole lines without the prefilter literal (scan.h) may
  * be skipped unread: pipeline_skipped() counts them.
  */
+/*
+ * The two halves of pipeline_line, for a parser thread that hands its
+ * events over in batches (replay). pipeline_line_parse unwraps and
+ * parses one record into *ev; with keep, the nginx line (and the
+ * wrapper's time) are first copied where keep returns, and ev's spans
+ * point there. It returns 1 when *ev is for pipeline_deliver, in order,
+ * in the thread that owns the analyze stage and the callbacks; 0 when
+ * the record gave nothing to deliver. A pipeline_source is used by one
+ * parse thread; its counters are each written by one half.
+ */
+typedef const char *pipeline_keep_fn(const char *p, size_t n, void *arg);
+
+int		 pipeline_line_parse(struct pipeline *,
+		    struct pipeline_source *, const char *line, size_t len,
+		    uint64_t lineno, uint64_t offset, struct event *ev,
+		    pipeline_keep_fn *keep, void *karg);
+int		 pipeline_flush_parse(struct pipeline *,
+		    struct pipeline_source *, struct event *ev,
+		    pipeline_keep_fn *keep, void *karg);
+enum event_kind	 pipeline_deliver(struct pipeline *, struct pipeline_source *,
+		    const struct event *ev, double now);
+/* Set the analyze stage after pipeline_new, before the first delivery. */
+void		 pipeline_set_analyze(struct pipeline *, struct analyze *,
+		    correlate_emit_fn *on_finding, void *arg);
+
 int		 pipeline_source_plain(const struct pipeline_source *);
 void		 pipeline_skipped(struct pipeline_source *, uint64_t n);
 

@@ -1,0 +1,51 @@
+/*
+ * Batches of parsed events handed from one parser thread to one
+ * consumer, in order (replay on two cores: read, scan and parse in one
+ * thread; locate, diagnose, correlate and output in the other).
+ *
+ * A batch owns copies of the lines its events were parsed from (the
+ * events' spans point into them), so the reader's buffer can be reused
+ * at once. A small fixed ring of batches bounds the memory: the parser
+ * waits while the consumer is behind, and the other way round.
+ */
+#ifndef HSWATCH_EVQUEUE_H
+#define HSWATCH_EVQUEUE_H
+
+#include <stddef.h>
+
+#include "hswatch/event.h"
+
+struct pipeline_source;
+
+#define EVQUEUE_EVENTS	64		/* events a batch holds */
+
+struct evbatch {
+	struct event		 ev[EVQUEUE_EVENTS];
+	struct pipeline_source	*src[EVQUEUE_EVENTS];
+	unsigned		 n;
+	int			 last;	/* nothing follows this batch */
+	char			*cause;	/* with last: why the parser stopped */
+	/* Internal: the copies of the lines. */
+	char			*arena;
+	size_t			 used;
+	struct evqueue_spill	*spill;
+};
+
+struct evqueue;
+
+struct evqueue	*evqueue_new(void);
+void		 evqueue_free(struct evqueue *);
+
+/* Parser side: an empty batch (waits for one), then hand it over. */
+struct evbatch	*evqueue_take(struct evqueue *);
+void		 evqueue_put(struct evqueue *, struct evbatch *);
+/* Whether b has room for one more event from a line of len bytes. */
+int		 evbatch_room(const struct evbatch *b, size_t len);
+/* A pipeline_keep_fn (arg: the batch): the bytes copied into it. */
+const char	*evbatch_keep(const char *p, size_t n, void *batch);
+
+/* Consumer side: the next full batch (waits), then give it back. */
+struct evbatch	*evqueue_get(struct evqueue *);
+void		 evqueue_done(struct evqueue *, struct evbatch *);
+
+#endif
