@@ -80,10 +80,10 @@ rr_line(struct replayread *rr, struct pipeline_source *src, const char *line,
 	used = b->used;
 	if (flush)
 		r = pipeline_flush_parse(rr->pl, src, &b->ev[b->n],
-		    evbatch_keep, b);
+		    evbatch_keep, b, b->deferred);
 	else
 		r = pipeline_line_parse(rr->pl, src, line, len, lineno, off,
-		    &b->ev[b->n], evbatch_keep, b);
+		    &b->ev[b->n], evbatch_keep, b, b->deferred);
 	if (r)
 		b->src[b->n++] = src;
 	else
@@ -187,11 +187,15 @@ rr_thread(void *arg)
 void
 replayread_start(struct replayread *rr)
 {
-	int	 e;
+	const char	*e;
 
 	rr->q = evqueue_new();
+	/* The tests' way to run each side's parse on any log. */
+	if ((e = getenv("HSWATCH_REPLAY_DEFER")) != NULL &&
+	    (strcmp(e, "0") == 0 || strcmp(e, "1") == 0))
+		evqueue_set_defer(rr->q, *e == '1');
 	rr->b = evqueue_take(rr->q);
-	if ((e = pthread_create(&rr->thread, NULL, rr_thread, rr)) != 0) {
+	if (pthread_create(&rr->thread, NULL, rr_thread, rr) != 0) {
 		/* No thread: read here, when the events are asked for. */
 		evqueue_free(rr->q);
 		rr->q = NULL;
@@ -211,7 +215,8 @@ replayread_deliver(struct replayread *rr)
 	do {
 		b = evqueue_get(rr->q);
 		for (i = 0; i < b->n; i++)
-			(void)pipeline_deliver(rr->pl, b->src[i], &b->ev[i], 0);
+			(void)pipeline_deliver(rr->pl, b->src[i], &b->ev[i],
+			    b->deferred, 0);
 		if ((last = b->last) && b->cause != NULL) {
 			rr->cause = b->cause;
 			b->cause = NULL;

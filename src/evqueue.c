@@ -35,6 +35,8 @@ struct evqueue {
 	struct evbatch	 b[EVQUEUE_SLOTS];
 	unsigned	 put, got;	/* batches put and got so far */
 	unsigned	 taken, done;	/* taken by the parser, given back */
+	unsigned	 backlog;	/* put - got at the last put */
+	int		 defer;		/* -1: by the backlog, else 0 or 1 */
 };
 
 struct evqueue *
@@ -44,6 +46,7 @@ evqueue_new(void)
 	int		 i;
 
 	q = xcalloc(1, sizeof *q);
+	q->defer = -1;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv_full, NULL);
 	pthread_cond_init(&q->cv_free, NULL);
@@ -66,6 +69,12 @@ evbatch_reset(struct evbatch *b)
 	b->n = 0;
 	b->last = 0;
 	b->used = 0;
+}
+
+void
+evqueue_set_defer(struct evqueue *q, int defer)
+{
+	q->defer = defer;
 }
 
 void
@@ -98,6 +107,7 @@ evqueue_take(struct evqueue *q)
 	b = &q->b[q->taken++ % EVQUEUE_SLOTS];
 	pthread_mutex_unlock(&q->mu);
 	evbatch_reset(b);
+	b->deferred = q->defer >= 0 ? q->defer : q->backlog <= 1;
 	return b;
 }
 
@@ -107,6 +117,7 @@ evqueue_put(struct evqueue *q, struct evbatch *b)
 	(void)b;	/* batches go in the order they were taken */
 	pthread_mutex_lock(&q->mu);
 	q->put++;
+	q->backlog = q->put - q->got;
 	if (q->wait_full) {
 		q->wait_full = 0;
 		pthread_cond_signal(&q->cv_full);

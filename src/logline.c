@@ -49,6 +49,7 @@ static const char *const logline_patterns[RE_MAX] = {
 
 struct logline {
 	pcre2_code		*re[RE_MAX];
+	int			 twin;		/* re[] is another's */
 	pcre2_match_data	*md;
 	struct logline_stats	 st;
 	int			 upfail;	/* read non-TLS failures */
@@ -1006,6 +1007,19 @@ logline_new(char **cause)
 	return ll;
 }
 
+struct logline *
+logline_twin(const struct logline *of)
+{
+	struct logline	*ll;
+
+	ll = xcalloc(1, sizeof *ll);
+	memcpy(ll->re, of->re, sizeof ll->re);
+	ll->twin = 1;
+	ll->upfail = of->upfail;
+	ll->md = pcre2_match_data_create(8, NULL);
+	return ll;
+}
+
 void
 logline_free(struct logline *ll)
 {
@@ -1013,7 +1027,7 @@ logline_free(struct logline *ll)
 
 	if (ll == NULL)
 		return;
-	for (i = 0; i < RE_MAX; i++)
+	for (i = 0; i < RE_MAX && !ll->twin; i++)
 		pcre2_code_free(ll->re[i]);
 	pcre2_match_data_free(ll->md);
 	free(ll);

@@ -19,12 +19,14 @@ struct pipeline_source {
 	struct unwrap		*uw;	/* records -> nginx lines */
 	int			 plain;	/* known to be nginx's own log */
 	struct pipeline_counts	 n;
+	uint64_t		 deferred_candidates;	/* counted by deliver */
 	struct pipeline_source	*next;
 };
 
 struct pipeline {
 	struct pipeline_opts	 opts;
 	struct logline		*ll;
+	struct logline		*ll_deliver;	/* deferred parses: a twin */
 	struct event		 ev;
 	struct pipeline_source	*sources;
 	int64_t			 last_tick;
@@ -62,6 +64,7 @@ pipeline_free(struct pipeline *p)
 		free(s->name);
 		free(s);
 	}
+	logline_free(p->ll_deliver);
 	logline_free(p->ll);
 	free(p);
 }
@@ -84,23 +87,47 @@ pipeline_source(struct pipeline *p, const char *name)
 	return s;
 }
 
+/* Parse line into ev with ll; 1 when ev is for pipeline_deliver. */
+static inline int
+pipeline_parse_with(struct logline *ll, struct pipeline_source *src,
+    uint64_t *candidates, const char *line, size_t len, uint64_t lineno,
+    uint64_t offset, const char *time, size_t timelen, int cut,
+    struct event *ev)
+{
+	struct logline_stats	 before, after;
+	enum event_kind		 kind;
+
+	logline_stats(ll, &before);
+	ev->source = src->name;
+	ev->line = lineno;
+	ev->offset = offset;
+	kind = logline_parse(ll, line, len, ev);
+	ev->source_time.p = time;
+	ev->source_time.n = timelen;
+	if (cut)
+		ev->flags |= EVENT_F_TRUNCATED;
+	logline_stats(ll, &after);
+	*candidates += after.candidates - before.candidates;
+	return kind != EVENT_NONE || (ev->flags & EVENT_F_UPSTREAM_FAIL);
+}
+
 /*
  * The parse half of one nginx line, unwrapped (time: the wrapper's, or
  * NULL), into ev. With keep, the line and the time are first copied
  * where keep says (the event's spans then point there: a parser thread
- * hands events over in batches). Returns 1 when ev is for
- * pipeline_deliver(): an event, or a line that says why a plain pool
- * may be down (flagged only when upstream failures are parsed).
+ * hands events over in batches). With defer, the line is not parsed
+ * here but by pipeline_deliver: ev only holds where it is (message,
+ * source_time, line, offset, and the cut in flags). Returns 1 when ev
+ * is for pipeline_deliver: an event, a line that says why a plain pool
+ * may be down (flagged only when upstream failures are parsed), or a
+ * deferred line that holds the literal.
  */
 static inline int
 pipeline_parse(struct pipeline *p, struct pipeline_source *src,
     const char *line, size_t len, uint64_t lineno, uint64_t offset,
     const char *time, size_t timelen, int cut, struct event *ev,
-    pipeline_keep_fn *keep, void *karg)
+    pipeline_keep_fn *keep, void *karg, int defer)
 {
-	struct logline_stats	 before, after;
-	enum event_kind		 kind;
-
 	/*
 	 * The prefilter (scan.h): a line without the literal is no event
 	 * and sets no flag read below; it is counted, not parsed.
@@ -112,26 +139,43 @@ pipeline_parse(struct pipeline *p, struct pipeline_source *src,
 		if (time != NULL)
 			time = keep(time, timelen, karg);
 	}
-	logline_stats(p->ll, &before);
-	ev->source = src->name;
-	ev->line = lineno;
-	ev->offset = offset;
-	kind = logline_parse(p->ll, line, len, ev);
-	ev->source_time.p = time;
-	ev->source_time.n = timelen;
-	if (cut)
-		ev->flags |= EVENT_F_TRUNCATED;
-	logline_stats(p->ll, &after);
-	src->n.candidates += after.candidates - before.candidates;
-	return kind != EVENT_NONE || (ev->flags & EVENT_F_UPSTREAM_FAIL);
+	if (defer) {
+		ev->source = src->name;
+		ev->line = lineno;
+		ev->offset = offset;
+		ev->message.p = line;
+		ev->message.n = len;
+		ev->source_time.p = time;
+		ev->source_time.n = timelen;
+		ev->flags = cut ? EVENT_F_TRUNCATED : 0;
+		return 1;
+	}
+	return pipeline_parse_with(p->ll, src, &src->n.candidates, line, len,
+	    lineno, offset, time, timelen, cut, ev);
 }
 
 enum event_kind
 pipeline_deliver(struct pipeline *p, struct pipeline_source *src,
-    const struct event *ev, double now)
+    struct event *ev, int deferred, double now)
 {
-	int64_t	 clock;
+	struct span	 line, time;
+	int64_t		 clock;
 
+	if (deferred) {
+		/*
+		 * Parsed here, by a twin of the parser thread's logline (the
+		 * same compiled patterns, its own match data and counters).
+		 */
+		if (p->ll_deliver == NULL)
+			p->ll_deliver = logline_twin(p->ll);
+		line = ev->message;
+		time = ev->source_time;
+		if (!pipeline_parse_with(p->ll_deliver, src,
+		    &src->deferred_candidates, line.p, line.n, ev->line,
+		    ev->offset, time.p, time.n, ev->flags & EVENT_F_TRUNCATED,
+		    ev))
+			return EVENT_NONE;
+	}
 	if (ev->kind == EVENT_NONE) {
 		/* Not an event, but why a plain pool may be down. */
 		if ((ev->flags & EVENT_F_UPSTREAM_FAIL) &&
@@ -165,9 +209,9 @@ pipeline_parsed(struct pipeline *p, struct pipeline_source *src,
     const char *time, size_t timelen, int cut, double now)
 {
 	if (!pipeline_parse(p, src, line, len, lineno, offset, time, timelen,
-	    cut, &p->ev, NULL, NULL))
+	    cut, &p->ev, NULL, NULL, 0))
 		return EVENT_NONE;
-	return pipeline_deliver(p, src, &p->ev, now);
+	return pipeline_deliver(p, src, &p->ev, 0, now);
 }
 
 enum event_kind
@@ -214,32 +258,32 @@ pipeline_flush(struct pipeline *p, struct pipeline_source *src, double now)
 int
 pipeline_line_parse(struct pipeline *p, struct pipeline_source *src,
     const char *line, size_t len, uint64_t lineno, uint64_t offset,
-    struct event *ev, pipeline_keep_fn *keep, void *karg)
+    struct event *ev, pipeline_keep_fn *keep, void *karg, int defer)
 {
 	struct unwrap_line	 u;
 
 	src->n.lines++;
 	if (src->plain)
 		return pipeline_parse(p, src, line, len, lineno, offset, NULL,
-		    0, 0, ev, keep, karg);
+		    0, 0, ev, keep, karg, defer);
 	if (unwrap_record(src->uw, line, len, lineno, offset, &u) == 0)
 		return 0;
 	if (unwrap_format(src->uw) == UNWRAP_PLAIN)
 		src->plain = 1;
 	return pipeline_parse(p, src, u.p, u.len, u.lineno, u.offset, u.time,
-	    u.timelen, u.cut, ev, keep, karg);
+	    u.timelen, u.cut, ev, keep, karg, defer);
 }
 
 int
 pipeline_flush_parse(struct pipeline *p, struct pipeline_source *src,
-    struct event *ev, pipeline_keep_fn *keep, void *karg)
+    struct event *ev, pipeline_keep_fn *keep, void *karg, int defer)
 {
 	struct unwrap_line	 u;
 
 	if (unwrap_flush(src->uw, &u) == 0)
 		return 0;
 	return pipeline_parse(p, src, u.p, u.len, u.lineno, u.offset, u.time,
-	    u.timelen, u.cut, ev, keep, karg);
+	    u.timelen, u.cut, ev, keep, karg, defer);
 }
 
 void
@@ -284,6 +328,7 @@ void
 pipeline_counts(const struct pipeline_source *s, struct pipeline_counts *n)
 {
 	*n = s->n;
+	n->candidates += s->deferred_candidates;
 }
 
 const char *

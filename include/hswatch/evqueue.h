@@ -23,6 +23,11 @@ struct evbatch {
 	struct event		 ev[EVQUEUE_EVENTS];
 	struct pipeline_source	*src[EVQUEUE_EVENTS];
 	unsigned		 n;
+	/*
+	 * The parser's lines are parsed by the consumer (set by
+	 * evqueue_take): it was keeping up, with time to spare.
+	 */
+	int			 deferred;
 	int			 last;	/* nothing follows this batch */
 	char			*cause;	/* with last: why the parser stopped */
 	/* Internal: the copies of the lines. */
@@ -35,8 +40,16 @@ struct evqueue;
 
 struct evqueue	*evqueue_new(void);
 void		 evqueue_free(struct evqueue *);
+/* Tests: every batch deferred (1), none (0), or by the backlog (-1). */
+void		 evqueue_set_defer(struct evqueue *, int defer);
 
-/* Parser side: an empty batch (waits for one), then hand it over. */
+/*
+ * Parser side: an empty batch (waits for one), then hand it over. A
+ * batch is taken with deferred set while the consumer keeps up (no
+ * more than one batch was waiting for it at the last put): the parser
+ * then leaves its lines' parse to it, and so the two share the work
+ * whichever side is the slower one.
+ */
 struct evbatch	*evqueue_take(struct evqueue *);
 void		 evqueue_put(struct evqueue *, struct evbatch *);
 /* Whether b has room for one more event from a line of len bytes. */

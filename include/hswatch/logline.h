@@ -26,6 +26,12 @@ struct logline;
  */
 struct logline	*logline_new(char **cause);
 void		 logline_free(struct logline *);
+/*
+ * A parser that shares of's compiled patterns (read-only: safe to match
+ * from another thread) with its own match data and counters; freed
+ * before of.
+ */
+struct logline	*logline_twin(const struct logline *of);
 
 /*
  * Parse one line (without its '\n'; NUL and any byte allowed). Fills

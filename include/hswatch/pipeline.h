@@ -119,22 +119,25 @@ enum event_kind	 pipeline_flush(struct pipeline *, struct pipeline_source *,
  * events over in batches (replay). pipeline_line_parse unwraps and
  * parses one record into *ev; with keep, the nginx line (and the
  * wrapper's time) are first copied where keep returns, and ev's spans
- * point there. It returns 1 when *ev is for pipeline_deliver, in order,
- * in the thread that owns the analyze stage and the callbacks; 0 when
- * the record gave nothing to deliver. A pipeline_source is used by one
- * parse thread; its counters are each written by one half.
+ * point there. With defer, the line is only copied and the parse is
+ * left to pipeline_deliver (called with deferred set): the thread that
+ * delivers parses when it has time to spare. pipeline_line_parse
+ * returns 1 when *ev is for pipeline_deliver, in order, in the thread
+ * that owns the analyze stage and the callbacks; 0 when the record gave
+ * nothing to deliver. A pipeline_source is used by one parse thread;
+ * its counters are each written by one side.
  */
 typedef const char *pipeline_keep_fn(const char *p, size_t n, void *arg);
 
 int		 pipeline_line_parse(struct pipeline *,
 		    struct pipeline_source *, const char *line, size_t len,
 		    uint64_t lineno, uint64_t offset, struct event *ev,
-		    pipeline_keep_fn *keep, void *karg);
+		    pipeline_keep_fn *keep, void *karg, int defer);
 int		 pipeline_flush_parse(struct pipeline *,
 		    struct pipeline_source *, struct event *ev,
-		    pipeline_keep_fn *keep, void *karg);
+		    pipeline_keep_fn *keep, void *karg, int defer);
 enum event_kind	 pipeline_deliver(struct pipeline *, struct pipeline_source *,
-		    const struct event *ev, double now);
+		    struct event *ev, int deferred, double now);
 /* Set the analyze stage after pipeline_new, before the first delivery. */
 void		 pipeline_set_analyze(struct pipeline *, struct analyze *,
 		    correlate_emit_fn *on_finding, void *arg);
