@@ -218,6 +218,8 @@ run_table() {
 	set -- $(best_of "$RUNS" "$HSWATCH" replay --config "$conf" "$log")
 	got=$(summary_events "$dir/out.txt")
 	count_check "hswatch replay --config" "$got" "$want"
+	full_out=$dir/full.txt	# compared with one thread's below
+	cp "$dir/out.txt" "$full_out"
 	if [ -n "$truthjson" ]; then
 		python3 "$here/countcheck.py" "$truthjson" summary "$dir/out.txt" \
 		    >/dev/null || { echo "bench: COUNT MISMATCH: hswatch replay --config" >&2; exit 1; }
@@ -227,6 +229,16 @@ run_table() {
 	# the events they counted come from the summary run above.
 	set -- $(best_of "$RUNS" "$HSWATCH" replay --json --config "$conf" "$log")
 	echo "hswatch replay --json --config|$1|$2|$got" >>"$rows"
+	# The rows above use two threads (replay's default with two CPUs):
+	# the same two on one, for comparison.
+	set -- $(best_of "$RUNS" "$HSWATCH" replay --threads 1 --config "$conf" "$log")
+	got=$(summary_events "$dir/out.txt")
+	count_check "hswatch replay --threads 1 --config" "$got" "$want"
+	cmp -s "$full_out" "$dir/out.txt" ||
+		{ echo "bench: replay --config: one thread and two differ" >&2; exit 1; }
+	echo "  the same, --threads 1|$1|$2|$got" >>"$rows"
+	set -- $(best_of "$RUNS" "$HSWATCH" replay --threads 1 --json --config "$conf" "$log")
+	echo "  --json --config --threads 1|$1|$2|$got" >>"$rows"
 	keep=
 
 	echo

@@ -4,9 +4,10 @@
 #include "config.h"
 
 #include <stdint.h>
-#include <time.h>
 
 #include <ev.h>
+
+#include "hswatch/monotime.h"
 
 #include "hsdlooptime.h"
 
@@ -18,15 +19,6 @@ static struct {
 	double		 slot[SLOTS];	/* its longest turn */
 } lt;
 
-static double
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 looptime_invoke(struct ev_loop *loop)
 {
@@ -36,9 +28,9 @@ looptime_invoke(struct ev_loop *loop)
 
 	if (ev_pending_count(loop) == 0)
 		return;
-	t0 = mono();
+	t0 = monotime_now();
 	ev_invoke_pending(loop);
-	d = mono() - t0;
+	d = monotime_now() - t0;
 	if (d > lt.max)
 		lt.max = d;
 	s = (int64_t)t0;
@@ -60,7 +52,7 @@ hsd_looptime_install(struct ev_loop *loop)
 void
 hsd_looptime_get(double *since_start, double *last_minute)
 {
-	int64_t		 now = (int64_t)mono();
+	int64_t		 now = (int64_t)monotime_now();
 	double		 m = 0;
 	unsigned	 i;
 

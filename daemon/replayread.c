@@ -17,24 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hswatch/evqueue.h"
 #include "hswatch/linereader.h"
+#include "hswatch/monotime.h"
 #include "hswatch/pipeline.h"
 #include "hswatch/xmalloc.h"
 
 #include "replayread.h"
-
-static double
-rr_mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 rr_progress(const char *path, const struct linereader *lr, uint64_t lines,
@@ -136,10 +127,10 @@ rr_file(struct replayread *rr, const char *path)
 		lineno++;
 		rr_line(rr, src, line, len, lineno, off, 0);
 		if (rr->tty && lineno - shown >= 0x100000 &&
-		    rr_mono() - last_progress > 0.5) {
+		    monotime_now() - last_progress > 0.5) {
 			shown = lineno;
 			rr_progress(path, lr, lineno, 0);
-			last_progress = rr_mono();
+			last_progress = monotime_now();
 		}
 	}
 	if (rr->tty && last_progress > 0)

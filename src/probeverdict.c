@@ -16,11 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hswatch/buf.h"
 #include "hswatch/jsonread.h"
+#include "hswatch/monotime.h"
 #include "hswatch/probeverdict.h"
 #include "hswatch/strmap.h"
 #include "hswatch/tlsalert.h"
@@ -290,15 +290,6 @@ probeverdict_summary(const struct probeverdict *pv, struct buf *b)
 
 /* ---- running hswatch-probe --------------------------------------------- */
 
-static double
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Append the argument opt followed by v ("--config=" "FILE"). */
 static void
 add_arg(char ***argv, size_t *n, const char *opt, const char *v)
@@ -438,14 +429,14 @@ probeverdict_run(const struct probeverdict_cmd *cmd, const char *at,
 
 	buf_init(&out);
 	buf_init(&err);
-	deadline = mono() + (cmd->timeout_s > 0 ? cmd->timeout_s :
+	deadline = monotime_now() + (cmd->timeout_s > 0 ? cmd->timeout_s :
 	    RUN_TIMEOUT_S);
 	pfd[0].fd = outp[0];
 	pfd[1].fd = errp[0];
 	pfd[0].events = pfd[1].events = POLLIN;
 	open_fds = 2;
 	while (open_fds > 0) {
-		double	 left = deadline - mono();
+		double	 left = deadline - monotime_now();
 
 		if (left <= 0) {
 			timed_out = 1;

@@ -32,12 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
 
 #include "hswatch/buf.h"
+#include "hswatch/monotime.h"
 #include "hswatch/rotated.h"
 #include "hswatch/state.h"
 #include "hswatch/tail.h"
@@ -352,15 +352,6 @@ tail_deliver(struct tail *t, struct tail_file *f, const char *p, size_t len,
 	t->cb(t, &l, t->arg);
 }
 
-static double
-tail_mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Is this round's time up (looked at every TAIL_TIME_LINES lines)? */
 static int
 tail_time_up(struct tail *t)
@@ -368,7 +359,7 @@ tail_time_up(struct tail *t)
 	if (t->round_end == 0 || ++t->since_check < TAIL_TIME_LINES)
 		return 0;
 	t->since_check = 0;
-	return tail_mono() > t->round_end;
+	return monotime_now() > t->round_end;
 }
 
 /*
@@ -801,7 +792,7 @@ tail_check(struct tail *t)
 
 	t->more = 0;
 	/* On a loop only: its idle watcher takes the rest (below). */
-	t->round_end = t->loop != NULL ? tail_mono() + TAIL_TIME_BUDGET : 0;
+	t->round_end = t->loop != NULL ? monotime_now() + TAIL_TIME_BUDGET : 0;
 	t->since_check = 0;
 	do {
 		if (t->rewatch)
