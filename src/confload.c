@@ -69,6 +69,13 @@ confload_arg(const struct confdir *d, size_t i)
 	return i < d->nargs ? d->args[i] : NULL;
 }
 
+/*
+ * While the tree is read, a child array has room for the next power of
+ * two of its children, at least CHILD_MIN (no field kept for it: the
+ * directive stays at 48 bytes).
+ */
+#define CHILD_MIN	8
+
 /* The child arrays still growing (a tree whose load failed). */
 static void
 dir_free(struct confdir *d)
@@ -77,8 +84,7 @@ dir_free(struct confdir *d)
 
 	for (i = 0; i < d->nchild; i++)
 		dir_free(d->child[i]);
-	if (d->capchild != 0)
-		free(d->child);
+	free(d->child);
 }
 
 /*
@@ -94,16 +100,20 @@ dir_freeze(struct arena *a, struct confdir *d)
 
 	for (i = 0; i < d->nchild; i++)
 		dir_freeze(a, d->child[i]);
-	if (d->capchild == 0)
+	if (d->nchild == 0)
 		return;
-	v = NULL;
-	if (d->nchild > 0) {
-		v = arena_alloc(a, d->nchild * sizeof *v);
-		memcpy(v, d->child, d->nchild * sizeof *v);
-	}
+	v = arena_alloc(a, d->nchild * sizeof *v);
+	memcpy(v, d->child, d->nchild * sizeof *v);
 	free(d->child);
 	d->child = v;
-	d->capchild = 0;
+}
+
+static void
+tree_freeze(struct conftree *t)
+{
+	dir_freeze(t->mem, &t->root);
+	arena_intern_done(t->mem);
+	t->loaded = 1;
 }
 
 void
@@ -113,7 +123,8 @@ confload_free(struct conftree *t)
 
 	if (t == NULL)
 		return;
-	dir_free(&t->root);
+	if (!t->loaded)
+		dir_free(&t->root);
 	arena_free(t->mem);
 	for (i = 0; i < t->nfiles; i++)
 		free(t->files[i]);
@@ -408,7 +419,7 @@ dir_add(struct loader *ld, struct confdir *parent, struct conflex_stmt *st,
     const char *file)
 {
 	struct confdir	*d;
-	size_t		 i;
+	size_t		 i, n;
 
 	d = arena_calloc(ld->t->mem, 1, sizeof *d);
 	d->file = file;
@@ -421,13 +432,12 @@ dir_add(struct loader *ld, struct confdir *parent, struct conflex_stmt *st,
 	for (i = 0; i < st->nwords; i++)
 		d->args[i] = arena_intern(ld->t->mem, st->words[i].s,
 		    st->words[i].n);
-	d->opaque = (unsigned char)st->opaque;
+	d->opaque = st->opaque != 0;
 	d->parent = parent;
-	if (parent->nchild == parent->capchild) {
-		parent->capchild = parent->capchild ? parent->capchild * 2 : 8;
-		parent->child = xreallocarray(parent->child, parent->capchild,
-		    sizeof *parent->child);
-	}
+	n = parent->nchild;
+	if (n == 0 || (n >= CHILD_MIN && (n & (n - 1)) == 0))
+		parent->child = xreallocarray(parent->child,
+		    n == 0 ? CHILD_MIN : 2 * n, sizeof *parent->child);
 	parent->child[parent->nchild++] = d;
 	ld->t->ndirs++;
 	return d;
@@ -573,10 +583,8 @@ confload_files(const char *path, const char *prefix, char **cause)
 	if (load_file(&ld, full, &t->root, &root, NULL) != 0) {
 		confload_free(t);
 		t = NULL;
-	} else {
-		dir_freeze(t->mem, &t->root);
-		arena_intern_done(t->mem);
-	}
+	} else
+		tree_freeze(t);
 	free(full);
 	return t;
 }
@@ -669,8 +677,7 @@ confload_dump(const char *data, size_t len, const char *prefix, char **cause)
 		const char		*text;
 		size_t			 dlen;
 
-		dir_freeze(t->mem, &t->root);
-		arena_intern_done(t->mem);
+		tree_freeze(t);
 
 		t->texts = xcalloc(t->nfiles ? t->nfiles : 1,
 		    sizeof *t->texts);
