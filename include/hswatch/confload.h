@@ -23,8 +23,9 @@
 /*
  * One directive; a block directive has children. Directives, their
  * argument arrays and (once loaded) child arrays live in the tree's
- * arena; equal argument strings are one string: read-only. 48 bytes:
- * a configuration of 1,000 servers has 20,000 of them.
+ * arena; equal argument strings are one string, and equal argument
+ * arrays one array: read-only. 48 bytes: a configuration of 1,000
+ * servers has 20,000 of them.
  */
 struct confdir {
 	const char	 *file;		/* owned by the tree */
