@@ -1524,10 +1524,15 @@ loc_build(struct builder *bd, struct confmodel_server *srv,
 	l->server = srv;
 	l->parent = parent;
 	rc = loc_fill(bd, l, top);
-	/* Its nested locations and its targets are all built here. */
+	/* Its nested locations and its targets are all built here. Most
+	 * have one target, their own: the array is that member. */
 	l->child = to_arena(bd->m, l->child, l->nchild, sizeof *l->child);
-	l->targets = to_arena(bd->m, l->targets, l->ntargets,
-	    sizeof *l->targets);
+	if (l->ntargets == 1 && l->targets[0] == l->target) {
+		free(l->targets);
+		l->targets = &l->target;
+	} else
+		l->targets = to_arena(bd->m, l->targets, l->ntargets,
+		    sizeof *l->targets);
 	return rc;
 }
 
