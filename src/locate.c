@@ -137,6 +137,8 @@ regex_match(void *re, const char *s, size_t n)
 	char			 stack[1024 + REGEX_PAD], *copy = stack;
 	int			 rc;
 
+	if (re == NULL)		/* no memory to compile it */
+		return 0;
 	if (n + REGEX_PAD > sizeof stack)
 		copy = xmalloc(n + REGEX_PAD);
 	memcpy(copy, s, n);
@@ -159,7 +161,8 @@ static int
 find_location(struct confmodel_loc *const *locs, size_t n, const char *uri,
     size_t len, const struct confmodel_loc **cur)
 {
-	const struct confmodel_loc	*l, *best = NULL;
+	struct confmodel_loc		*l;
+	const struct confmodel_loc	*best = NULL;
 	size_t				 i, pl, bl = 0;
 	int				 noregex = 0;
 
@@ -192,7 +195,7 @@ find_location(struct confmodel_loc *const *locs, size_t n, const char *uri,
 		l = locs[i];
 		if ((l->kind == CONFMODEL_LOC_REGEX ||
 		    l->kind == CONFMODEL_LOC_REGEX_CI) &&
-		    regex_match(l->re, uri, len)) {
+		    regex_match(confmodel_loc_regex(l), uri, len)) {
 			*cur = l;
 			(void)find_location(l->child, l->nchild, uri, len, cur);
 			return 1;
@@ -327,6 +330,7 @@ locate_server_by_host(const struct confmodel *m, const char *host,
     size_t len)
 {
 	const struct confmodel_server	*s, *lead = NULL, *trail = NULL;
+	struct confmodel_server		*rs;	/* its regexes compile */
 	char				 h[256];
 	size_t				 i, j, hl = 0, spec, ls = 0, ts = 0;
 
@@ -367,11 +371,11 @@ locate_server_by_host(const struct confmodel *m, const char *host,
 	if (trail != NULL)
 		return trail;
 	for (i = 0; i < m->nservers; i++) {
-		s = m->servers[i];
-		for (j = 0; j < s->nnames && !s->stream; j++)
-			if (s->name_re[j] != NULL &&
-			    regex_match(s->name_re[j], h, hl))
-				return s;
+		rs = m->servers[i];
+		for (j = 0; j < rs->nnames && !rs->stream; j++)
+			if (rs->names[j][0] == '~' &&
+			    regex_match(confmodel_server_regex(rs, j), h, hl))
+				return rs;
 	}
 	return NULL;
 }

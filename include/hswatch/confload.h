@@ -23,7 +23,9 @@
 /*
  * One directive; a block directive has children. Directives, their
  * argument arrays and (once loaded) child arrays live in the tree's
- * arena; equal argument strings are one string: read-only.
+ * arena; equal argument strings are one string, and equal argument
+ * arrays one array: read-only. 48 bytes: a configuration of 1,000
+ * servers has 20,000 of them.
  */
 struct confdir {
 	const char	 *file;		/* owned by the tree */
@@ -32,11 +34,10 @@ struct confdir {
 	struct confdir	**child;
 	unsigned	  line;		/* line of the directive's name */
 	unsigned	  end_line;	/* of its ";" or "{": nginx -t's */
-	unsigned	  nargs;	/* (CONFLOAD_MAX_DIRS bounds these) */
-	unsigned	  nchild;
-	unsigned	  capchild;	/* 0 once the tree is loaded */
-	unsigned char	  block;	/* has a { } body */
-	unsigned char	  opaque;	/* a *_by_lua_block, body skipped */
+	unsigned	  nargs;
+	unsigned	  nchild : 30;	/* (CONFLOAD_MAX_DIRS bounds it) */
+	unsigned	  block : 1;	/* has a { } body */
+	unsigned	  opaque : 1;	/* a *_by_lua_block, body skipped */
 };
 
 /*
@@ -71,6 +72,7 @@ struct conftree {
 	size_t		  nwarnings;
 	struct confload_violation *violations;	/* in file order */
 	size_t		  nviolations;
+	int		  loaded;	/* child arrays moved to the arena */
 };
 
 /*

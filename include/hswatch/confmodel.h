@@ -140,7 +140,7 @@ struct confmodel_loc {
 	const struct confdir	 *dir;
 	enum confmodel_lockind	  kind;
 	char			 *pattern;
-	void			 *re;		/* pcre2_code for regexes */
+	void			 *re;		/* see confmodel_loc_regex() */
 	struct confmodel_server	 *server;
 	struct confmodel_loc	 *parent;
 	struct confmodel_loc	**child;
@@ -163,7 +163,7 @@ struct confmodel_server {
 	int			  stream;
 	char			**names;	/* server_name args */
 	size_t			  nnames;
-	void			**name_re;	/* pcre2_code per ~name */
+	void			**name_re;	/* see confmodel_server_regex() */
 	char			 *logname;	/* what nginx logs as server: */
 	struct confmodel_listen	 *listens;
 	size_t			  nlistens;
@@ -211,6 +211,15 @@ struct confmodel_srvlist {
 struct confmodel *confmodel_new(struct conftree *, const char *version,
 		    char **cause);
 void		  confmodel_free(struct confmodel *);
+
+/*
+ * The pcre2_code of a regex location, or of a server's "~" name j; NULL
+ * for any other (or without memory). Compiled on first use and kept
+ * with the model (which is read from one thread at a time): the build
+ * only checks them.
+ */
+void		 *confmodel_loc_regex(struct confmodel_loc *);
+void		 *confmodel_server_regex(struct confmodel_server *, size_t j);
 
 /* "FILE:LINE" of a directive, or "built-in default for nginx V". */
 void		  confmodel_origin(const struct confmodel *,
