@@ -100,14 +100,21 @@ group_gid(const char *name, gid_t *gid)
 	return n == (ssize_t)sizeof *gid ? 0 : -1;
 }
 
-/* Give the socket to the group "hswatch" (0660), else keep it 0600. */
+/*
+ * Give the socket to the group "hswatch" (0660), else keep it 0600.
+ * Under the unit the daemon runs as group hswatch, so the socket is
+ * the group's already: no chown, which the unit's SystemCallFilter
+ * (~@privileged holds @chown) refuses with EPERM.
+ */
 static void
 status_perms(const char *path)
 {
-	gid_t	 gid;
+	struct stat	 st;
+	gid_t		 gid;
 
 	if (group_gid(HSD_STATUS_GROUP, &gid) == 0 &&
-	    chown(path, (uid_t)-1, gid) == 0) {
+	    ((stat(path, &st) == 0 && st.st_gid == gid) ||
+	    chown(path, (uid_t)-1, gid) == 0)) {
 		(void)chmod(path, 0660);
 		return;
 	}

@@ -67,14 +67,19 @@ expect_eq "textfile: lines read" \
 # deadline or the textfile's 60 s liveness rewrite). From 16 s after the
 # last line (lines keep the 5 s timer going for 10 s), 6 s of no
 # voluntary context switch.
-while [ "$(date +%s)" -lt $((t_written + 16)) ]; do
-	nap 0.5
-done
-before=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$DPID/status")
-sleep 6
-after=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$DPID/status")
-expect_eq "quiet with findings open and a textfile: no wakeup in 6 s" \
-	$((after - before)) 0
+if [ -n "${HSWATCH_VALGRIND:-}" ]; then
+	# Under memcheck the wakeups counted are valgrind's own.
+	ok "# SKIP quiet with findings open: wakeups not measurable under valgrind"
+else
+	while [ "$(date +%s)" -lt $((t_written + 16)) ]; do
+		nap 0.5
+	done
+	before=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$DPID/status")
+	sleep 6
+	after=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$DPID/status")
+	expect_eq "quiet with findings open and a textfile: no wakeup in 6 s" \
+		$((after - before)) 0
+fi
 
 # SIGHUP: the model is reloaded, nothing is emitted twice.
 before=$(wc -l <"$S/findings.json")

@@ -135,6 +135,19 @@ if ct_exec hswatch status >"$T_TMP/hs" 2>&1 && [ -s "$T_TMP/hs" ]; then
 else
 	fail "hswatch status answers under the unit" "$(head -5 "$T_TMP/hs")"
 fi
+# The socket is the hswatch group's (0660) under the unit's
+# SystemCallFilter, which refuses chown: a member of the group who is
+# not root or hswatch asks it.
+expect_eq "the status socket: mode 660, group hswatch" \
+	"$(ct_exec stat -c '%a %G' /run/hswatch/status.sock 2>&1)" "660 hswatch"
+hsgid=$(ct_exec getent group hswatch | cut -d: -f3)
+if [ -n "$hsgid" ] && ct_exec setpriv --reuid=65534 --regid="$hsgid" \
+    --clear-groups hswatch status >"$T_TMP/hsg" 2>&1 && [ -s "$T_TMP/hsg" ]; then
+	ok "hswatch status answers a member of the group hswatch (uid 65534)"
+else
+	fail "hswatch status answers a member of the group hswatch" \
+	    "gid ${hsgid:-?}: $(head -3 "$T_TMP/hsg")"
+fi
 
 # --- real nginx failures
 pid0=$(ct_exec systemctl show -p MainPID --value hswatchd)
