@@ -391,6 +391,12 @@ replay_probe_cache(const struct cliconf *cc)
 	return probeverdict_cache_new(&cmd);
 }
 
+/* What cmd_replay leaves to the process's end (see there). */
+static struct {
+	struct analyze		*an;
+	struct confmodel	*model;
+} replay_left;
+
 static int
 cmd_replay(int argc, char **argv)
 {
@@ -537,10 +543,16 @@ cmd_replay(int argc, char **argv)
 		write_patch(patch_path, analyze_patch(an));
 	buf_free(&out);
 	pipeline_free(pl);
-	analyze_free(an);
 	probeverdict_cache_free(pvc);
 	summary_free(sm);
-	confmodel_free(model);
+	/*
+	 * The analyzer (its open findings, memos) and the model are left
+	 * to the process's end: freeing them one block at a time took a
+	 * tenth of a 200,000-line replay on 5,000 vhosts. Kept reachable
+	 * from here, so that leak checkers do not count them.
+	 */
+	replay_left.an = an;
+	replay_left.model = model;
 	return 0;
 }
 
