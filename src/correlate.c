@@ -193,6 +193,11 @@ tracked_add_peer(struct tracked *t, const char *peer, uint32_t h)
 	for (i = 0; i < t->nph; i++)
 		if (t->ph[i] == h && strcmp(f->peers[i], peer) == 0)
 			return;
+	/* Not listed and no room (an overflow finding takes a new peer
+	 * nearly every event): finding_add_peer() would compare them all
+	 * again to add nothing. */
+	if (f->npeers >= FINDING_MAX_PEERS)
+		return;
 	finding_add_peer(f, peer, strlen(peer));
 }
 
