@@ -70,6 +70,7 @@ struct analyze {
 	struct strmap		*tested;
 	char			*want_at;	/* set by probe_for */
 	char			*want_peer;
+	size_t			 ndefer;	/* deferred findings alive */
 };
 
 /* A diagnosis made before its probe verdict came: enough to redo it. */
@@ -137,35 +138,42 @@ pending_free(void *p)
 	free(w);
 }
 
-/* Copy ev with every span moved into one allocation the copy owns. */
+/* Copy ev to *dst with every span moved into one allocation (*text)
+ * the copy owns. */
 static void
-pending_event(struct pending *w, const struct event *ev)
+event_copy(struct event *dst, char **text, const struct event *ev)
 {
 	struct span	*sp[] = {
-		&w->ev.time, &w->ev.message, &w->ev.action, &w->ev.ssl_func,
-		&w->ev.ssl_error, &w->ev.reason, &w->ev.verify_text,
-		&w->ev.err_text, &w->ev.name, &w->ev.cert_path,
-		&w->ev.client, &w->ev.server, &w->ev.request, &w->ev.method,
-		&w->ev.uri, &w->ev.subrequest, &w->ev.upstream,
-		&w->ev.scheme, &w->ev.peer, &w->ev.upstream_uri,
-		&w->ev.host, &w->ev.referrer
+		&dst->time, &dst->message, &dst->action, &dst->ssl_func,
+		&dst->ssl_error, &dst->reason, &dst->verify_text,
+		&dst->err_text, &dst->name, &dst->cert_path,
+		&dst->client, &dst->server, &dst->request, &dst->method,
+		&dst->uri, &dst->subrequest, &dst->upstream,
+		&dst->scheme, &dst->peer, &dst->upstream_uri,
+		&dst->host, &dst->referrer
 	};
 	size_t		 i, len = 1, off = 0;
 
-	w->ev = *ev;
-	w->ev.source = NULL;
+	*dst = *ev;
+	dst->source = NULL;
 	for (i = 0; i < sizeof sp / sizeof sp[0]; i++)
 		if (sp[i]->p != NULL)
 			len += sp[i]->n + 1;
-	w->text = xmalloc(len);
+	*text = xmalloc(len);
 	for (i = 0; i < sizeof sp / sizeof sp[0]; i++) {
 		if (sp[i]->p == NULL)
 			continue;
-		memcpy(w->text + off, sp[i]->p, sp[i]->n);
-		w->text[off + sp[i]->n] = '\0';
-		sp[i]->p = w->text + off;
+		memcpy(*text + off, sp[i]->p, sp[i]->n);
+		(*text)[off + sp[i]->n] = '\0';
+		sp[i]->p = *text + off;
 		off += sp[i]->n + 1;
 	}
+}
+
+static void
+pending_event(struct pending *w, const struct event *ev)
+{
+	event_copy(&w->ev, &w->text, ev);
 }
 
 void
@@ -377,6 +385,91 @@ prune_one(const char *key, void *value, void *arg)
 }
 
 /*
+ * A finding diagnosed in part (diagnose_event_key), completed by the
+ * whole diagnosis when first read (finding_complete): what that needs
+ * of the event and of its location. Replay keeps no patches, and shows
+ * few of the 20,000 findings 20,000 located targets make (most are
+ * counted under their pool's cascade or past the correlator's bound):
+ * their text and patch, most of a diagnosis, are never written.
+ */
+struct defer {
+	struct finding_defer	 base;		/* first: what f points to */
+	struct analyze		*a;
+	struct locate_result	 loc;
+	struct event		 ev;		/* spans into text */
+	char			*text;
+};
+
+static void
+defer_complete(struct finding *f, struct finding_defer *base)
+{
+	struct defer	*d = (struct defer *)base;
+	struct analyze	*a = d->a;
+	struct finding	*full;
+	struct patch	*one;
+
+	/* As diagnose_keep() would have made it (the files split once). */
+	one = patch_new(a->root);
+	patch_set_tree(one, a->m != NULL ? a->m->tree : NULL);
+	patch_set_files(one, a->files);
+	full = diagnose_event_probe(a->m, a->root, &d->ev, &d->loc, NULL,
+	    one);
+	patch_free(one);
+	if (full != NULL)
+		finding_take_body(f, full);
+}
+
+static void
+defer_free(struct finding_defer *base)
+{
+	struct defer	*d = (struct defer *)base;
+
+	d->a->ndefer--;
+	free(d->text);
+	free(d);
+}
+
+/* Whether diagnose_keep() may leave the text to the first read: nothing
+ * keeps patches and no probe takes part (its verdict, the test of a
+ * patch: those read the finding at once). */
+static int
+defer_ok(const struct analyze *a, const struct locate_result *lp,
+    const struct probeverdict *pv, const char *fkey)
+{
+	return a->keep == 0 && a->probe == NULL && a->test_want == NULL &&
+	    a->probe_want == NULL && pv == NULL && fkey == NULL &&
+	    a->m != NULL && lp != NULL;
+}
+
+static struct finding *
+diagnose_defer(struct analyze *a, const struct event *ev,
+    const struct locate_result *lp)
+{
+	struct finding	*f;
+	struct defer	*d;
+
+	if ((f = diagnose_event_key(a->m, a->root, ev, lp)) == NULL)
+		return NULL;
+	d = xmalloc(sizeof *d);
+	d->base.complete = defer_complete;
+	d->base.free = defer_free;
+	d->a = a;
+	d->loc = *lp;
+	event_copy(&d->ev, &d->text, ev);
+	f->defer = &d->base;
+	a->ndefer++;
+	return f;
+}
+
+/* A finding still deferred, completed while its model lives. */
+static void
+complete_one(const struct finding *f, void *arg)
+{
+	(void)arg;
+	finding_complete(f);
+}
+
+/*
  * Diagnose with a patch of its own (merged into the combined one) and
  * keep it as the finding's latest; the patches of resolved findings are
  * dropped when the map is full.
@@ -391,6 +484,8 @@ diagnose_keep(struct analyze *a, const struct event *ev,
 	struct prune_ctx	 x;
 	size_t			 i;
 
+	if (defer_ok(a, lp, pv, fkey))
+		return diagnose_defer(a, ev, lp);
 	one = patch_new(a->root);
 	patch_set_tree(one, a->m != NULL ? a->m->tree : NULL);
 	patch_set_files(one, a->files);
@@ -476,6 +571,9 @@ analyze_new(const struct confmodel *m, const struct correlate_conf *conf)
 void
 analyze_set_model(struct analyze *a, const struct confmodel *m)
 {
+	/* Deferred findings complete from the model they were made with. */
+	if (a->ndefer > 0 && a->corr != NULL)
+		correlate_foreach_finding(a->corr, complete_one, NULL);
 	a->m = m;
 	strmap_free(a->memo, free);
 	a->memo = strmap_new();

@@ -430,6 +430,9 @@ cascade_describe(struct group *g, int64_t now, const struct correlate *c)
 	unsigned	 failing = group_failing(c, g, now), total;
 	size_t		 i;
 
+	if (cause != NULL)
+		finding_complete(cause);	/* its text is copied */
+
 	total = group_total(g);
 	if (failing > total)
 		total = failing;
@@ -869,7 +872,7 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 			cascade_describe(g, now, c);
 			emit(f, FINDING_UPDATED, arg);
 		} else if (t != NULL && g->cause == t && f->patch == NULL &&
-		    t->f->patch != NULL) {
+		    (finding_complete(t->f), t->f->patch != NULL)) {
 			/* The cause became known: say so once. */
 			cascade_describe(g, now, c);
 			emit(f, FINDING_UPDATED, arg);
@@ -950,9 +953,12 @@ after_feed(struct correlate *c, const struct correlate_event *ev,
 	if (!t->emitted) {
 		t->emitted = 1;
 		crossed(t);
+		finding_complete(t->f);
 		emit(t->f, FINDING_OPENED, arg);
-	} else if (crossed(t))
+	} else if (crossed(t)) {
+		finding_complete(t->f);
 		emit(t->f, FINDING_UPDATED, arg);
+	}
 }
 
 static int64_t
@@ -1006,6 +1012,7 @@ overflow_track(struct correlate *c, const struct correlate_event *ev,
 		finding_free(f);
 		return t;
 	}
+	finding_complete(f);	/* its cause and fix are quoted */
 	finding_set(&f->key, key);
 	free(key);
 	xasprintf(&text, "More %s findings than can be tracked one by one "
@@ -1192,8 +1199,10 @@ tick_finding(const char *key, void *value, void *arg)
 			x->low = t->last_now;
 		return;
 	}
-	if (t->emitted)
+	if (t->emitted) {
+		finding_complete(t->f);
 		x->emit(t->f, FINDING_RESOLVED, x->arg);
+	}
 	if ((g = tracked_group(x->c, t)) != NULL && g->cause == t)
 		g->cause = NULL;
 	if (x->c->last_tls_t == t)
@@ -1294,6 +1303,8 @@ correlate_replace(struct correlate *c, const char *key, struct finding *f,
 		return 0;
 	}
 	old = t->f;
+	finding_complete(old);
+	finding_complete(f);
 	if (same_str(old->code, f->code) && old->confidence == f->confidence &&
 	    old->severity == f->severity && same_str(old->title, f->title) &&
 	    same_str(old->cause, f->cause) && same_str(old->fix, f->fix) &&
@@ -1318,8 +1329,10 @@ correlate_replace(struct correlate *c, const char *key, struct finding *f,
 			cascade_describe(g, c->clock, c);
 			emit(g->cascade->f, FINDING_UPDATED, arg);
 		}
-	} else if (t->emitted)
+	} else if (t->emitted) {
+		finding_complete(t->f);
 		emit(t->f, FINDING_UPDATED, arg);
+	}
 	return 1;
 }
 
@@ -1362,6 +1375,7 @@ open_finding(const char *key, void *value, void *arg)
 	struct tracked	*t = value;
 
 	(void)key;
+	finding_complete(t->f);		/* readers read it all */
 	x->fn(t->f, !t->emitted || suppressed(x->c, t), x->arg);
 }
 

@@ -58,6 +58,12 @@ struct dx {
 	int				 patch_ok;	/* every value known */
 	int				 names_ambiguous; /* probe_name() */
 	unsigned			 lflags;	/* LOCATE_F_*: why not */
+	/*
+	 * diagnose_event_key(): the rules run as always, but what only
+	 * words the finding (title, cause and fix text, the patch's edits)
+	 * is not written: no choice of code depends on it.
+	 */
+	int				 light;
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -194,7 +200,8 @@ describe(struct dx *x, struct buf *b, const char *key)
 {
 	const struct confmodel_setting	*s;
 
-	if (x->t == NULL || (s = confmodel_setting(x->t, key)) == NULL)
+	if (x->light || x->t == NULL ||
+	    (s = confmodel_setting(x->t, key)) == NULL)
 		return;
 	buf_printf(b, "%s %s (", s->name, s->value ? s->value : "unset");
 	confmodel_origin(x->m, s->dir, b);
@@ -459,6 +466,8 @@ set_directive(struct dx *x, const char *key, const char *value)
 	const struct confdir		*own, *anchor;
 	char				*line;
 
+	if (x->light)
+		return;
 	s = x->t != NULL ? confmodel_setting(x->t, key) : NULL;
 	xasprintf(&line, "%s %s;", dname(x, key), value);
 	if (x->fix.len > 0)
@@ -496,6 +505,8 @@ fix_note(struct dx *x, const char *fmt, ...)
 	va_list	 ap;
 	char	*s;
 
+	if (x->light)
+		return;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
@@ -514,6 +525,23 @@ set_places(struct dx *x)
 	struct finding	*f = x->f;
 	struct buf	 b;
 
+	if (x->light) {
+		/* The files and lines: what the key and located() read. */
+		if (x->srv != NULL)
+			finding_set_at(&f->server, NULL, x->srv->dir->file,
+			    x->srv->dir->line);
+		if (x->loc != NULL)
+			finding_set_at(&f->location, NULL, x->loc->dir->file,
+			    x->loc->dir->line);
+		if (x->t != NULL)
+			finding_set_at(&f->proxy_pass, NULL, x->t->dir->file,
+			    x->t->dir->line);
+		if (x->grp != NULL)
+			finding_set_at(&f->upstream, NULL,
+			    x->grp->dir ? x->grp->dir->file : NULL,
+			    x->grp->dir ? x->grp->dir->line : 0);
+		return;
+	}
 	buf_init(&b);
 	if (x->srv != NULL)
 		finding_set_at(&f->server, x->srv->logname != NULL &&
@@ -554,7 +582,7 @@ event_said(struct dx *x, struct buf *b)
 {
 	const struct event	*ev = x->ev;
 
-	if (ev == NULL)
+	if (ev == NULL || x->light)
 		return;
 	if (ev->alert >= 0)
 		buf_printf(b, "the upstream answered alert %d %s", ev->alert,
@@ -577,6 +605,8 @@ title_peer(struct dx *x, const char *fmt)
 	const char	*pct;
 	char		 peer[128] = "the upstream";
 
+	if (x->light)
+		return;
 	if (x->ev != NULL && x->ev->peer.p != NULL)
 		snprintf(peer, sizeof peer, "%.*s", (int)(x->ev->peer.n > 100 ?
 		    100 : x->ev->peer.n), x->ev->peer.p);
@@ -788,6 +818,9 @@ rule_sni(struct dx *x, int name_mismatch)
 		title_peer(x, "nginx sends no SNI to %s, which requires it");
 	else
 		title_peer(x, "nginx sends an SNI name that %s does not serve");
+	/* What follows chooses no code: only words, confidence, patch. */
+	if (x->light)
+		return;
 	if (x->t == NULL) {
 		no_target(x, &x->cause);
 		event_said(x, &x->cause);
@@ -1803,22 +1836,13 @@ affects_note(struct dx *x)
 	buf_free(&b);
 }
 
+/* The finding's cause, fix and patch, from what the rules wrote. */
 static void
-finish(struct dx *x, struct patch *combined)
+finish_text(struct dx *x, struct patch *combined)
 {
 	struct buf	 d;
-	char		*cause = NULL, *key;
-	char		 at[4200];
+	char		*cause = NULL;
 
-	if (x->f == NULL)
-		return;
-	if (x->ev != NULL) {
-		x->f->alert = x->ev->alert;
-		x->f->verify_code = x->ev->verify_code;
-	}
-	/* Without the config nothing is config evidence. */
-	if (x->t == NULL && x->f->confidence == FINDING_CONFIG_EVIDENCE)
-		x->f->confidence = FINDING_HYPOTHESIS;
 	buf_addc(&x->cause, '.');
 	finding_set(&x->f->cause, buf_cstr(&x->cause));
 	if (x->p != NULL && x->patch_ok && patch_count(x->p) > 0)
@@ -1849,6 +1873,25 @@ finish(struct dx *x, struct patch *combined)
 		}
 		buf_free(&d);
 	}
+}
+
+static void
+finish(struct dx *x, struct patch *combined)
+{
+	char		*key;
+	char		 at[4200];
+
+	if (x->f == NULL)
+		return;
+	if (x->ev != NULL) {
+		x->f->alert = x->ev->alert;
+		x->f->verify_code = x->ev->verify_code;
+	}
+	/* Without the config nothing is config evidence. */
+	if (x->t == NULL && x->f->confidence == FINDING_CONFIG_EVIDENCE)
+		x->f->confidence = FINDING_HYPOTHESIS;
+	if (!x->light)
+		finish_text(x, combined);
 	if (finding_at_str(&x->f->proxy_pass, at, sizeof at) != NULL &&
 	    x->t != NULL && x->t->loc != NULL &&
 	    strcmp(x->t->dir->file, x->t->loc->dir->file) != 0)
@@ -1869,9 +1912,10 @@ finish(struct dx *x, struct patch *combined)
 
 static void
 dx_init(struct dx *x, const struct confmodel *m, const char *root,
-    const struct event *ev, const struct locate_result *loc)
+    const struct event *ev, const struct locate_result *loc, int light)
 {
 	memset(x, 0, sizeof *x);
+	x->light = light;
 	x->m = m;
 	x->root = root;
 	x->ev = ev;
@@ -1885,7 +1929,9 @@ dx_init(struct dx *x, const struct confmodel *m, const char *root,
 			x->grp = x->t->group;
 	}
 	x->patch_ok = 1;
-	if (x->t != NULL) {
+	/* Light: no edits are made (set_directive; the probe's are not
+	 * in it). */
+	if (x->t != NULL && !light) {
 		x->p = patch_new(root);
 		patch_set_tree(x->p, m != NULL ? m->tree : NULL);
 	}
@@ -1966,17 +2012,37 @@ diagnose_event(const struct confmodel *m, const char *root,
 	return diagnose_event_probe(m, root, ev, loc, NULL, combined);
 }
 
+static struct finding *diagnose_run(const struct confmodel *,
+		    const char *, const struct event *,
+		    const struct locate_result *, const struct probeverdict *,
+		    struct patch *, int);
+
 struct finding *
 diagnose_event_probe(const struct confmodel *m, const char *root,
     const struct event *ev, const struct locate_result *loc,
     const struct probeverdict *pv, struct patch *combined)
+{
+	return diagnose_run(m, root, ev, loc, pv, combined, 0);
+}
+
+struct finding *
+diagnose_event_key(const struct confmodel *m, const char *root,
+    const struct event *ev, const struct locate_result *loc)
+{
+	return diagnose_run(m, root, ev, loc, NULL, NULL, 1);
+}
+
+static struct finding *
+diagnose_run(const struct confmodel *m, const char *root,
+    const struct event *ev, const struct locate_result *loc,
+    const struct probeverdict *pv, struct patch *combined, int light)
 {
 	struct dx	 x;
 	struct finding	*f;
 
 	const struct probeverdict_cand *cand;
 
-	dx_init(&x, m, root, ev, loc);
+	dx_init(&x, m, root, ev, loc, light);
 	if (x.p != NULL && combined != NULL) {
 		/* The caller's files, split once (analyze: per model). */
 		x.files = patch_files_of(combined);
@@ -2397,7 +2463,7 @@ lint_target(const struct confmodel *m, const char *root,
 	r.loc = t->loc;
 	r.target = t;
 	r.group = t->group;
-	dx_init(&x, m, root, NULL, &r);
+	dx_init(&x, m, root, NULL, &r, 0);
 	x.files = files;
 	patch_set_files(x.p, files);
 	tp = patch_new(root);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,62 @@ finding_free(struct finding *f)
 	for (i = 0; i < f->nrelated; i++)
 		free(f->related[i]);
 	free(f->related);
+	if (f->defer != NULL)
+		f->defer->free(f->defer);
 	free(f);
+}
+
+void
+finding_complete(const struct finding *cf)
+{
+	struct finding		*f = (struct finding *)(uintptr_t)cf;
+	struct finding_defer	*d = f->defer;
+
+	if (d == NULL)
+		return;
+	f->defer = NULL;	/* first: complete() may read f */
+	d->complete(f, d);
+	d->free(d);
+}
+
+static void
+swap_str(char **a, char **b)
+{
+	char	*t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void
+swap_at(struct finding_at *a, struct finding_at *b)
+{
+	struct finding_at	 t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+void
+finding_take_body(struct finding *dst, struct finding *src)
+{
+	swap_str(&dst->code, &src->code);
+	swap_str(&dst->title, &src->title);
+	swap_at(&dst->server, &src->server);
+	swap_at(&dst->location, &src->location);
+	swap_at(&dst->proxy_pass, &src->proxy_pass);
+	swap_at(&dst->upstream, &src->upstream);
+	swap_str(&dst->cause, &src->cause);
+	swap_str(&dst->fix, &src->fix);
+	swap_str(&dst->patch, &src->patch);
+	swap_str(&dst->probe, &src->probe);
+	swap_str(&dst->settings, &src->settings);
+	swap_str(&dst->tested, &src->tested);
+	dst->severity = src->severity;
+	dst->confidence = src->confidence;
+	dst->alert = src->alert;
+	dst->verify_code = src->verify_code;
+	finding_free(src);	/* with dst's old body */
 }
 
 static char *
@@ -87,8 +143,10 @@ finding_dup(const struct finding *src)
 	struct finding	*f;
 	size_t		 i;
 
+	finding_complete(src);
 	f = xcalloc(1, sizeof *f);
 	*f = *src;
+	f->defer = NULL;
 	f->code = dup_or_null(src->code);
 	f->key = dup_or_null(src->key);
 	f->title = dup_or_null(src->title);
@@ -289,6 +347,7 @@ finding_json(const struct finding *f, enum finding_state st, struct buf *b)
 {
 	size_t	 i;
 
+	finding_complete(f);
 	buf_addc(b, '{');
 	json_str(b, "code", f->code);
 	json_str(b, "state", finding_state_str(st));
@@ -387,6 +446,7 @@ finding_text(const struct finding *f, enum finding_state st, struct buf *b)
 {
 	size_t	 i;
 
+	finding_complete(f);
 	buf_printf(b, "[%s] ", finding_severity_str(f->severity));
 	escape_text(b, f->code, strlen(f->code));
 	if (st != FINDING_OPENED)

@@ -159,7 +159,10 @@ const char	*correlate_group_state_str(enum correlate_group_state);
 /*
  * Every open finding (per-peer findings counted under a cascade too,
  * cascades not), with its count so far: for counters that must count
- * every failure, not only the state changes emit reports.
+ * every failure, not only the state changes emit reports. A deferred
+ * finding (finding.h) is handed as it is: its code, key and count are
+ * there; call finding_complete() before reading more. (Emitted findings
+ * and those correlate_foreach_open() hands are complete.)
  */
 typedef void	 correlate_finding_fn(const struct finding *, void *);
 void		 correlate_foreach_finding(const struct correlate *,

@@ -48,6 +48,18 @@ struct finding	*diagnose_event_probe(const struct confmodel *m,
 		    const struct probeverdict *pv, struct patch *combined);
 
 /*
+ * The part of diagnose_event()'s finding (no probe) that correlate
+ * files it by: its code, key and severity, and the files and lines of
+ * its places (location.file etc.; their names are NULL). Title, cause,
+ * fix, patch and confidence are left out, and no patch is made: a
+ * fraction of the cost. diagnose_event() with the same arguments gives
+ * the whole finding, with the same code and key.
+ */
+struct finding	*diagnose_event_key(const struct confmodel *m,
+		    const char *root, const struct event *,
+		    const struct locate_result *loc);
+
+/*
  * Lint: the rules that need no log, for every TLS target; fn owns each
  * finding it gets. Severity follows consequence: error for a certain
  * failure (verification without a CA, or checking an IP literal),

@@ -14,6 +14,20 @@
 #include <stdint.h>
 
 struct buf;
+struct finding;
+
+/*
+ * A finding diagnosed in part: what correlate files it by (code, key,
+ * severity, the files and lines of its places) is set; the rest (title,
+ * confidence, cause, fix, patch, the places' names) is written by
+ * complete() when it is first read (finding_complete()). Replay shows
+ * few of the findings it tracks (most are counted under a cascade, or
+ * past the bound): analyze.c leaves the rest to that read.
+ */
+struct finding_defer {
+	void	(*complete)(struct finding *, struct finding_defer *);
+	void	(*free)(struct finding_defer *);
+};
 
 enum finding_severity {
 	FINDING_INFO = 0,
@@ -80,12 +94,30 @@ struct finding {
 	 * when this one is the most severe there and carries their patch. */
 	char			**related;
 	size_t			 nrelated;
+
+	struct finding_defer	*defer;		/* NULL: complete */
 };
 
 struct finding	*finding_new(const char *code, enum finding_severity,
 		    const char *title);
 void		 finding_free(struct finding *);
+/* A copy (of the whole finding: a deferred one is completed first). */
 struct finding	*finding_dup(const struct finding *);
+
+/*
+ * Write what a deferred finding left out (no-op when complete). Takes a
+ * const finding: what it says does not change, only when it is written.
+ * Every reader of the fields past code, key and severity calls it first
+ * (finding_json, finding_text, finding_dup do).
+ */
+void		 finding_complete(const struct finding *);
+/*
+ * What diagnose writes (code, severity, confidence, title, the places,
+ * alert, verify code, cause, fix, patch, probe, settings, tested) moves
+ * from src to dst, which keeps its key, count, times and peers; src is
+ * freed.
+ */
+void		 finding_take_body(struct finding *dst, struct finding *src);
 
 /* Set a string member, replacing (and freeing) the old value. */
 void		 finding_set(char **member, const char *value);
