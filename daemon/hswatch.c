@@ -391,10 +391,11 @@ replay_probe_cache(const struct cliconf *cc)
 	return probeverdict_cache_new(&cmd);
 }
 
-/* What cmd_replay leaves to the process's end (see there). */
+/* What cmd_replay leaves to the process's end (see there); volatile:
+ * stores never read would be dropped, and then nothing points to it. */
 static struct {
-	struct analyze		*an;
-	struct confmodel	*model;
+	struct analyze		*volatile an;
+	struct confmodel	*volatile model;
 } replay_left;
 
 static int
