@@ -130,6 +130,15 @@ locate_normalize(const char *uri, size_t len, struct buf *out)
  */
 #define REGEX_PAD	32
 
+/*
+ * The match data of this thread's matches, kept: pcre2_match() keeps its
+ * backtracking frames there (heap, 20 KiB and more), so a match data per
+ * call was a malloc and free of them per regex tried (a tenth of a
+ * replay whose locations are new, with their page faults). One pair:
+ * only whether it matched is read (rc 0, "too small", is a match).
+ */
+static _Thread_local pcre2_match_data	*regex_md;
+
 static int
 regex_match(void *re, const char *s, size_t n)
 {
@@ -143,9 +152,13 @@ regex_match(void *re, const char *s, size_t n)
 		copy = xmalloc(n + REGEX_PAD);
 	memcpy(copy, s, n);
 	memset(copy + n, 0, REGEX_PAD);
-	md = pcre2_match_data_create_from_pattern(re, NULL);
+	if (regex_md == NULL)
+		regex_md = pcre2_match_data_create(1, NULL);
+	if ((md = regex_md) == NULL)
+		md = pcre2_match_data_create_from_pattern(re, NULL);
 	rc = pcre2_match(re, (PCRE2_SPTR)copy, n, 0, 0, md, NULL);
-	pcre2_match_data_free(md);
+	if (md != regex_md)
+		pcre2_match_data_free(md);
 	if (copy != stack)
 		free(copy);
 	return rc >= 0;
