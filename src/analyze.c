@@ -684,6 +684,9 @@ span_key(struct buf *b, const struct span *s)
  * 32 peers that was 7,000 entries, 1.1 MB). Keys longer than a few
  * hundred bytes are not remembered.
  */
+#define LM_EVB		64
+#define LM_ABSENT	255
+
 struct locmemo {
 	struct locate_result	 r;
 	int			 by_peer;	/* ties: see the second key */
@@ -700,7 +703,80 @@ struct locmemo {
 	const char		*mval;
 	const struct correlate_ref *ref;	/* NULL: not looked up */
 	uint64_t		 cgen;
+	/*
+	 * What that event put in the memo key besides the target (kind,
+	 * alert, verify code; reason, name and certificate path in evb):
+	 * an event with the same has the same key, known without building
+	 * it (and without reading the memo map's copy of it, elsewhere in
+	 * memory). ev_ok: they were kept (they fit).
+	 */
+	int			 ev_ok;
+	int			 ev_kind, ev_alert, ev_verify;
+	unsigned char		 ev_len[3];	/* LM_ABSENT: no such span */
+	char			 evb[LM_EVB];
 };
+
+/* The memo-key spans of an event, in the order ev_len keeps them. */
+static void
+lm_spans(const struct event *ev, const struct span **sp)
+{
+	sp[0] = &ev->reason;
+	sp[1] = &ev->name;
+	sp[2] = &ev->cert_path;
+}
+
+/* Keep ev's memo-key fields in lm (ev_ok 0 when they do not fit). */
+static void
+lm_note(struct locmemo *lm, const struct event *ev)
+{
+	const struct span	*sp[3];
+	size_t			 i, off = 0;
+
+	lm_spans(ev, sp);
+	lm->ev_ok = 0;
+	for (i = 0; i < 3; i++) {
+		if (sp[i]->p == NULL) {
+			lm->ev_len[i] = LM_ABSENT;
+			continue;
+		}
+		if (sp[i]->n >= LM_ABSENT || off + sp[i]->n > LM_EVB)
+			return;
+		memcpy(lm->evb + off, sp[i]->p, sp[i]->n);
+		lm->ev_len[i] = (unsigned char)sp[i]->n;
+		off += sp[i]->n;
+	}
+	lm->ev_kind = (int)ev->kind;
+	lm->ev_alert = ev->alert;
+	lm->ev_verify = ev->verify_code;
+	lm->ev_ok = 1;
+}
+
+/* Does ev have the memo key lm remembers (same target: lm's)? */
+static int
+lm_same(const struct analyze *a, const struct locmemo *lm,
+    const struct event *ev)
+{
+	const struct span	*sp[3];
+	size_t			 i, off = 0;
+
+	if (lm->mkey == NULL || lm->mgen != a->memo_gen || !lm->ev_ok ||
+	    lm->ev_kind != (int)ev->kind || lm->ev_alert != ev->alert ||
+	    lm->ev_verify != ev->verify_code)
+		return 0;
+	lm_spans(ev, sp);
+	for (i = 0; i < 3; i++) {
+		if (sp[i]->p == NULL) {
+			if (lm->ev_len[i] != LM_ABSENT)
+				return 0;
+			continue;
+		}
+		if (lm->ev_len[i] != sp[i]->n ||
+		    memcmp(lm->evb + off, sp[i]->p, sp[i]->n) != 0)
+			return 0;
+		off += sp[i]->n;
+	}
+	return 1;
+}
 
 /* The entry that holds v's copy (a full map starts over first). */
 static struct locmemo *
@@ -905,6 +981,17 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 		return;
 	}
 
+	/*
+	 * The last event of this location had the same memo key, and its
+	 * finding is still open: counted there, the key never built (the
+	 * key holds the target, then these fields, each the same).
+	 */
+	if (lm != NULL && loc.target != NULL && lm->ref != NULL &&
+	    lm->cgen == correlate_gen(a->corr) && lm_same(a, lm, ev)) {
+		correlate_feed_ref(a->corr, &ce, lm->ref, now, emit, arg);
+		return;
+	}
+
 	/* The memo key: what decides the diagnosis. */
 	/* The target's address in hex, then kind, alert and verify code
 	 * in decimal (offset by 1000: -1 means absent). */
@@ -958,6 +1045,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			lm->mval = fkey;
 			lm->mgen = a->memo_gen;
 			lm->ref = NULL;
+			lm_note(lm, ev);
 		}
 	}
 	if (fkey != NULL) {
