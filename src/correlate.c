@@ -817,7 +817,13 @@ note_group(struct correlate *c, const struct correlate_event *ev,
 		if (t != NULL)
 			c->last_tls_t = t;	/* cleared when t is freed */
 	}
-	if (ev->group == NULL || (g = group_get(c, ev->group)) == NULL)
+	if (ev->group == NULL)
+		return;
+	/* The finding's own group, once looked up (tracked_group): the
+	 * same entry group_get() would find by name. */
+	if (t != NULL && t->grp != NULL && strcmp(t->grp->name, ev->group) == 0)
+		g = t->grp;
+	else if ((g = group_get(c, ev->group)) == NULL)
 		return;
 	if (ev->tls)
 		g->tls = 1;
