@@ -433,6 +433,15 @@ check_peer(const struct event *ev, struct locate_result *r)
 		r->flags |= LOCATE_F_PEER_NOT_IN_GROUP;
 		return;
 	}
+	/*
+	 * Logged as a peer's normal form (nginx logs it so): normalising
+	 * gives it back (inet_pton of inet_ntop's text prints the same),
+	 * so that is a match without the text made again.
+	 */
+	for (i = 0; i < g->npeers; i++)
+		if (g->peers[i].norm != NULL && span_eq(&ev->peer,
+		    g->peers[i].norm))
+			return;
 	if (ev->peer.n >= 5 && memcmp(ev->peer.p, "unix:", 5) == 0)
 		norm = xstrndup(ev->peer.p, ev->peer.n);
 	else if ((norm = addr_of(ev->peer.p, ev->peer.n)) == NULL) {
