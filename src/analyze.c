@@ -1055,7 +1055,11 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			    arg);
 			return;
 		}
-		if ((ref = correlate_ref(a->corr, fkey + 1)) != NULL) {
+		/* Its open finding, else (no room for it) the overflow
+		 * finding it is counted in without diagnosing it again. */
+		if ((ref = correlate_ref(a->corr, fkey + 1)) != NULL ||
+		    (ref = correlate_overflow_ref(a->corr, fkey + 1,
+		    fkey[0] == 'L')) != NULL) {
 			if (lm != NULL && lm->mval == fkey) {
 				lm->ref = ref;
 				lm->cgen = correlate_gen(a->corr);
@@ -1063,9 +1067,6 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			correlate_feed_ref(a->corr, &ce, ref, now, emit, arg);
 			return;
 		}
-		if (correlate_feed_overflow(a->corr, &ce, fkey + 1,
-		    fkey[0] == 'L', now, emit, arg))
-			return;
 	}
 
 	f = diagnose_keep(a, ev, lp, lp != NULL ? probe_for(a, ev, lp) :

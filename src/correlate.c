@@ -68,6 +68,7 @@ struct tracked {
 	 */
 	uint32_t	*ph;
 	size_t		 nph;
+	int		 overflow;	/* a code's overflow finding */
 };
 
 struct peer {
@@ -1046,6 +1047,7 @@ overflow_track(struct correlate *c, const struct correlate_event *ev,
 	finding_set_at(&f->upstream, NULL, NULL, 0);
 	t = xcalloc(1, sizeof *t);
 	t->f = f;
+	t->overflow = 1;
 	f->count = 1;
 	f->first_seen = f->last_seen = ev->when;
 	if (ev->peer != NULL)
@@ -1120,6 +1122,8 @@ correlate_feed_ref(struct correlate *c, const struct correlate_event *ev,
 	struct tracked	*t = (struct tracked *)(uintptr_t)ref;
 	uint32_t	 ph;
 
+	if (t->overflow)
+		c->overflowed++;	/* correlate_overflow_ref()'s */
 	ph = ev->peer != NULL ? peer_hash(ev->peer) : 0;
 	now = clock_at(c, now);
 	touch(t, ev, ph, now);
@@ -1138,22 +1142,20 @@ correlate_feed_key(struct correlate *c, const struct correlate_event *ev,
 	return 1;
 }
 
-int
-correlate_feed_overflow(struct correlate *c, const struct correlate_event *ev,
-    const char *key, int located_f, int64_t now, correlate_emit_fn *emit,
-    void *arg)
+const struct correlate_ref *
+correlate_overflow_ref(const struct correlate *c, const char *key,
+    int located_f)
 {
-	struct tracked	*t;
 	const char	*bar;
 	char		*okey, obuf[128];
 	size_t		 n = strmap_count(c->findings), max = c->conf.max_findings;
-	uint32_t	 ph;
+	struct tracked	*t;
 
 	/* room_for(), for the finding diagnose made last time. */
 	if (located_f ? n < max : n < max - max / 4)
-		return 0;
+		return NULL;
 	if ((bar = strchr(key, '|')) == NULL)
-		return 0;
+		return NULL;
 	if ((size_t)(bar - key) < sizeof obuf - sizeof "|(overflow)") {
 		/* The codes are short: no allocation per event. */
 		memcpy(obuf, key, (size_t)(bar - key));
@@ -1164,14 +1166,21 @@ correlate_feed_overflow(struct correlate *c, const struct correlate_event *ev,
 		t = strmap_get(c->findings, okey);
 		free(okey);
 	}
-	if (t == NULL)
+	return (const struct correlate_ref *)t;
+}
+
+int
+correlate_feed_overflow(struct correlate *c, const struct correlate_event *ev,
+    const char *key, int located_f, int64_t now, correlate_emit_fn *emit,
+    void *arg)
+{
+	const struct correlate_ref	*ref;
+
+	if ((ref = correlate_overflow_ref(c, key, located_f)) == NULL)
 		return 0;
-	/* overflow_track() with its overflow finding open. */
-	c->overflowed++;
-	ph = ev->peer != NULL ? peer_hash(ev->peer) : 0;
-	now = clock_at(c, now);
-	touch(t, ev, ph, now);
-	after_feed(c, ev, ph, t, now, emit, arg);
+	/* overflow_track() with its overflow finding open (the ref counts
+	 * the event in overflowed). */
+	correlate_feed_ref(c, ev, ref, now, emit, arg);
 	return 1;
 }
 

@@ -120,6 +120,17 @@ int		 correlate_feed_overflow(struct correlate *,
 		    const struct correlate_event *, const char *key,
 		    int located, int64_t now, correlate_emit_fn *, void *);
 
+/*
+ * The overflow finding correlate_feed_overflow() would count an event of
+ * the finding with this key in (not open: correlate_ref() gave NULL), or
+ * NULL when there is room for it or no such overflow finding is open.
+ * correlate_feed_ref() with it is correlate_feed_overflow(). It stays
+ * valid as a correlate_ref() does: while nothing is freed, open findings
+ * only grow, and there is no room again.
+ */
+const struct correlate_ref *correlate_overflow_ref(const struct correlate *,
+		    const char *key, int located);
+
 /* Does the finding name a place in the configuration? */
 int		 correlate_located(const struct finding *);
 
