@@ -486,7 +486,9 @@ cmd_replay(int argc, char **argv)
 	ro.json = json;
 	memset(&po, 0, sizeof po);
 	po.source_format = (int)fmt;
-	po.on_event = replay_event;
+	/* --json without --events prints the findings alone: the summary
+	 * table is the text output's. */
+	po.on_event = events || !json ? replay_event : NULL;
 	po.arg = &ro;
 	/* The findings, exactly as the daemon would raise them. */
 	po.upstream_failures = !events;
