@@ -138,42 +138,35 @@ pending_free(void *p)
 	free(w);
 }
 
-/* Copy ev to *dst with every span moved into one allocation (*text)
- * the copy owns. */
-static void
-event_copy(struct event *dst, char **text, const struct event *ev)
-{
-	struct span	*sp[] = {
-		&dst->time, &dst->message, &dst->action, &dst->ssl_func,
-		&dst->ssl_error, &dst->reason, &dst->verify_text,
-		&dst->err_text, &dst->name, &dst->cert_path,
-		&dst->client, &dst->server, &dst->request, &dst->method,
-		&dst->uri, &dst->subrequest, &dst->upstream,
-		&dst->scheme, &dst->peer, &dst->upstream_uri,
-		&dst->host, &dst->referrer
-	};
-	size_t		 i, len = 1, off = 0;
-
-	*dst = *ev;
-	dst->source = NULL;
-	for (i = 0; i < sizeof sp / sizeof sp[0]; i++)
-		if (sp[i]->p != NULL)
-			len += sp[i]->n + 1;
-	*text = xmalloc(len);
-	for (i = 0; i < sizeof sp / sizeof sp[0]; i++) {
-		if (sp[i]->p == NULL)
-			continue;
-		memcpy(*text + off, sp[i]->p, sp[i]->n);
-		(*text)[off + sp[i]->n] = '\0';
-		sp[i]->p = *text + off;
-		off += sp[i]->n + 1;
-	}
-}
-
+/* Copy ev with every span moved into one allocation the copy owns. */
 static void
 pending_event(struct pending *w, const struct event *ev)
 {
-	event_copy(&w->ev, &w->text, ev);
+	struct span	*sp[] = {
+		&w->ev.time, &w->ev.message, &w->ev.action, &w->ev.ssl_func,
+		&w->ev.ssl_error, &w->ev.reason, &w->ev.verify_text,
+		&w->ev.err_text, &w->ev.name, &w->ev.cert_path,
+		&w->ev.client, &w->ev.server, &w->ev.request, &w->ev.method,
+		&w->ev.uri, &w->ev.subrequest, &w->ev.upstream,
+		&w->ev.scheme, &w->ev.peer, &w->ev.upstream_uri,
+		&w->ev.host, &w->ev.referrer
+	};
+	size_t		 i, len = 1, off = 0;
+
+	w->ev = *ev;
+	w->ev.source = NULL;
+	for (i = 0; i < sizeof sp / sizeof sp[0]; i++)
+		if (sp[i]->p != NULL)
+			len += sp[i]->n + 1;
+	w->text = xmalloc(len);
+	for (i = 0; i < sizeof sp / sizeof sp[0]; i++) {
+		if (sp[i]->p == NULL)
+			continue;
+		memcpy(w->text + off, sp[i]->p, sp[i]->n);
+		w->text[off + sp[i]->n] = '\0';
+		sp[i]->p = w->text + off;
+		off += sp[i]->n + 1;
+	}
 }
 
 void
@@ -392,13 +385,36 @@ prune_one(const char *key, void *value, void *arg)
  * counted under their pool's cascade or past the correlator's bound):
  * their text and patch, most of a diagnosis, are never written.
  */
+/*
+ * What diagnose reads of an event (diagnose.c: kind, alert, verify code,
+ * reason, verify text, name, certificate path, peer, host), kept in a
+ * defer with the bytes of those spans after it: the rest of the line is
+ * never read again (a whole event and line were 1 KB a location).
+ */
+enum { DEFER_REASON, DEFER_VERIFY_TEXT, DEFER_NAME, DEFER_CERT_PATH,
+	DEFER_PEER, DEFER_HOST, DEFER_NSPANS };
+
 struct defer {
 	struct finding_defer	 base;		/* first: what f points to */
 	struct analyze		*a;
 	struct locate_result	 loc;
-	struct event		 ev;		/* spans into text */
-	char			*text;
+	enum event_kind		 kind;
+	int			 alert, verify_code;
+	struct span		 sp[DEFER_NSPANS];	/* into text */
+	char			 text[];
 };
+
+/* The event's fields diagnose reads, in the order of DEFER_*. */
+static void
+defer_spans(struct event *ev, struct span **sp)
+{
+	sp[DEFER_REASON] = &ev->reason;
+	sp[DEFER_VERIFY_TEXT] = &ev->verify_text;
+	sp[DEFER_NAME] = &ev->name;
+	sp[DEFER_CERT_PATH] = &ev->cert_path;
+	sp[DEFER_PEER] = &ev->peer;
+	sp[DEFER_HOST] = &ev->host;
+}
 
 static void
 defer_complete(struct finding *f, struct finding_defer *base)
@@ -407,13 +423,23 @@ defer_complete(struct finding *f, struct finding_defer *base)
 	struct analyze	*a = d->a;
 	struct finding	*full;
 	struct patch	*one;
+	struct event	 ev;
+	struct span	*sp[DEFER_NSPANS];
+	size_t		 i;
 
+	memset(&ev, 0, sizeof ev);
+	event_clear(&ev);
+	ev.kind = d->kind;
+	ev.alert = d->alert;
+	ev.verify_code = d->verify_code;
+	defer_spans(&ev, sp);
+	for (i = 0; i < DEFER_NSPANS; i++)
+		*sp[i] = d->sp[i];
 	/* As diagnose_keep() would have made it (the files split once). */
 	one = patch_new(a->root);
 	patch_set_tree(one, a->m != NULL ? a->m->tree : NULL);
 	patch_set_files(one, a->files);
-	full = diagnose_event_probe(a->m, a->root, &d->ev, &d->loc, NULL,
-	    one);
+	full = diagnose_event_probe(a->m, a->root, &ev, &d->loc, NULL, one);
 	patch_free(one);
 	if (full != NULL)
 		finding_take_body(f, full);
@@ -425,7 +451,6 @@ defer_free(struct finding_defer *base)
 	struct defer	*d = (struct defer *)base;
 
 	d->a->ndefer--;
-	free(d->text);
 	free(d);
 }
 
@@ -447,15 +472,32 @@ diagnose_defer(struct analyze *a, const struct event *ev,
 {
 	struct finding	*f;
 	struct defer	*d;
+	struct span	*sp[DEFER_NSPANS];
+	size_t		 i, len = 0, off = 0;
 
 	if ((f = diagnose_event_key(a->m, a->root, ev, lp)) == NULL)
 		return NULL;
-	d = xmalloc(sizeof *d);
+	defer_spans((struct event *)(uintptr_t)ev, sp);	/* read only */
+	for (i = 0; i < DEFER_NSPANS; i++)
+		if (sp[i]->p != NULL)
+			len += sp[i]->n + 1;
+	d = xmalloc(sizeof *d + len);
 	d->base.complete = defer_complete;
 	d->base.free = defer_free;
 	d->a = a;
 	d->loc = *lp;
-	event_copy(&d->ev, &d->text, ev);
+	d->kind = ev->kind;
+	d->alert = ev->alert;
+	d->verify_code = ev->verify_code;
+	for (i = 0; i < DEFER_NSPANS; i++) {
+		d->sp[i] = *sp[i];
+		if (sp[i]->p == NULL)
+			continue;
+		memcpy(d->text + off, sp[i]->p, sp[i]->n);
+		d->text[off + sp[i]->n] = '\0';
+		d->sp[i].p = d->text + off;
+		off += sp[i]->n + 1;
+	}
 	f->defer = &d->base;
 	a->ndefer++;
 	return f;
