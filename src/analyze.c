@@ -947,7 +947,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	struct buf		*mk = &a->mkey;
 	struct locmemo		*lm = NULL;
 	const struct correlate_ref *ref;
-	const char		*fkey = NULL, *stored;
+	const char		*fkey = NULL, *stored, *nval = NULL;
 	char			 peer[PEER_MAX], group[PEER_MAX];
 	char			 action[64];
 	int			 memo_ok;
@@ -1140,6 +1140,18 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 				a->memo_gen++;
 			}
 		}
+		/* The location's entry remembers it now, while the memo's
+		 * entry is in the cache: the next event of the location
+		 * looks nothing up (it went back to the memo map). */
+		if (lm != NULL && (nval = strmap_getn_key(a->memo, mk->data,
+		    mk->len, &stored)) != NULL) {
+			lm->mkey = stored;
+			lm->mkeylen = mk->len;
+			lm->mval = nval;
+			lm->mgen = a->memo_gen;
+			lm->ref = NULL;
+			lm_note(lm, ev);
+		}
 		if (a->want_at != NULL &&
 		    strmap_count(a->pending) < PENDING_MAX) {
 			struct pending	*w = xcalloc(1, sizeof *w);
@@ -1156,6 +1168,14 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 	free(a->want_peer);
 	a->want_at = a->want_peer = NULL;
 	correlate_feed(a->corr, &ce, f, now, emit, arg);
+	/* And where it went (its finding, or the overflow one). */
+	if (nval != NULL && lm->mval == nval &&
+	    ((ref = correlate_ref(a->corr, nval + 1)) != NULL ||
+	    (ref = correlate_overflow_ref(a->corr, nval + 1,
+	    nval[0] == 'L')) != NULL)) {
+		lm->ref = ref;
+		lm->cgen = correlate_gen(a->corr);
+	}
 }
 
 struct verdict_ctx {
