@@ -53,6 +53,8 @@ struct note {
 
 struct group;
 
+#define TRACKED_PH_IN	4
+
 struct tracked {
 	struct finding	*f;
 	char		*group;		/* or NULL */
@@ -64,11 +66,15 @@ struct tracked {
 	 * peer_hash() of f->peers[0 .. nph), kept in step with the list
 	 * (it only grows, or is replaced whole: nph = 0): a peer already
 	 * listed, i.e. nearly every event, costs a scan of integers
-	 * instead of up to FINDING_MAX_PEERS string compares.
+	 * instead of up to FINDING_MAX_PEERS string compares. The first
+	 * TRACKED_PH_IN are in ph_in (ph points there): most findings have
+	 * a pool's few peers, and the hashes are then read with t itself.
 	 */
 	uint32_t	*ph;
 	size_t		 nph;
+	size_t		 phcap;		/* of ph */
 	int		 overflow;	/* a code's overflow finding */
+	uint32_t	 ph_in[TRACKED_PH_IN];
 };
 
 struct peer {
@@ -159,7 +165,8 @@ tracked_free(void *p)
 		return;
 	finding_free(t->f);
 	free(t->group);
-	free(t->ph);
+	if (t->ph != t->ph_in)
+		free(t->ph);
 	free(t);
 }
 
@@ -176,6 +183,30 @@ peer_hash(const char *s)
 	return h;
 }
 
+/* Room in t->ph for n hashes (the first nph kept). */
+static void
+tracked_ph_room(struct tracked *t, size_t n)
+{
+	uint32_t	*nw;
+	size_t		 cap;
+
+	if (n <= t->phcap)
+		return;
+	if (n <= TRACKED_PH_IN) {
+		t->ph = t->ph_in;	/* nothing kept elsewhere yet */
+		t->phcap = TRACKED_PH_IN;
+		return;
+	}
+	cap = 2 * t->phcap > n ? 2 * t->phcap : n;
+	if (t->ph == t->ph_in) {
+		nw = xreallocarray(NULL, cap, sizeof *nw);
+		memcpy(nw, t->ph_in, t->nph * sizeof *nw);
+	} else
+		nw = xreallocarray(t->ph, cap, sizeof *nw);
+	t->ph = nw;
+	t->phcap = cap;
+}
+
 /* finding_add_peer() for a tracked finding, through its hashes. */
 static inline void
 tracked_add_peer(struct tracked *t, const char *peer, uint32_t h)
@@ -186,7 +217,7 @@ tracked_add_peer(struct tracked *t, const char *peer, uint32_t h)
 	if (t->nph > f->npeers)
 		t->nph = 0;	/* not ours any more: start over */
 	if (t->nph < f->npeers) {
-		t->ph = xreallocarray(t->ph, f->npeers, sizeof *t->ph);
+		tracked_ph_room(t, f->npeers);
 		for (i = t->nph; i < f->npeers; i++)
 			t->ph[i] = peer_hash(f->peers[i]);
 		t->nph = f->npeers;
@@ -200,6 +231,12 @@ tracked_add_peer(struct tracked *t, const char *peer, uint32_t h)
 	if (f->npeers >= FINDING_MAX_PEERS)
 		return;
 	finding_add_peer(f, peer, strlen(peer));
+	/* Its hash is known: not made again from the copy at the next
+	 * event (out of the cache by then). */
+	if (f->npeers == t->nph + 1) {
+		tracked_ph_room(t, f->npeers);
+		t->ph[t->nph++] = h;
+	}
 }
 
 static void
@@ -1089,7 +1126,7 @@ correlate_feed(struct correlate *c, const struct correlate_event *ev,
 			f->count = 1;
 			f->first_seen = f->last_seen = ev->when;
 			if (ev->peer != NULL)
-				finding_add_peer(f, ev->peer, strlen(ev->peer));
+				tracked_add_peer(t, ev->peer, ph);
 			t->group = ev->group != NULL ? xstrdup(ev->group) :
 			    NULL;
 			t->last_now = now;
