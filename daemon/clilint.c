@@ -305,7 +305,8 @@ clilint_cmd(int argc, char **argv)
 			free(cause);
 			rc = EXIT_USAGE;
 		} else if ((fp = fopen(patch_path, "w")) == NULL ||
-		    fwrite(out.data, 1, out.len, fp) != out.len ||
+		    (out.len > 0 &&
+		    fwrite(out.data, 1, out.len, fp) != out.len) ||
 		    fclose(fp) != 0) {
 			fprintf(stderr, "hswatch: %s: %s\n", patch_path,
 			    strerror(errno));

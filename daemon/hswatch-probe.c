@@ -462,7 +462,7 @@ main(int argc, char **argv)
 	free(runs);
 	probetarget_list_free(&ptl);
 	confmodel_free(model);
-	if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+	if ((out.len > 0 && fwrite(out.data, 1, out.len, stdout) != out.len) ||
 	    fflush(stdout) != 0)
 		die("writing output: %s", strerror(errno));
 	buf_free(&out);

@@ -330,7 +330,9 @@ write_patch(const char *path, const struct patch *p)
 		die("--patch: %s", cause);
 	if ((fp = fopen(path, "w")) == NULL)
 		die("%s: %s", path, strerror(errno));
-	if (fwrite(b.data, 1, b.len, fp) != b.len || fclose(fp) != 0)
+	/* An empty patch has no buffer: fwrite(NULL, ...) is undefined. */
+	if ((b.len > 0 && fwrite(b.data, 1, b.len, fp) != b.len) ||
+	    fclose(fp) != 0)
 		die("%s: %s", path, strerror(errno));
 	buf_free(&b);
 }

@@ -129,4 +129,12 @@ for c in explain replay lint probe config locate status; do
 	fi
 done
 
+# --patch with nothing to patch (no event in the log): an empty file,
+# exit 0 (the empty patch has no buffer to write).
+printf '2026/11/24 17:58:45 [notice] 1#1: signal process started\n' >"$T_TMP/quiet.log"
+expect_exit "replay --patch, nothing to patch: exit 0" 0 "$HSWATCH" replay \
+	--config "$TESTSRC/../examples/nginx/nginx.conf" --patch "$T_TMP/none.patch" \
+	"$T_TMP/quiet.log"
+check "... and the patch file is there, empty" test -f "$T_TMP/none.patch" -a ! -s "$T_TMP/none.patch"
+
 finish
