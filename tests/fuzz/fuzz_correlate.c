@@ -7,7 +7,8 @@
  * changes form a life cycle (opened, updated while open, resolved only
  * after opened), that counts never go down while open, that a group has
  * at most one open cascade, and that one finding's output is bounded by
- * log10(count) + 3 (a cascade may also speak once per peer it adds).
+ * log10(count) + 3 (a pool's finding, HS-POOL-CASCADE or HS-POOL-DOWN,
+ * may also speak once per peer it adds).
  */
 #include "config.h"
 
@@ -75,7 +76,13 @@ emit(const struct finding *f, enum finding_state fs, void *arg)
 	if (f->key == NULL || f->code == NULL || f->count == 0 ||
 	    f->npeers > FINDING_MAX_PEERS)
 		abort();
-	cascade = strcmp(f->code, "HS-POOL-CASCADE") == 0;
+	/*
+	 * A pool's findings (HS-POOL-CASCADE, and HS-POOL-DOWN for a pool
+	 * down without TLS) say each peer that goes down: one update more
+	 * per peer.
+	 */
+	cascade = strcmp(f->code, "HS-POOL-CASCADE") == 0 ||
+	    strcmp(f->code, "HS-POOL-DOWN") == 0;
 	sh = shadow_get(st, f->key);
 	switch (fs) {
 	case FINDING_OPENED:
