@@ -820,6 +820,20 @@ lm_same(const struct analyze *a, const struct locmemo *lm,
 	return 1;
 }
 
+/* The location's entry remembers the memo entry (key, value) and ev's
+ * memo-key fields; where its finding went is looked up anew. */
+static void
+lm_remember(const struct analyze *a, struct locmemo *lm, const char *key,
+    size_t keylen, const char *val, const struct event *ev)
+{
+	lm->mkey = key;
+	lm->mkeylen = keylen;
+	lm->mval = val;
+	lm->mgen = a->memo_gen;
+	lm->ref = NULL;
+	lm_note(lm, ev);
+}
+
 /* The entry that holds v's copy (a full map starts over first). */
 static struct locmemo *
 locmemo_put(struct analyze *a, struct buf *k, const struct locmemo *v)
@@ -1082,12 +1096,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 			fkey = lm->mval;
 		else if ((fkey = strmap_getn_key(a->memo, mk->data, mk->len,
 		    &stored)) != NULL && lm != NULL) {
-			lm->mkey = stored;
-			lm->mkeylen = mk->len;
-			lm->mval = fkey;
-			lm->mgen = a->memo_gen;
-			lm->ref = NULL;
-			lm_note(lm, ev);
+			lm_remember(a, lm, stored, mk->len, fkey, ev);
 		}
 	}
 	if (fkey != NULL) {
@@ -1145,12 +1154,7 @@ analyze_event(struct analyze *a, const struct event *ev, int64_t now,
 		 * looks nothing up (it went back to the memo map). */
 		if (lm != NULL && (nval = strmap_getn_key(a->memo, mk->data,
 		    mk->len, &stored)) != NULL) {
-			lm->mkey = stored;
-			lm->mkeylen = mk->len;
-			lm->mval = nval;
-			lm->mgen = a->memo_gen;
-			lm->ref = NULL;
-			lm_note(lm, ev);
+			lm_remember(a, lm, stored, mk->len, nval, ev);
 		}
 		if (a->want_at != NULL &&
 		    strmap_count(a->pending) < PENDING_MAX) {
