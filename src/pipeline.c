@@ -219,19 +219,11 @@ pipeline_line(struct pipeline *p, struct pipeline_source *src,
     const char *line, size_t len, uint64_t lineno, uint64_t offset,
     double now)
 {
-	struct unwrap_line	 u;
-
-	src->n.lines++;
-	/* nginx's own error.log, once known: straight to the parser. */
-	if (src->plain)
-		return pipeline_parsed(p, src, line, len, lineno, offset, NULL,
-		    0, 0, now);
-	if (unwrap_record(src->uw, line, len, lineno, offset, &u) == 0)
-		return EVENT_NONE;	/* part of a split line, held */
-	if (unwrap_format(src->uw) == UNWRAP_PLAIN)
-		src->plain = 1;
-	return pipeline_parsed(p, src, u.p, u.len, u.lineno, u.offset, u.time,
-	    u.timelen, u.cut, now);
+	/* Both halves, in this thread. */
+	if (!pipeline_line_parse(p, src, line, len, lineno, offset, &p->ev,
+	    NULL, NULL, 0))
+		return EVENT_NONE;
+	return pipeline_deliver(p, src, &p->ev, 0, now);
 }
 
 enum event_kind
@@ -247,12 +239,9 @@ pipeline_line_at(struct pipeline *p, struct pipeline_source *src,
 enum event_kind
 pipeline_flush(struct pipeline *p, struct pipeline_source *src, double now)
 {
-	struct unwrap_line	 u;
-
-	if (unwrap_flush(src->uw, &u) == 0)
+	if (!pipeline_flush_parse(p, src, &p->ev, NULL, NULL, 0))
 		return EVENT_NONE;
-	return pipeline_parsed(p, src, u.p, u.len, u.lineno, u.offset, u.time,
-	    u.timelen, u.cut, now);
+	return pipeline_deliver(p, src, &p->ev, 0, now);
 }
 
 int
@@ -263,11 +252,12 @@ pipeline_line_parse(struct pipeline *p, struct pipeline_source *src,
 	struct unwrap_line	 u;
 
 	src->n.lines++;
+	/* nginx's own error.log, once known: straight to the parser. */
 	if (src->plain)
 		return pipeline_parse(p, src, line, len, lineno, offset, NULL,
 		    0, 0, ev, keep, karg, defer);
 	if (unwrap_record(src->uw, line, len, lineno, offset, &u) == 0)
-		return 0;
+		return 0;	/* part of a split line, held */
 	if (unwrap_format(src->uw) == UNWRAP_PLAIN)
 		src->plain = 1;
 	return pipeline_parse(p, src, u.p, u.len, u.lineno, u.offset, u.time,
