@@ -882,6 +882,33 @@ static const char *const stream_keys[] = {
 	"connect_timeout", "next_upstream", "ssl_conf_command", NULL
 };
 
+/*
+ * What settings_build() does with each key, in the order of the keys
+ * above: the directive of the innermost level that has one (plain),
+ * the same but with a default of its own per target (ssl_name), or a
+ * reading of its own (proxy_set_header Host, *_ssl_conf_command).
+ */
+enum key_kind { KEY_PLAIN, KEY_SSL_NAME, KEY_SET_HOST, KEY_CONF_CMD };
+
+static const unsigned char http_kinds[] = {
+	KEY_PLAIN, KEY_SSL_NAME, KEY_PLAIN, KEY_PLAIN,
+	KEY_PLAIN, KEY_PLAIN, KEY_PLAIN,
+	KEY_PLAIN, KEY_PLAIN, KEY_PLAIN,
+	KEY_PLAIN, KEY_PLAIN, KEY_SET_HOST,
+	KEY_CONF_CMD
+};
+
+static const unsigned char stream_kinds[] = {
+	KEY_PLAIN, KEY_PLAIN, KEY_SSL_NAME, KEY_PLAIN, KEY_PLAIN,
+	KEY_PLAIN, KEY_PLAIN, KEY_PLAIN,
+	KEY_PLAIN, KEY_PLAIN, KEY_PLAIN,
+	KEY_PLAIN, KEY_PLAIN, KEY_CONF_CMD
+};
+
+_Static_assert(sizeof http_kinds == sizeof http_keys / sizeof http_keys[0] - 1 &&
+    sizeof stream_kinds == sizeof stream_keys / sizeof stream_keys[0] - 1,
+    "a kind per key");
+
 _Static_assert(sizeof http_keys / sizeof http_keys[0] <= 17 &&
     sizeof stream_keys / sizeof stream_keys[0] <= 17,
     "struct setshare's names[][16] holds a name per key");
@@ -976,6 +1003,17 @@ struct setshare {
 	struct effslot			*effs;
 	size_t				 ecap;	/* a power of two */
 	size_t				 eused;
+	/* The settings' directives of large blocks, by (block, module):
+	 * lvl_dirs(), open addressing. */
+	struct lvlslot			*lvls;
+	size_t				 lcap;	/* a power of two */
+	size_t				 lused;
+};
+
+struct lvlslot {
+	const struct confdir	*block;		/* NULL: empty */
+	enum confmodel_mod	 mod;
+	const struct confdir	*d[16];
 };
 
 struct effslot {
@@ -994,6 +1032,8 @@ setshare_new(void)
 	sh->dflt = strmap_new();
 	sh->ecap = 256;
 	sh->effs = xcalloc(sh->ecap, sizeof *sh->effs);
+	sh->lcap = 16;
+	sh->lvls = xcalloc(sh->lcap, sizeof *sh->lvls);
 	return sh;
 }
 
@@ -1004,6 +1044,7 @@ setshare_free(struct setshare *sh)
 		return;
 	free(sh->tab);
 	free(sh->effs);
+	free(sh->lvls);
 	strmap_free(sh->dflt, NULL);
 	free(sh);
 }
@@ -1208,50 +1249,149 @@ eff_intern(struct confmodel *m, const struct confmodel_setting *const *v,
 	return e->v;
 }
 
+/*
+ * The first child of block named pfx + key, for each key (for
+ * proxy_set_header Host: the first proxy_set_header, for
+ * *_ssl_conf_command the first of those, whatever its arguments: only
+ * whether the levels have any), set where *res is still NULL: called level by
+ * level from the innermost, it leaves each key the directive of the
+ * innermost level that has one, the first there (confindex_child()'s).
+ * A small block is scanned once, a child looked at further only when
+ * its name has the module's prefix; a large one (the http{} of
+ * thousands of servers, the server{} of hundreds of locations) is
+ * looked up through the index once per module and model, not once per
+ * target and key.
+ */
+static void
+lvl_dirs(struct confmodel *m, enum confmodel_mod mod, const char *pfx,
+    const char *const *keys, const unsigned char *kinds, size_t n,
+    const struct confdir *block, const struct confdir **res)
+{
+	struct setshare		*sh = m->share;
+	struct lvlslot		*old, *e;
+	const struct confdir	*c;
+	size_t			 plen = strlen(pfx), i, j, oldcap;
+
+	if (block->nchild < CONFINDEX_MIN_CHILDREN) {
+		for (j = 0; j < block->nchild; j++) {
+			c = block->child[j];
+			if (c->nargs == 0 ||
+			    strncmp(c->args[0], pfx, plen) != 0)
+				continue;
+			for (i = 0; i < n; i++)
+				if (strcmp(c->args[0] + plen,
+				    kinds[i] == KEY_SET_HOST ? "set_header" :
+				    keys[i]) == 0) {
+					if (res[i] == NULL)
+						res[i] = c;
+					break;
+				}
+		}
+		return;
+	}
+	if (2 * (sh->lused + 1) > sh->lcap) {
+		old = sh->lvls;
+		oldcap = sh->lcap;
+		sh->lcap *= 2;
+		sh->lvls = xcalloc(sh->lcap, sizeof *sh->lvls);
+		for (j = 0; j < oldcap; j++) {
+			if (old[j].block == NULL)
+				continue;
+			i = (dir_hash(old[j].block) + old[j].mod) &
+			    (sh->lcap - 1);
+			while (sh->lvls[i].block != NULL)
+				i = (i + 1) & (sh->lcap - 1);
+			sh->lvls[i] = old[j];
+		}
+		free(old);
+	}
+	i = (dir_hash(block) + mod) & (sh->lcap - 1);
+	while (sh->lvls[i].block != NULL && (sh->lvls[i].block != block ||
+	    sh->lvls[i].mod != mod))
+		i = (i + 1) & (sh->lcap - 1);
+	e = &sh->lvls[i];
+	if (e->block == NULL) {
+		e->block = block;
+		e->mod = mod;
+		sh->lused++;
+		for (j = 0; j < n; j++)
+			if (kinds[j] != KEY_SET_HOST)
+				e->d[j] = child_named(m, block,
+				    setting_name(m, mod, pfx, keys[j], j));
+			else if (mod == CONFMODEL_PROXY)
+				e->d[j] = child_named(m, block,
+				    "proxy_set_header");
+	}
+	for (j = 0; j < n; j++)
+		if (res[j] == NULL)
+			res[j] = e->d[j];
+}
+
 static void
 settings_build(struct confmodel *m, struct confmodel_target *t,
     const struct confdir *const *levels, size_t nlevels)
 {
 	const char *const	*keys;
+	const unsigned char	*kinds;
 	const struct confmodel_setting **fixed, *v[16], *own[17], *dflt[16];
+	const struct confdir	*res[16];
 	const char		*key, *name;
 	const struct confdir	*d;
 	const char		*pfx = mod_prefix[t->mod];
 	size_t			 n, l, i, nown;
 	int			 decided;
 
-	keys = t->mod == CONFMODEL_STREAM ? stream_keys : http_keys;
-	for (n = 0; keys[n] != NULL; n++)
-		;
+	if (t->mod == CONFMODEL_STREAM) {
+		keys = stream_keys;
+		kinds = stream_kinds;
+		n = sizeof stream_kinds;
+	} else {
+		keys = http_keys;
+		kinds = http_kinds;
+		n = sizeof http_kinds;
+	}
 	memset(v, 0, sizeof v);
+	memset(res, 0, sizeof res);
+	for (l = 0; l < nlevels; l++)
+		lvl_dirs(m, t->mod, pfx, keys, kinds, n, levels[l], res);
 	for (; t->neff < n; t->neff++) {
 		key = keys[t->neff];
-		if (strcmp(key, "set_header Host") == 0) {
+		if (kinds[t->neff] == KEY_SET_HOST) {
 			if (t->mod != CONFMODEL_PROXY)
 				continue;
 			name = setting_name(m, t->mod, "proxy_", key,
 			    t->neff);
-			d = find_set_header(m, levels, nlevels, "proxy_set_header",
-			    &decided);
-			v[t->neff] = setting_get(m, key, name,
-			    d ? join_args(m, d, 2) : default_value(m, t, key), d);
-			continue;
+			/* No proxy_set_header at any level: the default. */
+			d = res[t->neff] == NULL ? NULL : find_set_header(m,
+			    levels, nlevels, "proxy_set_header", &decided);
+		} else {
+			name = setting_name(m, t->mod, pfx, key, t->neff);
+			if (kinds[t->neff] == KEY_CONF_CMD &&
+			    res[t->neff] != NULL) {
+				v[t->neff] = conf_commands(m, key, name,
+				    levels, nlevels);
+				continue;
+			}
+			d = kinds[t->neff] == KEY_CONF_CMD ? NULL :
+			    res[t->neff];
 		}
-		name = setting_name(m, t->mod, pfx, key, t->neff);
-		if (strcmp(key, "ssl_conf_command") == 0) {
-			v[t->neff] = conf_commands(m, key, name, levels,
-			    nlevels);
-			continue;
-		}
-		d = NULL;
-		for (l = 0; l < nlevels && d == NULL; l++)
-			d = child_named(m, levels[l], name);
-		if (d == NULL && strcmp(key, "ssl_name") != 0) {
+		/*
+		 * No directive: a default that depends on the module alone
+		 * (conf_commands()' and find_set_header()'s too), made once;
+		 * ssl_name's is the target's host.
+		 */
+		if (d == NULL && kinds[t->neff] != KEY_SSL_NAME) {
 			fixed = &m->share->fixed[t->mod][t->neff];
 			if (*fixed == NULL)
 				*fixed = setting_get(m, key, name,
+				    kinds[t->neff] == KEY_CONF_CMD ? NULL :
 				    default_value(m, t, key), NULL);
 			v[t->neff] = *fixed;
+			continue;
+		}
+		if (kinds[t->neff] == KEY_SET_HOST) {
+			v[t->neff] = setting_get(m, key, name,
+			    d ? join_args(m, d, 2) : default_value(m, t, key), d);
 			continue;
 		}
 		v[t->neff] = setting_get(m, key, name,
