@@ -67,7 +67,8 @@ echo "bench: generating $LINES lines with genlog2.py (held out, $HELD_PCT% event
 truth_held=$(python3 "$here/genlog2.py" --lines "$LINES" --event-pct "$HELD_PCT" \
     --conf "$dir/conf2" --truth "$dir/held.truth" "$held")
 # The kernel writes the 700 MB just generated back to disk for a while:
-# not while the first table is timed (it was 2x slower than the rest).
+# not while the first table is timed (in one run its hswatch rows took
+# twice what the same commands took alone a minute later).
 sync
 fi
 
