@@ -34,6 +34,8 @@ struct conflex_stmt {
 	struct conflex_word	*words;
 	size_t			 nwords;
 	size_t			 cap;
+	char			*text;		/* the words, one after another */
+	size_t			 tlen, tcap;
 	unsigned		 line;		/* line of the first word */
 	unsigned		 end_line;	/* line of the ";", "{" or "}" */
 	int			 opaque;	/* a *_by_lua_block body was skipped */
