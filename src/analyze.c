@@ -691,8 +691,9 @@ span_key(struct buf *b, const struct span *s)
 	size_t	 n = s->n;
 	int	 k = 0;
 
-	/* Room once, then written in place: this runs per event. */
-	buf_reserve(b, (s->p != NULL ? n : 0) + sizeof tmp + 2);
+	/* This runs several times per event: the common case inline. */
+	if (b->cap - b->len <= (s->p != NULL ? n : 0) + sizeof tmp + 2)
+		buf_reserve(b, (s->p != NULL ? n : 0) + sizeof tmp + 2);
 	o = b->data + b->len;
 	if (s->p == NULL) {
 		o[0] = '-';
@@ -700,13 +701,20 @@ span_key(struct buf *b, const struct span *s)
 		b->len += 2;
 		return 0;
 	}
-	if (memchr(s->p, '\0', n) != NULL)
+	if (n > 0 && memchr(s->p, '\0', n) != NULL)
 		return -1;
-	do
-		tmp[k++] = (char)('0' + n % 10);
-	while ((n /= 10) != 0);
-	while (k > 0)
-		*o++ = tmp[--k];
+	if (n < 10)
+		*o++ = (char)('0' + n);
+	else if (n < 100) {
+		*o++ = (char)('0' + n / 10);
+		*o++ = (char)('0' + n % 10);
+	} else {
+		do
+			tmp[k++] = (char)('0' + n % 10);
+		while ((n /= 10) != 0);
+		while (k > 0)
+			*o++ = tmp[--k];
+	}
 	*o++ = '|';
 	memcpy(o, s->p, s->n);
 	b->len = (size_t)(o + s->n - b->data);
