@@ -513,8 +513,10 @@ cmd_replay(int argc, char **argv)
 	if (threads > 1 && !stdin_used)
 		replayread_start(&rr);
 
-	if (cliconf_given(&cc))
+	if (cliconf_given(&cc)) {
+		confmodel_keep_regexes(1);	/* see confmodel.h */
 		model = cliconf_load(&cc);
+	}
 	if (probe && model != NULL && !events)
 		pvc = replay_probe_cache(&cc);
 	else if (probe && model == NULL)

@@ -1474,9 +1474,18 @@ regex_compile(const char *pat, int caseless, int *err, PCRE2_SIZE *off)
 	    caseless ? PCRE2_CASELESS : 0, err, off, NULL);
 }
 
+/* confmodel_keep_regexes(): keep what regex_check() compiled. */
+static int	 keep_regexes;
+
+void
+confmodel_keep_regexes(int on)
+{
+	keep_regexes = on;
+}
+
 static int
 regex_check(struct builder *bd, const struct confdir *d, const char *pat,
-    int caseless)
+    int caseless, void **keep)
 {
 	pcre2_code	*re;
 	PCRE2_UCHAR	 msg[256];
@@ -1488,7 +1497,10 @@ regex_check(struct builder *bd, const struct confdir *d, const char *pat,
 		return build_error(bd, d, "pcre2_compile() failed: %s in "
 		    "\"%s\" at \"%s\"", (char *)msg, pat, pat + off);
 	}
-	pcre2_code_free(re);
+	if (keep_regexes)
+		*keep = re;
+	else
+		pcre2_code_free(re);
 	return 0;
 }
 
@@ -1739,7 +1751,7 @@ loc_fill(struct builder *bd, struct confmodel_loc *l,
 
 	if (l->kind == CONFMODEL_LOC_REGEX || l->kind == CONFMODEL_LOC_REGEX_CI)
 		if (regex_check(bd, d, l->pattern,
-		    l->kind == CONFMODEL_LOC_REGEX_CI) != 0)
+		    l->kind == CONFMODEL_LOC_REGEX_CI, &l->re) != 0)
 			return -1;
 
 	for (i = 0; i < d->nchild; i++) {
@@ -1990,7 +2002,8 @@ server_fill(struct builder *bd, struct confmodel_server *s,
 				s->names[s->nnames] = c->args[j];	/* the tree's */
 				s->name_re[s->nnames++] = NULL;
 				if (c->args[j][0] == '~' && regex_check(bd, c,
-				    c->args[j] + 1, name_caseless(c->args[j])) != 0)
+				    c->args[j] + 1, name_caseless(c->args[j]),
+				    &s->name_re[s->nnames - 1]) != 0)
 					return -1;
 			}
 		} else if (is_dir(c, "listen") && c->nargs >= 2) {

@@ -220,6 +220,13 @@ void		  confmodel_free(struct confmodel *);
  */
 void		 *confmodel_loc_regex(struct confmodel_loc *);
 void		 *confmodel_server_regex(struct confmodel_server *, size_t j);
+/*
+ * Models built from now on keep the code the build's check compiled
+ * (replay matches nearly all of them once: compiling each twice cost
+ * it a tenth of its model load; the daemon keeps the default, off, for
+ * its memory).
+ */
+void		  confmodel_keep_regexes(int);
 
 /* "FILE:LINE" of a directive, or "built-in default for nginx V". */
 void		  confmodel_origin(const struct confmodel *,
