@@ -905,7 +905,8 @@ static const unsigned char stream_kinds[] = {
 	KEY_PLAIN, KEY_PLAIN, KEY_CONF_CMD
 };
 
-_Static_assert(sizeof http_kinds == sizeof http_keys / sizeof http_keys[0] - 1 &&
+_Static_assert(sizeof http_kinds ==
+    sizeof http_keys / sizeof http_keys[0] - 1 &&
     sizeof stream_kinds == sizeof stream_keys / sizeof stream_keys[0] - 1,
     "a kind per key");
 
@@ -1251,11 +1252,12 @@ eff_intern(struct confmodel *m, const struct confmodel_setting *const *v,
 
 /*
  * The first child of block named pfx + key, for each key (for
- * proxy_set_header Host: the first proxy_set_header, for
- * *_ssl_conf_command the first of those, whatever its arguments: only
- * whether the levels have any), set where *res is still NULL: called level by
- * level from the innermost, it leaves each key the directive of the
- * innermost level that has one, the first there (confindex_child()'s).
+ * proxy_set_header Host the first proxy_set_header, for
+ * *_ssl_conf_command the first of those, whatever their arguments:
+ * whether the levels have any), set where res[] is still NULL. Called
+ * level by level from the innermost, it leaves each key the directive
+ * of the innermost level that has one, the first there (what
+ * confindex_child() returns).
  * A small block is scanned once, a child looked at further only when
  * its name has the module's prefix; a large one (the http{} of
  * thousands of servers, the server{} of hundreds of locations) is
