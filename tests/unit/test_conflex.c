@@ -105,6 +105,15 @@ static const struct {
 	{ "a\n}", "ERR:unexpected \"}\" in t.conf:2" },
 	{ "a; b {\n c;\n}\nd;", "1:a; 1:b{ 2:c; 3:} 4:d;" },
 	{ "if ($a = \"x\") { }", "1:if|($a|=|x|){ 1:}" },
+	/* What the runs skipped in one go end at (conflex_next). */
+	{ "a;#c", "1:a;" },
+	{ "a b #c ;{}\n;", "1:a|b;" },
+	{ "\t \ta\t \t\tb \t;", "1:a|b;" },
+	{ "a b\"c'd};", "1:a|b\"c'd};" },
+	{ "a \"b'c;{}\n\\\"d\" e;", "1:a|b'c;{}\\x0a\"d|e;" },
+	{ "a 'b\"c;{}' \"$x{y}\";", "1:a|b\"c;{}|$x{y};" },
+	{ "a b${c}d e$f{g};", "1:a|b${c}d|e$f{ 1:g};" },
+	{ "a\\ b;", "1:a\\ b;" },
 };
 
 static void
@@ -148,6 +157,43 @@ test_too_long(void **state)
 	free(in);
 }
 
+/*
+ * The limit is nginx's: a word of CONFLEX_MAX_WORD - 1 bytes is taken,
+ * one of CONFLEX_MAX_WORD is not (plain, quoted, after an escape).
+ */
+static void
+test_word_limit(void **state)
+{
+	static const char *const	 fmt[] = { "%s;", "\"%s\";", "'%s';",
+					    "\\%s;" };
+	char				*in, *w, *got;
+	size_t				 i, len;
+
+	(void)state;
+	w = malloc(CONFLEX_MAX_WORD + 1);
+	in = malloc(CONFLEX_MAX_WORD + 8);
+	for (i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+		for (len = CONFLEX_MAX_WORD - 2; len <= CONFLEX_MAX_WORD;
+		    len++) {
+			/* The quote or escape counts in the word's bytes. */
+			size_t	 n = len - (i == 0 ? 0 : 1);
+
+			memset(w, 'x', n);
+			w[n] = '\0';
+			snprintf(in, CONFLEX_MAX_WORD + 8, fmt[i], w);
+			got = render(in, strlen(in));
+			if (len < CONFLEX_MAX_WORD)
+				assert_int_equal(strncmp(got, "1:", 2), 0);
+			else
+				assert_int_equal(strncmp(got,
+				    "ERR:too long parameter", 22), 0);
+			free(got);
+		}
+	}
+	free(in);
+	free(w);
+}
+
 /* NUL bytes and bytes >= 0x80 are data, not terminators. */
 static void
 test_binary(void **state)
@@ -168,6 +214,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_word_limit),
 		cmocka_unit_test(test_binary),
 	};
 
