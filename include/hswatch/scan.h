@@ -35,9 +35,13 @@ int		 scan_has(const char *p, size_t n);
 size_t		 scan_count_nl(const char *p, size_t n);
 
 /*
- * Tests: 0 keeps to the SSE2 (or byte) code, 1 (the default) takes AVX2
- * when the CPU has it. Not thread-safe; call before scanning.
+ * Tests: the widest code the scan may take, 0 SSE2 (or bytes), 1 AVX2,
+ * 2 (the default) AVX-512BW, each when the CPU has it; and the one it
+ * takes. scan_set_avx2(0) is level 0, (1) level 2. Not thread-safe;
+ * call before scanning.
  */
+void		 scan_set_level(int max);
+int		 scan_get_level(void);
 void		 scan_set_avx2(int on);
 
 #endif

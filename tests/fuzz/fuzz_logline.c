@@ -70,9 +70,9 @@ check_scan(const char *p, size_t n)
 	}
 	if (b == NULL)
 		nlb = nl;
-	/* Both implementations: SSE2 (or bytes), then AVX2 if there. */
-	for (avx2 = 0; avx2 <= 1; avx2++) {
-		scan_set_avx2(avx2);
+	/* Every implementation: SSE2 (or bytes), AVX2, AVX-512BW if there. */
+	for (avx2 = 0; avx2 <= 2; avx2++) {
+		scan_set_level(avx2);
 		a = scan_find(p, n);
 		if (a != b || scan_count_nl(p, n) != nl)
 			abort();
