@@ -5,7 +5,8 @@
  * last byte 7 bytes further (Mula's "generic SIMD" substring search),
  * and only the positions where both fit are compared in full; in a log
  * line that pair is rare, so the scan runs at several bytes a cycle.
- * Where the CPU has AVX2 (checked once, at the first call), 32 at once.
+ * Where the CPU has AVX2 (checked once, at the first call), 32 at once;
+ * the bulk skip (scan_find_nl) 64 at once where it has AVX-512BW.
  * Elsewhere a byte loop.
  */
 #include "config.h"
