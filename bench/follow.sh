@@ -14,7 +14,13 @@
 # opens it. (The one exception is by design: while a pool is down its
 # HS-POOL-CASCADE is open and the per-peer findings of that pool are
 # counted, not emitted; a pool of one peer is never "down" by fraction,
-# so that does not happen here.) --events is polled every 0.1 ms.
+# so that does not happen here.) --events is polled every 0.1 ms. The
+# peers are loopback addresses where nothing listens: the daemon runs
+# with its defaults, so it probes each failing peer (probe = yes), the
+# probe is refused at once, and nothing leaves the host. (With peers
+# off the host, as this script had until 2026-12-03, every probe waited
+# for its connect timeout and their verdicts, arriving one by one over
+# the next minutes, were the "idle" wakeups it counted.)
 #
 # Idle: voluntary context switches of hswatchd (each is a wakeup: the
 # loop sleeps in epoll_wait) over BENCH_IDLE seconds, (1) after a fresh
@@ -74,8 +80,8 @@ with open(d + "/conf/nginx.conf", "w") as f:
     f.write("events {}\nhttp {\n    ssl_certificate pki/s.crt;\n"
             "    ssl_certificate_key pki/s.key;\n")
     for i in range(n):
-        f.write("    upstream pool%d { server 10.%d.%d.1:443; }\n"
-                % (i, i // 250, i % 250))
+        f.write("    upstream pool%d { server 127.%d.%d.1:443; }\n"
+                % (i, 20 + i // 250, i % 250))
         f.write("    server {\n        listen 443 ssl;\n"
                 "        server_name s%d.test;\n"
                 "        location / { proxy_pass https://pool%d; }\n"
@@ -133,8 +139,8 @@ def line(i):
             "error:0A000458:SSL routines::tlsv1 unrecognized name:SSL alert "
             "number 112) while SSL handshaking to upstream, client: "
             "192.0.2.1, server: s%d.test, request: \"GET /x HTTP/1.1\", "
-            "upstream: \"https://10.%d.%d.1:443/x\", host: \"s%d.test\"\n"
-            % (time.strftime("%Y/%m/%d %H:%M:%S"), 1000 + i, i, i // 250,
+            "upstream: \"https://127.%d.%d.1:443/x\", host: \"s%d.test\"\n"
+            % (time.strftime("%Y/%m/%d %H:%M:%S"), 1000 + i, i, 20 + i // 250,
                i % 250, i))
 
 def pct(v, q):

@@ -155,7 +155,10 @@ def write_pems(d):
 
 
 def peer(p, k):
-    return "10.%d.%d.%d:8443" % (p // 250, p % 250, k + 1)
+    # Loopback addresses: the daemon this configuration is given to
+    # probes the peers of failing targets (probe = yes by default), and
+    # a benchmark sends nothing off the host.
+    return "127.%d.%d.%d:8443" % (10 + p // 250, p % 250, k + 1)
 
 
 def main():
