@@ -62,6 +62,28 @@ cliconf_nginx_version(void)
 	return nginxver_installed();
 }
 
+const char *
+cliconf_patch_file(const char *arg, int dash)
+{
+	if (strcmp(arg, "-") == 0 && !dash) {
+		fputs("hswatch: --patch -: standard output carries the "
+		    "report; give a FILE for the patch\n", stderr);
+		exit(EXIT_USAGE);
+	}
+	if (strncmp(arg, "--", 2) == 0) {
+		/* The option's own text: it is the user's, escaped. */
+		struct buf	 b;
+
+		buf_init(&b);
+		escape_text(&b, arg, strlen(arg));
+		fprintf(stderr, "hswatch: --patch takes the FILE to write, "
+		    "not an option (\"%s\"); a file of that name: ./%s\n",
+		    buf_cstr(&b), buf_cstr(&b));
+		exit(EXIT_USAGE);
+	}
+	return arg;
+}
+
 struct confmodel *
 cliconf_load(const struct cliconf *cc)
 {

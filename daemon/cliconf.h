@@ -33,6 +33,16 @@ int			 cliconf_opt(struct cliconf *, int, const char *);
 /* Whether a configuration was given. */
 int			 cliconf_given(const struct cliconf *);
 
+/*
+ * The FILE of --patch FILE (replay, lint, status), checked: a name that
+ * starts with "--" is what a forgotten FILE looks like ("--patch
+ * --config X" would write the patch to a file named "--config"), and so
+ * is "-" where standard output carries the report (dash 0: replay,
+ * lint; status writes the patch alone there). Exits 2 with what to give
+ * instead.
+ */
+const char		*cliconf_patch_file(const char *, int dash);
+
 /* What `nginx -v` of the installed nginx says ("1.22.1"), or NULL. */
 char			*cliconf_nginx_version(void);
 

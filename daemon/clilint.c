@@ -250,7 +250,7 @@ clilint_cmd(int argc, char **argv)
 				lint_usage();
 			break;
 		case 'p':
-			patch_path = optarg;
+			patch_path = cliconf_patch_file(optarg, 0);
 			break;
 		case 'm':
 			if (finding_severity_parse(optarg, &min) != 0)

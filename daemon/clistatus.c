@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cliconf.h"
 #include "clistatus.h"
 #include "hswatch/buf.h"
 #include "hswatch/settings.h"
@@ -175,7 +176,7 @@ clistatus_cmd(int argc, char **argv)
 			json = 1;
 			break;
 		case O_PATCH:
-			patch = optarg;
+			patch = cliconf_patch_file(optarg, 1);
 			break;
 		case O_STATEDIR:
 			if (sock != NULL)

@@ -443,7 +443,7 @@ cmd_replay(int argc, char **argv)
 			events = 1;
 			break;
 		case 'p':
-			patch_path = optarg;
+			patch_path = cliconf_patch_file(optarg, 0);
 			break;
 		case 'P':
 			probe = 1;

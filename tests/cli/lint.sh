@@ -163,4 +163,35 @@ esac
 expect_exit "missing file: exit 2" 2 "$HSWATCH" lint --config "$T_TMP/nope.conf"
 expect_exit "bad format: exit 2" 2 "$HSWATCH" lint --format xml --config "$CONF/nginx.conf"
 
+# --patch without its FILE: "--patch --config X" took "--config" as the
+# file to write, in every command that has --patch; "-" wrote a file
+# named "-" in replay and lint, whose standard output is the report
+# (status --patch - writes the patch alone there: tests/daemon). Both
+# are refused, and nothing is written.
+mkdir -p "$T_TMP/cwd"
+for cmd in "lint --patch --config $CONF/nginx.conf" \
+    "lint --patch - --config $CONF/nginx.conf" \
+    "replay --patch --json --config $CONF/nginx.conf /dev/null" \
+    "replay --patch - --config $CONF/nginx.conf /dev/null" \
+    "status --patch --json"; do
+	# shellcheck disable=SC2086 # the words of $cmd
+	(cd "$T_TMP/cwd" && "$HSWATCH" $cmd) >"$T_TMP/np.out" 2>"$T_TMP/np.err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -Eqx 'hswatch: --patch takes the FILE to write, not an option \("--[a-z]+"\); a file of that name: \./--[a-z]+|hswatch: --patch -: standard output carries the report; give a FILE for the patch' "$T_TMP/np.err" &&
+	    [ -z "$(ls -A "$T_TMP/cwd")" ]; then
+		ok "$cmd: refused, says what to give, nothing written"
+	else
+		fail "$cmd: refused, says what to give, nothing written" \
+		    "exit $rc" "$(cat "$T_TMP/np.err")" "$(ls -A "$T_TMP/cwd")"
+	fi
+done
+# A file whose name starts with "--" is still reachable, as ./--NAME.
+"$HSWATCH" lint --patch "$T_TMP/ref.patch" --config "$EX/nginx/nginx.conf" >/dev/null
+(cd "$T_TMP/cwd" && "$HSWATCH" lint --patch ./--odd --config "$EX/nginx/nginx.conf" >/dev/null)
+if [ -s "$T_TMP/cwd/--odd" ] && cmp -s "$T_TMP/cwd/--odd" "$T_TMP/ref.patch"; then
+	ok "--patch ./--odd writes the patch there"
+else
+	fail "--patch ./--odd writes the patch there" "$(ls -la "$T_TMP/cwd")"
+fi
+
 finish

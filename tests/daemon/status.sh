@@ -87,6 +87,13 @@ if grep -q "apply it with: cd $S/conf && patch -p1" "$S/patch.err"; then
 else
 	fail "status --patch says where to apply it" "$(cat "$S/patch.err")"
 fi
+# "-": the same patch, alone on standard output.
+"$HSWATCH" status --state-dir "$S/state" --patch - >"$S/stdout.patch" 2>/dev/null
+if [ -s "$S/open.patch" ] && cmp -s "$S/stdout.patch" "$S/open.patch"; then
+	ok "status --patch -: the same patch on standard output"
+else
+	fail "status --patch -: the same patch on standard output" "$(head -c 600 "$S/stdout.patch")"
+fi
 cp -r "$S/conf" "$S/fixed"
 if (cd "$S/fixed" && patch -s -p1 <"$S/open.patch") && out=$(nginx_t "$S/fixed"); then
 	ok "the open findings' patch applies and passes nginx -t"
