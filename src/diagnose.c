@@ -2541,6 +2541,7 @@ diagnose_lint_min(const struct confmodel *m, const char *root,
 	size_t		 *first, ng = 0, i, k, n;
 
 	files = patch_files_new(m->tree);
+	patch_files_read_once(files);
 	first = xcalloc(m->ntargets + 1, sizeof *first);
 	tp = xcalloc(m->ntargets + 1, sizeof *tp);
 	for (i = 0; i < m->ntargets; i++) {

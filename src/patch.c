@@ -381,6 +381,7 @@ lines_load(const struct patch *p, const char *file, struct lines *l,
 struct patch_files {
 	struct patch	 *p;		/* root and tree to read with */
 	struct strmap	 *map;		/* file -> struct files_entry */
+	int		  once;		/* patch_files_read_once() */
 };
 
 struct patch_files *
@@ -416,6 +417,12 @@ patch_files_free(struct patch_files *f)
 }
 
 void
+patch_files_read_once(struct patch_files *f)
+{
+	f->once = 1;
+}
+
+void
 patch_set_files(struct patch *p, struct patch_files *f)
 {
 	p->files = f;
@@ -441,7 +448,8 @@ same_file(const struct files_entry *e, int r, const struct stat *sb)
 
 /*
  * The entry of file, read on first use and again when the file on disk
- * changed since (a stat per use: patches follow the disk as before).
+ * changed since (a stat per use: patches follow the disk as before),
+ * unless the files are read once.
  */
 static struct files_entry *
 files_get(struct patch_files *f, const char *file)
@@ -450,6 +458,8 @@ files_get(struct patch_files *f, const char *file)
 	struct stat		 sb;
 	int			 r;
 
+	if (f->once && (e = strmap_get(f->map, file)) != NULL)
+		return e;
 	r = stat(file, &sb);
 	if ((e = strmap_get(f->map, file)) != NULL) {
 		if (same_file(e, r, &sb))
