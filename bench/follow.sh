@@ -73,9 +73,9 @@ os.makedirs(d + "/conf")
 log, events, sock = d + "/error.log", d + "/events.json", d + "/syslog.sock"
 
 # One server and one pool of one peer per line to append. The nginx
-# configuration is in a directory of its own: hswatchd watches the
-# directories of the model's files (a write to the log or to --events
-# next to it was taken as a change of the configuration: a reload).
+# configuration is in a directory of its own (until 2026-12-03 hswatchd
+# took a write to any file next to a modelled one, the log or --events,
+# as a change of the configuration: a reload).
 with open(d + "/conf/nginx.conf", "w") as f:
     f.write("events {}\nhttp {\n    ssl_certificate pki/s.crt;\n"
             "    ssl_certificate_key pki/s.key;\n")

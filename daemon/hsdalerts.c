@@ -47,7 +47,9 @@ struct hsd_alerts {
 	struct probeverdict_cache *probe;	/* probe = yes, or NULL */
 	hsd_alerts_want_fn	*want;
 	void			*want_arg;
-	void			(*on_model)(void *);	/* a new model is in */
+	/* A (re)load ended: a new model is in, or it failed (model_error,
+	 * the old one kept). */
+	void			(*on_model)(void *);
 	void			*on_model_arg;
 	struct sink		*sinks[MAX_SINKS];
 	unsigned		 nsinks;
@@ -427,6 +429,8 @@ model_swap(struct hsd_alerts *a, struct confmodel *m, char *cause,
 		log_warnx("nginx configuration not reloaded, keeping the "
 		    "previous one: %s", cause);
 		a->model_error = cause;
+		if (a->on_model != NULL)
+			a->on_model(a->on_model_arg);
 		return;
 	} else if (a->model != NULL) {
 		/* No configuration in the settings any more. */
@@ -700,6 +704,8 @@ hsd_alerts_model(const struct hsd_alerts *a, struct hsd_alerts_model *mi)
 	if (m->tree != NULL) {
 		mi->files = m->tree->nfiles;
 		mi->file_list = m->tree->files;
+		mi->glob_list = m->tree->globs;
+		mi->globs = m->tree->nglobs;
 		mi->from_dump = m->tree->texts != NULL;
 	}
 	mi->servers = m->nservers;

@@ -42,7 +42,8 @@ void		 hsd_alerts_reload(struct hsd_alerts *, const struct settings *);
 void		 hsd_alerts_start(struct hsd_alerts *, struct ev_loop *);
 /* A reload's model is being built. */
 int		 hsd_alerts_reloading(const struct hsd_alerts *);
-/* fn(arg) runs each time a new model replaces the old (or none is left). */
+/* fn(arg) runs each time a (re)load ends: a new model replaced the old
+ * (or none is left), or it failed and the old one stays. */
 void		 hsd_alerts_on_model(struct hsd_alerts *, void (*fn)(void *),
 		    void *arg);
 
@@ -117,6 +118,8 @@ struct hsd_alerts_model {
 	const char	*error;		/* the last (re)load's, or NULL */
 	size_t		 files, servers, upstreams, locations, warnings;
 	char *const	*file_list;	/* the files read, main first */
+	char *const	*glob_list;	/* its includes' patterns (conftree) */
+	size_t		 globs;
 	int		 from_dump;	/* nginx_t_command: no files of its own */
 };
 void		 hsd_alerts_model(const struct hsd_alerts *,

@@ -7,6 +7,7 @@
 #include <sys/inotify.h>
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "hsdconfwatch.h"
 #include "hsdglob.h"
 #include "hswatch/log.h"
+#include "hswatch/strmap.h"
 #include "hswatch/xmalloc.h"
 
 #define HSD_CONFWATCH_EVENTS	(IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | \
@@ -34,7 +36,28 @@ struct hsd_confwatch {
 	char			*dir[HSD_CONFWATCH_MAX_DIRS];
 	size_t			 n;
 	char			*what;	/* the first change of the burst */
+	/*
+	 * What a change must be to count: one of the files, by the name
+	 * given or resolved (paths: "DIR/NAME" as the watches name them),
+	 * or a name an include's pattern matches (globs); all: anything
+	 * in the directories watched.
+	 */
+	struct strmap		*paths;
+	char			**globs;
+	size_t			 nglobs;
+	int			 all;
 };
+
+/* "DIR/NAME" (the one "/" at the root); NULL when too long. */
+static char *
+hsd_confwatch_join(const char *dir, const char *name)
+{
+	char	*p;
+
+	xasprintf(&p, "%s%s%s", dir, dir[0] != '\0' &&
+	    dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	return p;
+}
 
 static void
 hsd_confwatch_quiet_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -49,23 +72,46 @@ hsd_confwatch_quiet_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	free(what);
 }
 
-/* Name the first change of a burst: "DIR/NAME". */
-static void
+/*
+ * Does the change count? A directory's own removal or move does, and a
+ * lost queue (IN_Q_OVERFLOW); a name in it when it is one of the files
+ * or matches a pattern (a log, --events or a state file next to
+ * nginx.conf, an editor's swap file, a disabled site's file do not).
+ * Then name the first change of a burst: "DIR/NAME".
+ */
+static int
 hsd_confwatch_note(struct hsd_confwatch *cw, const struct inotify_event *e)
 {
+	char	*path;
 	size_t	 i;
+	int	 counts;
 
-	if (cw->what != NULL)
-		return;
+	if (e->mask & IN_Q_OVERFLOW) {
+		if (cw->what == NULL)
+			cw->what = xstrdup("(changes lost: inotify queue "
+			    "overflow)");
+		return 1;
+	}
 	for (i = 0; i < cw->n; i++)
 		if (cw->wd[i] == e->wd)
 			break;
 	if (i == cw->n)
-		return;
-	if (e->len > 0 && e->name[0] != '\0')
-		xasprintf(&cw->what, "%s/%s", cw->dir[i], e->name);
+		return 0;	/* a watch dropped since */
+	if (e->len == 0 || e->name[0] == '\0') {
+		if (cw->what == NULL)
+			cw->what = xstrdup(cw->dir[i]);
+		return 1;
+	}
+	path = hsd_confwatch_join(cw->dir[i], e->name);
+	counts = cw->all || strmap_get(cw->paths, path) != NULL;
+	for (i = 0; !counts && i < cw->nglobs; i++)
+		counts = fnmatch(cw->globs[i], path,
+		    FNM_PATHNAME | FNM_PERIOD) == 0;
+	if (counts && cw->what == NULL)
+		cw->what = path;
 	else
-		cw->what = xstrdup(cw->dir[i]);
+		free(path);
+	return counts;
 }
 
 static void
@@ -91,8 +137,8 @@ hsd_confwatch_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			e = (const struct inotify_event *)(buf + off);
 			if (e->mask & IN_IGNORED)
 				continue;	/* a watch we dropped */
-			hsd_confwatch_note(cw, e);
-			any = 1;
+			if (hsd_confwatch_note(cw, e))
+				any = 1;
 		}
 	}
 	if (any) {
@@ -125,6 +171,7 @@ hsd_confwatch_new(struct ev_loop *loop, hsd_confwatch_fn *fn, void *arg)
 	ev_timer_init(&cw->quiet, hsd_confwatch_quiet_cb, HSD_CONFWATCH_QUIET,
 	    0);
 	cw->quiet.data = cw;
+	cw->paths = strmap_new();
 	return cw;
 }
 
@@ -138,6 +185,29 @@ hsd_confwatch_clear(struct hsd_confwatch *cw)
 		free(cw->dir[i]);
 	}
 	cw->n = 0;
+	strmap_free(cw->paths, NULL);
+	cw->paths = strmap_new();
+	for (i = 0; i < cw->nglobs; i++)
+		free(cw->globs[i]);
+	free(cw->globs);
+	cw->globs = NULL;
+	cw->nglobs = 0;
+	cw->all = 0;
+}
+
+/* A change to path counts: "DIR/NAME" with DIR as the watch has it. */
+static void
+hsd_confwatch_path(struct hsd_confwatch *cw, const char *path)
+{
+	char		*dir, *p;
+	const char	*base;
+
+	dir = hsd_glob_dir(path);
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	p = hsd_confwatch_join(dir, base);
+	strmap_put(cw->paths, p, cw);
+	free(p);
+	free(dir);
 }
 
 /* Watch DIR (the directory part of path) once. */
@@ -174,20 +244,36 @@ hsd_confwatch_add(struct hsd_confwatch *cw, const char *path)
 }
 
 void
-hsd_confwatch_set(struct hsd_confwatch *cw, char *const *files, size_t n)
+hsd_confwatch_set(struct hsd_confwatch *cw, char *const *files, size_t n,
+    char *const *globs, size_t nglobs, int all)
 {
-	char	 real[PATH_MAX];
+	char	 real[PATH_MAX], *dir;
 	size_t	 i;
 
 	if (cw == NULL)
 		return;
 	hsd_confwatch_clear(cw);
+	cw->all = all;
 	for (i = 0; i < n; i++) {
 		hsd_confwatch_add(cw, files[i]);
+		hsd_confwatch_path(cw, files[i]);
 		/* A symlink (sites-enabled/x -> ../sites-available/x): the
 		 * file is edited where it lives. */
-		if (realpath(files[i], real) != NULL)
+		if (realpath(files[i], real) != NULL) {
 			hsd_confwatch_add(cw, real);
+			hsd_confwatch_path(cw, real);
+		}
+	}
+	for (i = 0; i < nglobs; i++) {
+		/* Its directory too, when it has no wildcard: a first file
+		 * in an empty conf.d/ is seen. */
+		dir = hsd_glob_dir(globs[i]);
+		if (!hsd_glob_is(dir))
+			hsd_confwatch_add(cw, globs[i]);
+		free(dir);
+		cw->globs = xreallocarray(cw->globs, cw->nglobs + 1,
+		    sizeof *cw->globs);
+		cw->globs[cw->nglobs++] = xstrdup(globs[i]);
 	}
 }
 
@@ -205,6 +291,7 @@ hsd_confwatch_free(struct hsd_confwatch *cw)
 	ev_io_stop(cw->loop, &cw->io);
 	ev_timer_stop(cw->loop, &cw->quiet);
 	hsd_confwatch_clear(cw);
+	strmap_free(cw->paths, NULL);
 	close(cw->fd);
 	free(cw->what);
 	free(cw);

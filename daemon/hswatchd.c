@@ -900,18 +900,32 @@ static void
 hsd_confwatch_sync(struct hsd *d)
 {
 	struct hsd_alerts_model	 mi;
+	char			*one[1];
 
 	hsd_alerts_model(d->alerts, &mi);
-	if (!mi.loaded || mi.from_dump || mi.file_list == NULL) {
-		/* A failed reload keeps the old model: its files still. */
-		if (!mi.loaded)
-			hsd_confwatch_set(d->confwatch, NULL, 0);
+	if (!mi.loaded) {
+		/*
+		 * No model: the first load failed, or there is none to
+		 * load. A configuration file's directory is watched whole,
+		 * so that its fix is taken.
+		 */
+		one[0] = d->set.nginx_config;
+		if (mi.error != NULL && d->set.nginx_t_command == NULL &&
+		    one[0] != NULL && !d->set.nginx_config_none)
+			hsd_confwatch_set(d->confwatch, one, 1, NULL, 0, 1);
+		else
+			hsd_confwatch_set(d->confwatch, NULL, 0, NULL, 0, 0);
 		return;
 	}
-	hsd_confwatch_set(d->confwatch, mi.file_list, mi.files);
+	if (mi.from_dump || mi.file_list == NULL)
+		return;
+	/* A failed reload keeps the old model: its files still, and any
+	 * change next to them (the fix may be in a file it lacks). */
+	hsd_confwatch_set(d->confwatch, mi.file_list, mi.files,
+	    mi.glob_list, mi.globs, mi.error != NULL);
 }
 
-/* A new model is in (built off the loop): watch its files. */
+/* A (re)load ended (built off the loop): watch the model's files. */
 static void
 hsd_model_in(void *arg)
 {

@@ -136,6 +136,9 @@ confload_free(struct conftree *t)
 	for (i = 0; i < t->nfiles; i++)
 		free(t->files[i]);
 	free(t->files);
+	for (i = 0; i < t->nglobs; i++)
+		free(t->globs[i]);
+	free(t->globs);
 	for (i = 0; t->texts != NULL && i < t->nfiles; i++)
 		free(t->texts[i]);
 	free(t->texts);
@@ -362,6 +365,19 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Remember an include's pattern (conftree.globs), once. */
+static void
+note_glob(struct conftree *t, const char *pat)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nglobs; i++)
+		if (strcmp(t->globs[i], pat) == 0)
+			return;
+	t->globs = xreallocarray(t->globs, t->nglobs + 1, sizeof *t->globs);
+	t->globs[t->nglobs++] = xstrdup(pat);
+}
+
 /* Expand an include directive at its site into parent. */
 static int
 include(struct loader *ld, const struct confdir *site, struct confdir *parent,
@@ -379,6 +395,7 @@ include(struct loader *ld, const struct confdir *site, struct confdir *parent,
 		return rc;
 	}
 	if (ld->dump == NULL) {
+		note_glob(ld->t, pat);
 		memset(&g, 0, sizeof g);
 		r = glob(pat, GLOB_NOSORT, NULL, &g);
 		if (r != 0 && r != GLOB_NOMATCH) {

@@ -63,6 +63,11 @@ struct conftree {
 	char		 *nginx_prefix;
 	char		**files;	/* every file read, first-open order */
 	size_t		  nfiles;
+	/* The include patterns with a wildcard ("/etc/nginx/conf.d/
+	 * *.conf"), as globbed, once each, read from disk only: a file
+	 * that comes to match one is part of the configuration. */
+	char		**globs;
+	size_t		  nglobs;
 	/* From an nginx -T dump: each file's text as dumped (parallel to
 	 * files; NULL for a tree read from disk). */
 	char		**texts;

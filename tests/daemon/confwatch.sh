@@ -6,7 +6,10 @@
 # FILE:LINE at the next failure; a file dropped into sites-enabled/ is
 # modelled too; a burst of writes is one reload; an edit that nginx -t
 # would refuse keeps the old model (said with nginx's words), and the
-# fix after it is taken. Every real nginx -t on the tree agrees.
+# fix after it is taken. Files next to the configuration that are not
+# of it (a log, outputs, a site not enabled, swap files) are no reload;
+# a first file in an empty conf.d/ is; so is the fix of a first load
+# that failed. Every real nginx -t on the tree agrees.
 . "$TESTSRC/daemon/lib.sh"
 
 command -v nginx >/dev/null ||
@@ -15,10 +18,12 @@ command -v nginx >/dev/null ||
 scenario confwatch
 N=$S/nginx
 mkdir -p "$N/sites-available" "$N/sites-enabled" "$N/logs"
+mkdir -p "$N/conf.d"
 cat >"$N/nginx.conf" <<'CONF'
 events {}
 http {
     include sites-enabled/*;
+    include conf.d/*.conf;
 }
 CONF
 cat >"$N/sites-available/app.conf" <<'CONF'
@@ -159,6 +164,75 @@ if tail -2 "$S/daemon.err" | grep -q "nginx configuration reloaded"; then
 else
 	fail "the fix after it: the model reloaded" "$(tail -3 "$S/daemon.err")"
 fi
+# 5. Writes next to the configuration that are not of it: a log, an
+# output and a state file in nginx.conf's directory, a site that is not
+# enabled, an editor's swap file beside an enabled site's file, a file
+# in conf.d/ that its *.conf does not match. None is a reload.
+printf 'x\n' >>"$N/access.log"
+printf '{}\n' >"$N/hswatch-events.json"
+printf 'state\n' >"$N/state.tmp" && mv "$N/state.tmp" "$N/state"
+printf 'server {\n    listen 127.0.0.1:8080;\n    server_name draft.test;\n}\n' \
+    >"$N/sites-available/draft.conf"
+printf 'swap' >"$N/sites-available/.app.conf.swp" && rm "$N/sites-available/.app.conf.swp"
+printf '# notes\n' >"$N/conf.d/README"
+nap 2.5
+expect_eq "writes next to the configuration, not of it: no reload" "$(reloads)" 5
+
+# 6. A first file in conf.d/, empty until now (its include matched
+# nothing, and nothing in it was watched before): modelled.
+cat >"$N/conf.d/extra.conf" <<'CONF'
+server {
+    listen 127.0.0.1:8080;
+    server_name extra.test;
+    location /extra/ {
+        proxy_pass https://127.0.0.8:8443;
+    }
+}
+CONF
+nginx_t "a first file in conf.d/"
+wait_reload 6
+expect_eq "a first file in the empty conf.d/: one reload" "$(reloads)" 6
+printf '2026/12/02 10:02:00 [crit] 100#100: *60 SSL_do_handshake() failed (SSL: error:0A000458:SSL routines::tlsv1 unrecognized name:SSL alert number 112) while SSL handshaking to upstream, client: 127.0.0.1, server: extra.test, request: "GET /extra/x HTTP/1.1", upstream: "https://127.0.0.8:8443/extra/x", host: "extra.test"\n' >>"$S/error.log"
+wait_where /extra/ "$N/conf.d/extra.conf:4"
+expect_eq "the new file in conf.d/ is modelled" "$(where /extra/)" \
+	"$N/conf.d/extra.conf:4"
+
 kill -0 "$DPID" && ok "the daemon follows on" || fail "the daemon follows on"
+stop_daemon
+
+# 7. A first load that fails (a typo nginx -t refuses too): hswatchd
+# starts without a model, watching the file's directory whole, and
+# takes the fix when it is written (no SIGHUP, no restart).
+B=$S/broken
+mkdir -p "$B"
+printf 'events {}\nhttp {\n    server {\n        listen 127.0.0.1:8080;\n        proxy_ssl_server_nam on;\n    }\n}\n' \
+    >"$B/nginx.conf"
+: >"$S/error2.log"
+EXTRA_CONF="nginx_config = $B/nginx.conf
+json = $S/findings.json
+probe = no"
+start_daemon --error-log "$S/error2.log" || finish
+if grep -q "nginx configuration not loaded.*unknown directive \"proxy_ssl_server_nam\" in $B/nginx.conf:5" "$S/daemon.err"; then
+	ok "a first load that fails: started without a model, with nginx's words"
+else
+	fail "a first load that fails: started without a model" "$(tail -3 "$S/daemon.err")"
+fi
+cat >"$B/nginx.conf" <<'CONF'
+events {}
+http {
+    server {
+        listen 127.0.0.1:8080;
+        server_name fixed.test;
+        location /fixed/ {
+            proxy_pass https://127.0.0.9:8443;
+        }
+    }
+}
+CONF
+wait_reload 7
+expect_eq "the fix of a first load that failed: one reload" "$(reloads)" 7
+printf '2026/12/02 10:03:00 [crit] 100#100: *70 SSL_do_handshake() failed (SSL: error:0A000458:SSL routines::tlsv1 unrecognized name:SSL alert number 112) while SSL handshaking to upstream, client: 127.0.0.1, server: fixed.test, request: "GET /fixed/x HTTP/1.1", upstream: "https://127.0.0.9:8443/fixed/x", host: "fixed.test"\n' >>"$S/error2.log"
+wait_where /fixed/ "$B/nginx.conf:6"
+expect_eq "the fixed configuration is modelled" "$(where /fixed/)" "$B/nginx.conf:6"
 stop_daemon
 finish
