@@ -425,6 +425,7 @@ cmd_replay(int argc, char **argv)
 	struct replay_out	 ro;
 	struct buf		 out;
 	const char		*patch_path = NULL;
+	const char		*e;
 	char			*cause = NULL;
 	int			 ch, json = 0, events = 0, i, stdin_used;
 	int			 probe = 0, threads;
@@ -533,6 +534,13 @@ cmd_replay(int argc, char **argv)
 	}
 	if (threads > 1 && stdin_used)
 		replayread_start(&rr);
+	/*
+	 * The reading thread locates too from now on (HSWATCH_REPLAY_PRELOC=0,
+	 * the tests' way: it does not).
+	 */
+	if (threads > 1 && an != NULL && ((e = getenv(
+	    "HSWATCH_REPLAY_PRELOC")) == NULL || strcmp(e, "0") != 0))
+		replayread_set_preloc(&rr, analyze_preloc_start(an));
 	if (replayread_deliver(&rr) != 0)
 		die("%s", rr.cause);
 	if (!events && !json) {

@@ -13,14 +13,18 @@
 
 #include <pthread.h>
 #include <sched.h>	/* sched_getaffinity: _GNU_SOURCE, config.h */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "hswatch/analyze.h"
+#include "hswatch/event.h"
 #include "hswatch/evqueue.h"
 #include "hswatch/linereader.h"
+#include "hswatch/locate.h"
 #include "hswatch/monotime.h"
 #include "hswatch/pipeline.h"
 #include "hswatch/xmalloc.h"
@@ -53,6 +57,7 @@ rr_line(struct replayread *rr, struct pipeline_source *src, const char *line,
     size_t len, uint64_t lineno, uint64_t off, int flush)
 {
 	struct evbatch	*b = rr->b;
+	struct analyze_preloc *pre;
 	size_t		 used;
 	int		 r;
 
@@ -75,10 +80,19 @@ rr_line(struct replayread *rr, struct pipeline_source *src, const char *line,
 	else
 		r = pipeline_line_parse(rr->pl, src, line, len, lineno, off,
 		    &b->ev[b->n], evbatch_keep, b, b->deferred);
-	if (r)
-		b->src[b->n++] = src;
-	else
+	if (!r) {
 		b->used = used;	/* not an event: its copy is not kept */
+		return;
+	}
+	/*
+	 * Once the model is loaded, locate here too: the delivering side
+	 * takes the result (it has the diagnosis, the correlation and
+	 * the output to do). Not in a batch it parses itself.
+	 */
+	if (!b->deferred && (pre = atomic_load_explicit(&rr->preloc,
+	    memory_order_acquire)) != NULL)
+		analyze_preloc(pre, &b->ev[b->n]);
+	b->src[b->n++] = src;
 }
 
 static int
@@ -167,6 +181,7 @@ rr_thread(void *arg)
 	struct evbatch		*b;
 
 	(void)rr_files(rr);
+	locate_thread_end();
 	b = rr->b;
 	b->last = 1;
 	b->cause = rr->cause;	/* the batch owns it now */
@@ -181,6 +196,7 @@ replayread_start(struct replayread *rr)
 	const char	*e;
 
 	rr->q = evqueue_new();
+	atomic_init(&rr->preloc, NULL);
 	/* The tests' way to run each side's parse on any log. */
 	if ((e = getenv("HSWATCH_REPLAY_DEFER")) != NULL &&
 	    (strcmp(e, "0") == 0 || strcmp(e, "1") == 0))
@@ -192,6 +208,16 @@ replayread_start(struct replayread *rr)
 		rr->q = NULL;
 		rr->b = NULL;
 	}
+}
+
+void
+replayread_set_preloc(struct replayread *rr, struct analyze_preloc *p)
+{
+	if (p == NULL || rr->q == NULL)
+		return;
+	evqueue_consumer_busy(rr->q);
+	/* The model and p were made before: the thread sees them whole. */
+	atomic_store_explicit(&rr->preloc, p, memory_order_release);
 }
 
 int

@@ -12,6 +12,7 @@
 struct pipeline;
 struct evqueue;
 struct evbatch;
+struct analyze_preloc;
 
 struct replayread {
 	struct pipeline	 *pl;
@@ -23,6 +24,8 @@ struct replayread {
 	struct evbatch	 *b;		/* the batch being filled */
 	char		 *cause;	/* why reading stopped */
 	pthread_t	  thread;
+	/* Set once the model is loaded: locate as well (analyze.h). */
+	struct analyze_preloc *_Atomic preloc;
 };
 
 /*
@@ -34,6 +37,11 @@ int	replayread_run(struct replayread *);
 
 /* In a thread of its own: start it, then take its events (below). */
 void	replayread_start(struct replayread *);
+/*
+ * From now on the thread also locates the events it parses (the caller
+ * made p with analyze_preloc_start(); NULL: nothing to do).
+ */
+void	replayread_set_preloc(struct replayread *, struct analyze_preloc *);
 /*
  * Deliver the thread's events in order (pipeline_deliver), until it
  * has read everything; then join it. 0, or -1 with rr->cause set.

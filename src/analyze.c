@@ -26,6 +26,9 @@
 /* Distinct diagnoses remembered (then the memo starts over). */
 #define MEMO_MAX	65536
 
+struct analyze_preloc;
+static void	 preloc_free(struct analyze_preloc *);
+
 struct analyze {
 	const struct confmodel	*m;
 	char			*root;
@@ -45,6 +48,13 @@ struct analyze {
 	struct strmap		*memo;
 	uint64_t		 memo_gen;	/* memo entries replaced or freed */
 	struct strmap		*locmemo;	/* locate's results */
+	/*
+	 * replay's reading thread's locate memo (analyze_preloc_start): the
+	 * entries its events point at (ev->preloc), read here while
+	 * pre_model is still a->m.
+	 */
+	struct analyze_preloc	*pre;
+	const struct confmodel	*pre_model;
 	/* The two memo keys, built per event in buffers kept here (no
 	 * allocation per event). */
 	struct buf		 lkey, mkey;
@@ -155,6 +165,7 @@ pending_event(struct pending *w, const struct event *ev)
 
 	w->ev = *ev;
 	w->ev.source = NULL;
+	w->ev.preloc = NULL;	/* located again when it is diagnosed */
 	for (i = 0; i < sizeof sp / sizeof sp[0]; i++)
 		if (sp[i]->p != NULL)
 			len += sp[i]->n + 1;
@@ -652,6 +663,7 @@ analyze_free(struct analyze *a)
 	correlate_free(a->corr);
 	strmap_free(a->memo, free);
 	strmap_free(a->locmemo, NULL);
+	preloc_free(a->pre);
 	strmap_free(a->pending, pending_free);
 	free(a->want_at);
 	free(a->want_peer);
@@ -842,29 +854,36 @@ lm_remember(const struct analyze *a, struct locmemo *lm, const char *key,
 	lm_note(lm, ev);
 }
 
-/* The entry that holds v's copy (a full map starts over first). */
+/*
+ * The entry that holds v's copy. A full map starts over first (reset),
+ * or (the reading thread's, whose entries events in flight point at)
+ * takes no more: NULL.
+ */
 static struct locmemo *
-locmemo_put(struct analyze *a, struct buf *k, const struct locmemo *v)
+locmemo_put(struct strmap **map, struct buf *k, const struct locmemo *v,
+    int reset)
 {
-	if (strmap_count(a->locmemo) >= MEMO_MAX) {
-		strmap_free(a->locmemo, NULL);
-		a->locmemo = strmap_new();
+	if (strmap_count(*map) >= MEMO_MAX) {
+		if (!reset)
+			return NULL;
+		strmap_free(*map, NULL);
+		*map = strmap_new();
 	}
 	/* The value lives in the key's entry (one allocation). */
-	return strmap_put_copy(a->locmemo, buf_cstr(k), v, sizeof *v);
+	return strmap_put_copy(*map, buf_cstr(k), v, sizeof *v);
 }
 
 /*
- * locate_event() through the memo; returns the memo entry the result
- * came from or went to (valid until the next locate_memo()), or NULL.
+ * locate_event() through the memo map (keys built in k); returns the
+ * memo entry the result came from or went to (valid until the next
+ * call with a map that resets), or NULL.
  */
 static struct locmemo *
-locate_memo(struct analyze *a, const struct event *ev,
-    struct locate_result *loc)
+lm_locate(const struct confmodel *m, struct strmap **map, struct buf *k,
+    int reset, const struct event *ev, struct locate_result *loc)
 {
 	struct locmemo		*r, v;
 	struct span		 path = ev->uri;
-	struct buf		*k = &a->lkey;
 	const char		*q;
 	size_t			 n;
 
@@ -872,7 +891,7 @@ locate_memo(struct analyze *a, const struct event *ev,
 		path.n = (size_t)(q - path.p);
 	if (ev->server.n + path.n + ev->host.n + ev->peer.n +
 	    ev->subrequest.n + ev->scheme.n > 1024) {
-		locate_event(a->m, ev, loc);
+		locate_event(m, ev, loc);
 		return NULL;
 	}
 	/*
@@ -886,10 +905,10 @@ locate_memo(struct analyze *a, const struct event *ev,
 	if (span_key(k, &ev->server) != 0 || span_key(k, &path) != 0 ||
 	    span_key(k, &ev->scheme) != 0 ||
 	    span_key(k, &ev->subrequest) != 0) {
-		locate_event(a->m, ev, loc);
+		locate_event(m, ev, loc);
 		return NULL;
 	}
-	if ((r = strmap_getn(a->locmemo, k->data, k->len)) != NULL &&
+	if ((r = strmap_getn(*map, k->data, k->len)) != NULL &&
 	    !r->by_peer) {
 		*loc = r->r;
 		return r;
@@ -900,16 +919,16 @@ locate_memo(struct analyze *a, const struct event *ev,
 	if (span_key(k, &ev->server) != 0 || span_key(k, &path) != 0 ||
 	    span_key(k, &ev->host) != 0 || span_key(k, &ev->scheme) != 0 ||
 	    span_key(k, &ev->subrequest) != 0) {
-		locate_event(a->m, ev, loc);
+		locate_event(m, ev, loc);
 		return NULL;
 	}
 	n = k->len;
-	if ((r = strmap_getn(a->locmemo, k->data, n)) != NULL && !r->by_peer) {
+	if ((r = strmap_getn(*map, k->data, n)) != NULL && !r->by_peer) {
 		*loc = r->r;
 		return r;
 	}
 	if (r == NULL) {
-		locate_event(a->m, ev, loc);
+		locate_event(m, ev, loc);
 		memset(&v, 0, sizeof v);
 		v.r = *loc;
 		v.by_peer = loc->ncandidates > 1;
@@ -924,28 +943,90 @@ locate_memo(struct analyze *a, const struct event *ev,
 			(void)span_key(k, &path);
 			(void)span_key(k, &ev->scheme);
 			(void)span_key(k, &ev->subrequest);
-			return locmemo_put(a, k, &v);
+			return locmemo_put(map, k, &v, reset);
 		}
-		r = locmemo_put(a, k, &v);
-		if (!v.by_peer)
+		r = locmemo_put(map, k, &v, reset);
+		if (!v.by_peer || r == NULL)
 			return r;
 	}
 	/* Several candidates: the second key adds the peer and flags. */
 	k->data[0] = 'P';
 	buf_addc(k, (char)('a' + (int)(ev->flags & 0x0f)));
 	if (span_key(k, &ev->peer) != 0) {
-		locate_event(a->m, ev, loc);
+		locate_event(m, ev, loc);
 		return NULL;
 	}
-	if ((r = strmap_getn(a->locmemo, k->data, k->len)) != NULL) {
+	if ((r = strmap_getn(*map, k->data, k->len)) != NULL) {
 		*loc = r->r;
 		return r;
 	}
-	locate_event(a->m, ev, loc);
+	locate_event(m, ev, loc);
 	memset(&v, 0, sizeof v);
 	v.r = *loc;
 	v.by_peer = 1;
-	return locmemo_put(a, k, &v);
+	return locmemo_put(map, k, &v, reset);
+}
+
+/*
+ * locate_event() through the memo, or the entry replay's reading
+ * thread found (ev->preloc); returns the memo entry the result came
+ * from or went to (valid until the next locate_memo()), or NULL.
+ */
+static struct locmemo *
+locate_memo(struct analyze *a, const struct event *ev,
+    struct locate_result *loc)
+{
+	struct locmemo	*r;
+
+	if ((r = ev->preloc) != NULL && a->pre != NULL &&
+	    a->pre_model == a->m) {
+		*loc = r->r;
+		return r;
+	}
+	return lm_locate(a->m, &a->locmemo, &a->lkey, 1, ev, loc);
+}
+
+struct analyze_preloc {
+	const struct confmodel	*m;
+	struct strmap		*map;	/* never reset: see locmemo_put */
+	struct buf		 key;
+};
+
+struct analyze_preloc *
+analyze_preloc_start(struct analyze *a)
+{
+	struct analyze_preloc	*p;
+
+	if (a->m == NULL || a->pre != NULL || !a->m->regexes_kept)
+		return NULL;
+	p = xcalloc(1, sizeof *p);
+	p->m = a->m;
+	p->map = strmap_new();
+	buf_init(&p->key);
+	a->pre = p;
+	a->pre_model = a->m;
+	return p;
+}
+
+void
+analyze_preloc(struct analyze_preloc *p, struct event *ev)
+{
+	struct locate_result	 loc;
+
+	ev->preloc = NULL;
+	if (ev->kind == EVENT_NONE)
+		return;
+	ev->preloc = lm_locate(p->m, &p->map, &p->key, 0, ev, &loc);
+}
+
+static void
+preloc_free(struct analyze_preloc *p)
+{
+	if (p == NULL)
+		return;
+	strmap_free(p->map, NULL);
+	buf_free(&p->key);
+	free(p);
 }
 
 #define LIT(s)	s, sizeof(s) - 1

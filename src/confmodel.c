@@ -2313,6 +2313,7 @@ confmodel_new(struct conftree *t, const char *version, char **cause)
 	size_t		 i;
 
 	m = xcalloc(1, sizeof *m);
+	m->regexes_kept = keep_regexes;
 	m->tree = t;
 	m->index = confindex_new();
 	m->mem = arena_new();

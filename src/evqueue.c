@@ -36,7 +36,9 @@ struct evqueue {
 	unsigned	 put, got;	/* batches put and got so far */
 	unsigned	 taken, done;	/* taken by the parser, given back */
 	unsigned	 backlog;	/* put - got at the last put */
-	int		 defer;		/* -1: by the backlog, else 0 or 1 */
+	int		 starving;	/* the consumer waited at the last put */
+	int		 defer;		/* -1: by the rule, else 0 or 1 */
+	int		 busy_rule;	/* evqueue_consumer_busy() */
 };
 
 struct evqueue *
@@ -78,6 +80,14 @@ evqueue_set_defer(struct evqueue *q, int defer)
 }
 
 void
+evqueue_consumer_busy(struct evqueue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->busy_rule = 1;
+	pthread_mutex_unlock(&q->mu);
+}
+
+void
 evqueue_free(struct evqueue *q)
 {
 	int	 i;
@@ -98,6 +108,7 @@ struct evbatch *
 evqueue_take(struct evqueue *q)
 {
 	struct evbatch	*b;
+	int		 deferred;
 
 	pthread_mutex_lock(&q->mu);
 	while (q->taken - q->done == EVQUEUE_SLOTS) {
@@ -105,9 +116,15 @@ evqueue_take(struct evqueue *q)
 		pthread_cond_wait(&q->cv_free, &q->mu);
 	}
 	b = &q->b[q->taken++ % EVQUEUE_SLOTS];
+	if (q->defer >= 0)
+		deferred = q->defer;
+	else if (q->busy_rule)
+		deferred = q->starving;
+	else
+		deferred = q->backlog <= 1;
 	pthread_mutex_unlock(&q->mu);
 	evbatch_reset(b);
-	b->deferred = q->defer >= 0 ? q->defer : q->backlog <= 1;
+	b->deferred = deferred;
 	return b;
 }
 
@@ -118,6 +135,7 @@ evqueue_put(struct evqueue *q, struct evbatch *b)
 	pthread_mutex_lock(&q->mu);
 	q->put++;
 	q->backlog = q->put - q->got;
+	q->starving = q->wait_full;
 	if (q->wait_full) {
 		q->wait_full = 0;
 		pthread_cond_signal(&q->cv_full);

@@ -164,6 +164,13 @@ regex_match(void *re, const char *s, size_t n)
 	return rc >= 0;
 }
 
+void
+locate_thread_end(void)
+{
+	pcre2_match_data_free(regex_md);
+	regex_md = NULL;
+}
+
 /*
  * One level of ngx_http_core_find_location(): the static (exact and
  * prefix) locations, the nested ones of the longest prefix, then this

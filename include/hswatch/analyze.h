@@ -81,6 +81,21 @@ size_t		 analyze_pending(const struct analyze *);
 void		 analyze_set_model(struct analyze *, const struct confmodel *);
 
 /*
+ * Locate on another thread (replay's reader): analyze_preloc_start()
+ * gives a memo of its own for the model analyze has now (NULL: no
+ * model, one already started, or a model whose regexes compile on first
+ * use, which only one thread may match); another thread calls
+ * analyze_preloc(p, ev) on each event it parses, which points
+ * ev->preloc at the memo entry; analyze_event() then takes the result
+ * from there. The events reach analyze_event() after analyze_preloc()
+ * returned (a queue in between); the memo is analyze's, freed with it,
+ * and ignored once analyze_set_model() has swapped the model.
+ */
+struct analyze_preloc;
+struct analyze_preloc *analyze_preloc_start(struct analyze *);
+void		 analyze_preloc(struct analyze_preloc *, struct event *);
+
+/*
  * One parsed event (kind != EVENT_NONE, or EVENT_NONE with
  * EVENT_F_UPSTREAM_FAIL: a non-TLS upstream failure, remembered for
  * HS-POOL-DOWN); now: the correlation clock.

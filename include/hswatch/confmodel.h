@@ -194,6 +194,9 @@ struct confmodel {
 	struct peerindex	 *peers;	/* TLS targets by peers */
 	struct arena		 *mem;		/* settings, values (private) */
 	struct setshare		 *share;	/* while building (private) */
+	/* Every regex compiled at build (confmodel_keep_regexes): matching
+	 * writes nothing in the model, so threads may locate at once. */
+	int			  regexes_kept;
 };
 
 /* The http servers that log one name, in configuration order. */

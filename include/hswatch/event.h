@@ -126,6 +126,13 @@ struct event {
 	struct span		 upstream_uri;
 	struct span		 host;
 	struct span		 referrer;
+
+	/*
+	 * Not of the line: where replay's reading thread found the event in
+	 * the configuration (analyze_preloc(), analyze.h), or NULL. Only the
+	 * analyze stage that made it reads it.
+	 */
+	void			*preloc;
 };
 
 const char	*event_kind_str(enum event_kind);

@@ -40,8 +40,18 @@ struct evqueue;
 
 struct evqueue	*evqueue_new(void);
 void		 evqueue_free(struct evqueue *);
-/* Tests: every batch deferred (1), none (0), or by the backlog (-1). */
+/* Tests: every batch deferred (1), none (0), or as below (-1). */
 void		 evqueue_set_defer(struct evqueue *, int defer);
+/*
+ * From now on the consumer has the most per batch (replay's reader
+ * locates too): a batch is deferred only when the consumer was waiting
+ * at the last put. The rule above deferred a tenth to a quarter of the
+ * batches of a log of located failures while the consumer was the
+ * slower side, and so handed their parse and locate back to it; on a
+ * log of few events (the reader the slower side) it stays the better
+ * one.
+ */
+void		 evqueue_consumer_busy(struct evqueue *);
 
 /*
  * Parser side: an empty batch (waits for one), then hand it over. A

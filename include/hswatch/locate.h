@@ -77,6 +77,9 @@ const struct confmodel_server *locate_server_by_host(const struct confmodel *,
 
 const char	*locate_confidence_str(enum locate_confidence);
 
+/* A thread that located events frees what it kept for its matches. */
+void		 locate_thread_end(void);
+
 /* Append the result as JSON members ("server_at":..., no braces). */
 void		 locate_json(const struct confmodel *,
 		    const struct locate_result *, struct buf *);

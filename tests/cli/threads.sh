@@ -1,7 +1,8 @@
 #!/bin/sh
-# replay on two threads (issue 21): one reads, skips and parses, the
-# other locates, diagnoses, correlates and writes (and parses, when the
-# reading thread is the slower one: HSWATCH_REPLAY_DEFER forces either). Its output must be
+# replay on two threads (issue 21): one reads, skips, parses and (once
+# the model is loaded) locates, the other diagnoses, correlates and
+# writes (and parses and locates, when the reading thread is the slower
+# one: HSWATCH_REPLAY_DEFER forces either). Its output must be
 # byte for byte that of one thread (--threads 1), in every mode and on
 # every input shape: the held-out generator's log with its traps, lines
 # long enough to fill a batch's copies at once, Docker and CRI records
@@ -33,8 +34,9 @@ PY
 
 # same NAME ARGS...: replay ARGS with one thread and with two, both
 # exit the same way and print the same bytes (stdin: $IN). Two threads
-# three ways: the parse where the backlog says (the default), always in
-# the reading thread, always deferred to the delivering one.
+# four ways: the parse where the queue says (the default), always in
+# the reading thread, always deferred to the delivering one, and the
+# default without the reading thread locating (HSWATCH_REPLAY_PRELOC=0).
 IN=/dev/null
 same() {
 	name=$1
@@ -42,9 +44,12 @@ same() {
 	"$HSWATCH" replay --threads 1 "$@" <"$IN" >"$T_TMP/one.out" 2>"$T_TMP/one.err"
 	r1=$?
 	bad=
-	for d in adaptive 0 1; do
+	for d in adaptive 0 1 nopreloc; do
 		if [ $d = adaptive ]; then
 			"$HSWATCH" replay --threads 2 "$@" <"$IN" >"$T_TMP/two.out" 2>"$T_TMP/two.err"
+		elif [ $d = nopreloc ]; then
+			HSWATCH_REPLAY_PRELOC=0 "$HSWATCH" replay --threads 2 "$@" \
+			    <"$IN" >"$T_TMP/two.out" 2>"$T_TMP/two.err"
 		else
 			HSWATCH_REPLAY_DEFER=$d "$HSWATCH" replay --threads 2 "$@" \
 			    <"$IN" >"$T_TMP/two.out" 2>"$T_TMP/two.err"
@@ -114,6 +119,14 @@ IN=/dev/null
 for f in "$TESTDATA"/corpus/*.log; do
 	same "corpus: $(basename "$f")" --json --nginx-T "$TESTDATA/lab/nginx-T.txt" "$f"
 done
+
+# A generated configuration of exact, wildcard and regex server names
+# and prefix, exact, regex and nested locations, its failures located by
+# name or by Host (the reading thread matches the regexes too).
+python3 "$BENCH/genconf.py" --servers 300 --locations-per-server 6 \
+    --log "$T_TMP/gen.log" --lines 20000 "$T_TMP/gen" >/dev/null
+same "generated configuration: findings" --json --config "$T_TMP/gen/nginx.conf" "$T_TMP/gen.log"
+same "generated configuration: summary" --config "$T_TMP/gen/nginx.conf" "$T_TMP/gen.log"
 
 expect_exit "--threads 3: a usage error" 2 "$HSWATCH" replay --threads 3 "$LOG"
 expect_exit "--threads x: a usage error" 2 "$HSWATCH" replay --threads x "$LOG"
