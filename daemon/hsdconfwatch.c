@@ -38,9 +38,9 @@ struct hsd_confwatch {
 	char			*what;	/* the first change of the burst */
 	/*
 	 * What a change must be to count: one of the files, by the name
-	 * given or resolved (paths: "DIR/NAME" as the watches name them),
-	 * or a name an include's pattern matches (globs); all: anything
-	 * in the directories watched.
+	 * given or resolved (paths: "WD/NAME", WD its directory's watch),
+	 * or a name an include's pattern matches (globs, against
+	 * "DIR/NAME"); all: anything in the directories watched.
 	 */
 	struct strmap		*paths;
 	char			**globs;
@@ -48,7 +48,7 @@ struct hsd_confwatch {
 	int			 all;
 };
 
-/* "DIR/NAME" (the one "/" at the root); NULL when too long. */
+/* "DIR/NAME" (one "/" after the root). */
 static char *
 hsd_confwatch_join(const char *dir, const char *name)
 {
@@ -102,8 +102,10 @@ hsd_confwatch_note(struct hsd_confwatch *cw, const struct inotify_event *e)
 			cw->what = xstrdup(cw->dir[i]);
 		return 1;
 	}
-	path = hsd_confwatch_join(cw->dir[i], e->name);
+	xasprintf(&path, "%d/%s", e->wd, e->name);
 	counts = cw->all || strmap_get(cw->paths, path) != NULL;
+	free(path);
+	path = hsd_confwatch_join(cw->dir[i], e->name);
 	for (i = 0; !counts && i < cw->nglobs; i++)
 		counts = fnmatch(cw->globs[i], path,
 		    FNM_PATHNAME | FNM_PERIOD) == 0;
@@ -195,23 +197,27 @@ hsd_confwatch_clear(struct hsd_confwatch *cw)
 	cw->all = 0;
 }
 
-/* A change to path counts: "DIR/NAME" with DIR as the watch has it. */
+/*
+ * A change to NAME in the directory of watch wd counts: the key is the
+ * watch and the name, so that a directory with two names (a symlinked
+ * /etc/nginx) matches whichever name the watch was made by.
+ */
 static void
-hsd_confwatch_path(struct hsd_confwatch *cw, const char *path)
+hsd_confwatch_path(struct hsd_confwatch *cw, int wd, const char *path)
 {
-	char		*dir, *p;
+	char		*k;
 	const char	*base;
 
-	dir = hsd_glob_dir(path);
+	if (wd == -1)
+		return;
 	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
-	p = hsd_confwatch_join(dir, base);
-	strmap_put(cw->paths, p, cw);
-	free(p);
-	free(dir);
+	xasprintf(&k, "%d/%s", wd, base);
+	strmap_put(cw->paths, k, cw);
+	free(k);
 }
 
-/* Watch DIR (the directory part of path) once. */
-static void
+/* Watch DIR (the directory part of path) once; its watch, or -1. */
+static int
 hsd_confwatch_add(struct hsd_confwatch *cw, const char *path)
 {
 	char	*dir;
@@ -224,23 +230,24 @@ hsd_confwatch_add(struct hsd_confwatch *cw, const char *path)
 			break;
 	if (i < cw->n || cw->n == HSD_CONFWATCH_MAX_DIRS) {
 		free(dir);
-		return;
+		return i < cw->n ? cw->wd[i] : -1;
 	}
 	if ((wd = inotify_add_watch(cw->fd, dir, HSD_CONFWATCH_EVENTS)) ==
 	    -1) {
 		log_debug("inotify_add_watch %s: %s", dir, strerror(errno));
 		free(dir);
-		return;
+		return -1;
 	}
 	for (i = 0; i < cw->n; i++)
 		if (cw->wd[i] == wd)
 			break;		/* the same directory by another name */
 	if (i < cw->n) {
 		free(dir);
-		return;
+		return wd;
 	}
 	cw->wd[cw->n] = wd;
 	cw->dir[cw->n++] = dir;
+	return wd;
 }
 
 void
@@ -255,14 +262,13 @@ hsd_confwatch_set(struct hsd_confwatch *cw, char *const *files, size_t n,
 	hsd_confwatch_clear(cw);
 	cw->all = all;
 	for (i = 0; i < n; i++) {
-		hsd_confwatch_add(cw, files[i]);
-		hsd_confwatch_path(cw, files[i]);
+		hsd_confwatch_path(cw, hsd_confwatch_add(cw, files[i]),
+		    files[i]);
 		/* A symlink (sites-enabled/x -> ../sites-available/x): the
 		 * file is edited where it lives. */
-		if (realpath(files[i], real) != NULL) {
-			hsd_confwatch_add(cw, real);
-			hsd_confwatch_path(cw, real);
-		}
+		if (realpath(files[i], real) != NULL)
+			hsd_confwatch_path(cw, hsd_confwatch_add(cw, real),
+			    real);
 	}
 	for (i = 0; i < nglobs; i++) {
 		/* Its directory too, when it has no wildcard: a first file

@@ -234,5 +234,34 @@ expect_eq "the fix of a first load that failed: one reload" "$(reloads)" 7
 printf '2026/12/02 10:03:00 [crit] 100#100: *70 SSL_do_handshake() failed (SSL: error:0A000458:SSL routines::tlsv1 unrecognized name:SSL alert number 112) while SSL handshaking to upstream, client: 127.0.0.1, server: fixed.test, request: "GET /fixed/x HTTP/1.1", upstream: "https://127.0.0.9:8443/fixed/x", host: "fixed.test"\n' >>"$S/error2.log"
 wait_where /fixed/ "$B/nginx.conf:6"
 expect_eq "the fixed configuration is modelled" "$(where /fixed/)" "$B/nginx.conf:6"
+
+# 8. One directory by two names (two symlinks to it): the change of a
+# file named through the second name is seen by the watch the first
+# name made.
+mkdir -p "$B/real"
+ln -s real "$B/l1"
+ln -s real "$B/l2"
+printf '# a\n' >"$B/real/a.conf"
+printf '# b\n' >"$B/real/b.conf"
+cat >"$B/nginx.conf" <<CONF
+events {}
+http {
+    include $B/l1/a.conf;
+    include $B/l2/b.conf;
+    server {
+        listen 127.0.0.1:8080;
+        server_name fixed.test;
+        location /fixed/ {
+            proxy_pass https://127.0.0.9:8443;
+        }
+    }
+}
+CONF
+wait_reload 8
+expect_eq "two names for one directory: the edit of nginx.conf reloads" "$(reloads)" 8
+nap 1.5
+printf '# b, edited\n' >>"$B/real/b.conf"
+wait_reload 9
+expect_eq "two names for one directory: the edit of the file named by the second reloads" "$(reloads)" 9
 stop_daemon
 finish
