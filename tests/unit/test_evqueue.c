@@ -3,7 +3,8 @@
  * batches through the four-batch ring while the consumer is slower or
  * faster than it; every event arrives once, in order, with the bytes
  * its spans point to (copies in the batch's arena, or spilled when they
- * do not fit), and the last batch carries the parser's cause.
+ * do not fit), and the last batch carries the parser's cause; which
+ * batches are deferred to the consumer, by either rule.
  */
 #include "config.h"
 
@@ -164,6 +165,35 @@ test_room(void **state)
 	evqueue_free(q);
 }
 
+/*
+ * Which batches are deferred to the consumer: by default while no more
+ * than one batch waits for it; after evqueue_consumer_busy() only when
+ * it was waiting at the last put. One thread: the consumer never waits.
+ */
+static void
+test_defer_rule(void **state)
+{
+	struct evqueue	*q;
+	struct evbatch	*b;
+	int		 busy;
+
+	(void)state;
+	for (busy = 0; busy <= 1; busy++) {
+		q = evqueue_new();
+		if (busy)
+			evqueue_consumer_busy(q);
+		b = evqueue_take(q);
+		evqueue_put(q, b);		/* one waiting, nobody waited */
+		b = evqueue_take(q);
+		assert_int_equal(b->deferred, !busy);
+		evqueue_put(q, b);		/* two waiting */
+		b = evqueue_take(q);
+		assert_int_equal(b->deferred, 0);
+		evqueue_put(q, b);
+		evqueue_free(q);
+	}
+}
+
 int
 main(void)
 {
@@ -171,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_slow_consumer),
 		cmocka_unit_test(test_slow_parser),
 		cmocka_unit_test(test_room),
+		cmocka_unit_test(test_defer_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
